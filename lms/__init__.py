@@ -1,0 +1,80 @@
+"""lms: value streams kept tied to the customer jobs they exist for."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from lms.config import ROOT, Settings
+
+__version__ = "0.1.0"
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the lms application: load settings, then wire extensions, blueprints, commands."""
+    settings = Settings.from_env(config)
+    app = Flask(__name__, template_folder=str(ROOT / "templates"),
+                instance_path=settings.values["INSTANCE_PATH"], instance_relative_config=True)
+    app.config.update(settings.values)
+    register_extensions(app)
+    register_blueprints(app)
+    register_hooks(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the extensions to ``app``."""
+    from lms import content  # noqa: F401 - registers the hooks that raise content versions
+    from lms.auth.services import load_session
+    from lms.extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
+                     compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Sign in to see this page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(load_session)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Mount the features, and exempt the token-authenticated API from CSRF."""
+    from lms.admin import bp as admin_bp
+    from lms.api import bp as api_bp
+    from lms.api import load_routes
+    from lms.auth import bp as auth_bp
+    from lms.customers import bp as customers_bp
+    from lms.dashboard import bp as dashboard_bp
+    from lms.extensions import csrf
+    from lms.history import bp as history_bp
+    from lms.kpis import bp as kpis_bp
+    from lms.reviews import bp as reviews_bp
+    from lms.security import RecordIdConverter
+    from lms.streams import bp as streams_bp
+    from lms.transfer import bp as transfer_bp
+
+    app.url_map.converters["int"] = RecordIdConverter  # before any route is added
+    for blueprint in (auth_bp, dashboard_bp, admin_bp, history_bp, kpis_bp, customers_bp, streams_bp,
+                      transfer_bp, reviews_bp):
+        app.register_blueprint(blueprint)
+    load_routes()
+    csrf.exempt(api_bp)
+    app.register_blueprint(api_bp)
+
+
+def register_hooks(app: Flask) -> None:
+    """Install security hooks, error handlers, template helpers and logging."""
+    from lms import page_cache, security
+    from lms.templating import register_template_helpers
+    from lms.web_errors import register_error_handlers
+
+    security.init_app(app)
+    page_cache.init_app(app)
+    register_error_handlers(app)
+    register_template_helpers(app)
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")

@@ -1,0 +1,104 @@
+"""Users, roles and tokens of the organization: admins only."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_login import login_required
+
+from lms import tenancy
+from lms.admin import bp, services
+from lms.admin.forms import ActiveForm, NewUserForm, ResetPasswordForm, RoleForm
+from lms.auth.services import create_user
+from lms.errors import ValidationFailed, VersionConflict
+from lms.forms import apply_field_errors
+from lms.models import User
+
+
+@bp.before_request
+@login_required
+def _admins_only():
+    tenancy.require("admin")
+
+
+@bp.route("/users", methods=["GET", "POST"])
+def users():
+    form = NewUserForm()
+    if form.validate_on_submit():
+        try:
+            user = create_user(tenancy.actor().organization, email=form.email.data,
+                               password=form.password.data, role=form.role.data, name=form.name.data)
+        except ValidationFailed as failed:
+            apply_field_errors(form, failed)
+        else:
+            flash(f"Account {user.email} created as {user.role}.", "success")
+            return redirect(url_for("admin.users"))
+    status = 422 if form.errors else 200
+    return render_template("admin/users.html", form=form, users=services.list_users()), status
+
+
+def _render_user(target: User, password_form: ResetPasswordForm | None = None, status: int = 200):
+    return render_template(
+        "admin/user.html", target=target,
+        role_form=RoleForm(role=target.role, version=target.version),
+        active_form=ActiveForm(active="0" if target.active else "1", version=target.version),
+        password_form=password_form or ResetPasswordForm(),
+    ), status
+
+
+@bp.route("/users/<int:user_id>", methods=["GET"])
+def user(user_id: int):
+    return _render_user(tenancy.get_or_404(User, user_id))
+
+
+def _apply(change, success: str) -> None:
+    """Run a change and flash its outcome: the success message or what stopped it."""
+    try:
+        change()
+    except VersionConflict as conflict:
+        flash(conflict.message, "error")
+    except ValidationFailed as failed:
+        for messages in failed.fields.values():
+            for message in messages:
+                flash(message, "error")
+    else:
+        flash(success, "success")
+
+
+@bp.post("/users/<int:user_id>/role")
+def change_role(user_id: int):
+    target = tenancy.get_or_404(User, user_id)
+    form = RoleForm()
+    if form.validate_on_submit():
+        _apply(lambda: services.change_role(target, form.role.data, version=form.version.data),
+               f"{target.email} is now {form.role.data}.")
+    return redirect(url_for("admin.user", user_id=target.id))
+
+
+@bp.post("/users/<int:user_id>/active")
+def set_active(user_id: int):
+    target = tenancy.get_or_404(User, user_id)
+    form = ActiveForm()
+    if form.validate_on_submit():
+        active = form.active.data == "1"
+        _apply(lambda: services.set_active(target, active, version=form.version.data),
+               f"{target.email} {'reactivated' if active else 'deactivated'}.")
+    return redirect(url_for("admin.user", user_id=target.id))
+
+
+@bp.post("/users/<int:user_id>/password")
+def reset_password(user_id: int):
+    target = tenancy.get_or_404(User, user_id)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(target, form.password.data)
+        except ValidationFailed as failed:
+            apply_field_errors(form, failed)
+            return _render_user(target, form, 422)
+        flash(f"Password of {target.email} reset; they were signed out everywhere.", "success")
+    return redirect(url_for("admin.user", user_id=target.id))
+
+
+@bp.get("/tokens")
+def tokens():
+    return render_template("admin/tokens.html", rows=services.list_tokens())

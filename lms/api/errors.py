@@ -1,0 +1,79 @@
+"""The API's error format: ``{"error": {"code", "message", "fields"}}``."""
+
+from __future__ import annotations
+
+from flask import jsonify
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
+
+from lms.api import bp
+from lms.errors import ValidationFailed, VersionConflict
+from lms.extensions import db
+from lms.tenancy import Forbidden
+
+CODES = {
+    400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found",
+    405: "method-not-allowed", 409: "version-conflict", 413: "too-large",
+    422: "invalid", 429: "too-many-requests", 500: "server-error",
+}
+
+
+class ApiError(Exception):
+    """An error answered as JSON with a status code."""
+
+    def __init__(self, status: int, message: str, fields: dict[str, list[str]] | None = None,
+                 code: str | None = None) -> None:
+        super().__init__(message)
+        self.status, self.message, self.fields = status, message, fields
+        self.code = code or CODES.get(status, "error")
+
+
+def error_response(status: int, message: str, fields: dict | None = None, code: str | None = None):
+    """Build the JSON error response the API contract names."""
+    body: dict = {"code": code or CODES.get(status, "error"), "message": message}
+    if fields:
+        body["fields"] = fields
+    response = jsonify({"error": body})
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="lms"'
+    return response
+
+
+@bp.errorhandler(ApiError)
+def _api_error(exc: ApiError):
+    db.session.rollback()
+    return error_response(exc.status, exc.message, exc.fields, exc.code)
+
+
+@bp.errorhandler(ValidationFailed)
+def _validation_failed(exc: ValidationFailed):
+    db.session.rollback()
+    return error_response(422, exc.message, exc.fields)
+
+
+@bp.errorhandler(VersionConflict)
+@bp.errorhandler(StaleDataError)
+def _version_conflict(exc: Exception):
+    db.session.rollback()
+    message = exc.message if isinstance(exc, VersionConflict) else VersionConflict().message
+    return error_response(409, message)
+
+
+@bp.errorhandler(IntegrityError)
+def _integrity(exc: IntegrityError):
+    db.session.rollback()
+    return error_response(409, "This conflicts with an existing record (e.g. a duplicate); nothing changed.")
+
+
+@bp.errorhandler(Forbidden)
+def _forbidden(exc: Forbidden):
+    db.session.rollback()
+    return error_response(403, exc.message)
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException):
+    db.session.rollback()
+    return error_response(exc.code or 500, exc.description or exc.name)

@@ -1,0 +1,150 @@
+"""KPIs, their measurements and their drift: ``/kpis``."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import current_app, jsonify, request
+
+from lms import tenancy
+from lms.api.errors import ApiError
+from lms.api.routing import QueryParam, operation, paginate, query_int
+from lms.kpis import assessments, services
+from lms.kpis.schemas import (
+    KpiDriftOut,
+    KpiIn,
+    KpiOut,
+    KpiPatch,
+    MeasurementBatchIn,
+    MeasurementOut,
+    MeasurementPostIn,
+    MeasurementPostOut,
+)
+from lms.lean.drift import STATUSES
+from lms.models import Kpi
+from lms.pagination import MAX_PER_PAGE
+
+TAG = "kpis"
+WRITE_ROLES = "Admins and managers; others get 403."
+
+
+def _kpi_out(kpi: Kpi, status: str | None) -> KpiOut:
+    links = sorted(kpi.outcome_links, key=lambda link: link.outcome_id)
+    return KpiOut.model_validate({
+        **{name: getattr(kpi, name) for name in ("id", "version", "name", "unit", "direction", "target",
+                                                  "description", "value_stream_id", "step_id", "owner_id",
+                                                  "created_at", "updated_at")},
+        "outcome_ids": [link.outcome_id for link in links],
+        "outcome_links": [{"outcome_id": link.outcome_id, "rationale": link.rationale} for link in links],
+        "drift_status": status,
+    })
+
+
+def _with_status(kpi: Kpi) -> KpiOut:
+    return _kpi_out(kpi, assessments.assess_kpi(kpi).status)
+
+
+def _as_of() -> date | None:
+    raw = request.args.get("as_of")
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ApiError(422, "Invalid query parameter.", {"as_of": ["Use an ISO date such as 2026-11-22."]}) \
+            from None
+
+
+@operation("/kpis", "GET", summary="List KPIs with their drift status", tag=TAG, response=KpiOut,
+           paginated=True, query=[
+               QueryParam("status", "string", f"Only KPIs with this drift status: {', '.join(STATUSES)}."),
+               QueryParam("value_stream_id", description="Only KPIs of this value stream."),
+               QueryParam("owner_id", description="Only KPIs this user owns."),
+               QueryParam("customer_id", description="Only KPIs linked to an outcome of this customer."),
+               QueryParam("outcome_id", description="Only KPIs linked to this outcome."),
+           ],
+           description="Each item carries a read-only `drift_status`, its status as of today "
+                       "(`GET /kpis/{id}/drift` says why).")
+def list_kpis():
+    status = request.args.get("status") or None
+    if status is not None and status not in STATUSES:
+        raise ApiError(422, "Invalid query parameter.",
+                       {"status": [f"Choose one of: {', '.join(STATUSES)}."]})
+    filters = services.KpiFilters(status=status, value_stream_id=query_int("value_stream_id"),
+                                  owner_id=query_int("owner_id"), customer_id=query_int("customer_id"),
+                                  outcome_id=query_int("outcome_id"))
+    per_page = query_int("per_page", current_app.config["LMS_PER_PAGE"], minimum=1, maximum=MAX_PER_PAGE)
+    listed = services.list_kpis(filters, query_int("page", 1, minimum=1), per_page)
+    items = [_kpi_out(kpi, listed.drift[kpi.id].status) for kpi in listed.page.items]
+    return type(listed.page)(items, listed.page.total, listed.page.page, listed.page.per_page)
+
+
+@operation("/kpis", "POST", summary="Create a KPI", tag=TAG, body=KpiIn, response=KpiOut, status=201,
+           errors=(403,), description=f"{WRITE_ROLES} `outcome_ids` (or the extension `outcome_links`, "
+                                      "which also carries each link's rationale) must name outcomes of your "
+                                      "organization; `step_id` must belong to `value_stream_id`.")
+def create_kpi(payload: KpiIn):
+    return _with_status(services.create_kpi(payload))
+
+
+@operation("/kpis/<int:kpi_id>", "GET", summary="One KPI", tag=TAG, response=KpiOut)
+def get_kpi(kpi_id: int):
+    return _with_status(tenancy.get_or_404(Kpi, kpi_id))
+
+
+@operation("/kpis/<int:kpi_id>", "PATCH", summary="Change a KPI", tag=TAG, body=KpiPatch, response=KpiOut,
+           errors=(403, 409), description=f"{WRITE_ROLES} Any subset of the writable fields; "
+                                          "`outcome_ids` / `outcome_links` replace the links whole. "
+                                          "Every change, link changes included, raises `version`.")
+def update_kpi(kpi_id: int, payload: KpiPatch):
+    kpi = tenancy.get_or_404(Kpi, kpi_id)
+    return _with_status(services.update_kpi(kpi, payload))
+
+
+@operation("/kpis/<int:kpi_id>", "DELETE", summary="Delete a KPI with its links and measurements", tag=TAG,
+           status=204, errors=(403, 409), query=[QueryParam("version", description="Optional: 409 if the "
+                                                                                  "KPI changed since.")],
+           description="Deletes the KPI **with its outcome links and measurements** (cascade); review "
+                       "actions that named it stay, unlinked.")
+def delete_kpi(kpi_id: int):
+    kpi = tenancy.get_or_404(Kpi, kpi_id)
+    services.delete_kpi(kpi, version=query_int("version"))
+
+
+@operation("/kpis/<int:kpi_id>/measurements", "GET", summary="A KPI's measurements, newest first", tag=TAG,
+           response=MeasurementOut, paginated=True)
+def list_measurements(kpi_id: int):
+    kpi = tenancy.get_or_404(Kpi, kpi_id)
+    return paginate(services.list_measurements_stmt(kpi))
+
+
+@operation("/kpis/<int:kpi_id>/measurements", "POST", summary="Enter one measurement, or many at once",
+           tag=TAG, body=MeasurementPostIn, response=MeasurementPostOut, status=201, errors=(403, 409),
+           description="Admins, managers and the KPI's owner. One measurement per KPI and date: a "
+                       "measurement for a date that has one updates it (same id, version raised). "
+                       "`{\"measurements\": [...]}` writes all or nothing (a date twice in one batch is "
+                       "422 naming `measurements.<index>.measured_on`) and answers `{\"items\": [...]}`.")
+def add_measurements(kpi_id: int, payload):
+    kpi = tenancy.get_or_404(Kpi, kpi_id)
+    if isinstance(payload, MeasurementBatchIn):
+        written = services.record_measurements(kpi, payload)
+        body = {"items": [MeasurementOut.model_validate(m).model_dump(mode="json") for m in written]}
+    else:
+        written = services.record_measurement(kpi, payload)
+        body = MeasurementOut.model_validate(written).model_dump(mode="json")
+    response = jsonify(body)
+    response.status_code = 201
+    return response
+
+
+@operation("/kpis/<int:kpi_id>/drift", "GET", summary="Whether a KPI drifted from its customer outcomes",
+           tag=TAG, response=KpiDriftOut,
+           query=[QueryParam("as_of", "date", "Assess as of this day (default today); "
+                                              "later data is ignored.")],
+           description="Statuses, first that applies: orphan, stale, insufficient-data, measures-waste, "
+                       "diverging, aligned. Only measurements and ratings inside the window "
+                       "(as_of - window_days, as_of] count.")
+def kpi_drift(kpi_id: int):
+    kpi = tenancy.get_or_404(Kpi, kpi_id)
+    assessment = assessments.assess_kpi(kpi, _as_of()).assessment
+    return KpiDriftOut.model_validate(assessment.as_api_dict() | {"as_of": assessment.as_of})

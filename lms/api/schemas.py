@@ -1,0 +1,129 @@
+"""Schemas shared by every resource: errors, the current user, common field types."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_serializer, field_validator
+
+from lms.validation import MAX_INT
+
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Text = Annotated[str, Field(max_length=20_000)]
+
+
+NUL_MESSAGE = "Remove the NUL character (\\x00): text cannot contain it."
+TOO_LARGE_MESSAGE = f"Enter a whole number between -{MAX_INT} and {MAX_INT}."
+
+
+def _check_storable(value: Any) -> None:
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError(NUL_MESSAGE)
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
+        raise ValueError(TOO_LARGE_MESSAGE)
+    if isinstance(value, list):
+        for item in value:
+            _check_storable(item)
+
+
+# pydantic writes the bounds of a constrained type inside ``X | None`` under their Python names.
+_JSON_SCHEMA_BOUNDS = {"ge": "minimum", "le": "maximum", "gt": "exclusiveMinimum", "lt": "exclusiveMaximum"}
+
+
+def _document_bounds(schema: dict[str, Any], _model: type | None = None) -> None:
+    """Say in the JSON schema what the validation enforces, in JSON Schema's own words.
+
+    Whole numbers lie within ±MAX_INT (``Checked``), and bounds are ``minimum``/``maximum``.
+    """
+    for python_name, json_name in _JSON_SCHEMA_BOUNDS.items():
+        if python_name in schema and isinstance(schema[python_name], int | float):
+            schema[json_name] = schema.pop(python_name)
+    if schema.get("type") == "integer":
+        schema["maximum"] = min(schema.get("maximum", MAX_INT), MAX_INT)
+        schema["minimum"] = max(schema.get("minimum", -MAX_INT), -MAX_INT)
+    for key, value in schema.items():
+        if key == "properties" and isinstance(value, dict):
+            children = list(value.values())
+        else:
+            children = value if isinstance(value, list) else [value]
+        for child in children:
+            if isinstance(child, dict):
+                _document_bounds(child)
+
+
+class Checked(BaseModel):
+    """Base of everything validated on its way in: every value fits the database.
+
+    PostgreSQL refuses NUL in text and whole numbers beyond its INTEGER columns; without this
+    check such input would fail at the database instead of being named as the field at fault.
+    """
+
+    model_config = ConfigDict(json_schema_extra=_document_bounds)
+
+    @field_validator("*")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        _check_storable(value)
+        return value
+
+
+class Strict(Checked):
+    """Base of request bodies: unknown fields are refused."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True,
+                              json_schema_extra=_document_bounds)
+
+
+class Out(BaseModel):
+    """Base of response objects, read from ORM records."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    @field_serializer("*", mode="wrap")
+    def _times_in_utc(self, value: Any, handler: Any) -> Any:
+        # lms stores UTC without an offset; the API says so ("…Z"), as the date-time format wants.
+        if isinstance(value, datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return handler(value)
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    fields: dict[str, list[str]] | None = None
+
+
+class Error(BaseModel):
+    error: ErrorBody
+
+
+class Health(BaseModel):
+    status: str
+
+
+class OrganizationOut(Out):
+    id: int
+    name: str
+    slug: str
+
+
+class MeOut(Out):
+    id: int
+    email: str
+    name: str
+    role: str
+    organization: OrganizationOut
+
+
+def partial(model: type[Strict], name: str | None = None) -> type[Strict]:
+    """Derive a PATCH schema: every field optional, same rules, plus the expected ``version``."""
+    fields: dict[str, Any] = {}
+    for field_name, info in model.model_fields.items():
+        copy = info._copy() if hasattr(info, "_copy") else info.__class__.from_field(info)  # type: ignore[attr-defined]
+        copy.default = None
+        copy.default_factory = None
+        fields[field_name] = (info.annotation | None, copy)
+    fields["version"] = (int | None, Field(default=None, ge=1,
+                                           description="The version you read; 409 if it changed."))
+    return create_model(name or f"{model.__name__.removesuffix('In')}Patch", __base__=Strict, **fields)

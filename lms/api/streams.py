@@ -1,0 +1,167 @@
+"""Value streams and their steps in the JSON API: CRUD, step order, metrics and future states."""
+
+from __future__ import annotations
+
+from flask import request
+from sqlalchemy import select
+
+from lms import tenancy
+from lms.api.errors import ApiError
+from lms.api.routing import QueryParam, operation, paginate, query_int
+from lms.lean.metrics import compute_metrics
+from lms.models import STREAM_STATES, Step, ValueStream
+from lms.pagination import Page
+from lms.streams import figures, services
+from lms.streams.schemas import (
+    FlagOut,
+    MetricsOut,
+    StepIn,
+    StepOut,
+    StepPatch,
+    ValueStreamIn,
+    ValueStreamOut,
+    ValueStreamPatch,
+)
+
+STREAMS = "value streams"
+STEPS = "steps"
+WRITE_ERRORS = (403,)
+PATCH_ERRORS = (403, 409)
+
+
+def _step_out(stream: ValueStream, step: Step) -> StepOut:
+    """Return the API object of a step, with its computed waste flags."""
+    out = StepOut.model_validate(step, from_attributes=True)
+    out.flags = [FlagOut(code=flag.code, message=flag.message) for flag in figures.step_flags(stream, step)]
+    return out
+
+
+def _changes(payload) -> tuple[dict, int | None]:
+    """Split a PATCH body into the fields it sends and the version it was read at."""
+    changes = payload.model_dump(exclude_unset=True)
+    return changes, changes.pop("version", None)
+
+
+# Value streams --------------------------------------------------------------------------
+
+
+@operation("/value-streams", "GET", summary="List value streams", tag=STREAMS, response=ValueStreamOut,
+           paginated=True, query=(QueryParam("state", "string", "`current` or `future`"),
+                                  QueryParam("customer_id", "integer", "Only streams serving this customer")),
+           description="Sorted by name.")
+def value_streams_list():
+    stmt = select(ValueStream).order_by(ValueStream.name, ValueStream.id)
+    state = request.args.get("state")
+    if state:
+        if state not in STREAM_STATES:
+            raise ApiError(422, "Invalid query parameter.",
+                           {"state": [f"Use one of: {', '.join(STREAM_STATES)}."]})
+        stmt = stmt.where(ValueStream.state == state)
+    customer_id = query_int("customer_id", minimum=1)
+    if customer_id is not None:
+        stmt = stmt.where(ValueStream.customer_id == customer_id)
+    return paginate(stmt)
+
+
+@operation("/value-streams", "POST", summary="Map a value stream", tag=STREAMS, body=ValueStreamIn,
+           response=ValueStreamOut, status=201, errors=WRITE_ERRORS,
+           description="Admins and managers; a process owner creates streams they own "
+                       "(`owner_id` defaults to them). Ids must name records of your organization.")
+def value_streams_create(payload: ValueStreamIn):
+    return services.create_stream(payload.model_dump(exclude_unset=True))
+
+
+@operation("/value-streams/<int:stream_id>", "GET", summary="Read a value stream", tag=STREAMS,
+           response=ValueStreamOut)
+def value_streams_read(stream_id: int):
+    return tenancy.get_or_404(ValueStream, stream_id)
+
+
+@operation("/value-streams/<int:stream_id>", "PATCH", summary="Change a value stream", tag=STREAMS,
+           body=ValueStreamPatch, response=ValueStreamOut, errors=PATCH_ERRORS,
+           description="Send any subset of the writable fields, and the `version` you read to be told "
+                       "(409) when someone changed it meanwhile. Only managers and admins hand a stream "
+                       "to another owner.")
+def value_streams_update(stream_id: int, payload):
+    changes, version = _changes(payload)
+    return services.update_stream(tenancy.get_or_404(ValueStream, stream_id), changes, version=version)
+
+
+@operation("/value-streams/<int:stream_id>", "DELETE", summary="Delete a value stream and its steps",
+           tag=STREAMS, status=204, errors=WRITE_ERRORS,
+           description="Deletes the stream **with its steps and its reviews (their findings and actions)** "
+                       "(cascade). KPIs of the stream or its steps, internal customers that are this stream "
+                       "and future states derived from it stay, unlinked.")
+def value_streams_delete(stream_id: int):
+    services.delete_stream(tenancy.get_or_404(ValueStream, stream_id))
+
+
+@operation("/value-streams/<int:stream_id>/metrics", "GET", summary="The stream's lean figures",
+           tag=STREAMS, response=MetricsOut,
+           description="Times in seconds; ratios 0-1; null where undefined (e.g. takt without demand, "
+                       "PCE of an untimed stream).")
+def value_streams_metrics(stream_id: int):
+    stream = tenancy.get_or_404(ValueStream, stream_id)
+    return compute_metrics(figures.stream_figures(stream, figures.steps_of(stream))).as_api_dict()
+
+
+@operation("/value-streams/<int:stream_id>/future-state", "POST", summary="Make a future state",
+           tag=STREAMS, response=ValueStreamOut, status=201, errors=WRITE_ERRORS,
+           description="Copies the stream and its steps as a `future` state with `derived_from_id` "
+                       "set to this stream.")
+def value_streams_future_state(stream_id: int):
+    return services.make_future_state(tenancy.get_or_404(ValueStream, stream_id))
+
+
+@operation("/value-streams/<int:stream_id>/walked", "POST", summary="Confirm the map was walked today",
+           tag=STREAMS, response=ValueStreamOut, errors=WRITE_ERRORS,
+           description="Sets `last_walked_on` to today and `last_walked_by_id` to you.")
+def value_streams_walked(stream_id: int):
+    return services.confirm_walked(tenancy.get_or_404(ValueStream, stream_id))
+
+
+# Steps ----------------------------------------------------------------------------------
+
+
+@operation("/value-streams/<int:stream_id>/steps", "GET", summary="List a stream's steps in map order",
+           tag=STEPS, response=StepOut, paginated=True)
+def steps_list(stream_id: int):
+    stream = tenancy.get_or_404(ValueStream, stream_id)
+    result = paginate(select(Step).where(Step.value_stream_id == stream.id).order_by(Step.position))
+    return Page([_step_out(stream, step) for step in result.items], result.total, result.page,
+                result.per_page)
+
+
+@operation("/value-streams/<int:stream_id>/steps", "POST", summary="Add a step", tag=STEPS, body=StepIn,
+           response=StepOut, status=201, errors=WRITE_ERRORS,
+           description="Appends the step unless `position` is given; then the step goes there and the "
+                       "later steps move down one place. Positions stay 1..n. A value-adding step needs "
+                       "a `job_id`.")
+def steps_create(stream_id: int, payload: StepIn):
+    stream = tenancy.get_or_404(ValueStream, stream_id)
+    step = services.create_step(stream, payload.model_dump(exclude_unset=True))
+    return _step_out(stream, step)
+
+
+@operation("/steps/<int:step_id>", "GET", summary="Read a step", tag=STEPS, response=StepOut)
+def steps_read(step_id: int):
+    step = tenancy.get_or_404(Step, step_id)
+    return _step_out(tenancy.get_or_404(ValueStream, step.value_stream_id), step)
+
+
+@operation("/steps/<int:step_id>", "PATCH", summary="Change, tag or move a step", tag=STEPS,
+           body=StepPatch, response=StepOut, errors=PATCH_ERRORS,
+           description="A new `position` moves the step and renumbers the others (1..n). A change of "
+                       "`classification`, `waste_types` or `rationale` is recorded as a classification.")
+def steps_update(step_id: int, payload):
+    step = tenancy.get_or_404(Step, step_id)
+    changes, version = _changes(payload)
+    step = services.update_step(step, changes, version=version)
+    return _step_out(tenancy.get_or_404(ValueStream, step.value_stream_id), step)
+
+
+@operation("/steps/<int:step_id>", "DELETE", summary="Delete a step", tag=STEPS, status=204,
+           errors=WRITE_ERRORS, description="The steps after it move up one place. KPIs, review findings and "
+                                            "actions that named the step stay, unlinked.")
+def steps_delete(step_id: int):
+    services.delete_step(tenancy.get_or_404(Step, step_id))

@@ -1,0 +1,90 @@
+"""Cycle time of each process step against takt: which steps cannot keep pace with demand."""
+
+from __future__ import annotations
+
+import textwrap
+
+from matplotlib.colors import to_rgba
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from lms.charts.base import (
+    CLASSIFICATION_STYLE,
+    INK,
+    empty_message,
+    new_figure,
+    shorten,
+    style_axes,
+    to_png,
+)
+from lms.lean.waste import format_duration
+
+TIME_UNITS = ((3_600.0, "h", 7_200.0), (60.0, "min", 120.0), (1.0, "s", 0.0))
+
+
+def time_unit(largest_s: float) -> tuple[float, str]:
+    """Choose the unit that keeps an axis readable: seconds, minutes or hours."""
+    for divisor, label, from_s in TIME_UNITS:
+        if largest_s >= from_s:
+            return divisor, label
+    return 1.0, "s"
+
+
+def _two_lines(name: str, width: int = 14) -> str:
+    """Wrap a step name under its bar in at most two short lines."""
+    lines = textwrap.wrap(name, width=width, break_long_words=True) or [""]
+    if len(lines) > 2:
+        lines = [lines[0], shorten(" ".join(lines[1:]), width)]
+    return "\n".join(lines)
+
+
+def _style(classification: str) -> dict:
+    return CLASSIFICATION_STYLE.get(classification, CLASSIFICATION_STYLE["unclassified"])
+
+
+def draw_takt_chart(spec: dict) -> bytes:
+    """Draw the bars of ``spec`` (see ``lms.streams.chart_data.takt_spec``) as PNG."""
+    return to_png(takt_figure(spec))
+
+
+def takt_figure(spec: dict) -> Figure:
+    """Return the figure of cycle time per process step against the takt line."""
+    steps, takt = spec["steps"], spec["takt_time_s"]
+    fig = new_figure(max(7.0, min(1.1 * len(steps) + 3.0, 24.0)), 4.6)
+    ax = fig.add_subplot()
+    largest = max([s["cycle_time_s"] for s in steps] + [takt or 0.0, 0.0])
+    divisor, unit = time_unit(largest)
+    style_axes(ax, title=spec["title"], xlabel="Process step, in flow order",
+               ylabel=f"Cycle time ({unit})")
+    if not steps:
+        empty_message(ax, "No process step has a cycle time yet.")
+        return fig
+    positions = list(range(len(steps)))
+    heights = [s["cycle_time_s"] / divisor for s in steps]
+    for x, height, step in zip(positions, heights, steps, strict=True):
+        style = _style(step["classification"])
+        ax.bar(x, height, width=0.62, color=to_rgba(style["color"], 0.75), hatch=style["hatch"],
+               edgecolor=INK if step["over_takt"] else style["color"],
+               linewidth=2.0 if step["over_takt"] else 0.8)
+        label = f"{format_duration(step['cycle_time_s'])}" + ("\nOVER TAKT" if step["over_takt"] else "")
+        ax.annotate(label, (x, height), xytext=(0, 3), textcoords="offset points", ha="center",
+                    va="bottom", fontsize=8, color=INK, fontweight="bold" if step["over_takt"] else "normal")
+    rotation = 0 if len(steps) <= 8 else 35
+    labels = [shorten(s["name"], 24) if rotation else _two_lines(s["name"]) for s in steps]
+    ax.set_xticks(positions, labels, rotation=rotation, ha="right" if rotation else "center", fontsize=8.5)
+    top = max(heights + [(takt or 0) / divisor]) * 1.25 or 1.0
+    ax.set_ylim(0, top)
+    ax.set_xlim(-0.6, len(steps) - 0.4)
+    handles = [Patch(facecolor=to_rgba(s["color"], 0.75), edgecolor=s["color"], hatch=s["hatch"],
+                     label=s["label"])
+               for key, s in CLASSIFICATION_STYLE.items()
+               if any(step["classification"] == key for step in steps)]
+    if takt is not None:
+        ax.axhline(takt / divisor, color=INK, linestyle="--", linewidth=1.5)
+        handles.append(Line2D([], [], color=INK, linestyle="--", label=f"Takt {format_duration(takt)}"))
+    else:
+        ax.text(0.99, 0.97, "No takt: set the daily demand", transform=ax.transAxes, ha="right",
+                va="top", fontsize=9, color=INK)
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8.5)
+    return fig

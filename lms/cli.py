@@ -1,0 +1,255 @@
+"""The ``lms`` command: database, organizations, users, tokens, serving."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from lms import create_app
+from lms.config import ConfigurationError
+from lms.errors import DomainError, ValidationFailed
+
+
+def _fail(message: str) -> None:
+    raise click.ClickException(message)
+
+
+def _describe(error: DomainError) -> str:
+    if isinstance(error, ValidationFailed):
+        return "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in error.fields.items())
+    return str(error)
+
+
+def _organization(slug: str):
+    from lms.admin.services import organization_by_slug
+
+    organization = organization_by_slug(slug)
+    if organization is None:
+        _fail(f"No organization with the slug '{slug}'. `lms create-org NAME` makes one.")
+    return organization
+
+
+@click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_default_commands=False,
+             add_version_option=False)
+def cli() -> None:
+    """lms — value streams tied to the customer jobs they exist for."""
+
+
+@cli.command("init-db")
+@with_appcontext
+def init_db() -> None:
+    """Bring the database to the newest schema (Alembic upgrade; safe to run twice)."""
+    from flask_migrate import upgrade
+
+    upgrade()
+    click.echo("Database is at the newest schema.")
+
+
+@cli.command("create-org")
+@click.argument("name")
+@click.option("--slug", help="URL name; derived from NAME when left out.")
+@with_appcontext
+def create_org(name: str, slug: str | None) -> None:
+    """Create an organization and print its slug."""
+    from lms.admin.services import create_organization
+
+    try:
+        organization = create_organization(name, slug)
+    except DomainError as error:
+        _fail(_describe(error))
+    click.echo(organization.slug)
+
+
+@cli.command("create-user")
+@click.option("--org", "org_slug", required=True, help="Slug of the organization.")
+@click.option("--email", required=True)
+@click.option("--password", required=True)
+@click.option("--role", required=True, type=click.Choice(["admin", "manager", "owner", "viewer"]))
+@click.option("--name", default="")
+@with_appcontext
+def create_user_command(org_slug: str, email: str, password: str, role: str, name: str) -> None:
+    """Create a user in an organization."""
+    from lms.auth.services import create_user
+
+    organization = _organization(org_slug)
+    try:
+        user = create_user(organization, email=email, password=password, role=role, name=name)
+    except DomainError as error:
+        _fail(_describe(error))
+    click.echo(f"Created {user.email} ({user.role}) in {organization.slug}.")
+
+
+@cli.command("create-token")
+@click.option("--email", required=True)
+@click.option("--name", "label", default="cli", help="A label for the token.")
+@with_appcontext
+def create_token_command(email: str, label: str) -> None:
+    """Create an API token; the token alone is the last line of output."""
+    from sqlalchemy import select
+
+    from lms.auth.services import create_token, normalize_email
+    from lms.extensions import db
+    from lms.models import User
+
+    user = db.session.scalar(select(User).where(User.email == normalize_email(email)))
+    if user is None:
+        _fail(f"No user with the email {email}.")
+    if not user.active:
+        _fail(f"{user.email} is deactivated.")
+    try:
+        issued = create_token(user, label)
+    except DomainError as error:
+        _fail(_describe(error))
+    click.echo(f"Token '{issued.token.name}' for {user.email} ({user.role}); it is shown only once:")
+    click.echo(issued.secret)
+
+
+@cli.command("seed-demo")
+@with_appcontext
+def seed_demo_command() -> None:
+    """Load the demo organization from seed_data/ and print how to sign in."""
+    from lms.seed import DEMO_PASSWORD, seed_demo
+
+    try:
+        result = seed_demo()
+    except DomainError as error:
+        _fail("The demo was not loaded. " + _describe(error))
+    if result.created:
+        made = ", ".join(f"{n:,} {label}" for label, n in result.counts.items() if n)
+        click.echo(f"Demo organization '{result.slug}' loaded: {made}.")
+    else:
+        click.echo(f"Demo organization '{result.slug}' is already there; nothing changed.")
+    click.echo(f"Sign in as {result.emails[0]} with the password {DEMO_PASSWORD}")
+    click.echo("Other demo accounts (same password): " + ", ".join(result.emails[1:]))
+
+
+@cli.command("generate")
+@click.option("--org", "org_slug", required=True, help="Slug of the organization to fill.")
+@click.option("--value-streams", default=10, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--steps", default=12, show_default=True, type=click.IntRange(1, 500), help="Steps per stream.")
+@click.option("--kpis", default=30, show_default=True, type=click.IntRange(0, 100_000))
+@click.option("--weeks", default=52, show_default=True, type=click.IntRange(1, 2_000),
+              help="Weekly measurements per KPI.")
+@click.option("--outcomes", default=None, type=click.IntRange(1, 1_000_000), help="Default: 10 per stream.")
+@click.option("--reviews", default=None, type=click.IntRange(0, 1_000_000), help="Default: 2.5 per stream.")
+@click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--as-of", "as_of", default=None, type=click.DateTime(["%Y-%m-%d"]),
+              help="The last day of the data (default today).")
+@with_appcontext
+def generate_command(org_slug, value_streams, steps, kpis, weeks, outcomes, reviews, seed, as_of) -> None:
+    """Fill an organization with deterministic synthetic data of that size."""
+    import time
+
+    from lms.generate import GenerationSize, describe, expected_rows, generate
+
+    organization = _organization(org_slug)
+    size = GenerationSize(value_streams=value_streams, steps=steps, kpis=kpis, weeks=weeks,
+                          outcomes=outcomes, reviews=reviews, seed=seed,
+                          as_of=as_of.date() if as_of else None)
+    started = time.perf_counter()
+    with click.progressbar(length=expected_rows(size), label="Generating", file=sys.stderr) as bar:
+        report = generate(organization, size, lambda _label, n: bar.update(n))
+    click.echo(f"Made {describe(report.counts)} in {time.perf_counter() - started:.1f} s.")
+
+
+@cli.command("check-drift")
+@click.option("--org", "org_slug", required=True, help="Slug of the organization.")
+@click.option("--as-of", "as_of", default=None, type=click.DateTime(["%Y-%m-%d"]),
+              help="Assess as of this day (default today); later data is ignored.")
+@with_appcontext
+def check_drift_command(org_slug: str, as_of) -> None:
+    """Print every KPI's drift status; exit 1 if any KPI is diverging (usable from cron)."""
+    from lms.kpis.report import drift_report
+
+    report = drift_report(_organization(org_slug), as_of.date() if as_of else None)
+    click.echo("\n".join(report.lines))
+    if report.diverging:
+        click.get_current_context().exit(1)
+
+
+@cli.command("export")
+@click.option("--org", "org_slug", required=True, help="Slug of the organization to export.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="File to write (default: standard output).")
+@with_appcontext
+def export_command(org_slug: str, output: str | None) -> None:
+    """Export an organization's content as one JSON document."""
+    from lms import tenancy
+    from lms.transfer.services import export_json
+
+    organization = _organization(org_slug)
+    tenancy.scope_to(organization.id)
+    text = export_json(organization)
+    if output:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        click.echo(f"Exported {organization.slug} to {output}.", err=True)
+    else:
+        click.echo(text)
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--org", "org_slug", required=True, help="Slug of the (empty) organization to fill.")
+@with_appcontext
+def import_command(file: str, org_slug: str) -> None:
+    """Import an export into an organization that has no content yet; all or nothing."""
+    import json
+
+    from lms import tenancy
+    from lms.transfer.services import import_document
+
+    organization = _organization(org_slug)
+    tenancy.scope_to(organization.id)
+    try:
+        with open(file, encoding="utf-8") as handle:
+            document = json.load(handle)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        _fail(f"{file} is not a JSON document: {error}")
+    try:
+        result = import_document(organization, document)
+    except DomainError as error:
+        _fail("Nothing was imported. " + _describe(error))
+    click.echo("Imported " + ", ".join(f"{n:,} {label}" for label, n in result.counts.items() if n) + ".")
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--threads", default=None, type=int, help="Worker threads (LMS_SERVE_THREADS, 8).")
+@with_appcontext
+def serve(host: str, port: int, threads: int | None) -> None:
+    """Serve lms with the waitress production WSGI server."""
+    from waitress import serve as waitress_serve
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    threads = threads or app.config["LMS_SERVE_THREADS"]
+    click.echo(f"lms serving on http://{host}:{port}/ with {threads} threads (Ctrl+C stops it)")
+    waitress_serve(app, host=host, port=port, threads=threads, ident="lms")
+
+
+def main() -> None:
+    """Run the ``lms`` command; errors go to stderr without a traceback."""
+    try:
+        result = cli.main(prog_name="lms", standalone_mode=False)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except click.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except ConfigurationError as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(2)
+    except Exception as error:  # noqa: BLE001 - the contract: a message, never a traceback
+        click.echo(f"Error: {type(error).__name__}: {error}", err=True)
+        sys.exit(1)
+    # Without standalone mode click hands back ``ctx.exit(code)`` as the return value.
+    sys.exit(result if isinstance(result, int) else 0)

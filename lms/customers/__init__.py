@@ -1,0 +1,7 @@
+"""Customers, external and internal, their job stacks, desired outcomes and ratings."""
+
+from flask import Blueprint
+
+bp = Blueprint("customers", __name__, url_prefix="/customers")
+
+from lms.customers import views  # noqa: E402,F401

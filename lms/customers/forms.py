@@ -1,0 +1,104 @@
+"""Forms of the customer pages: they read the input; lms.customers.schemas validates it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, FloatField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Optional
+from wtforms.widgets import HiddenInput
+
+from lms.forms import choices
+from lms.lean.jobs import COORDINATIONS, DIMENSIONS, NECESSITIES
+from lms.models import CUSTOMER_KINDS, OUTCOME_DIRECTIONS
+
+
+def optional_id(value) -> int | None:
+    """Read a select's value as a record id, the empty option as None."""
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+class _Versioned(FlaskForm):
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+
+
+class CustomerForm(_Versioned):
+    name = StringField("Name", validators=[DataRequired()],
+                       description="A person, a company or the next team inside, e.g. 'Billing team'.")
+    kind = SelectField("Kind", choices=choices(CUSTOMER_KINDS, {
+        "external": "External — outside the organization",
+        "internal": "Internal — the next process, another department"}))
+    value_stream_id = SelectField(
+        "Is the value stream", coerce=optional_id,
+        description="Only for an internal customer: the value stream this downstream team runs.")
+    description = TextAreaField("Description")
+
+    def data_for_schema(self) -> dict:
+        """Return the fields the customer schema reads."""
+        return {"name": self.name.data, "kind": self.kind.data, "description": self.description.data or "",
+                "value_stream_id": self.value_stream_id.data}
+
+
+class JobForm(_Versioned):
+    statement = StringField("Job statement", validators=[DataRequired()],
+                            description="Verb + object + context, e.g. 'Pay a bill on time'.")
+    parent_id = SelectField("Part of the stack of", coerce=optional_id,
+                            description="Leave empty for a high-level job.")
+    necessity = SelectField("Necessity", choices=choices(NECESSITIES),
+                            description="Required jobs must be served for the stack to be capable; "
+                                        "any one served member serves an interchangeable group.")
+    interchangeable_group = StringField("Interchangeable group",
+                                        description="Only for interchangeable jobs, e.g. 'exercise'.")
+    coordination = SelectField("Coordination", choices=choices(COORDINATIONS, blank="— not set"),
+                               coerce=lambda v: v or None,
+                               description="Concurrent, one after the other, or done together with others.")
+    position = IntegerField("Position in the sequence", validators=[Optional()],
+                            description="1 for the first job of the stack.")
+    dimension = SelectField("Dimension", choices=choices(DIMENSIONS))
+    circumstance = TextAreaField("Circumstance", description="Who needs it and when.")
+
+    def data_for_schema(self, customer_id: int) -> dict:
+        """Return the fields the job schema reads."""
+        return {"customer_id": customer_id, "statement": self.statement.data,
+                "parent_id": self.parent_id.data, "necessity": self.necessity.data,
+                "interchangeable_group": self.interchangeable_group.data or None,
+                "coordination": self.coordination.data, "position": self.position.data,
+                "dimension": self.dimension.data, "circumstance": self.circumstance.data or ""}
+
+
+class OutcomeForm(_Versioned):
+    statement = StringField("Desired outcome", validators=[DataRequired()],
+                            description="E.g. 'Minimize the time it takes to pay a bill'.")
+    direction = SelectField("Direction", choices=choices(OUTCOME_DIRECTIONS))
+
+    def data_for_schema(self, job_id: int) -> dict:
+        """Return the fields the outcome schema reads."""
+        return {"job_id": job_id, "statement": self.statement.data, "direction": self.direction.data}
+
+
+class AggregateRatingForm(FlaskForm):
+    rated_on = DateField("Survey date", validators=[InputRequired()], default=date.today)
+    importance = FloatField("Importance (0–10)", validators=[InputRequired()],
+                            render_kw={"inputmode": "decimal"})
+    satisfaction = FloatField("Satisfaction (0–10)", validators=[InputRequired()],
+                              render_kw={"inputmode": "decimal"})
+    respondents = IntegerField("Respondents", validators=[Optional()])
+    segment = StringField("Segment", description="Optional, e.g. 'new customers'.")
+
+    def data_for_schema(self) -> dict:
+        """Return the fields the rating schema reads."""
+        return {"rated_on": self.rated_on.data, "importance": self.importance.data,
+                "satisfaction": self.satisfaction.data, "respondents": self.respondents.data,
+                "segment": self.segment.data or None}
+
+
+class AnswersRatingForm(FlaskForm):
+    rated_on = DateField("Survey date", validators=[InputRequired()], default=date.today)
+    answers = TextAreaField(
+        "Answers", validators=[DataRequired()], render_kw={"rows": 8, "spellcheck": "false"},
+        description="One respondent per line: importance,satisfaction on 1–5, e.g. '5,2'. "
+                    "Importance and satisfaction become 10 × the share of 4s and 5s.")
+    segment = StringField("Segment", description="Optional, e.g. 'new customers'.")

@@ -1,0 +1,176 @@
+"""What the customer pages read: per-customer figures, the customer overview, rating history, choices.
+
+Built on ``lms.customers.queries``: every page reads a fixed number of statements.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from lms import pagination
+from lms.charts.landscape import DRAWING as LANDSCAPE_DRAWING
+from lms.charts.landscape import describe_landscape
+from lms.customers.queries import (
+    RatedOutcome,
+    StackView,
+    jobs_of_customer,
+    load_job_stacks,
+    ratings_query,
+    thresholds,
+)
+from lms.extensions import db
+from lms.lean.opportunity import opportunity_band, opportunity_score, outcome_status
+from lms.models import Customer, Job, Outcome, OutcomeRating, ValueStream
+from lms.pagination import Page
+
+
+@dataclass(frozen=True)
+class CustomerFigures:
+    """What the customers page counts for one customer."""
+
+    jobs: int = 0
+    underserved_outcomes: int = 0
+    job_gaps: int = 0
+
+
+def customer_figures(customer_ids: list[int]) -> dict[int, CustomerFigures]:
+    """Count jobs, underserved outcomes and job gaps of each customer, in four statements."""
+    if not customer_ids:
+        return {}
+    loaded = load_job_stacks(Job.customer_id.in_(customer_ids))
+    customer_of = {job.id: job.customer_id for job in loaded.jobs}
+    counts: dict[int, dict[str, int]] = {cid: defaultdict(int) for cid in customer_ids}
+    for job in loaded.jobs:
+        counts[job.customer_id]["jobs"] += 1
+    for outcome in loaded.all_outcomes():
+        if outcome.status == "underserved":
+            counts[customer_of[outcome.job_id]]["underserved_outcomes"] += 1
+    for job in loaded.high_level():
+        counts[job.customer_id]["job_gaps"] += len(loaded.analyse(job).gaps)
+    return {cid: CustomerFigures(**values) for cid, values in counts.items()}
+
+
+def landscape_spec(title: str, outcomes: Iterable[RatedOutcome]) -> dict:
+    """Describe an opportunity landscape chart: its title, the thresholds and the rated outcomes."""
+    limits = thresholds()
+    points = [
+        {"id": o.id, "label": o.statement, "importance": round(o.importance, 2),
+         "satisfaction": round(o.satisfaction, 2), "status": o.status}
+        for o in outcomes if o.importance is not None and o.satisfaction is not None
+    ]
+    return {"drawing": LANDSCAPE_DRAWING, "title": title, "underserved": limits.underserved,
+            "high": limits.high, "extreme": limits.extreme, "points": points}
+
+
+def value_stream_names(ids: Iterable[int | None] | None = None) -> dict[int, str]:
+    """Return the names of the organization's value streams (of ``ids`` when given), by id."""
+    stmt = select(ValueStream.id, ValueStream.name).order_by(ValueStream.name, ValueStream.id)
+    if ids is not None:
+        wanted = {i for i in ids if i is not None}
+        if not wanted:
+            return {}
+        stmt = stmt.where(ValueStream.id.in_(wanted))
+    return dict(db.session.execute(stmt).tuples().all())
+
+
+def high_level_jobs(customer_id: int, *, excluding: int | None = None) -> list[tuple[int, str]]:
+    """Return (id, statement) of a customer's high-level jobs: the parents a related job may have."""
+    stmt = (select(Job.id, Job.statement)
+            .where(Job.customer_id == customer_id, Job.parent_id.is_(None))
+            .order_by(Job.position.is_(None), Job.position, Job.id))
+    if excluding is not None:
+        stmt = stmt.where(Job.id != excluding)
+    return list(db.session.execute(stmt).tuples())
+
+
+@dataclass(frozen=True)
+class RatingRow:
+    """One wave of an outcome's rating history, with its score and the change since the wave before."""
+
+    rating: OutcomeRating
+    opportunity: float
+    status: str
+    band: str | None
+    satisfaction_change: float | None
+
+
+def rating_history(outcome: Outcome, page_number: int, per_page: int) -> Page:
+    """Return a page of the outcome's rating waves, newest first, each scored and compared."""
+    page = pagination.paginate(ratings_query(outcome), page_number, per_page)
+    ratings = list(page.items)
+    older = db.session.scalar(ratings_query(outcome).offset(page_number * per_page).limit(1))
+    limits = thresholds()
+    rows = []
+    following = [*ratings[1:], older][:len(ratings)]
+    for rating, previous in zip(ratings, following, strict=True):
+        score = opportunity_score(rating.importance, rating.satisfaction)
+        rows.append(RatingRow(
+            rating=rating, opportunity=score,
+            status=outcome_status(rating.importance, rating.satisfaction, limits),
+            band=opportunity_band(score, limits),
+            satisfaction_change=None if previous is None else rating.satisfaction - previous.satisfaction,
+        ))
+    return Page(rows, page.total, page.page, page.per_page)
+
+
+@dataclass
+class CustomerOverview:
+    """The customer page: a page of job stacks and what the whole customer adds up to."""
+
+    stacks: Page
+    job_count: int
+    gap_count: int
+    underserved: list[RatedOutcome]
+    statements: dict[int, str]
+    landscape_alt: str
+    stack_alts: dict[int, str]
+    rated_count: int
+    stream_name: str | None
+
+
+def _title(name: str) -> str:
+    return f"Opportunity landscape — {name}"
+
+
+def customer_overview(customer: Customer, page_number: int, per_page: int) -> CustomerOverview:
+    """Read the customer page: every stack analysed, one page of them shown."""
+    loaded = jobs_of_customer(customer.id)
+    stacks: list[StackView] = loaded.stacks()
+    shown = stacks[(page_number - 1) * per_page: page_number * per_page]
+    outcomes = loaded.all_outcomes()
+    spec = landscape_spec(_title(customer.name), outcomes)
+    stream_name = (value_stream_names([customer.value_stream_id]).get(customer.value_stream_id)
+                   if customer.value_stream_id else None)
+    return CustomerOverview(
+        stacks=Page(shown, len(stacks), page_number, per_page),
+        job_count=len(loaded.jobs),
+        gap_count=sum(len(s.analysis.gaps) for s in stacks),
+        underserved=sorted((o for o in outcomes if o.status == "underserved"), key=lambda o: -o.opportunity),
+        statements={job.id: job.statement for job in loaded.jobs},
+        landscape_alt=describe_landscape(spec),
+        stack_alts={s.job.id: describe_landscape(landscape_spec(_title(s.job.statement), s.rated_outcomes))
+                    for s in shown},
+        rated_count=len(spec["points"]),
+        stream_name=stream_name,
+    )
+
+
+def customer_landscape(customer: Customer) -> dict:
+    """Return the landscape spec of every rated outcome of a customer."""
+    return landscape_spec(_title(customer.name), jobs_of_customer(customer.id).all_outcomes())
+
+
+def job_landscape(job: Job) -> dict:
+    """Return the landscape spec of a job's outcomes and those of its related jobs."""
+    loaded = load_job_stacks((Job.id == job.id) | (Job.parent_id == job.id))
+    return landscape_spec(_title(job.statement), loaded.all_outcomes())
+
+
+def customers_of_kind(kind: str, page_number: int, per_page: int) -> Page:
+    """Return a page of the organization's customers of one kind, by name."""
+    stmt = select(Customer).where(Customer.kind == kind).order_by(Customer.name, Customer.id)
+    return pagination.paginate(stmt, page_number, per_page)

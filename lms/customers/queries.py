@@ -1,0 +1,270 @@
+"""Reads of the customer side: rated outcomes, step coverage and job-stack analyses.
+
+Everything here loads a whole set of jobs in a fixed number of statements (jobs, the
+steps serving them, their outcomes, the newest rating of each outcome) and computes in
+Python with ``lms.lean``: a page never issues one query per job.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask import abort, g
+from sqlalchemy import ColumnElement, Select, func, select
+
+from lms import tenancy
+from lms.extensions import db
+from lms.lean import metrics
+from lms.lean.jobs import RelatedJob, ServingStep, StackAnalysis, analyse_stack
+from lms.lean.opportunity import (
+    OpportunityThresholds,
+    opportunity_band,
+    opportunity_score,
+    outcome_status,
+)
+from lms.models import Job, Organization, Outcome, OutcomeRating, Step, ValueStream
+
+
+def thresholds() -> OpportunityThresholds:
+    """Return the acting organization's opportunity thresholds."""
+    actor = g.get("actor")
+    org = actor.organization if actor is not None else \
+        db.session.get(Organization, tenancy.current_organization_id())
+    if org is None:
+        abort(401)
+    return OpportunityThresholds(underserved=org.underserved_threshold,
+                                 high=org.high_opportunity_threshold,
+                                 extreme=org.extreme_opportunity_threshold)
+
+
+@dataclass(frozen=True)
+class RatedOutcome:
+    """An outcome with the figures of its newest rating."""
+
+    id: int
+    version: int
+    job_id: int
+    statement: str
+    direction: str
+    importance: float | None
+    satisfaction: float | None
+    opportunity: float | None
+    status: str
+    band: str | None
+    rated_on: date | None
+
+
+def rate(outcome: Outcome, newest: OutcomeRating | None, limits: OpportunityThresholds) -> RatedOutcome:
+    """Combine an outcome with its newest rating under the organization's thresholds."""
+    importance = newest.importance if newest else None
+    satisfaction = newest.satisfaction if newest else None
+    score = opportunity_score(importance, satisfaction) if newest else None
+    return RatedOutcome(
+        id=outcome.id, version=outcome.version, job_id=outcome.job_id, statement=outcome.statement,
+        direction=outcome.direction, importance=importance, satisfaction=satisfaction,
+        opportunity=score, status=outcome_status(importance, satisfaction, limits),
+        band=opportunity_band(score, limits), rated_on=newest.rated_on if newest else None,
+    )
+
+
+def _newest_ratings(outcome_ids) -> dict[int, OutcomeRating]:
+    """Return the newest rating (by date, then entry) of each outcome, in one statement."""
+    ranked = (
+        select(OutcomeRating.id.label("rating_id"), func.row_number().over(
+            partition_by=OutcomeRating.outcome_id,
+            order_by=(OutcomeRating.rated_on.desc(), OutcomeRating.id.desc()),
+        ).label("rank"))
+        .where(OutcomeRating.outcome_id.in_(outcome_ids))
+        .subquery()
+    )
+    rows = db.session.scalars(
+        select(OutcomeRating).join(ranked, ranked.c.rating_id == OutcomeRating.id).where(ranked.c.rank == 1)
+    )
+    return {rating.outcome_id: rating for rating in rows}
+
+
+def rated_outcomes(outcomes: Iterable[Outcome]) -> list[RatedOutcome]:
+    """Rate a list of outcomes (a page, say) with two statements whatever its length."""
+    outcomes = list(outcomes)
+    newest = _newest_ratings([o.id for o in outcomes]) if outcomes else {}
+    limits = thresholds()
+    return [rate(o, newest.get(o.id), limits) for o in outcomes]
+
+
+def rated_outcome(outcome: Outcome) -> RatedOutcome:
+    """Rate one outcome."""
+    return rated_outcomes([outcome])[0]
+
+
+@dataclass(frozen=True)
+class ServingStepView:
+    """A step that serves a job, with the value stream it belongs to and its timing."""
+
+    step_id: int
+    step_name: str
+    position: int
+    value_stream_id: int
+    value_stream_name: str
+    owner_id: int | None
+    processing_s: float
+    waiting_s: float
+
+    def as_serving_step(self) -> ServingStep:
+        """Return the figures the job-stack analysis needs."""
+        return ServingStep(self.step_id, self.value_stream_id, self.owner_id,
+                           self.processing_s, self.waiting_s)
+
+
+def _serving_step(step: Step, stream: ValueStream) -> ServingStepView:
+    figures = metrics.StepFigures(
+        id=step.id, position=step.position, name=step.name, kind=step.kind,
+        cycle_time_s=step.cycle_time_s, wait_time_s=step.wait_time_s,
+        inventory_units=step.inventory_units, job_id=step.job_id,
+    )
+    day_s = metrics.working_day_s(stream.available_seconds_per_day)
+    return ServingStepView(
+        step_id=step.id, step_name=step.name, position=step.position, value_stream_id=stream.id,
+        value_stream_name=stream.name, owner_id=step.owner_id,
+        processing_s=metrics.processing_time_s(figures),
+        waiting_s=metrics.waiting_time_s(figures, stream.daily_demand, day_s),
+    )
+
+
+@dataclass
+class RelatedJobView:
+    """A related job in a stack as a page shows it: coverage, gap, success outcomes."""
+
+    job: Job
+    serving: list[ServingStepView]
+    outcomes: list[RatedOutcome]
+    gap: bool
+
+    @property
+    def served(self) -> bool:
+        """Tell whether any step of any value stream serves this job."""
+        return bool(self.serving)
+
+
+@dataclass
+class StackView:
+    """A high-level job with its related jobs in stack order, and the analysis of the stack."""
+
+    job: Job
+    outcomes: list[RatedOutcome]
+    related: list[RelatedJobView]
+    analysis: StackAnalysis
+
+    @property
+    def rated_outcomes(self) -> list[RatedOutcome]:
+        """Return every outcome of the stack: high-level outcomes, then success outcomes."""
+        return self.outcomes + [o for item in self.related for o in item.outcomes]
+
+
+@dataclass
+class JobStacks:
+    """A set of jobs loaded with the steps that serve them and their rated outcomes."""
+
+    jobs: list[Job]
+    serving: dict[int, list[ServingStepView]] = field(default_factory=dict)
+    outcomes: dict[int, list[RatedOutcome]] = field(default_factory=dict)
+
+    def high_level(self) -> list[Job]:
+        """Return the high-level jobs, in order of position then entry."""
+        return sorted((j for j in self.jobs if j.parent_id is None),
+                      key=lambda j: (j.position is None, j.position or 0, j.id))
+
+    def related_of(self, job_id: int) -> list[Job]:
+        """Return the related jobs of a high-level job."""
+        return [j for j in self.jobs if j.parent_id == job_id]
+
+    def related_job(self, job: Job) -> RelatedJob:
+        """Describe a related job for the pure analysis."""
+        underserved = tuple(o.statement for o in self.outcomes.get(job.id, []) if o.status == "underserved")
+        return RelatedJob(
+            job_id=job.id, statement=job.statement, necessity=job.necessity,
+            interchangeable_group=job.interchangeable_group, coordination=job.coordination,
+            position=job.position,
+            serving_steps=tuple(s.as_serving_step() for s in self.serving.get(job.id, [])),
+            underserved_outcomes=underserved,
+        )
+
+    def analyse(self, job: Job) -> StackAnalysis:
+        """Analyse the stack headed by the high-level ``job``."""
+        return analyse_stack(job.id, job.statement, [self.related_job(j) for j in self.related_of(job.id)])
+
+    def stack(self, job: Job) -> StackView:
+        """Return the stack headed by ``job`` as a page shows it."""
+        analysis = self.analyse(job)
+        by_id = {j.id: j for j in self.related_of(job.id)}
+        gaps = set(analysis.gaps)
+        related = [
+            RelatedJobView(job=by_id[item.job_id], serving=self.serving.get(item.job_id, []),
+                           outcomes=self.outcomes.get(item.job_id, []), gap=item.job_id in gaps)
+            for item in analysis.related
+        ]
+        return StackView(job=job, outcomes=self.outcomes.get(job.id, []), related=related,
+                         analysis=analysis)
+
+    def stacks(self) -> list[StackView]:
+        """Return every stack headed by a loaded high-level job."""
+        return [self.stack(job) for job in self.high_level()]
+
+    def all_outcomes(self) -> list[RatedOutcome]:
+        """Return every loaded outcome."""
+        return [o for outcomes in self.outcomes.values() for o in outcomes]
+
+
+def load_job_stacks(criterion: ColumnElement[bool]) -> JobStacks:
+    """Load the jobs matching ``criterion`` with coverage and rated outcomes, in four statements."""
+    jobs = list(db.session.scalars(select(Job).where(criterion).order_by(Job.id)))
+    loaded = JobStacks(jobs=jobs)
+    if not jobs:
+        return loaded
+    steps = db.session.execute(
+        select(Step, ValueStream)
+        .join(ValueStream, ValueStream.id == Step.value_stream_id)
+        .join(Job, Job.id == Step.job_id)
+        .where(criterion)
+        .order_by(ValueStream.name, ValueStream.id, Step.position)
+    ).tuples()
+    serving: dict[int, list[ServingStepView]] = defaultdict(list)
+    for step, stream in steps:
+        serving[step.job_id].append(_serving_step(step, stream))
+    outcome_ids = select(Outcome.id).join(Job, Job.id == Outcome.job_id).where(criterion)
+    outcomes = list(db.session.scalars(
+        select(Outcome).join(Job, Job.id == Outcome.job_id).where(criterion).order_by(Outcome.id)))
+    newest = _newest_ratings(outcome_ids) if outcomes else {}
+    limits = thresholds()
+    by_job: dict[int, list[RatedOutcome]] = defaultdict(list)
+    for outcome in outcomes:
+        by_job[outcome.job_id].append(rate(outcome, newest.get(outcome.id), limits))
+    loaded.serving, loaded.outcomes = dict(serving), dict(by_job)
+    return loaded
+
+
+def stack_of(job: Job) -> StackView:
+    """Load and analyse the stack headed by the high-level ``job``."""
+    loaded = load_job_stacks((Job.id == job.id) | (Job.parent_id == job.id))
+    return loaded.stack(job)
+
+
+def jobs_of_customer(customer_id: int) -> JobStacks:
+    """Load every job of a customer with coverage and rated outcomes."""
+    return load_job_stacks(Job.customer_id == customer_id)
+
+
+def ratings_query(outcome: Outcome) -> Select:
+    """Return the statement listing an outcome's ratings, newest first."""
+    return (select(OutcomeRating).where(OutcomeRating.outcome_id == outcome.id)
+            .order_by(OutcomeRating.rated_on.desc(), OutcomeRating.id.desc()))
+
+
+def rating_of(outcome: Outcome, rating_id: int) -> OutcomeRating:
+    """Return one of the outcome's ratings, or answer 404."""
+    rating = tenancy.get_or_404(OutcomeRating, rating_id)
+    if rating.outcome_id != outcome.id:
+        abort(404)
+    return rating

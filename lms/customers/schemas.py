@@ -1,0 +1,259 @@
+"""The one validation of customers, jobs, outcomes and ratings: used by the API, the forms and importers.
+
+Field rules live in the field declarations; rules that relate two fields of the same
+body (an interchangeable job names its group; a rating is aggregate figures *or* raw
+answers) are field validators, so each error names the field to fix. Rules that need
+the database (ids of the organization, unique names, cycles) are checked by the services.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import Field, ValidationInfo, field_validator
+
+from lms.api.schemas import Out, Strict, partial
+from lms.errors import ValidationFailed
+from lms.lean.jobs import COORDINATIONS, DIMENSIONS, NECESSITIES
+from lms.models import CUSTOMER_KINDS, OUTCOME_DIRECTIONS
+from lms.validation import validate
+
+RecordId = Annotated[int, Field(ge=1, strict=True)]
+Statement = Annotated[str, Field(min_length=1, max_length=500)]
+LongText = Annotated[str, Field(max_length=20_000)]
+Label = Annotated[str, Field(max_length=100)]
+Score = Annotated[float, Field(ge=0, le=10, allow_inf_nan=False, strict=True)]
+Answer = Annotated[int, Field(ge=1, le=5, strict=True)]
+
+CustomerKind = Literal[CUSTOMER_KINDS]  # type: ignore[valid-type]
+Necessity = Literal[NECESSITIES]  # type: ignore[valid-type]
+Coordination = Literal[COORDINATIONS]  # type: ignore[valid-type]
+Dimension = Literal[DIMENSIONS]  # type: ignore[valid-type]
+Direction = Literal[OUTCOME_DIRECTIONS]  # type: ignore[valid-type]
+
+
+class CustomerIn(Strict):
+    """A customer, external or internal; an internal one may be a value stream of its own."""
+
+    name: str = Field(min_length=1, max_length=200, description="Unique in the organization.")
+    kind: CustomerKind = "external"
+    description: LongText = ""
+    value_stream_id: RecordId | None = Field(
+        default=None, validate_default=True,
+        description="Only for an internal customer: the value stream this downstream team is.")
+
+    @field_validator("value_stream_id")
+    @classmethod
+    def _only_internal_customers_are_value_streams(cls, value: int | None, info: ValidationInfo):
+        if value is not None and info.data.get("kind") == "external":
+            raise ValueError("Only an internal customer can be a value stream of the organization.")
+        return value
+
+
+class JobIn(Strict):
+    """A job-to-be-done statement; with a parent it is a related job in that job's stack."""
+
+    customer_id: RecordId
+    statement: Statement = Field(description="Verb + object + context, e.g. 'Pay a bill on time'.")
+    parent_id: RecordId | None = Field(
+        default=None, description="The high-level job whose stack this job belongs to; null: high-level.")
+    necessity: Necessity = "required"
+    interchangeable_group: Label | None = Field(
+        default=None, validate_default=True,
+        description="Required when necessity is interchangeable: any served member serves the group.")
+    coordination: Coordination | None = None
+    position: Annotated[int, Field(ge=1, strict=True)] | None = Field(
+        default=None, description="Place in the stack's sequence, from 1.")
+    dimension: Dimension = "functional"
+    circumstance: LongText = Field(default="", description="Who needs it and when.")
+
+    @field_validator("interchangeable_group")
+    @classmethod
+    def _group_only_and_always_for_interchangeable_jobs(cls, value: str | None, info: ValidationInfo):
+        necessity = info.data.get("necessity")
+        if necessity == "interchangeable" and not value:
+            raise ValueError("Name the group of jobs this one is interchangeable with.")
+        if necessity in ("required", "optional") and value:
+            raise ValueError("Only interchangeable jobs belong to a group; leave it empty.")
+        return value or None
+
+
+class OutcomeIn(Strict):
+    """A desired-outcome statement on a job."""
+
+    job_id: RecordId
+    statement: Statement = Field(description="E.g. 'Minimize the time it takes to pay a bill'.")
+    direction: Direction = "minimize"
+
+
+class ResponseIn(Strict):
+    """One respondent's answers on the 1-5 scale."""
+
+    importance: Answer
+    satisfaction: Answer
+
+
+_EITHER = "Give either importance and satisfaction, or responses — not both."
+
+
+class RatingIn(Strict):
+    """One survey wave: aggregate 0-10 figures, or raw 1-5 answers turned into top-two-box scores."""
+
+    # Declared first so the figures below can see whether answers were sent.
+    responses: list[ResponseIn] | None = Field(
+        default=None, min_length=1,
+        description="Raw answers; importance and satisfaction become 10 × the share of 4s and 5s.")
+    rated_on: date
+    importance: Score | None = Field(default=None, validate_default=True)
+    satisfaction: Score | None = Field(default=None, validate_default=True)
+    respondents: Annotated[int, Field(ge=1, strict=True)] | None = Field(
+        default=None, validate_default=True, description="With aggregate figures only.")
+    segment: Label | None = None
+
+    @field_validator("importance", "satisfaction")
+    @classmethod
+    def _figures_or_responses(cls, value: float | None, info: ValidationInfo):
+        if "responses" not in info.data:
+            return value  # the responses themselves are invalid; that error says enough
+        sent_responses = info.data["responses"] is not None
+        if sent_responses and value is not None:
+            raise ValueError(_EITHER)
+        if not sent_responses and value is None:
+            raise ValueError("Required unless responses are given.")
+        return value
+
+    @field_validator("respondents")
+    @classmethod
+    def _respondents_only_with_figures(cls, value: int | None, info: ValidationInfo):
+        if value is not None and info.data.get("responses") is not None:
+            raise ValueError("Counted from the responses; leave it out.")
+        return value
+
+
+CustomerPatch = partial(CustomerIn)
+JobPatch = partial(JobIn)
+OutcomePatch = partial(OutcomeIn)
+
+
+_ANSWER_LINE = re.compile(r"^\s*(-?\d+)\s*[,;\t ]\s*(-?\d+)\s*$")
+
+
+def _read_answer_lines(text: str) -> tuple[list[dict[str, int]], list[int], dict[int, str]]:
+    """Split pasted lines into answers and their line numbers; note lines that are not two numbers."""
+    responses: list[dict[str, int]] = []
+    line_numbers: list[int] = []
+    unreadable: dict[int, str] = {}
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        match = _ANSWER_LINE.match(line)
+        if match is None:
+            unreadable[number] = (f"Line {number}: '{line.strip()[:40]}' is not two whole numbers "
+                                  "such as '4,2' (importance, satisfaction).")
+            continue
+        responses.append({"importance": int(match[1]), "satisfaction": int(match[2])})
+        line_numbers.append(number)
+    return responses, line_numbers, unreadable
+
+
+def rating_from_pasted_answers(rated_on: date | None, text: str, segment: str | None = None) -> RatingIn:
+    """Validate pasted 'importance,satisfaction' lines as a rating; every problem names its line."""
+    responses, line_numbers, problems = _read_answer_lines(text)
+    if not responses and not problems:
+        raise ValidationFailed({"answers": "Paste at least one line of answers, such as '5,2'."})
+    fields: dict[str, list[str]] = {}
+    try:
+        rating = validate(RatingIn, {"rated_on": rated_on, "responses": responses or None,
+                                     "segment": segment})
+    except ValidationFailed as failed:
+        for name, messages in failed.fields.items():
+            parts = name.split(".")
+            if parts[0] == "responses" and len(parts) == 3 and parts[1].isdigit():
+                index, answer = int(parts[1]), parts[2]
+                number = line_numbers[index]
+                problems.setdefault(number, f"Line {number}: {answer} {responses[index][answer]} "
+                                            "is not on the 1–5 scale.")
+            elif parts[0] not in ("responses", "importance", "satisfaction"):
+                fields.setdefault(name, []).extend(messages)
+    else:
+        if not problems:
+            return rating
+    if problems:
+        fields["answers"] = [problems[number] for number in sorted(problems)]
+    raise ValidationFailed(fields)
+
+
+# --- API responses -------------------------------------------------------------------------
+
+class CustomerOut(Out):
+    id: int
+    version: int
+    name: str
+    kind: str
+    description: str
+    value_stream_id: int | None
+
+
+class JobOut(Out):
+    id: int
+    version: int
+    customer_id: int
+    statement: str
+    parent_id: int | None
+    necessity: str
+    interchangeable_group: str | None
+    coordination: str | None
+    position: int | None
+    dimension: str
+    circumstance: str
+
+
+class OutcomeOut(Out):
+    id: int
+    version: int
+    job_id: int
+    statement: str
+    direction: str
+    importance: float | None = Field(description="Read-only: from the newest rating (by rated_on).")
+    satisfaction: float | None = Field(description="Read-only: from the newest rating.")
+    opportunity: float | None = Field(
+        description="Read-only: Ulwick's opportunity score, importance + max(importance − satisfaction, 0).")
+    status: Literal["underserved", "served", "overserved", "unrated"] = Field(
+        description="Read-only: by the organization's thresholds (underserved when opportunity ≥ 10).")
+    rated_on: date | None = Field(description="Read-only: the date of the newest rating.")
+
+
+class RatingOut(Out):
+    id: int
+    version: int
+    outcome_id: int
+    rated_on: date
+    importance: float
+    satisfaction: float
+    respondents: int | None
+    segment: str | None
+    source: Literal["aggregate", "responses"]
+    opportunity: float
+
+
+class RelatedCoverageOut(Out):
+    job_id: int
+    necessity: str
+    interchangeable_group: str | None
+    served_by_step_ids: list[int]
+
+
+class StruggleOut(Out):
+    cause: Literal["not-capable", "poorly-coordinated", "poorly-executed"]
+    message: str
+    job_ids: list[int]
+
+
+class JobStackOut(Out):
+    job_id: int
+    capable: bool
+    gaps: list[int]
+    related: list[RelatedCoverageOut]
+    struggles: list[StruggleOut]

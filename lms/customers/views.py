@@ -1,0 +1,294 @@
+"""Pages of customers, their job stacks, outcomes and ratings: parse, call a service, render."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from lms import tenancy
+from lms.charts.cache import chart_response
+from lms.charts.landscape import draw_landscape
+from lms.customers import bp, pages, queries, services
+from lms.customers.forms import AggregateRatingForm, AnswersRatingForm, CustomerForm, JobForm, OutcomeForm
+from lms.customers.schemas import (
+    CustomerIn,
+    JobIn,
+    OutcomeIn,
+    RatingIn,
+    rating_from_pasted_answers,
+)
+from lms.errors import ValidationFailed
+from lms.forms import apply_field_errors
+from lms.kpis.services import kpis_for_outcome
+from lms.models import Customer, Job, Outcome
+from lms.validation import validate, whole_number
+
+CUSTOMERS_PER_PAGE = 25
+STACKS_PER_PAGE = 20
+RATINGS_PER_PAGE = 20
+
+
+@bp.before_request
+@login_required
+def _signed_in() -> None:
+    """Every customer page needs a signed-in user; reading is open to every role."""
+
+
+def _editable(model: type, record_id: int):
+    """Return the organization's record (else 404) when the actor may change it (else 403)."""
+    record = tenancy.get_or_404(model, record_id)
+    tenancy.require(*tenancy.EDITORS)
+    return record
+
+
+def _can_edit() -> bool:
+    return tenancy.actor().role in tenancy.EDITORS
+
+
+def _page(param: str) -> int:
+    return max(1, whole_number(request.args.get(param)) or 1)
+
+
+# --- Customers ------------------------------------------------------------------------------
+
+@bp.get("/")
+def index():
+    columns = {kind: pages.customers_of_kind(kind, _page(f"{kind}_page"), CUSTOMERS_PER_PAGE)
+               for kind in ("external", "internal")}
+    shown = columns["external"].items + columns["internal"].items
+    return render_template(
+        "customers/index.html", columns=columns, can_edit=_can_edit(),
+        figures=pages.customer_figures([c.id for c in shown]),
+        stream_names=pages.value_stream_names(c.value_stream_id for c in shown),
+    )
+
+
+def _customer_form(form: CustomerForm) -> CustomerForm:
+    form.value_stream_id.choices = [("", "— none")] + [
+        (str(i), name) for i, name in pages.value_stream_names().items()]
+    return form
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new_customer():
+    tenancy.require(*tenancy.EDITORS)
+    form = _customer_form(CustomerForm(kind=request.args.get("kind", "external")))
+    if form.validate_on_submit():
+        try:
+            customer = services.create_customer(validate(CustomerIn, form.data_for_schema()))
+        except ValidationFailed as failed:
+            apply_field_errors(form, failed)
+        else:
+            flash(f"Customer {customer.name} added. Now write down the jobs they need done.", "success")
+            return redirect(url_for("customers.show", customer_id=customer.id))
+    return render_template("customers/customer_form.html", form=form, customer=None), \
+        422 if form.errors or form.form_errors else 200
+
+
+@bp.route("/<int:customer_id>/edit", methods=["GET", "POST"])
+def edit_customer(customer_id: int):
+    customer = _editable(Customer, customer_id)
+    form = _customer_form(CustomerForm(obj=customer))
+    if form.validate_on_submit():
+        try:
+            services.update_customer(customer, form.data_for_schema(), version=form.version.data)
+        except ValidationFailed as failed:
+            apply_field_errors(form, failed)
+        else:
+            flash(f"Customer {customer.name} saved.", "success")
+            return redirect(url_for("customers.show", customer_id=customer.id))
+    return render_template("customers/customer_form.html", form=form, customer=customer), \
+        422 if form.errors or form.form_errors else 200
+
+
+@bp.post("/<int:customer_id>/delete")
+def delete_customer(customer_id: int):
+    customer = _editable(Customer, customer_id)
+    name = customer.name
+    services.delete_customer(customer, version=request.form.get("version", type=int))
+    flash(f"Customer {name} deleted with its jobs and outcomes.", "success")
+    return redirect(url_for("customers.index"))
+
+
+@bp.get("/<int:customer_id>")
+def show(customer_id: int):
+    customer = tenancy.get_or_404(Customer, customer_id)
+    overview = pages.customer_overview(customer, _page("page"), STACKS_PER_PAGE)
+    return render_template("customers/show.html", customer=customer, overview=overview,
+                           page=overview.stacks, can_edit=_can_edit(), thresholds=queries.thresholds())
+
+
+@bp.get("/<int:customer_id>/landscape.png")
+def customer_landscape(customer_id: int):
+    customer = tenancy.get_or_404(Customer, customer_id)
+    return chart_response("landscape", pages.customer_landscape(customer), draw_landscape)
+
+
+# --- Jobs -----------------------------------------------------------------------------------
+
+def _job_form(form: JobForm, customer_id: int, job: Job | None = None) -> JobForm:
+    form.parent_id.choices = [("", "— none: this is a high-level job")] + [
+        (str(i), statement) for i, statement in
+        pages.high_level_jobs(customer_id, excluding=job.id if job else None)]
+    return form
+
+
+def _save_job(form: JobForm, customer: Customer, job: Job | None) -> Job:
+    data = form.data_for_schema(customer.id if job is None else job.customer_id)
+    if job is None:
+        return services.create_job(validate(JobIn, data))
+    return services.update_job(job, data, version=form.version.data)
+
+
+def _after_job(job: Job):
+    anchor = f"job-{job.parent_id or job.id}"
+    return redirect(url_for("customers.show", customer_id=job.customer_id, _anchor=anchor))
+
+
+@bp.route("/<int:customer_id>/jobs/new", methods=["GET", "POST"])
+def new_job(customer_id: int):
+    customer = _editable(Customer, customer_id)
+    form = _job_form(JobForm(parent_id=request.args.get("parent_id", type=int)), customer.id)
+    if form.validate_on_submit():
+        try:
+            job = _save_job(form, customer, None)
+        except ValidationFailed as failed:
+            apply_field_errors(form, failed)
+        else:
+            flash(f"Job '{job.statement}' added.", "success")
+            return _after_job(job)
+    return render_template("customers/job_form.html", form=form, customer=customer, job=None), \
+        422 if form.errors or form.form_errors else 200
+
+
+@bp.route("/jobs/<int:job_id>/edit", methods=["GET", "POST"])
+def edit_job(job_id: int):
+    job = _editable(Job, job_id)
+    customer = job.customer
+    form = _job_form(JobForm(obj=job), customer.id, job)
+    if form.validate_on_submit():
+        try:
+            _save_job(form, customer, job)
+        except ValidationFailed as failed:
+            apply_field_errors(form, failed)
+        else:
+            flash(f"Job '{job.statement}' saved.", "success")
+            return _after_job(job)
+    return render_template("customers/job_form.html", form=form, customer=customer, job=job), \
+        422 if form.errors or form.form_errors else 200
+
+
+@bp.post("/jobs/<int:job_id>/delete")
+def delete_job(job_id: int):
+    job = _editable(Job, job_id)
+    customer_id, statement = job.customer_id, job.statement
+    services.delete_job(job, version=request.form.get("version", type=int))
+    flash(f"Job '{statement}' deleted.", "success")
+    return redirect(url_for("customers.show", customer_id=customer_id))
+
+
+@bp.get("/jobs/<int:job_id>/landscape.png")
+def job_landscape(job_id: int):
+    job = tenancy.get_or_404(Job, job_id)
+    return chart_response("landscape", pages.job_landscape(job), draw_landscape)
+
+
+# --- Outcomes and ratings -------------------------------------------------------------------
+
+@bp.route("/jobs/<int:job_id>/outcomes/new", methods=["GET", "POST"])
+def new_outcome(job_id: int):
+    job = _editable(Job, job_id)
+    form = OutcomeForm()
+    if form.validate_on_submit():
+        try:
+            outcome = services.create_outcome(validate(OutcomeIn, form.data_for_schema(job.id)))
+        except ValidationFailed as failed:
+            apply_field_errors(form, failed)
+        else:
+            flash("Outcome added. Enter a rating to see its opportunity score.", "success")
+            return redirect(url_for("customers.outcome", outcome_id=outcome.id))
+    return render_template("customers/outcome_form.html", form=form, job=job, outcome=None), \
+        422 if form.errors or form.form_errors else 200
+
+
+@bp.route("/outcomes/<int:outcome_id>/edit", methods=["GET", "POST"])
+def edit_outcome(outcome_id: int):
+    outcome = _editable(Outcome, outcome_id)
+    form = OutcomeForm(obj=outcome)
+    if form.validate_on_submit():
+        try:
+            services.update_outcome(outcome, form.data_for_schema(outcome.job_id), version=form.version.data)
+        except ValidationFailed as failed:
+            apply_field_errors(form, failed)
+        else:
+            flash("Outcome saved.", "success")
+            return redirect(url_for("customers.outcome", outcome_id=outcome.id))
+    return render_template("customers/outcome_form.html", form=form, job=outcome.job, outcome=outcome), \
+        422 if form.errors or form.form_errors else 200
+
+
+@bp.post("/outcomes/<int:outcome_id>/delete")
+def delete_outcome(outcome_id: int):
+    outcome = _editable(Outcome, outcome_id)
+    customer_id = outcome.job.customer_id
+    services.delete_outcome(outcome, version=request.form.get("version", type=int))
+    flash("Outcome deleted with its ratings.", "success")
+    return redirect(url_for("customers.show", customer_id=customer_id))
+
+
+def _render_outcome(outcome: Outcome, aggregate: AggregateRatingForm | None = None,
+                    answers: AnswersRatingForm | None = None, status: int = 200):
+    return render_template(
+        "customers/outcome.html", outcome=outcome, rated=queries.rated_outcome(outcome),
+        job=outcome.job, customer=outcome.job.customer, can_edit=_can_edit(),
+        page=pages.rating_history(outcome, _page("page"), RATINGS_PER_PAGE),
+        thresholds=queries.thresholds(), kpis=kpis_for_outcome(outcome.id),
+        aggregate_form=aggregate or AggregateRatingForm(prefix="aggregate"),
+        answers_form=answers or AnswersRatingForm(prefix="answers"),
+    ), status
+
+
+@bp.get("/outcomes/<int:outcome_id>")
+def outcome(outcome_id: int):
+    return _render_outcome(tenancy.get_or_404(Outcome, outcome_id))
+
+
+@bp.post("/outcomes/<int:outcome_id>/ratings")
+def rate_outcome(outcome_id: int):
+    outcome = _editable(Outcome, outcome_id)
+    form = AggregateRatingForm(prefix="aggregate")
+    if form.validate_on_submit():
+        try:
+            services.add_rating(outcome, validate(RatingIn, form.data_for_schema()))
+        except ValidationFailed as failed:
+            apply_field_errors(form, failed)
+        else:
+            flash("Rating entered.", "success")
+            return redirect(url_for("customers.outcome", outcome_id=outcome.id))
+    return _render_outcome(outcome, aggregate=form, status=422)
+
+
+@bp.post("/outcomes/<int:outcome_id>/answers")
+def rate_outcome_from_answers(outcome_id: int):
+    outcome = _editable(Outcome, outcome_id)
+    form = AnswersRatingForm(prefix="answers")
+    if form.validate_on_submit():
+        try:
+            data = rating_from_pasted_answers(form.rated_on.data, form.answers.data,
+                                              form.segment.data or None)
+            rating = services.add_rating(outcome, data)
+        except ValidationFailed as failed:
+            apply_field_errors(form, failed)
+        else:
+            flash(f"Rating from {rating.respondents} respondents entered: importance "
+                  f"{rating.importance:.1f}, satisfaction {rating.satisfaction:.1f}.", "success")
+            return redirect(url_for("customers.outcome", outcome_id=outcome.id))
+    return _render_outcome(outcome, answers=form, status=422)
+
+
+@bp.post("/outcomes/<int:outcome_id>/ratings/<int:rating_id>/delete")
+def delete_rating(outcome_id: int, rating_id: int):
+    outcome = _editable(Outcome, outcome_id)
+    services.delete_rating(queries.rating_of(outcome, rating_id))
+    flash("Rating deleted.", "success")
+    return redirect(url_for("customers.outcome", outcome_id=outcome.id))

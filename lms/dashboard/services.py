@@ -1,0 +1,349 @@
+"""The dashboard's figures: per customer (external and internal side by side) and organization-wide.
+
+Everything is read in a fixed number of statements whatever the organization's size, and the
+result (plain values, no ORM objects) is cached by the organization's content version.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from lms import content
+from lms.customers.queries import load_job_stacks
+from lms.db import utcnow
+from lms.extensions import db
+from lms.kpis.assessments import assess_organization
+from lms.lean.drift import STATUSES
+from lms.lean.metrics import WASTE_TYPES, StepFigures, StreamFigures, compute_metrics
+from lms.models import (
+    Action,
+    AuditEvent,
+    Customer,
+    Job,
+    Kpi,
+    KpiOutcomeLink,
+    Organization,
+    Outcome,
+    Review,
+    Step,
+    User,
+    ValueStream,
+)
+
+ALERT_STATUSES = ("diverging", "orphan", "stale")
+OPEN_STAGES = ("plan", "do", "check", "act")
+SHOWN = 8
+PANELS_SHOWN = 6  # per side: the customers that call for attention most
+
+
+@dataclass(frozen=True)
+class StreamLine:
+    id: int
+    name: str
+    pce: float | None
+    waste_share: float | None
+    lead_time_days: float
+    untagged: int
+
+
+@dataclass(frozen=True)
+class OutcomeLine:
+    id: int
+    statement: str
+    opportunity: float | None
+    band: str | None
+
+
+@dataclass
+class CustomerPanel:
+    id: int
+    name: str
+    kind: str
+    jobs: int = 0
+    high_level_jobs: int = 0
+    job_gaps: int = 0
+    underserved: list[OutcomeLine] = field(default_factory=list)
+    streams: list[StreamLine] = field(default_factory=list)
+    drift: Counter = field(default_factory=Counter)
+
+    @property
+    def attention(self) -> int:
+        """Return how much calls for a manager's attention: gaps, underserved outcomes, drift."""
+        return self.job_gaps + len(self.underserved) + self.drift["diverging"] + self.drift["orphan"]
+
+    @property
+    def kpis(self) -> int:
+        """Return how many KPIs stand for this customer."""
+        return sum(self.drift.values())
+
+
+@dataclass(frozen=True)
+class DriftAlert:
+    kpi_id: int
+    name: str
+    status: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class StrugglingJob:
+    job_id: int
+    statement: str
+    customer_id: int
+    customer_name: str
+    cause: str
+    message: str
+
+
+@dataclass(frozen=True)
+class OverdueAction:
+    id: int
+    title: str
+    review_id: int
+    stream_name: str
+    owner: str
+    due_on: date
+    days_overdue: int
+
+
+@dataclass(frozen=True)
+class Change:
+    at: str
+    actor: str
+    summary: str
+    record_type: str
+    record_id: int | None
+
+
+@dataclass
+class DashboardData:
+    """What the dashboard shows, as plain values."""
+
+    external: list[CustomerPanel]
+    internal: list[CustomerPanel]
+    customer_totals: Counter
+    waste_time_by_type: list[tuple[str, float]]
+    drift_totals: dict[str, int]
+    alerts: list[DriftAlert]
+    alert_total: int
+    struggling: list[StrugglingJob]
+    overdue: list[OverdueAction]
+    overdue_total: int
+    changes: list[Change]
+    change_total: int
+    counts: dict[str, int]
+    as_of: date
+
+    @property
+    def empty(self) -> bool:
+        """Tell whether the organization has nothing to show yet."""
+        return not any(self.counts.values())
+
+
+def _stream_figures(today: date) -> tuple[dict[int, StreamLine], dict[int, int | None], dict[str, float]]:
+    """Compute every current-state stream's figures from two statements."""
+    streams = db.session.execute(
+        select(
+            ValueStream.id,
+            ValueStream.name,
+            ValueStream.customer_id,
+            ValueStream.daily_demand,
+            ValueStream.available_seconds_per_day,
+        )
+        .where(ValueStream.state == "current")
+        .order_by(ValueStream.name, ValueStream.id)
+    ).all()
+    steps: dict[int, list[StepFigures]] = defaultdict(list)
+    for row in db.session.execute(
+        select(
+            Step.value_stream_id,
+            Step.id,
+            Step.position,
+            Step.name,
+            Step.kind,
+            Step.classification,
+            Step.waste_types,
+            Step.cycle_time_s,
+            Step.pct_complete_accurate,
+            Step.wait_time_s,
+            Step.inventory_units,
+            Step.job_id,
+        )
+        .join(ValueStream, ValueStream.id == Step.value_stream_id)
+        .where(ValueStream.state == "current")
+    ):
+        steps[row.value_stream_id].append(
+            StepFigures(
+                id=row.id,
+                position=row.position,
+                name=row.name,
+                kind=row.kind,
+                classification=row.classification,
+                waste_types=tuple(row.waste_types or ()),
+                cycle_time_s=row.cycle_time_s,
+                pct_complete_accurate=row.pct_complete_accurate,
+                wait_time_s=row.wait_time_s,
+                inventory_units=row.inventory_units,
+                job_id=row.job_id,
+            )
+        )
+    lines, customer_of, waste = {}, {}, dict.fromkeys(WASTE_TYPES, 0.0)
+    for s in streams:
+        metrics = compute_metrics(
+            StreamFigures(s.daily_demand, s.available_seconds_per_day, tuple(steps[s.id]))
+        )
+        lines[s.id] = StreamLine(
+            s.id, s.name, metrics.pce, metrics.waste_share, metrics.lead_time_days, metrics.untagged_count
+        )
+        customer_of[s.id] = s.customer_id
+        for kind, seconds in metrics.waste_time_by_type.items():
+            waste[kind] += seconds
+    return lines, customer_of, waste
+
+
+def _kpi_customers() -> dict[int, set[int]]:
+    """Return the customers each KPI stands for: through its outcomes, else through its stream."""
+    result: dict[int, set[int]] = defaultdict(set)
+    for kpi_id, customer_id in db.session.execute(
+        select(KpiOutcomeLink.kpi_id, Job.customer_id)
+        .join(Outcome, Outcome.id == KpiOutcomeLink.outcome_id)
+        .join(Job, Job.id == Outcome.job_id)
+    ):
+        result[kpi_id].add(customer_id)
+    for kpi_id, customer_id in db.session.execute(
+        select(Kpi.id, ValueStream.customer_id)
+        .join(ValueStream, ValueStream.id == Kpi.value_stream_id)
+        .where(ValueStream.customer_id.is_not(None))
+    ):
+        result.setdefault(kpi_id, {customer_id})
+    return result
+
+
+def _drift(panels: dict[int, CustomerPanel], organization: Organization, today: date):
+    assessed = assess_organization(organization, today)
+    customers_of = _kpi_customers()
+    totals = Counter()
+    alerts = []
+    for kpi, drift in assessed:
+        totals[drift.status] += 1
+        for customer_id in customers_of.get(kpi.id, ()):
+            if customer_id in panels:
+                panels[customer_id].drift[drift.status] += 1
+        if drift.status in ALERT_STATUSES:
+            alerts.append(
+                DriftAlert(kpi.id, kpi.name, drift.status, drift.reasons[0] if drift.reasons else "")
+            )
+    alerts.sort(key=lambda a: (ALERT_STATUSES.index(a.status), a.name))
+    return {status: totals.get(status, 0) for status in STATUSES}, alerts
+
+
+def _jobs(panels: dict[int, CustomerPanel]) -> list[StrugglingJob]:
+    stacks = load_job_stacks(Job.customer_id.in_(list(panels)))
+    for job in stacks.jobs:
+        panels[job.customer_id].jobs += 1
+    for outcome in sorted(stacks.all_outcomes(), key=lambda o: -(o.opportunity or 0)):
+        if outcome.status == "underserved":
+            customer_id = next(j.customer_id for j in stacks.jobs if j.id == outcome.job_id)
+            panels[customer_id].underserved.append(
+                OutcomeLine(outcome.id, outcome.statement, outcome.opportunity, outcome.band)
+            )
+    struggling = []
+    for job in stacks.high_level():
+        panel = panels[job.customer_id]
+        panel.high_level_jobs += 1
+        analysis = stacks.analyse(job)
+        panel.job_gaps += len(analysis.gaps)
+        if analysis.struggles:
+            first = analysis.struggles[0]
+            struggling.append(
+                StrugglingJob(job.id, job.statement, job.customer_id, panel.name, first.cause, first.message)
+            )
+    return struggling
+
+
+def _overdue(today: date) -> tuple[list[OverdueAction], int]:
+    late = (Action.due_on < today) & Action.stage.in_(OPEN_STAGES)
+    total = db.session.scalar(select(func.count(Action.id)).where(late)) or 0
+    rows = db.session.execute(
+        select(
+            Action.id, Action.title, Action.review_id, Action.due_on, ValueStream.name, User.name, User.email
+        )
+        .join(Review, Review.id == Action.review_id)
+        .join(ValueStream, ValueStream.id == Review.value_stream_id)
+        .outerjoin(User, User.id == Action.owner_id)
+        .where(late)
+        .order_by(Action.due_on, Action.id)
+        .limit(SHOWN)
+    )
+    return [
+        OverdueAction(
+            r.id, r.title, r.review_id, r[4], r[5] or r.email or "nobody", r.due_on, (today - r.due_on).days
+        )
+        for r in rows
+    ], total
+
+
+def _changes() -> tuple[list[Change], int]:
+    since = utcnow() - timedelta(days=7)
+    total = db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.at >= since)) or 0
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.at >= since)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(SHOWN)
+    )
+    return [
+        Change(
+            e.at.strftime("%Y-%m-%d %H:%M"), e.actor_label, e.summary or e.action, e.record_type, e.record_id
+        )
+        for e in events
+    ], total
+
+
+def build_dashboard(organization: Organization, today: date | None = None) -> DashboardData:
+    """Compute the dashboard of ``organization`` (the session's scope)."""
+    today = today or utcnow().date()
+    customers = db.session.execute(
+        select(Customer.id, Customer.name, Customer.kind).order_by(Customer.name, Customer.id)
+    ).all()
+    panels = {c.id: CustomerPanel(c.id, c.name, c.kind) for c in customers}
+    streams, customer_of, waste = _stream_figures(today)
+    for stream_id, line in streams.items():
+        if customer_of[stream_id] in panels:
+            panels[customer_of[stream_id]].streams.append(line)
+    struggling = _jobs(panels) if panels else []
+    drift_totals, alerts = _drift(panels, organization, today)
+    overdue, overdue_total = _overdue(today)
+    changes, change_total = _changes()
+    ranked_waste = sorted(((k, v) for k, v in waste.items()), key=lambda kv: -kv[1])
+    ranked = sorted(panels.values(), key=lambda p: (-p.attention, p.name))
+    return DashboardData(
+        external=[p for p in ranked if p.kind == "external"][:PANELS_SHOWN],
+        internal=[p for p in ranked if p.kind == "internal"][:PANELS_SHOWN],
+        customer_totals=Counter(p.kind for p in panels.values()),
+        waste_time_by_type=ranked_waste,
+        drift_totals=drift_totals,
+        alerts=alerts[:SHOWN],
+        alert_total=len(alerts),
+        struggling=struggling[:SHOWN],
+        overdue=overdue,
+        overdue_total=overdue_total,
+        changes=changes,
+        change_total=change_total,
+        counts={
+            "customers": len(customers),
+            "value_streams": len(streams),
+            "kpis": sum(drift_totals.values()),
+        },
+        as_of=today,
+    )
+
+
+def dashboard(organization: Organization) -> DashboardData:
+    """Return the dashboard, recomputed only when the organization's content changed or the day turned."""
+    today = utcnow().date()
+    return content.cache.get("dashboard", today, lambda: build_dashboard(organization, today))

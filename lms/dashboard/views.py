@@ -1,0 +1,27 @@
+"""The dashboard: what needs attention in the organization, each number linked to its source."""
+
+from flask import render_template
+from flask_login import login_required
+
+from lms import tenancy
+from lms.charts.cache import chart_response
+from lms.charts.pareto import draw_waste_pareto
+from lms.dashboard import bp, services
+
+
+@bp.get("/")
+@login_required
+def index():
+    organization = tenancy.actor().organization
+    return render_template("dashboard/index.html", organization=organization,
+                           data=services.dashboard(organization))
+
+
+@bp.get("/dashboard/waste-pareto.png")
+@login_required
+def waste_pareto():
+    organization = tenancy.actor().organization
+    data = services.dashboard(organization)
+    spec = {"title": f"Waste time by type, all current value streams of {organization.name}",
+            "waste_time_by_type": data.waste_time_by_type}
+    return chart_response("waste-pareto", spec, draw_waste_pareto)

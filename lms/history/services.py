@@ -1,0 +1,64 @@
+"""Read the audit trail with filters; every query is scoped by tenancy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import Select, distinct, select
+
+from lms.extensions import db
+from lms.models import AuditEvent, User
+from lms.pagination import Page, paginate
+
+# The record types people may filter by, with a readable name.
+RECORD_TYPES = {
+    "ValueStream": "Value stream", "Step": "Step", "Customer": "Customer", "Job": "Job",
+    "Outcome": "Outcome", "OutcomeRating": "Outcome rating", "Kpi": "KPI",
+    "KpiMeasurement": "KPI measurement", "KpiOutcomeLink": "KPI link", "Review": "Review",
+    "Finding": "Finding", "Action": "Action", "User": "User", "ApiToken": "API token",
+    "Organization": "Organization",
+}
+
+
+@dataclass(frozen=True)
+class HistoryFilter:
+    """What the person asked to see of the trail."""
+
+    actor_id: int | None = None
+    record_type: str | None = None
+    since: date | None = None
+    until: date | None = None
+    record_id: int | None = None
+
+
+def _statement(criteria: HistoryFilter) -> Select:
+    stmt = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    if criteria.actor_id is not None:
+        stmt = stmt.where(AuditEvent.actor_id == criteria.actor_id)
+    if criteria.record_type:
+        stmt = stmt.where(AuditEvent.record_type == criteria.record_type)
+    if criteria.record_id is not None:
+        stmt = stmt.where(AuditEvent.record_id == criteria.record_id)
+    if criteria.since:
+        stmt = stmt.where(AuditEvent.at >= datetime.combine(criteria.since, time.min))
+    if criteria.until:
+        stmt = stmt.where(AuditEvent.at < datetime.combine(criteria.until + timedelta(days=1), time.min))
+    return stmt
+
+
+def events(criteria: HistoryFilter, page: int, per_page: int) -> Page:
+    """Return one page of the organization's audit events, newest first."""
+    return paginate(_statement(criteria), page, per_page)
+
+
+def actors() -> list[User]:
+    """Return the people who appear in the trail, for the filter."""
+    ids = select(distinct(AuditEvent.actor_id)).where(AuditEvent.actor_id.is_not(None))
+    return list(db.session.scalars(select(User).where(User.id.in_(ids)).order_by(User.email)))
+
+
+def record_events(record_type: str, record_id: int, limit: int = 200) -> list[AuditEvent]:
+    """Return the trail of one record, newest first."""
+    stmt = _statement(HistoryFilter(record_type=record_type, record_id=record_id)).limit(limit)
+    return list(db.session.scalars(stmt))

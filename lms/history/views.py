@@ -1,0 +1,95 @@
+"""Pages of the audit trail."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, render_template, request, url_for
+from flask_login import login_required
+from sqlalchemy import select
+from werkzeug.routing import BuildError
+
+from lms.extensions import db
+from lms.history import bp, services
+from lms.models import Step
+from lms.pagination import page_args
+from lms.validation import whole_number
+
+# Where a record of each type is shown, if that page exists in this app.
+RECORD_PAGES = {
+    "ValueStream": ("streams.show", "stream_id"),
+    "Customer": ("customers.show", "customer_id"),
+    "Outcome": ("customers.outcome", "outcome_id"),
+    "Kpi": ("kpis.show", "kpi_id"),
+    "Review": ("reviews.show", "review_id"),
+    "User": ("admin.user", "user_id"),
+}
+
+
+def record_url(record_type: str, record_id: int | None) -> str | None:
+    """Return the page of a record, or None when it has none."""
+    target = RECORD_PAGES.get(record_type)
+    if target is None or record_id is None:
+        return None
+    try:
+        return url_for(target[0], **{target[1]: record_id})
+    except BuildError:
+        return None
+
+
+def record_links(events) -> dict[tuple[str, int], str]:
+    """Return the page of each event's record; steps' streams are looked up in one query."""
+    links: dict[tuple[str, int], str] = {}
+    step_ids = {e.record_id for e in events if e.record_type == "Step" and e.record_id is not None}
+    if step_ids:
+        rows = db.session.execute(select(Step.id, Step.value_stream_id).where(Step.id.in_(step_ids)))
+        for step_id, stream_id in rows:
+            links[("Step", step_id)] = url_for("streams.step", stream_id=stream_id, step_id=step_id)
+    for e in events:
+        url = record_url(e.record_type, e.record_id)
+        if url:
+            links[(e.record_type, e.record_id)] = url
+    return links
+
+
+def _date_arg(name: str) -> date | None:
+    raw = request.args.get(name, "")
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _int_arg(name: str) -> int | None:
+    return whole_number(request.args.get(name))
+
+
+@bp.get("/")
+@login_required
+def index():
+    record_type = request.args.get("type") or None
+    if record_type not in services.RECORD_TYPES:
+        record_type = None
+    criteria = services.HistoryFilter(
+        actor_id=_int_arg("actor"), record_type=record_type,
+        since=_date_arg("since"), until=_date_arg("until"),
+    )
+    page, per_page = page_args(request.args)
+    result = services.events(criteria, page, per_page)
+    filters = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template("history/index.html", page=result, criteria=criteria, filters=filters,
+                           actors=services.actors(), record_types=services.RECORD_TYPES,
+                           links=record_links(result.items))
+
+
+@bp.get("/<record_type>/<int:record_id>")
+@login_required
+def record(record_type: str, record_id: int):
+    if record_type not in services.RECORD_TYPES:
+        abort(404)
+    trail = services.record_events(record_type, record_id)
+    if not trail:
+        abort(404)
+    link = record_links(trail[:1]).get((record_type, record_id))
+    return render_template("history/record.html", trail=trail, record_type=record_type,
+                           record_id=record_id, label=services.RECORD_TYPES[record_type], record_url=link)

@@ -1,0 +1,181 @@
+"""The one validation of KPIs, their outcome links and measurements (API, forms, imports)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Field, PlainValidator, RootModel, WithJsonSchema, field_validator
+
+from lms.api.schemas import Name, Out, Strict, Text, partial
+
+Direction = Literal["increase", "decrease"]
+FiniteNumber = Annotated[float, Field(allow_inf_nan=False)]
+Note = Annotated[str, Field(max_length=2000)]
+Rationale = Annotated[str, Field(max_length=2000)]
+MAX_BATCH = 5000
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DATE_HINT = "Enter a date as YYYY-MM-DD, e.g. 2026-11-22."
+
+
+def _iso_date(value: Any) -> date:
+    """Accept a date or an ISO 8601 calendar date string, nothing looser."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATE.match(value.strip()):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"There is no such day. {DATE_HINT}") from None
+    raise ValueError(DATE_HINT)
+
+
+def _number(value: Any) -> Any:
+    """Refuse booleans, which pydantic would otherwise read as 0 and 1."""
+    if isinstance(value, bool):
+        raise ValueError("Enter a number.")
+    return value
+
+
+IsoDate = Annotated[date, PlainValidator(_iso_date), WithJsonSchema({"type": "string", "format": "date"})]
+Value = Annotated[FiniteNumber, BeforeValidator(_number)]
+
+
+class KpiOutcomeLinkIn(Strict):
+    """One link of a KPI to a customer outcome, and why the number stands for it."""
+
+    outcome_id: int = Field(ge=1)
+    rationale: Rationale = Field(default="", description="Why this number stands for that outcome.")
+
+
+class _KpiRules(Strict):
+    """Rules shared by the create and the PATCH body of a KPI."""
+
+    @field_validator("outcome_ids", check_fields=False)
+    @classmethod
+    def _each_outcome_once(cls, ids: list[int] | None) -> list[int] | None:
+        if ids is not None and len(set(ids)) != len(ids):
+            raise ValueError("Name each outcome once.")
+        return ids
+
+    @field_validator("outcome_links", check_fields=False)
+    @classmethod
+    def _each_link_once(cls, links: list[KpiOutcomeLinkIn] | None, info) -> list[KpiOutcomeLinkIn] | None:
+        if links is None:
+            return links
+        if info.data.get("outcome_ids") is not None:
+            raise ValueError("Send outcome_ids or outcome_links, not both.")
+        ids = [link.outcome_id for link in links]
+        if len(set(ids)) != len(ids):
+            raise ValueError("Name each outcome once.")
+        return links
+
+
+class KpiIn(_KpiRules):
+    """A KPI: what is counted, which way is better, and the outcomes it stands for."""
+
+    name: Name
+    unit: str = Field(default="", max_length=50)
+    direction: Direction = Field(default="increase", description="Which way is better.")
+    target: FiniteNumber | None = None
+    value_stream_id: int | None = None
+    step_id: int | None = Field(default=None, description="Must belong to value_stream_id when both are set; "
+                                                          "when only the step is given its stream is taken.")
+    owner_id: int | None = None
+    description: Text = ""
+    outcome_ids: list[int] | None = Field(
+        default=None, description="Outcomes the KPI stands for; replaced whole on PATCH. Links made this "
+                                  "way keep the rationale they had, new ones get none.")
+    outcome_links: list[KpiOutcomeLinkIn] | None = Field(
+        default=None, description="Extension: an alternative to outcome_ids that also sets each link's "
+                                  "rationale; replaced whole on PATCH. Send one of the two, not both.")
+
+
+class KpiPatch(partial(KpiIn, "KpiPatchFields"), _KpiRules):  # type: ignore[misc]
+    """Any subset of a KPI's writable fields, with the version the client read."""
+
+    @field_validator("name", "unit", "direction", "description", "outcome_ids", "outcome_links")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("This field cannot be null.")
+        return value
+
+
+class MeasurementIn(Strict):
+    """One value of a KPI on one date; a second one for the same date replaces the first."""
+
+    measured_on: IsoDate
+    value: Value
+    note: Note = ""
+
+
+class MeasurementBatchIn(Strict):
+    """Many measurements at once: all are written, or none."""
+
+    measurements: list[MeasurementIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class MeasurementPostIn(RootModel[MeasurementIn | MeasurementBatchIn]):
+    """One measurement, or ``{"measurements": [...]}`` for many (all or nothing)."""
+
+    @classmethod
+    def model_validate(cls, obj: Any, **kwargs: Any) -> MeasurementIn | MeasurementBatchIn:  # type: ignore[override]
+        """Validate against the one shape the body has, so errors name its own fields."""
+        batch = isinstance(obj, dict) and "measurements" in obj
+        return (MeasurementBatchIn if batch else MeasurementIn).model_validate(obj, **kwargs)
+
+
+class KpiOutcomeLinkOut(Out):
+    outcome_id: int
+    rationale: str
+
+
+class KpiOut(Out):
+    id: int
+    version: int
+    name: str
+    unit: str
+    direction: str
+    target: float | None
+    description: str
+    value_stream_id: int | None
+    step_id: int | None
+    owner_id: int | None
+    outcome_ids: list[int]
+    outcome_links: list[KpiOutcomeLinkOut]
+    drift_status: str | None = Field(
+        default=None, description="Read-only: the KPI's drift status today (see /kpis/{id}/drift).")
+    created_at: datetime
+    updated_at: datetime
+
+
+class MeasurementOut(Out):
+    id: int
+    version: int
+    kpi_id: int
+    measured_on: date
+    value: float
+    note: str
+    entered_by_id: int | None
+    created_at: datetime
+
+
+class MeasurementBatchOut(Out):
+    items: list[MeasurementOut]
+
+
+class MeasurementPostOut(RootModel[MeasurementOut | MeasurementBatchOut]):
+    """The measurement written, or ``{"items": [...]}`` for a batch."""
+
+
+class KpiDriftOut(Out):
+    kpi_id: int
+    status: Literal["orphan", "stale", "insufficient-data", "measures-waste", "diverging", "aligned"]
+    reasons: list[str]
+    kpi_change: float | None = Field(description="Fitted relative change over the window (0.05 = +5 %).")
+    outcome_changes: dict[str, float | None] = Field(
+        description="Per linked outcome id: newest minus oldest satisfaction (0-10) in the window.")
+    window_days: int
+    as_of: date = Field(description="Extension: the day the assessment is made for.")

@@ -1,0 +1,203 @@
+"""Waste flags beside a person's tag, the save rules of a step, and durations people can read.
+
+Flags are advice: they say why a step looks like waste, with the numbers, and never
+change the classification the process owner gave it.
+"""
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from lms.lean.metrics import (
+    CLASSIFICATIONS,
+    WASTE_TYPES,
+    StepFigures,
+    StreamFigures,
+    is_over_takt,
+    processing_time_s,
+    waiting_time_s,
+    working_day_s,
+)
+from lms.lean.metrics import takt_time_s as demand_takt_s
+
+FLAG_CODES: tuple[str, ...] = (
+    "no-customer-job",
+    "waiting",
+    "defects",
+    "inventory",
+    "over-takt",
+    "contradiction",
+)
+DEFECT_THRESHOLD_PCT = 90.0
+
+_MINUTE_S = 60
+_HOUR_S = 3_600
+_DAY_S = 86_400
+
+
+@dataclass(frozen=True)
+class WasteFlag:
+    """A computed sign of waste on a step, with a sentence that gives the reason."""
+
+    code: str
+    message: str
+
+
+def format_duration(seconds: float) -> str:
+    """Write a duration in the two largest units a person reads: "2 h 5 min", "3 d 4 h"."""
+    if seconds < 0:
+        return "-" + format_duration(-seconds)
+    if round(seconds, 1) < _MINUTE_S:
+        return f"{_figure(seconds)} s"
+    whole_s = _round_half_up(seconds)
+    if whole_s < _HOUR_S:
+        minutes, rest_s = divmod(whole_s, _MINUTE_S)
+        return f"{minutes} min {rest_s} s" if rest_s else f"{minutes} min"
+    whole_min = _round_half_up(seconds / _MINUTE_S)
+    if whole_min < _DAY_S // _MINUTE_S:
+        hours, minutes = divmod(whole_min, 60)
+        return f"{hours} h {minutes} min"
+    days, hours = divmod(_round_half_up(seconds / _HOUR_S), 24)
+    return f"{days} d {hours} h"
+
+
+def _round_half_up(value: float) -> int:
+    """Round to the nearest whole number, halves up, as people expect on a page."""
+    return math.floor(value + 0.5)
+
+
+def _figure(value: float) -> str:
+    """Write a number with thousands separators and at most one decimal: 4,600, 87.5."""
+    text = f"{value:,.1f}"
+    return text.removesuffix(".0")
+
+
+def _no_customer_job(step: StepFigures) -> WasteFlag | None:
+    """Flag a step that serves no customer job."""
+    if step.job_id is not None:
+        return None
+    return WasteFlag(
+        "no-customer-job",
+        "Serves no customer job: every step exists for a customer's job, "
+        "so link it to the job it serves or ask why it is done.",
+    )
+
+
+def _waiting(processing_s: float, waiting_s: float) -> WasteFlag | None:
+    """Flag a step whose work waits longer than it is worked."""
+    if waiting_s <= processing_s:
+        return None
+    return WasteFlag(
+        "waiting",
+        f"Waits {format_duration(waiting_s)} but is worked {format_duration(processing_s)}: "
+        "waiting exceeds processing time.",
+    )
+
+
+def _defects(step: StepFigures) -> WasteFlag | None:
+    """Flag a step that hands on less than 90 % of its work complete and accurate."""
+    pct = step.pct_complete_accurate
+    if pct is None or pct >= DEFECT_THRESHOLD_PCT:
+        return None
+    return WasteFlag(
+        "defects",
+        f"Only {_figure(pct)} % of its work is complete and accurate "
+        f"(below {_figure(DEFECT_THRESHOLD_PCT)} %): the rest is corrected or redone downstream.",
+    )
+
+
+def _inventory(step: StepFigures, daily_demand: float | None) -> WasteFlag | None:
+    """Flag an inventory step, saying how many days of demand it holds when known."""
+    if step.kind != "inventory":
+        return None
+    stock = "Stock waits here"
+    if step.inventory_units:
+        stock = f"Holds {_figure(step.inventory_units)} units"
+        if daily_demand and daily_demand > 0:
+            days = _figure(step.inventory_units / daily_demand)
+            stock += f", {days} {'day' if days == '1' else 'days'} of demand"
+    return WasteFlag(
+        "inventory",
+        f"{stock}: inventory lengthens the lead time and hides problems.",
+    )
+
+
+def _over_takt(step: StepFigures, takt_s: float | None) -> WasteFlag | None:
+    """Flag a process step whose cycle time exceeds takt."""
+    if takt_s is None or step.cycle_time_s is None or not is_over_takt(step, takt_s):
+        return None
+    return WasteFlag(
+        "over-takt",
+        f"Cycle time {format_duration(step.cycle_time_s)} exceeds takt "
+        f"{format_duration(takt_s)}: this step cannot keep pace with customer demand.",
+    )
+
+
+def _contradiction(step: StepFigures) -> WasteFlag | None:
+    """Flag a tag that contradicts its waste types."""
+    if step.classification == "value-adding" and step.waste_types:
+        return WasteFlag(
+            "contradiction",
+            f"Tagged value-adding yet carries waste types ({', '.join(step.waste_types)}): "
+            "decide which is true.",
+        )
+    if step.classification == "waste" and not step.waste_types:
+        return WasteFlag(
+            "contradiction",
+            "Tagged waste but names no waste type: say which of the eight wastes it is.",
+        )
+    return None
+
+
+def flag_step(
+    step: StepFigures,
+    *,
+    daily_demand: float | None,
+    day_s: float,
+    takt_time_s: float | None,
+) -> list[WasteFlag]:
+    """Return the waste flags of one step, in FLAG_CODES order."""
+    processing_s = processing_time_s(step)
+    waiting_s = waiting_time_s(step, daily_demand, day_s)
+    flags = (
+        _no_customer_job(step),
+        _waiting(processing_s, waiting_s),
+        _defects(step),
+        _inventory(step, daily_demand),
+        _over_takt(step, takt_time_s),
+        _contradiction(step),
+    )
+    return [flag for flag in flags if flag is not None]
+
+
+def flag_stream(stream: StreamFigures) -> dict[int | None, list[WasteFlag]]:
+    """Return every step's flags keyed by step id; steps without an id share the None key."""
+    day_s = working_day_s(stream.available_seconds_per_day)
+    takt_s = demand_takt_s(stream.daily_demand, stream.available_seconds_per_day)
+    flags: dict[int | None, list[WasteFlag]] = {}
+    for step in sorted(stream.steps, key=lambda step: step.position):
+        step_flags = flag_step(
+            step, daily_demand=stream.daily_demand, day_s=day_s, takt_time_s=takt_s
+        )
+        flags.setdefault(step.id, []).extend(step_flags)
+    return flags
+
+
+def classification_errors(
+    *, classification: str, job_id: int | None, waste_types: Sequence[str]
+) -> dict[str, str]:
+    """Return the save rules a step's tag breaks, as field -> message; empty when none."""
+    errors: dict[str, str] = {}
+    if classification not in CLASSIFICATIONS:
+        errors["classification"] = (
+            f"Unknown classification: {classification}. Use one of: {', '.join(CLASSIFICATIONS)}."
+        )
+    elif classification == "value-adding" and job_id is None:
+        errors["job_id"] = "A value-adding step must serve a customer job."
+    unknown = [waste for waste in dict.fromkeys(waste_types) if waste not in WASTE_TYPES]
+    if unknown:
+        label = "Unknown waste type" if len(unknown) == 1 else "Unknown waste types"
+        errors["waste_types"] = (
+            f"{label}: {', '.join(unknown)}. Use one of: {', '.join(WASTE_TYPES)}."
+        )
+    return errors

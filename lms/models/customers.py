@@ -1,0 +1,98 @@
+"""Customers, their jobs to be done, desired outcomes and outcome ratings."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.db import Base, utcnow
+from lms.models.base import OrgScoped, Timestamped, Versioned
+
+CUSTOMER_KINDS = ("external", "internal")
+OUTCOME_DIRECTIONS = ("minimize", "maximize")
+
+
+class Customer(OrgScoped, Versioned, Timestamped, Base):
+    """Someone a value stream exists for: an external customer or the next team inside."""
+
+    __tablename__ = "customers"
+    __table_args__ = (UniqueConstraint("organization_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20), default="external")
+    description: Mapped[str] = mapped_column(Text, default="")
+    # An internal customer may be a downstream team, i.e. the value stream it *is*.
+    value_stream_id: Mapped[int | None] = mapped_column(
+        ForeignKey("value_streams.id", ondelete="SET NULL", use_alter=True), index=True
+    )
+
+    jobs: Mapped[list[Job]] = relationship(back_populates="customer", passive_deletes=True)
+
+
+class Job(OrgScoped, Versioned, Timestamped, Base):
+    """A job to be done; without a parent it is a high-level job heading a job stack."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("jobs.id", ondelete="CASCADE"), index=True
+    )
+    statement: Mapped[str] = mapped_column(String(500))
+    necessity: Mapped[str] = mapped_column(String(20), default="required")
+    interchangeable_group: Mapped[str | None] = mapped_column(String(100))
+    coordination: Mapped[str | None] = mapped_column(String(20))
+    position: Mapped[int | None]
+    dimension: Mapped[str] = mapped_column(String(20), default="functional")
+    circumstance: Mapped[str] = mapped_column(Text, default="")
+
+    customer: Mapped[Customer] = relationship(back_populates="jobs")
+    parent: Mapped[Job | None] = relationship(remote_side=[id], back_populates="related")
+    related: Mapped[list[Job]] = relationship(back_populates="parent", passive_deletes=True)
+    outcomes: Mapped[list[Outcome]] = relationship(back_populates="job", passive_deletes=True)
+
+
+class Outcome(OrgScoped, Versioned, Timestamped, Base):
+    """A desired-outcome statement on a job, rated by importance and satisfaction."""
+
+    __tablename__ = "outcomes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    statement: Mapped[str] = mapped_column(String(500))
+    direction: Mapped[str] = mapped_column(String(20), default="minimize")
+
+    job: Mapped[Job] = relationship(back_populates="outcomes")
+    ratings: Mapped[list[OutcomeRating]] = relationship(
+        back_populates="outcome", passive_deletes=True, order_by="OutcomeRating.rated_on"
+    )
+
+
+class OutcomeRating(OrgScoped, Versioned, Base):
+    """One survey wave for an outcome: importance and satisfaction on 0–10."""
+
+    __tablename__ = "outcome_ratings"
+    __table_args__ = (
+        Index("ix_outcome_ratings_outcome_rated", "outcome_id", "rated_on"),
+        Index("ix_outcome_ratings_org_outcome_day", "organization_id", "outcome_id", "rated_on"),
+    )
+    org_index_leads = False
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outcome_id: Mapped[int] = mapped_column(ForeignKey("outcomes.id", ondelete="CASCADE"))
+    rated_on: Mapped[date]
+    importance: Mapped[float]
+    satisfaction: Mapped[float]
+    respondents: Mapped[int | None]
+    segment: Mapped[str | None] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(String(20), default="aggregate")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    outcome: Mapped[Outcome] = relationship(back_populates="ratings")

@@ -1,0 +1,100 @@
+"""Serve a person's repeated page views from a cache keyed by the organization's content version.
+
+A page shows the organization's content, the day and the person (their role, their session's
+CSRF token). When none of these changed since it was drawn — same session, same address, same
+content version, same day — the same bytes are the right answer, so they are sent again without
+running the view. Nothing crosses sessions; a page with a flash message pending is never served
+from or stored in the cache; only complete 200 answers of GET requests are kept. Charts and
+PDFs keep their ETag, so a browser that holds them gets 304.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from threading import Lock
+
+from flask import Flask, Response, g, request, session
+from flask_login import current_user
+
+from lms.content import VersionedCache
+from lms.db import utcnow
+
+CACHEABLE = {"text/html", "image/png", "application/pdf"}
+FLIGHT_WAIT_S = 10
+pages = VersionedCache(max_entries=400)
+_flights: dict[tuple, Lock] = {}
+_flights_lock = Lock()
+
+
+@dataclass(frozen=True)
+class CachedPage:
+    body: bytes
+    mimetype: str
+    etag: str | None
+    disposition: str | None
+
+
+def _key() -> tuple | None:
+    if (request.method != "GET" or request.blueprint in (None, "api", "static")
+            or g.get("actor") is None or session.get("_flashes")):
+        return None
+    return current_user.session_key, request.full_path, utcnow().date()
+
+
+def _flight(key: tuple) -> Lock:
+    with _flights_lock:
+        return _flights.setdefault(key, Lock())
+
+
+def _serve_cached() -> Response | None:
+    key = _key()
+    if key is None:
+        return None
+    g.page_cache_key = key
+    page: CachedPage | None = pages.peek("page", key)
+    if page is None:
+        # One request draws a missing page; the same session's concurrent ones wait for it.
+        flight = _flight(key)
+        if flight.acquire(timeout=FLIGHT_WAIT_S):
+            g.page_flight = flight
+        page = pages.peek("page", key)
+    if page is None:
+        return None
+    g.page_cache_hit = True
+    if page.etag and request.if_none_match.contains(page.etag):
+        response = Response(status=304)
+    else:
+        response = Response(page.body, mimetype=page.mimetype)
+        if page.disposition:
+            response.headers["Content-Disposition"] = page.disposition
+    if page.etag:
+        response.set_etag(page.etag)
+        response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def _store(response: Response) -> Response:
+    key = g.get("page_cache_key")
+    if (key is None or g.get("page_cache_hit") or response.status_code != 200 or response.is_streamed
+            or response.mimetype not in CACHEABLE or session.get("_flashes")):
+        return response
+    etag, _ = response.get_etag()
+    pages.put("page", key, CachedPage(response.get_data(), response.mimetype, etag,
+                                      response.headers.get("Content-Disposition")))
+    return response
+
+
+def _land(_exc: BaseException | None) -> None:
+    flight = g.pop("page_flight", None)
+    if flight is not None:
+        flight.release()
+        with _flights_lock:
+            if _flights.get(g.get("page_cache_key")) is flight and not flight.locked():
+                _flights.pop(g.get("page_cache_key"), None)
+
+
+def init_app(app: Flask) -> None:
+    """Install the page cache after the hooks that set the request's actor."""
+    app.before_request(_serve_cached)
+    app.after_request(_store)
+    app.teardown_request(_land)

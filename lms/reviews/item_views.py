@@ -1,0 +1,193 @@
+"""Pages and buttons of a review's findings and PDCA actions."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from lms import tenancy
+from lms.errors import ValidationFailed, VersionConflict
+from lms.extensions import db
+from lms.forms import apply_field_errors, choices
+from lms.models import ACTION_STAGES, Action, Finding, Kpi, Outcome, Review, ValueStream
+from lms.reviews import bp, permissions, services
+from lms.reviews.forms import ActionForm, AssigneeActionForm, FindingForm, StageForm, schema_values
+from lms.reviews.views import messages, people_choices, render_review, review_or_404
+from lms.streams import figures as stream_figures
+
+
+def _stream(review: Review) -> ValueStream:
+    return tenancy.get_or_404(ValueStream, review.value_stream_id)
+
+
+def _to_review(review_id: int, anchor: str | None = None):
+    return redirect(url_for("reviews.show", review_id=review_id, _anchor=anchor))
+
+
+def step_choices(stream: ValueStream):
+    """Offer the steps of a stream in map order."""
+    return choices([(s.id, f"{s.position}. {s.name}") for s in stream_figures.steps_of(stream)],
+                   blank="— no particular step —")
+
+
+def _posted() -> bool:
+    return request.method == "POST"
+
+
+# Findings ------------------------------------------------------------------------------
+
+
+@bp.post("/<int:review_id>/findings")
+def add_finding(review_id: int):
+    review = review_or_404(review_id)
+    permissions.require_runner(_stream(review))
+    form = FindingForm()
+    if form.validate_on_submit():
+        try:
+            finding = services.create_finding(review, schema_values(form))
+        except ValidationFailed as failed:
+            apply_field_errors(form, failed)
+        else:
+            flash("Finding recorded.", "success")
+            return _to_review(review.id, f"finding-{finding.id}")
+    return render_review(review, status=422, finding_form=form)
+
+
+@bp.route("/findings/<int:finding_id>/edit", methods=["GET", "POST"])
+def edit_finding(finding_id: int):
+    finding = tenancy.get_or_404(Finding, finding_id)
+    review = finding.review
+    stream = _stream(review)
+    permissions.require_runner(stream)
+    form = FindingForm(data=None if _posted() else {
+        "text": finding.text, "step_id": str(finding.step_id or ""), "waste_type": finding.waste_type or "",
+        "version": finding.version})
+    form.step_id.choices = step_choices(stream)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.update_finding(finding, schema_values(form), version=form.version.data)
+        except ValidationFailed as failed:
+            apply_field_errors(form, failed)
+        except VersionConflict as conflict:
+            form.form_errors.append(conflict.message)
+            status = 409
+        else:
+            flash("Finding saved.", "success")
+            return _to_review(review.id, f"finding-{finding.id}")
+    status = 422 if form.errors and status == 200 else status
+    return render_template("reviews/finding_form.html", form=form, review=review, stream=stream,
+                           finding=finding), status
+
+
+@bp.post("/findings/<int:finding_id>/delete")
+def delete_finding(finding_id: int):
+    finding = tenancy.get_or_404(Finding, finding_id)
+    review_id = finding.review_id
+    try:
+        services.delete_finding(finding)
+    except ValidationFailed as failed:
+        return render_review(finding.review, status=422, errors=messages(failed))
+    flash("Finding removed.", "success")
+    return _to_review(review_id, "findings")
+
+
+# Actions -------------------------------------------------------------------------------
+
+
+def _fill(form: ActionForm, stream: ValueStream) -> ActionForm:
+    form.owner_id.choices = people_choices()
+    form.step_id.choices = step_choices(stream)
+    kpis = db.session.execute(select(Kpi.id, Kpi.name).order_by(Kpi.value_stream_id != stream.id, Kpi.name))
+    form.kpi_id.choices = choices(list(kpis.tuples()), blank="— none —")
+    outcomes = db.session.execute(select(Outcome.id, Outcome.statement).order_by(Outcome.statement))
+    form.outcome_id.choices = choices(list(outcomes.tuples()), blank="— none —")
+    return form
+
+
+def _action_data(action: Action) -> dict:
+    data = {name: ("" if getattr(action, name) is None else str(getattr(action, name)))
+            for name in ("owner_id", "step_id", "kpi_id", "outcome_id")}
+    data.update(title=action.title, due_on=action.due_on, stage=action.stage,
+                expected_effect=action.expected_effect, observed_result=action.observed_result,
+                version=action.version)
+    return data
+
+
+@bp.route("/<int:review_id>/actions/new", methods=["GET", "POST"])
+def new_action(review_id: int):
+    review = review_or_404(review_id)
+    stream = _stream(review)
+    permissions.require_runner(stream)
+    form = _fill(ActionForm(data=None if _posted() else {"stage": "plan"}), stream)
+    if form.validate_on_submit():
+        try:
+            action = services.create_action(review, schema_values(form))
+        except ValidationFailed as failed:
+            apply_field_errors(form, failed)
+        else:
+            flash(f"Action “{action.title}” agreed.", "success")
+            return _to_review(review.id, f"action-{action.id}")
+    return render_template("reviews/action_form.html", form=form, review=review, stream=stream, action=None,
+                           assignee_only=False), 422 if form.errors else 200
+
+
+@bp.route("/actions/<int:action_id>/edit", methods=["GET", "POST"])
+def edit_action(action_id: int):
+    action = tenancy.get_or_404(Action, action_id)
+    review, user = action.review, tenancy.actor()
+    stream = _stream(review)
+    runner = permissions.may_run(stream, user)
+    if not runner and not permissions.is_assignee(action, user):
+        raise tenancy.Forbidden("Only the action's owner, the value stream's owner, a manager or an admin "
+                                "may change this action.")
+    if runner:
+        form = _fill(ActionForm(data=None if _posted() else _action_data(action)), stream)
+    else:
+        form = AssigneeActionForm(data=None if _posted() else {
+            "stage": action.stage, "observed_result": action.observed_result, "version": action.version})
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.update_action(action, schema_values(form), version=form.version.data)
+        except ValidationFailed as failed:
+            apply_field_errors(form, failed)
+        except VersionConflict as conflict:
+            form.form_errors.append(conflict.message)
+            status = 409
+        else:
+            flash("Action saved.", "success")
+            return _to_review(review.id, f"action-{action.id}")
+    status = 422 if form.errors and status == 200 else status
+    return render_template("reviews/action_form.html", form=form, review=review, stream=stream, action=action,
+                           assignee_only=not runner), status
+
+
+@bp.post("/actions/<int:action_id>/stage")
+def move_action(action_id: int):
+    action = tenancy.get_or_404(Action, action_id)
+    if not permissions.may_move(action, _stream(action.review), tenancy.actor()):
+        raise tenancy.Forbidden("Only the action's owner, the value stream's owner, a manager or an admin "
+                                "may move this action.")
+    form = StageForm()
+    stage = form.stage.data or ""
+    if not form.validate_on_submit() or stage not in ACTION_STAGES:
+        abort(422, "Choose one of the stages: " + ", ".join(ACTION_STAGES) + ".")
+    try:
+        services.move_action(action, stage, version=form.version.data)
+    except VersionConflict as conflict:
+        return render_review(action.review, status=409, errors=[conflict.message])
+    flash(f"Action “{action.title}” moved to {stage}.", "success")
+    return _to_review(action.review_id, f"action-{action.id}")
+
+
+@bp.post("/actions/<int:action_id>/delete")
+def delete_action(action_id: int):
+    action = tenancy.get_or_404(Action, action_id)
+    review_id = action.review_id
+    try:
+        services.delete_action(action)
+    except ValidationFailed as failed:
+        return render_review(action.review, status=422, errors=messages(failed))
+    flash("Action removed.", "success")
+    return _to_review(review_id, "actions")

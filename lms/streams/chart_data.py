@@ -1,0 +1,87 @@
+"""The data each chart of a stream shows, as plain JSON-able dicts: the charts' cache keys."""
+
+from __future__ import annotations
+
+from lms.lean.waste import format_duration
+from lms.streams.figures import StreamView
+
+
+def _title_name(view: StreamView) -> str:
+    future = view.stream.state == "future" and "future state" not in view.stream.name.lower()
+    state = " (future state)" if future else ""
+    return f"{view.stream.name}{state}"
+
+
+def map_spec(view: StreamView) -> dict:
+    """Return what the value-stream map draws: boxes, triangles, data boxes and the ladder."""
+    timings = {timing.step_id: timing for timing in view.metrics.step_timings}
+    steps = []
+    for step in view.steps:
+        timing = timings[step.id]
+        steps.append({
+            "name": step.name, "kind": step.kind, "classification": step.classification,
+            "waste_types": list(step.waste_types or []),
+            "cycle_time_s": step.cycle_time_s, "changeover_s": step.changeover_s,
+            "uptime_pct": step.uptime_pct, "operators": step.operators,
+            "pct_complete_accurate": step.pct_complete_accurate, "wait_time_s": step.wait_time_s,
+            "inventory_units": step.inventory_units,
+            "processing_s": timing.processing_s, "waiting_s": timing.waiting_s,
+            "over_takt": timing.over_takt,
+        })
+    m = view.metrics
+    return {
+        "title": f"Value-stream map: {_title_name(view)}",
+        "steps": steps,
+        "daily_demand": view.stream.daily_demand,
+        "takt_time_s": m.takt_time_s,
+        "lead_time_s": m.lead_time_s,
+        "lead_time_days": m.lead_time_days,
+        "day_s": view.day_s,
+        "processing_time_s": m.processing_time_s,
+        "value_added_time_s": m.value_added_time_s,
+        "pce": m.pce,
+    }
+
+
+def takt_spec(view: StreamView) -> dict:
+    """Return the process steps' cycle times and the takt they are measured against."""
+    over = set(view.metrics.over_takt_step_ids)
+    return {
+        "title": f"Cycle time per step against takt: {_title_name(view)}",
+        "takt_time_s": view.metrics.takt_time_s,
+        "steps": [
+            {"name": step.name, "classification": step.classification,
+             "cycle_time_s": step.cycle_time_s, "over_takt": step.id in over}
+            for step in view.steps if step.kind == "process" and step.cycle_time_s is not None
+        ],
+    }
+
+
+def pareto_spec(view: StreamView) -> dict:
+    """Return the time in each waste, largest first, for the Pareto chart."""
+    ranked = sorted(view.metrics.waste_time_by_type.items(), key=lambda item: (-item[1], item[0]))
+    return {
+        "title": f"Waste time by type: {_title_name(view)}",
+        "waste_time_by_type": [[waste, seconds] for waste, seconds in ranked if seconds > 0],
+    }
+
+
+def chart_alt_texts(view: StreamView) -> dict[str, str]:
+    """Describe each chart's content for people who cannot see it (the ``alt`` of the images)."""
+    m = view.metrics
+    process = sum(1 for s in view.steps if s.kind == "process")
+    pce = "unknown" if m.pce is None else f"{m.pce * 100:.1f} %"
+    takt = "no takt (daily demand not set)" if m.takt_time_s is None else \
+        f"takt {format_duration(m.takt_time_s)}"
+    over = len(m.over_takt_step_ids)
+    wastes = [(w, s) for w, s in sorted(m.waste_time_by_type.items(), key=lambda i: -i[1]) if s > 0]
+    pareto = "; ".join(f"{w} {format_duration(s)}" for w, s in wastes) or "no time tagged with a waste yet"
+    return {
+        "map": (f"Value-stream map of {view.stream.name}: {process} process steps and "
+                f"{len(view.steps) - process} inventories in flow order; lead time "
+                f"{format_duration(m.lead_time_s)}, processing time {format_duration(m.processing_time_s)}, "
+                f"process cycle efficiency {pce}."),
+        "takt": (f"Bar chart of cycle time per process step against {takt}; "
+                 f"{over} step{'s' if over != 1 else ''} over takt."),
+        "pareto": f"Pareto chart of waste time by type, largest first: {pareto}.",
+    }

@@ -1,0 +1,268 @@
+"""Reads of value streams: records turned into lean figures, flags, staleness and chart data."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+
+from lms import pagination, tenancy
+from lms.db import utcnow
+from lms.extensions import db
+from lms.lean.metrics import (
+    StepFigures,
+    StepTiming,
+    StreamFigures,
+    StreamMetrics,
+    compute_metrics,
+    working_day_s,
+)
+from lms.lean.metrics import takt_time_s as demand_takt_s
+from lms.lean.waste import WasteFlag, flag_step, flag_stream
+from lms.models import AuditEvent, Customer, Job, Step, User, ValueStream
+from lms.pagination import Page
+
+
+@dataclass(frozen=True)
+class Staleness:
+    """How long ago a map was checked on the floor, and whether that is too long."""
+
+    last_walked_on: date | None
+    days_since: int | None
+    stale_after_days: int
+
+    @property
+    def stale(self) -> bool:
+        """Tell whether the map needs walking again (a map never walked counts as stale)."""
+        return self.days_since is None or self.days_since > self.stale_after_days
+
+    @property
+    def label(self) -> str:
+        """Say it in a few words for a badge."""
+        if self.days_since is None:
+            return "never walked"
+        if self.stale:
+            return f"stale: walked {self.days_since} days ago"
+        return "walked today" if self.days_since == 0 else f"walked {self.days_since} days ago"
+
+
+def map_staleness(last_walked_on: date | None, today: date, stale_after_days: int) -> Staleness:
+    """Return the staleness of a map last walked on ``last_walked_on``."""
+    days = None if last_walked_on is None else max(0, (today - last_walked_on).days)
+    return Staleness(last_walked_on, days, stale_after_days)
+
+
+def _staleness(stream: ValueStream) -> Staleness:
+    return map_staleness(stream.last_walked_on, utcnow().date(),
+                         tenancy.actor().organization.map_stale_days)
+
+
+def step_figures(step: Step) -> StepFigures:
+    """Return the pure figures of a step record."""
+    return StepFigures(
+        id=step.id, position=step.position, name=step.name, kind=step.kind,
+        classification=step.classification, waste_types=tuple(step.waste_types or ()),
+        cycle_time_s=step.cycle_time_s, changeover_s=step.changeover_s, uptime_pct=step.uptime_pct,
+        operators=step.operators, pct_complete_accurate=step.pct_complete_accurate,
+        wait_time_s=step.wait_time_s, inventory_units=step.inventory_units, job_id=step.job_id,
+    )
+
+
+def stream_figures(stream: ValueStream, steps: Iterable[Step]) -> StreamFigures:
+    """Return the pure figures of a stream and its steps."""
+    return StreamFigures(stream.daily_demand, stream.available_seconds_per_day,
+                         tuple(step_figures(step) for step in steps))
+
+
+def steps_of(stream: ValueStream) -> list[Step]:
+    """Return the stream's steps in map order."""
+    return list(db.session.scalars(
+        select(Step).where(Step.value_stream_id == stream.id).order_by(Step.position)))
+
+
+def step_flags(stream: ValueStream, step: Step) -> list[WasteFlag]:
+    """Return one step's waste flags; they depend on the step and the stream's demand only."""
+    day_s = working_day_s(stream.available_seconds_per_day)
+    return flag_step(step_figures(step), daily_demand=stream.daily_demand, day_s=day_s,
+                     takt_time_s=demand_takt_s(stream.daily_demand, stream.available_seconds_per_day))
+
+
+def _by_id(model, ids: Iterable[int | None]) -> dict:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return {record.id: record for record in db.session.scalars(select(model).where(model.id.in_(wanted)))}
+
+
+# The list ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StreamRow:
+    """One line of the list of value streams."""
+
+    stream: ValueStream
+    customer: Customer | None
+    owner: User | None
+    metrics: StreamMetrics
+    staleness: Staleness
+    step_count: int
+
+
+def list_streams(page: int, per_page: int) -> tuple[Page, list[StreamRow]]:
+    """Return a page of streams with their figures, in a fixed number of queries whatever its size."""
+    result = pagination.paginate(select(ValueStream).order_by(ValueStream.name, ValueStream.id),
+                                 page, per_page)
+    streams: list[ValueStream] = result.items
+    steps_by_stream: dict[int, list[Step]] = defaultdict(list)
+    if streams:
+        for step in db.session.scalars(select(Step).where(
+                Step.value_stream_id.in_([s.id for s in streams])).order_by(Step.position)):
+            steps_by_stream[step.value_stream_id].append(step)
+    customers = _by_id(Customer, (s.customer_id for s in streams))
+    owners = _by_id(User, (s.owner_id for s in streams))
+    rows = [
+        StreamRow(stream, customers.get(stream.customer_id), owners.get(stream.owner_id),
+                  compute_metrics(stream_figures(stream, steps_by_stream[stream.id])),
+                  _staleness(stream), len(steps_by_stream[stream.id]))
+        for stream in streams
+    ]
+    return result, rows
+
+
+# One stream ----------------------------------------------------------------------------
+
+
+@dataclass
+class StreamView:
+    """Everything the stream page shows: the records, the figures and the flags."""
+
+    stream: ValueStream
+    steps: list[Step]
+    metrics: StreamMetrics
+    flags: dict[int | None, list[WasteFlag]]
+    staleness: Staleness
+    customer: Customer | None = None
+    job: Job | None = None
+    owner: User | None = None
+    jobs: dict[int, Job] = field(default_factory=dict)
+    people: dict[int, User] = field(default_factory=dict)
+    derived_from: ValueStream | None = None
+    future_states: list[ValueStream] = field(default_factory=list)
+
+    @property
+    def waste_time_s(self) -> float:
+        """Return the lead time spent in steps tagged waste."""
+        return (self.metrics.waste_share or 0.0) * self.metrics.lead_time_s
+
+    @property
+    def timings(self) -> dict[int | None, StepTiming]:
+        """Return each step's processing and waiting time by step id."""
+        return {timing.step_id: timing for timing in self.metrics.step_timings}
+
+    @property
+    def day_s(self) -> float:
+        """Return the stream's working day in seconds."""
+        return working_day_s(self.stream.available_seconds_per_day)
+
+
+def stream_view(stream: ValueStream) -> StreamView:
+    """Load a stream with its steps and everything they name, and compute its figures."""
+    steps = steps_of(stream)
+    figures = stream_figures(stream, steps)
+    jobs = _by_id(Job, [stream.job_id] + [s.job_id for s in steps])
+    people = _by_id(User, [stream.owner_id, stream.last_walked_by_id]
+                    + [s.owner_id for s in steps] + [s.classified_by_id for s in steps])
+    return StreamView(
+        stream=stream, steps=steps, metrics=compute_metrics(figures), flags=flag_stream(figures),
+        staleness=_staleness(stream),
+        customer=tenancy.find(Customer, stream.customer_id), job=jobs.get(stream.job_id),
+        owner=people.get(stream.owner_id), jobs=jobs, people=people,
+        derived_from=tenancy.find(ValueStream, stream.derived_from_id),
+        future_states=list(db.session.scalars(select(ValueStream).where(
+            ValueStream.derived_from_id == stream.id).order_by(ValueStream.id.desc()))),
+    )
+
+
+def step_history(step: Step) -> list[AuditEvent]:
+    """Return the audit trail of a step, newest first."""
+    return list(db.session.scalars(
+        select(AuditEvent).where(AuditEvent.record_type == "Step", AuditEvent.record_id == step.id)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())))
+
+
+def stream_history(stream: ValueStream, limit: int = 20) -> list[AuditEvent]:
+    """Return the newest audit events of a stream itself."""
+    return list(db.session.scalars(
+        select(AuditEvent).where(AuditEvent.record_type == "ValueStream", AuditEvent.record_id == stream.id)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)))
+
+
+# Current vs future -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FigureChange:
+    """One figure of the comparison: before, after, and whether the change is for the better."""
+
+    label: str
+    kind: str  # duration | ratio | count
+    current: float | None
+    future: float | None
+    lower_is_better: bool = True
+
+    @property
+    def change(self) -> float | None:
+        """Return future minus current, when both are known."""
+        if self.current is None or self.future is None:
+            return None
+        return self.future - self.current
+
+    @property
+    def better(self) -> bool | None:
+        """Tell whether the future state improves this figure (None: unchanged or unknown)."""
+        if not self.change or self.kind == "count":
+            return None  # fewer steps is no virtue in itself
+        return (self.change < 0) == self.lower_is_better
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A current state beside a future state made from it."""
+
+    current: StreamView
+    future: StreamView
+    figures: list[FigureChange]
+    removed: list[str]
+    added: list[str]
+
+
+def compare(current: StreamView, future: StreamView) -> Comparison:
+    """Compare two maps figure by figure; steps are matched by name."""
+    a, b = current.metrics, future.metrics
+    figures = [
+        FigureChange("Lead time", "duration", a.lead_time_s, b.lead_time_s),
+        FigureChange("Processing time", "duration", a.processing_time_s, b.processing_time_s),
+        FigureChange("Value-added time", "duration", a.value_added_time_s, b.value_added_time_s, False),
+        FigureChange("Process cycle efficiency", "ratio", a.pce, b.pce, False),
+        FigureChange("Time in waste steps", "duration", current.waste_time_s, future.waste_time_s),
+        FigureChange("Rework-adjusted lead time", "duration", a.rework_adjusted_lead_time_s,
+                     b.rework_adjusted_lead_time_s),
+        FigureChange("Rolled %C&A", "ratio", a.rolled_pct_complete_accurate,
+                     b.rolled_pct_complete_accurate, False),
+        FigureChange("Steps", "count", len(current.steps), len(future.steps)),
+    ]
+    before = {s.name.strip().lower(): s.name for s in current.steps}
+    after = {s.name.strip().lower(): s.name for s in future.steps}
+    return Comparison(current, future, figures,
+                      removed=[name for key, name in before.items() if key not in after],
+                      added=[name for key, name in after.items() if key not in before])
+
+
+def newest_future_state(stream: ValueStream) -> ValueStream | None:
+    """Return the newest future state derived from ``stream``."""
+    return db.session.scalar(select(ValueStream).where(ValueStream.derived_from_id == stream.id)
+                             .order_by(ValueStream.id.desc()).limit(1))

@@ -1,0 +1,211 @@
+"""The one validation of a value stream and of a step: used by the API, the forms and importers."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Field, ValidationInfo, field_validator
+
+from lms.api.schemas import Name, Out, Strict, Text, partial
+from lms.errors import ValidationFailed
+from lms.lean.metrics import CLASSIFICATIONS, STEP_KINDS, WASTE_TYPES
+from lms.lean.waste import classification_errors
+from lms.models import STREAM_STATES
+from lms.validation import validate
+
+
+def _refuse_bool(value: Any) -> Any:
+    """Refuse true/false where a number is meant (pydantic would read them as 1 and 0)."""
+    if isinstance(value, bool):
+        raise ValueError("Enter a number, not true or false.")
+    return value
+
+
+def _finite_number(value: Any) -> Any:
+    """Refuse true/false, NaN and infinities before any range check sees them."""
+    value = _refuse_bool(value)
+    candidate = value
+    if isinstance(value, str):
+        try:
+            candidate = float(value)
+        except ValueError:
+            return value  # pydantic says it is not a number
+    if isinstance(candidate, float) and not math.isfinite(candidate):
+        raise ValueError("Enter a finite number.")
+    return value
+
+
+Id = Annotated[int, BeforeValidator(_refuse_bool), Field(ge=1)]
+Seconds = Annotated[float, BeforeValidator(_finite_number), Field(ge=0, allow_inf_nan=False)]
+Quantity = Annotated[float, BeforeValidator(_finite_number), Field(ge=0, allow_inf_nan=False)]
+Percent = Annotated[float, BeforeValidator(_finite_number), Field(ge=0, le=100, allow_inf_nan=False)]
+Headcount = Annotated[int, BeforeValidator(_refuse_bool), Field(ge=0, le=100_000)]
+Demand = Annotated[float, BeforeValidator(_finite_number), Field(gt=0, allow_inf_nan=False)]
+DaySeconds = Annotated[float, BeforeValidator(_finite_number), Field(ge=1, le=86_400, allow_inf_nan=False)]
+
+StepKind = Literal[STEP_KINDS]  # type: ignore[valid-type]
+Classification = Literal[CLASSIFICATIONS]  # type: ignore[valid-type]
+StreamState = Literal[STREAM_STATES]  # type: ignore[valid-type]
+
+STEP_FIELDS: tuple[str, ...] = (
+    "position", "name", "kind", "job_id", "classification", "waste_types", "cycle_time_s",
+    "changeover_s", "uptime_pct", "operators", "pct_complete_accurate", "wait_time_s",
+    "inventory_units", "owner_id", "rationale",
+)
+CLASSIFY_FIELDS: tuple[str, ...] = ("classification", "waste_types", "rationale")
+STREAM_FIELDS: tuple[str, ...] = (
+    "name", "description", "customer_id", "job_id", "owner_id", "daily_demand",
+    "available_seconds_per_day", "state", "derived_from_id", "last_walked_on",
+)
+
+
+class StepIn(Strict):
+    """A step of a value-stream map as a person or a client writes it."""
+
+    name: Name
+    kind: StepKind = Field("process", description="`process` (a box) or `inventory` (a triangle).")
+    position: Id | None = Field(None, description="1 = first; leave out to append at the end.")
+    classification: Classification = "unclassified"
+    job_id: Id | None = Field(None, validate_default=True,
+                              description="The customer job this step serves; required when value-adding.")
+    waste_types: list[str] = Field(
+        default_factory=list, description="Subset of the eight wastes (TIMWOODS), each named once.",
+        json_schema_extra={"items": {"type": "string", "enum": list(WASTE_TYPES)}, "uniqueItems": True})
+    cycle_time_s: Seconds | None = Field(None, description="Cycle time C/T in seconds.")
+    changeover_s: Seconds | None = Field(None, description="Changeover time C/O in seconds.")
+    uptime_pct: Percent | None = None
+    operators: Headcount | None = None
+    pct_complete_accurate: Percent | None = Field(
+        None, description="%C&A: share of the work handed on complete and accurate, 0-100.")
+    wait_time_s: Seconds | None = Field(None, description="Waiting before or in this step, seconds.")
+    inventory_units: Quantity | None = Field(None, description="Units waiting at this step.")
+    owner_id: Id | None = None
+    rationale: Text = Field("", description="Why the step carries its classification.")
+
+    @field_validator("job_id")
+    @classmethod
+    def _value_adding_serves_a_job(cls, value: int | None, info: ValidationInfo) -> int | None:
+        # Checked here, beside the other fields, so every broken rule is named in one answer.
+        if value is None and info.data.get("classification") == "value-adding":
+            raise ValueError(classification_errors(
+                classification="value-adding", job_id=None, waste_types=())["job_id"])
+        return value
+
+    @field_validator("waste_types")
+    @classmethod
+    def _known_distinct_waste_types(cls, value: list[str]) -> list[str]:
+        unknown = classification_errors(classification="unclassified", job_id=None, waste_types=value)
+        if unknown:
+            raise ValueError(unknown["waste_types"])
+        duplicates = sorted({waste for waste in value if value.count(waste) > 1})
+        if duplicates:
+            raise ValueError(f"Name each waste type once: {', '.join(duplicates)} repeated.")
+        return value
+
+
+class ValueStreamIn(Strict):
+    """A value stream as a person or a client writes it."""
+
+    name: Name
+    description: Text = ""
+    customer_id: Id | None = Field(None, description="The customer (external or internal) it serves.")
+    job_id: Id | None = Field(None, description="The (high-level) job it serves.")
+    owner_id: Id | None = Field(None, description="The process owner; defaults to an owner who creates it.")
+    daily_demand: Demand | None = Field(None, description="Customer demand in units per day.")
+    available_seconds_per_day: DaySeconds | None = Field(
+        None, description="Working seconds per day (1-86,400); a day is 86,400 s when left empty.")
+    state: StreamState = "current"
+    derived_from_id: Id | None = Field(None, description="A future state's current state.")
+    last_walked_on: date | None = Field(None, description="When the map was last checked on the floor.")
+
+    @field_validator("last_walked_on")
+    @classmethod
+    def _walked_in_the_past(cls, value: date | None) -> date | None:
+        if value is not None and value > date.today():
+            raise ValueError("The map cannot have been walked in the future.")
+        return value
+
+
+StepPatch = partial(StepIn, "StepPatch")
+ValueStreamPatch = partial(ValueStreamIn, "ValueStreamPatch")
+
+
+def check_step_rules(values: dict[str, Any]) -> None:
+    """Refuse a whole step that breaks a save rule: e.g. value-adding without a customer job."""
+    errors = classification_errors(
+        classification=values.get("classification") or "unclassified",
+        job_id=values.get("job_id"),
+        waste_types=values.get("waste_types") or [],
+    )
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def validate_step(values: dict[str, Any]) -> StepIn:
+    """Validate a whole step: its fields and its save rules."""
+    data = validate(StepIn, values)
+    check_step_rules(data.model_dump())
+    return data
+
+
+class FlagOut(Out):
+    code: str = Field(description="no-customer-job, waiting, defects, inventory, over-takt, contradiction")
+    message: str
+
+
+class StepOut(Out):
+    id: int
+    version: int
+    value_stream_id: int
+    position: int
+    name: str
+    kind: str
+    job_id: int | None
+    classification: str
+    waste_types: list[str]
+    cycle_time_s: float | None
+    changeover_s: float | None
+    uptime_pct: float | None
+    operators: int | None
+    pct_complete_accurate: float | None
+    wait_time_s: float | None
+    inventory_units: float | None
+    owner_id: int | None
+    rationale: str
+    classified_by_id: int | None = None
+    classified_at: datetime | None = None
+    flags: list[FlagOut] = Field(default_factory=list,
+                                 description="Computed waste signs beside the tag; never override it.")
+
+
+class ValueStreamOut(Out):
+    id: int
+    version: int
+    name: str
+    description: str
+    customer_id: int | None
+    job_id: int | None
+    owner_id: int | None
+    daily_demand: float | None
+    available_seconds_per_day: float | None
+    state: str
+    derived_from_id: int | None
+    last_walked_on: date | None
+    last_walked_by_id: int | None = None
+
+
+class MetricsOut(Out):
+    lead_time_s: float
+    lead_time_days: float
+    processing_time_s: float
+    value_added_time_s: float
+    pce: float | None = Field(description="Value-added time / lead time, 0-1.")
+    activity_ratio: float | None = Field(description="Processing time / lead time, 0-1.")
+    rolled_pct_complete_accurate: float | None = Field(description="Product of %C&A / 100, 0-1.")
+    takt_time_s: float | None = Field(description="Available seconds per day / daily demand.")
+    over_takt_step_ids: list[int]
+    rework_adjusted_lead_time_s: float
+    waste_time_by_type: dict[str, float]
+    steps_by_classification: dict[str, int]

@@ -1,0 +1,319 @@
+"""Writes of value streams and their steps: each one checked, audited and committed here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete
+
+from lms import audit, tenancy
+from lms.db import utcnow
+from lms.errors import ValidationFailed, check_version
+from lms.extensions import db
+from lms.models import Customer, Job, Step, User, ValueStream
+from lms.streams.ordering import lock_stream, mark_structure_changed, ordered_steps, place
+from lms.streams.schemas import (
+    CLASSIFY_FIELDS,
+    STEP_FIELDS,
+    STREAM_FIELDS,
+    StepIn,
+    ValueStreamIn,
+    validate_step,
+)
+from lms.tenancy import EDITORS, Forbidden
+from lms.validation import validate
+
+STREAM_REFERENCES = {
+    "customer_id": (Customer, "customer"),
+    "job_id": (Job, "job"),
+    "owner_id": (User, "user"),
+    "derived_from_id": (ValueStream, "value stream"),
+}
+STEP_REFERENCES = {"job_id": (Job, "job"), "owner_id": (User, "user")}
+WRITER_ROLES = ("admin", "manager", "owner")
+
+
+# Who may -----------------------------------------------------------------------------
+
+
+def can_edit(stream: ValueStream, user: User) -> bool:
+    """Tell whether ``user`` may change the stream and its steps (for showing buttons)."""
+    return user.role in EDITORS or (user.role == "owner" and stream.owner_id == user.id)
+
+
+def can_create(user: User) -> bool:
+    """Tell whether ``user`` may map a new value stream."""
+    return user.role in WRITER_ROLES
+
+
+def _require_editor(stream: ValueStream) -> User:
+    return tenancy.require_editor_or_owner([stream.owner_id])
+
+
+# Checks shared by streams and steps ---------------------------------------------------
+
+
+def _reference_errors(values: dict[str, Any], references: dict) -> dict[str, str]:
+    """Name each id that points at no record of this organization."""
+    errors = {}
+    for field, (model, label) in references.items():
+        record_id = values.get(field)
+        if record_id is not None and tenancy.find(model, record_id) is None:
+            errors[field] = f"No such {label} in your organization."
+    return errors
+
+
+def _stream_rule_errors(data: ValueStreamIn, stream: ValueStream | None) -> dict[str, str]:
+    """Check what one field cannot: the job belongs to the customer, a stream is not its own origin."""
+    errors: dict[str, str] = {}
+    if data.job_id is not None and data.customer_id is not None:
+        job = tenancy.find(Job, data.job_id)
+        if job is not None and job.customer_id != data.customer_id:
+            errors["job_id"] = "This job belongs to another customer; choose a job of this stream's customer."
+    if stream is not None and data.derived_from_id == stream.id:
+        errors["derived_from_id"] = "A value stream cannot be derived from itself."
+    return errors
+
+
+def _raise_if(errors: dict[str, str]) -> None:
+    if errors:
+        raise ValidationFailed(errors)
+
+
+# Value streams ------------------------------------------------------------------------
+
+
+def create_stream(values: dict[str, Any]) -> ValueStream:
+    """Map a new value stream; a process owner creates streams they own."""
+    user = tenancy.require(*WRITER_ROLES)
+    data = validate(ValueStreamIn, values)
+    if user.role == "owner":
+        if data.owner_id not in (None, user.id):
+            raise Forbidden("A process owner maps value streams they own; a manager can assign others.")
+        data.owner_id = user.id
+    _raise_if(_reference_errors(data.model_dump(), STREAM_REFERENCES) | _stream_rule_errors(data, None))
+    stream = ValueStream(**data.model_dump(include=set(STREAM_FIELDS)))
+    if stream.last_walked_on is not None:
+        stream.last_walked_by_id = user.id
+    db.session.add(stream)
+    audit.record("create", stream, summary=f"Value stream {stream.name} mapped",
+                 after=audit.snapshot(stream, STREAM_FIELDS))
+    db.session.commit()
+    return stream
+
+
+def update_stream(stream: ValueStream, changes: dict[str, Any], *, version: int | None = None) -> ValueStream:
+    """Change some fields of a stream, refusing a stale version."""
+    user = _require_editor(stream)
+    check_version(stream, version)
+    changes = {k: v for k, v in changes.items() if k in STREAM_FIELDS}
+    data = validate(ValueStreamIn, {**_stream_values(stream), **changes})
+    if user.role == "owner" and data.owner_id != stream.owner_id:
+        raise Forbidden("Only a manager or an admin may hand a value stream to another owner.")
+    changed_values = {field: getattr(data, field) for field in changes}
+    _raise_if(_reference_errors(changed_values, STREAM_REFERENCES) | _stream_rule_errors(data, stream))
+    before = audit.snapshot(stream, STREAM_FIELDS)
+    for field, value in changed_values.items():
+        setattr(stream, field, value)
+    old, new = audit.changed(before, audit.snapshot(stream, STREAM_FIELDS))
+    if not new:
+        return stream
+    if "last_walked_on" in new and stream.last_walked_on is not None:
+        stream.last_walked_by_id = user.id
+    audit.record("update", stream, summary=f"Value stream {stream.name} changed: {', '.join(new)}",
+                 before=old, after=new)
+    db.session.commit()
+    return stream
+
+
+def delete_stream(stream: ValueStream) -> None:
+    """Delete a stream with its steps; the audit trail keeps what it was."""
+    _require_editor(stream)
+    audit.record("delete", stream, summary=f"Value stream {stream.name} deleted",
+                 before=audit.snapshot(stream, STREAM_FIELDS))
+    db.session.expire(stream, ["steps"])
+    db.session.execute(delete(Step).where(Step.value_stream_id == stream.id))
+    db.session.delete(stream)
+    db.session.commit()
+
+
+def confirm_walked(stream: ValueStream) -> ValueStream:
+    """Record that the map was checked on the floor today, by the acting person."""
+    user = _require_editor(stream)
+    before = {"last_walked_on": audit.snapshot(stream, ["last_walked_on"])["last_walked_on"],
+              "last_walked_by_id": stream.last_walked_by_id}
+    today = utcnow().date()
+    stream.last_walked_on, stream.last_walked_by_id = today, user.id
+    audit.record("walk", stream,
+                 summary=f"Map of {stream.name} confirmed on the floor by {user.email} on {today}",
+                 before=before, after={"last_walked_on": today.isoformat(), "last_walked_by_id": user.id})
+    db.session.commit()
+    return stream
+
+
+def make_future_state(current: ValueStream) -> ValueStream:
+    """Copy a stream and its steps as a future state derived from it."""
+    user = _require_editor(current)
+    future = ValueStream(**{field: getattr(current, field) for field in STREAM_FIELDS})
+    future.name = f"{current.name} (future state)"[:200]
+    future.state, future.derived_from_id, future.last_walked_on = "future", current.id, None
+    db.session.add(future)
+    db.session.flush()
+    for step in ordered_steps(current):
+        copy = Step(value_stream_id=future.id, **{f: getattr(step, f) for f in STEP_FIELDS})
+        copy.waste_types = list(step.waste_types or [])
+        copy.classified_by_id, copy.classified_at = step.classified_by_id, step.classified_at
+        db.session.add(copy)
+    audit.record("create", future, summary=f"Future state of {current.name} made by {user.email}",
+                 after=audit.snapshot(future, STREAM_FIELDS))
+    db.session.commit()
+    return future
+
+
+def _stream_values(stream: ValueStream) -> dict[str, Any]:
+    return {field: getattr(stream, field) for field in STREAM_FIELDS}
+
+
+# Steps --------------------------------------------------------------------------------
+
+
+def _step_values(step: Step) -> dict[str, Any]:
+    values = {field: getattr(step, field) for field in STEP_FIELDS}
+    values["waste_types"] = list(step.waste_types or [])
+    return values
+
+
+def _valid_step(values: dict[str, Any], changed: set[str]) -> StepIn:
+    """Validate a whole step, its save rules, and the ids among ``changed``."""
+    data = validate_step(values)
+    _raise_if(_reference_errors({f: getattr(data, f) for f in changed}, STEP_REFERENCES))
+    return data
+
+
+def create_step(stream: ValueStream, values: dict[str, Any]) -> Step:
+    """Add a step at the end, or at ``position`` moving later steps down one place."""
+    data = _valid_step(values, set(STEP_REFERENCES))
+    stream = lock_stream(stream.id)
+    user = _require_editor(stream)
+    steps = ordered_steps(stream)
+    position = min(data.position or len(steps) + 1, len(steps) + 1)
+    step = Step(value_stream_id=stream.id, **data.model_dump(include=set(STEP_FIELDS) - {"position"}))
+    if step.classification != "unclassified" or step.waste_types or step.rationale:
+        step.classified_by_id, step.classified_at = user.id, utcnow()
+    place(steps[: position - 1] + [step] + steps[position - 1:], new=step)
+    mark_structure_changed(stream)
+    audit.record("create", step, summary=f"Step {step.name} added to {stream.name} at position {position}",
+                 after=audit.snapshot(step, STEP_FIELDS))
+    if step.classified_by_id is not None:
+        _record_classification(step, {"classification": "unclassified", "waste_types": [], "rationale": ""},
+                               user)
+    db.session.commit()
+    return step
+
+
+def update_step(step: Step, changes: dict[str, Any], *, version: int | None = None) -> Step:
+    """Change some fields of a step; a new position moves it and renumbers the others."""
+    stream = lock_stream(step.value_stream_id)
+    user = _require_editor(stream)
+    steps = ordered_steps(stream)  # also re-reads ``step`` now that the stream is locked
+    check_version(step, version)
+    changes = {k: v for k, v in changes.items() if k in STEP_FIELDS}
+    data = _valid_step({**_step_values(step), **changes}, set(changes))
+    before = audit.snapshot(step, STEP_FIELDS)
+    for field in set(changes) - {"position"}:
+        value = getattr(data, field)
+        setattr(step, field, list(value) if field == "waste_types" else value)
+    moved_from = step.position
+    if "position" in changes and data.position is not None:
+        _move(stream, steps, step, data.position)
+    old, new = audit.changed(before, audit.snapshot(step, STEP_FIELDS))
+    _record_step_changes(step, old, new, user, moved_from)
+    db.session.commit()
+    return step
+
+
+def tag_step(step: Step, classification: str, waste_types: list[str] | None = None,
+             rationale: str | None = None, *, version: int | None = None) -> Step:
+    """Tag a step value-adding, necessary, waste or unclassified, with its waste types and reason."""
+    changes: dict[str, Any] = {"classification": classification}
+    if waste_types is not None:
+        changes["waste_types"] = waste_types
+    if rationale is not None:
+        changes["rationale"] = rationale
+    return update_step(step, changes, version=version)
+
+
+def move_step(step: Step, offset: int) -> Step:
+    """Move a step ``offset`` places later (negative: earlier), within the map."""
+    stream = lock_stream(step.value_stream_id)
+    user = _require_editor(stream)
+    steps = ordered_steps(stream)
+    moved_from = step.position
+    before = audit.snapshot(step, ["position"])
+    _move(stream, steps, step, step.position + offset)
+    old, new = audit.changed(before, audit.snapshot(step, ["position"]))
+    _record_step_changes(step, old, new, user, moved_from)
+    db.session.commit()
+    return step
+
+
+def delete_step(step: Step) -> None:
+    """Remove a step and close the gap it leaves."""
+    stream = lock_stream(step.value_stream_id)
+    _require_editor(stream)
+    steps = ordered_steps(stream)
+    audit.record("delete", step, summary=f"Step {step.name} removed from {stream.name}",
+                 before=audit.snapshot(step, STEP_FIELDS))
+    db.session.delete(step)
+    db.session.flush()
+    place([other for other in steps if other is not step])
+    mark_structure_changed(stream)
+    db.session.commit()
+
+
+def _move(stream: ValueStream, steps: list[Step], step: Step, position: int) -> None:
+    """Put ``step`` at ``position`` (kept within 1..n) and renumber the rest densely."""
+    position = max(1, min(position, len(steps)))
+    if position == step.position:
+        return
+    others = [other for other in steps if other is not step]
+    place(others[: position - 1] + [step] + others[position - 1:])
+    mark_structure_changed(stream)
+
+
+def _record_step_changes(step: Step, old: dict, new: dict, user: User, moved_from: int) -> None:
+    """Audit a step's change: its classification, its place and its other fields, each once."""
+    if not new:
+        return
+    if any(field in new for field in CLASSIFY_FIELDS):
+        step.classified_by_id, step.classified_at = user.id, utcnow()
+        _record_classification(step, {f: old[f] for f in CLASSIFY_FIELDS if f in old}, user)
+    if "position" in new:
+        audit.record("move", step, summary=f"Step {step.name} moved from position {moved_from} to "
+                                           f"{step.position}",
+                     before={"position": moved_from}, after={"position": step.position})
+    rest = [f for f in new if f not in CLASSIFY_FIELDS and f != "position"]
+    if rest:
+        audit.record("update", step, summary=f"Step {step.name} changed: {', '.join(rest)}",
+                     before={f: old[f] for f in rest}, after={f: new[f] for f in rest})
+
+
+def _record_classification(step: Step, before: dict[str, Any], user: User) -> None:
+    """Audit a tag as a sentence a reviewer can read: "Tagged waste (waiting) by … on …: reason".
+
+    ``before`` names the tag's fields as they were; a field it leaves out did not change.
+    """
+    after = audit.snapshot(step, CLASSIFY_FIELDS)
+    before = {f: before.get(f, after[f]) for f in CLASSIFY_FIELDS}
+    audit.record("classify", step, summary=classification_sentence(after, user.email, utcnow().date()),
+                 before=before, after=after)
+
+
+def classification_sentence(tag: dict[str, Any], by: str, on) -> str:
+    """Say who tagged a step what, when and why."""
+    if tag["classification"] == "unclassified":
+        text = f"Tag cleared by {by} on {on}"
+    else:
+        wastes = f" ({', '.join(tag['waste_types'])})" if tag.get("waste_types") else ""
+        text = f"Tagged {tag['classification']}{wastes} by {by} on {on}"
+    return f"{text}: {tag['rationale']}" if tag.get("rationale") else text

@@ -1,0 +1,166 @@
+"""Pages and actions of steps: add, edit, tag in place, move, delete, and a step's own page."""
+
+from __future__ import annotations
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+
+from lms import tenancy
+from lms.errors import ValidationFailed, VersionConflict
+from lms.extensions import db
+from lms.forms import apply_field_errors
+from lms.kpis.services import kpis_measuring_step
+from lms.models import Step, ValueStream
+from lms.streams import bp, figures, services
+from lms.streams.forms import CLASSIFICATION_LABELS, MoveForm, StepForm, TagForm, schema_values
+from lms.streams.views import job_choices, plain_number, render_stream_page, stream_or_404, user_choices
+
+NUMBER_FIELDS = ("cycle_time_s", "changeover_s", "uptime_pct", "operators", "pct_complete_accurate",
+                 "wait_time_s", "inventory_units")
+
+
+def _step_or_404(stream: ValueStream, step_id: int) -> Step:
+    step = tenancy.get_or_404(Step, step_id)
+    if step.value_stream_id != stream.id:
+        abort(404)
+    return step
+
+
+def _step_form(step: Step | None = None) -> StepForm:
+    data = None
+    if step is not None:
+        data = {"name": step.name, "kind": step.kind, "classification": step.classification,
+                "waste_types": list(step.waste_types or []), "rationale": step.rationale,
+                "job_id": str(step.job_id or ""), "owner_id": str(step.owner_id or ""),
+                "position": str(step.position), "version": step.version}
+        data.update({name: plain_number(getattr(step, name)) for name in NUMBER_FIELDS})
+    form = StepForm(data=data)
+    form.job_id.choices = job_choices()
+    form.owner_id.choices = user_choices()
+    return form
+
+
+def _wants_json() -> bool:
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+def _to_step(stream: ValueStream, step: Step):
+    return redirect(url_for("streams.show", stream_id=stream.id, _anchor=f"step-{step.id}"))
+
+
+@bp.route("/<int:stream_id>/steps/new", methods=["GET", "POST"])
+def new_step(stream_id: int):
+    stream = stream_or_404(stream_id)
+    tenancy.require_editor_or_owner([stream.owner_id])
+    form = _step_form()
+    if form.validate_on_submit():
+        try:
+            step = services.create_step(stream, schema_values(form))
+        except ValidationFailed as failed:
+            apply_field_errors(form, failed)
+        else:
+            flash(f"Step {step.name} added at position {step.position}.", "success")
+            return _to_step(stream, step)
+    return render_template("streams/step_form.html", form=form, stream=stream, step=None), \
+        422 if form.errors else 200
+
+
+@bp.get("/<int:stream_id>/steps/<int:step_id>")
+def step(stream_id: int, step_id: int):
+    stream = stream_or_404(stream_id)
+    current = _step_or_404(stream, step_id)
+    view = figures.stream_view(stream)
+    return render_template("streams/step.html", stream=stream, step=current, view=view,
+                           flags=view.flags.get(current.id, []), history=figures.step_history(current),
+                           kpis=kpis_measuring_step(current.id),
+                           row_errors={})
+
+
+@bp.route("/<int:stream_id>/steps/<int:step_id>/edit", methods=["GET", "POST"])
+def edit_step(stream_id: int, step_id: int):
+    stream = stream_or_404(stream_id)
+    current = _step_or_404(stream, step_id)
+    tenancy.require_editor_or_owner([stream.owner_id])
+    form = _step_form(current)
+    status = 200
+    if form.validate_on_submit():
+        values = schema_values(form)
+        if values.get("position") is None:
+            values.pop("position")
+        try:
+            services.update_step(current, values, version=form.version.data)
+        except ValidationFailed as failed:
+            apply_field_errors(form, failed)
+        except VersionConflict as conflict:
+            form.form_errors.append(conflict.message)
+            status = 409
+        else:
+            flash(f"Step {current.name} saved.", "success")
+            return _to_step(stream, current)
+    if form.errors and status == 200:
+        status = 422
+    return render_template("streams/step_form.html", form=form, stream=stream, step=current), status
+
+
+@bp.post("/<int:stream_id>/steps/<int:step_id>/tag")
+def tag_step(stream_id: int, step_id: int):
+    """Tag a step in place: a plain form post, or a fetch that gets the new row back."""
+    stream = stream_or_404(stream_id)
+    current = _step_or_404(stream, step_id)
+    tenancy.require_editor_or_owner([stream.owner_id])
+    form = TagForm()
+    errors: list[str] = []
+    status = 200
+    if not form.validate_on_submit():
+        errors = [m for messages in form.errors.values() for m in messages]
+        status = 422
+    else:
+        try:
+            services.tag_step(current, form.classification.data, list(form.waste_types.data or []),
+                              form.rationale.data or "", version=form.version.data)
+        except ValidationFailed as failed:
+            db.session.rollback()
+            errors, status = [m for messages in failed.fields.values() for m in messages], 422
+        except VersionConflict as conflict:
+            db.session.rollback()
+            errors, status = [conflict.message], 409
+    if _wants_json():
+        return _tag_json(stream, current, errors, status)
+    if status != 200:
+        return render_stream_page(figures.stream_view(stream), {current.id: errors}, status)
+    label = CLASSIFICATION_LABELS.get(current.classification, current.classification).lower()
+    flash(f"{current.name} tagged {label}.", "success")
+    return _to_step(stream, current)
+
+
+def _tag_json(stream: ValueStream, step: Step, errors: list[str], status: int):
+    """Answer a fetch: the step's new table row and the stream's new headline figures."""
+    view = figures.stream_view(tenancy.get_or_404(ValueStream, stream.id))
+    row_step = next((s for s in view.steps if s.id == step.id), step)
+    row = render_template("streams/_step_row.html", view=view, stream=view.stream, step=row_step,
+                          row_errors={step.id: errors})
+    summary = render_template("streams/_figures.html", view=view, stream=view.stream)
+    response = jsonify({"row": row, "figures": summary, "errors": errors})
+    response.status_code = status
+    return response
+
+
+@bp.post("/<int:stream_id>/steps/<int:step_id>/move")
+def move_step(stream_id: int, step_id: int):
+    stream = stream_or_404(stream_id)
+    current = _step_or_404(stream, step_id)
+    tenancy.require_editor_or_owner([stream.owner_id])
+    form = MoveForm()
+    if form.validate_on_submit():
+        services.move_step(current, -1 if form.direction.data == "up" else 1)
+    return _to_step(stream, current)
+
+
+@bp.post("/<int:stream_id>/steps/<int:step_id>/delete")
+def delete_step(stream_id: int, step_id: int):
+    stream = stream_or_404(stream_id)
+    current = _step_or_404(stream, step_id)
+    tenancy.require_editor_or_owner([stream.owner_id])
+    name = current.name
+    services.delete_step(current)
+    flash(f"Step {name} removed; the steps after it moved up one place.", "success")
+    return redirect(url_for("streams.show", stream_id=stream.id, _anchor="steps"))

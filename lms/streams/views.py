@@ -1,0 +1,225 @@
+"""Pages of value streams: the list, the map page, its charts, future states and the comparison."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from sqlalchemy import select
+
+from lms import tenancy
+from lms.charts.cache import chart_response
+from lms.charts.pareto import draw_waste_pareto
+from lms.charts.takt import draw_takt_chart
+from lms.charts.vsm import draw_value_stream_map
+from lms.errors import ValidationFailed, VersionConflict
+from lms.extensions import db
+from lms.forms import apply_field_errors, choices
+from lms.lean.waste import format_duration
+from lms.models import Customer, Job, User, ValueStream
+from lms.pagination import page_args
+from lms.streams import bp, chart_data, figures, services
+from lms.streams.forms import CLASSIFICATION_LABELS, StreamForm, schema_values
+
+
+@bp.before_request
+@login_required
+def _signed_in():
+    """Every page of value streams needs a signed-in person."""
+
+
+def percent(ratio: float | None) -> str:
+    """Write a ratio as a percentage with enough digits to tell a tiny PCE from zero."""
+    if ratio is None:
+        return "—"
+    pct = ratio * 100
+    return f"{pct:.1f} %" if pct >= 1 or pct == 0 else f"{pct:.2g} %"
+
+
+def plain_number(value: float | None) -> str:
+    """Write a stored number the way a person typed it: 27600, not 27600.0."""
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+@bp.context_processor
+def _helpers():
+    return {"duration": format_duration, "percent": percent,
+            "classification_labels": CLASSIFICATION_LABELS,
+            "can_edit": lambda stream: services.can_edit(stream, tenancy.actor())}
+
+
+# Choices of the forms ------------------------------------------------------------------
+
+
+def customer_choices():
+    """Offer the organization's customers, external and internal."""
+    rows = db.session.execute(select(Customer.id, Customer.name, Customer.kind).order_by(Customer.name))
+    return choices([(cid, f"{name} ({kind})") for cid, name, kind in rows], blank="— none —")
+
+
+def job_choices():
+    """Offer every job of the organization, named with its customer."""
+    rows = db.session.execute(
+        select(Job.id, Job.statement, Customer.name).join(Customer, Customer.id == Job.customer_id)
+        .order_by(Customer.name, Job.position, Job.statement))
+    return choices([(jid, f"{customer}: {statement}") for jid, statement, customer in rows],
+                   blank="— no customer job —")
+
+
+def user_choices(blank: str = "— nobody —"):
+    """Offer the organization's active people."""
+    rows = db.session.execute(select(User.id, User.name, User.email).where(User.active.is_(True))
+                              .order_by(User.name, User.email))
+    return choices([(uid, name or email) for uid, name, email in rows], blank=blank)
+
+
+def _stream_form(stream: ValueStream | None = None) -> StreamForm:
+    data = None
+    if stream is not None:
+        data = {
+            "name": stream.name, "description": stream.description, "state": stream.state,
+            "customer_id": str(stream.customer_id or ""), "job_id": str(stream.job_id or ""),
+            "owner_id": str(stream.owner_id or ""), "daily_demand": plain_number(stream.daily_demand),
+            "available_seconds_per_day": plain_number(stream.available_seconds_per_day),
+            "last_walked_on": stream.last_walked_on, "version": stream.version,
+        }
+    elif tenancy.actor().role == "owner":
+        data = {"owner_id": str(tenancy.actor().id)}
+    form = StreamForm(data=data)
+    form.customer_id.choices = customer_choices()
+    form.job_id.choices = job_choices()
+    form.owner_id.choices = user_choices()
+    return form
+
+
+def stream_or_404(stream_id: int) -> ValueStream:
+    """Return the organization's stream with that id, or answer 404."""
+    return tenancy.get_or_404(ValueStream, stream_id)
+
+
+# The list ------------------------------------------------------------------------------
+
+
+@bp.get("/")
+def index():
+    page, per_page = page_args(request.args, 25)
+    result, rows = figures.list_streams(page, per_page)
+    return render_template("streams/index.html", page=result, rows=rows,
+                           may_create=services.can_create(tenancy.actor()))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    tenancy.require(*services.WRITER_ROLES)
+    form = _stream_form()
+    if form.validate_on_submit():
+        try:
+            stream = services.create_stream(schema_values(form))
+        except ValidationFailed as failed:
+            apply_field_errors(form, failed)
+        else:
+            flash(f"Value stream {stream.name} created. Add its steps in flow order.", "success")
+            return redirect(url_for("streams.show", stream_id=stream.id))
+    return render_template("streams/stream_form.html", form=form, stream=None), 422 if form.errors else 200
+
+
+# One stream ----------------------------------------------------------------------------
+
+
+@bp.get("/<int:stream_id>")
+def show(stream_id: int):
+    view = figures.stream_view(stream_or_404(stream_id))
+    return render_stream_page(view)
+
+
+def render_stream_page(view: figures.StreamView, row_errors: dict | None = None, status: int = 200):
+    """Render the stream page, with form errors beside the rows they belong to."""
+    return render_template("streams/show.html", view=view, stream=view.stream,
+                           alt=chart_data.chart_alt_texts(view), row_errors=row_errors or {},
+                           history=figures.stream_history(view.stream)), status
+
+
+@bp.route("/<int:stream_id>/edit", methods=["GET", "POST"])
+def edit(stream_id: int):
+    stream = stream_or_404(stream_id)
+    tenancy.require_editor_or_owner([stream.owner_id])
+    form = _stream_form(stream)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.update_stream(stream, schema_values(form), version=form.version.data)
+        except ValidationFailed as failed:
+            apply_field_errors(form, failed)
+        except VersionConflict as conflict:
+            form.form_errors.append(conflict.message)
+            status = 409
+        else:
+            flash("Value stream saved.", "success")
+            return redirect(url_for("streams.show", stream_id=stream.id))
+    if form.errors and status == 200:
+        status = 422
+    return render_template("streams/stream_form.html", form=form, stream=stream), status
+
+
+@bp.post("/<int:stream_id>/delete")
+def delete(stream_id: int):
+    stream = stream_or_404(stream_id)
+    tenancy.require_editor_or_owner([stream.owner_id])
+    name = stream.name
+    services.delete_stream(stream)
+    flash(f"Value stream {name} deleted.", "success")
+    return redirect(url_for("streams.index"))
+
+
+@bp.post("/<int:stream_id>/walked")
+def walked(stream_id: int):
+    stream = services.confirm_walked(stream_or_404(stream_id))
+    flash(f"Recorded: the map of {stream.name} was walked on the floor today.", "success")
+    return redirect(url_for("streams.show", stream_id=stream.id))
+
+
+@bp.post("/<int:stream_id>/future-state")
+def future_state(stream_id: int):
+    future = services.make_future_state(stream_or_404(stream_id))
+    flash("Future state created from the current map: change it to the flow you aim for.", "success")
+    return redirect(url_for("streams.show", stream_id=future.id))
+
+
+@bp.get("/<int:stream_id>/compare")
+def compare(stream_id: int):
+    stream = stream_or_404(stream_id)
+    if stream.state == "future" and stream.derived_from_id is not None:
+        current, future = tenancy.get_or_404(ValueStream, stream.derived_from_id), stream
+    else:
+        current = stream
+        wanted = request.args.get("with", type=int)
+        future = tenancy.find(ValueStream, wanted) if wanted else figures.newest_future_state(stream)
+        if future is not None and future.derived_from_id != current.id:
+            abort(404)
+    comparison = None
+    if future is not None:
+        comparison = figures.compare(figures.stream_view(current), figures.stream_view(future))
+    return render_template("streams/compare.html", stream=stream, current=current, future=future,
+                           comparison=comparison)
+
+
+# Charts --------------------------------------------------------------------------------
+
+
+@bp.get("/<int:stream_id>/map.png")
+def map_png(stream_id: int):
+    view = figures.stream_view(stream_or_404(stream_id))
+    return chart_response("value-stream-map", chart_data.map_spec(view), draw_value_stream_map)
+
+
+@bp.get("/<int:stream_id>/takt.png")
+def takt_png(stream_id: int):
+    view = figures.stream_view(stream_or_404(stream_id))
+    return chart_response("takt", chart_data.takt_spec(view), draw_takt_chart)
+
+
+@bp.get("/<int:stream_id>/pareto.png")
+def pareto_png(stream_id: int):
+    view = figures.stream_view(stream_or_404(stream_id))
+    return chart_response("waste-pareto", chart_data.pareto_spec(view), draw_waste_pareto)

@@ -1,0 +1,269 @@
+"""Export an organization's content as one JSON document.
+
+Records reference each other by ``ref``: their 1-based place in their list, in creation order, so
+an export imported into an empty organization and exported again gives the same document.
+People are referenced by email; password hashes, sessions and tokens never leave.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from lms.db import utcnow
+from lms.extensions import db
+from lms.models import (
+    Action,
+    Customer,
+    Finding,
+    Job,
+    Kpi,
+    KpiMeasurement,
+    KpiOutcomeLink,
+    Organization,
+    Outcome,
+    OutcomeRating,
+    Review,
+    Step,
+    User,
+    ValueStream,
+    review_participants,
+)
+
+SCHEMA_VERSION = 1
+SETTINGS = (
+    "map_stale_days",
+    "drift_window_days",
+    "drift_stale_days",
+    "drift_min_change_pct",
+    "underserved_threshold",
+    "high_opportunity_threshold",
+    "extreme_opportunity_threshold",
+)
+
+CUSTOMER_FIELDS = ("name", "kind", "description")
+JOB_FIELDS = (
+    "statement",
+    "necessity",
+    "interchangeable_group",
+    "coordination",
+    "position",
+    "dimension",
+    "circumstance",
+)
+OUTCOME_FIELDS = ("statement", "direction")
+RATING_FIELDS = ("rated_on", "importance", "satisfaction", "respondents", "segment", "source")
+STREAM_FIELDS = (
+    "name",
+    "description",
+    "daily_demand",
+    "available_seconds_per_day",
+    "state",
+    "last_walked_on",
+)
+STEP_FIELDS = (
+    "position",
+    "name",
+    "kind",
+    "classification",
+    "waste_types",
+    "cycle_time_s",
+    "changeover_s",
+    "uptime_pct",
+    "operators",
+    "pct_complete_accurate",
+    "wait_time_s",
+    "inventory_units",
+    "rationale",
+    "classified_at",
+)
+KPI_FIELDS = ("name", "unit", "direction", "target", "description")
+MEASUREMENT_FIELDS = ("measured_on", "value", "note")
+REVIEW_FIELDS = ("kind", "held_on", "status", "notes", "opened_at", "closed_at")
+FINDING_FIELDS = ("text", "waste_type")
+ACTION_FIELDS = ("title", "due_on", "stage", "expected_effect", "observed_result")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def _records(model: type) -> list:
+    return list(db.session.scalars(select(model).order_by(model.id)))
+
+
+def _pick(record: Any, fields: tuple[str, ...]) -> dict[str, Any]:
+    return {name: _plain(getattr(record, name)) for name in fields}
+
+
+class _Refs:
+    """Map database ids to document refs, type by type."""
+
+    def __init__(self) -> None:
+        self._by_type: dict[str, dict[int, int]] = defaultdict(dict)
+
+    def assign(self, kind: str, records: list) -> None:
+        self._by_type[kind] = {record.id: n for n, record in enumerate(records, start=1)}
+
+    def __call__(self, kind: str, record_id: int | None) -> int | None:
+        return None if record_id is None else self._by_type[kind].get(record_id)
+
+
+def _snapshot(snapshot: dict | None, refs: _Refs) -> dict | None:
+    """Rewrite a metrics snapshot's step ids as step refs (the snapshot itself stays as taken)."""
+    if snapshot is None:
+        return None
+    copy = dict(snapshot)
+    if "over_takt_step_ids" in copy:
+        copy["over_takt_step_ids"] = [refs("step", i) for i in copy["over_takt_step_ids"]]
+    return copy
+
+
+def export_document(organization: Organization) -> dict[str, Any]:
+    """Return the whole content of ``organization`` (the scoped session's) as a JSON-able dict."""
+    emails = {u.id: u.email for u in _records(User)}
+    person = emails.get
+    refs = _Refs()
+    customers, jobs, outcomes = _records(Customer), _records(Job), _records(Outcome)
+    streams, steps, kpis, reviews = _records(ValueStream), _records(Step), _records(Kpi), _records(Review)
+    steps_of = defaultdict(list)
+    for step in sorted(steps, key=lambda s: s.position):
+        steps_of[step.value_stream_id].append(step)
+    # Steps are numbered in the order the document lists them: stream by stream, along the map.
+    steps = [step for stream in streams for step in steps_of[stream.id]]
+    for kind, records in (
+        ("customer", customers),
+        ("job", jobs),
+        ("outcome", outcomes),
+        ("stream", streams),
+        ("step", steps),
+        ("kpi", kpis),
+    ):
+        refs.assign(kind, records)
+
+    ratings, measurements, links = defaultdict(list), defaultdict(list), defaultdict(list)
+    for rating in _records(OutcomeRating):
+        ratings[rating.outcome_id].append(
+            {**_pick(rating, RATING_FIELDS), "created_by": person(rating.created_by_id)}
+        )
+    for m in db.session.scalars(
+        select(KpiMeasurement).order_by(KpiMeasurement.kpi_id, KpiMeasurement.measured_on)
+    ):
+        measurements[m.kpi_id].append({**_pick(m, MEASUREMENT_FIELDS), "entered_by": person(m.entered_by_id)})
+    for link in _records(KpiOutcomeLink):
+        links[link.kpi_id].append({"outcome": refs("outcome", link.outcome_id), "rationale": link.rationale})
+    findings, actions, participants = defaultdict(list), defaultdict(list), defaultdict(list)
+    for finding in _records(Finding):
+        findings[finding.review_id].append(
+            {
+                **_pick(finding, FINDING_FIELDS),
+                "step": refs("step", finding.step_id),
+                "created_by": person(finding.created_by_id),
+            }
+        )
+    for action in _records(Action):
+        actions[action.review_id].append(
+            {
+                **_pick(action, ACTION_FIELDS),
+                "step": refs("step", action.step_id),
+                "kpi": refs("kpi", action.kpi_id),
+                "outcome": refs("outcome", action.outcome_id),
+                "owner": person(action.owner_id),
+            }
+        )
+    review_ids = [r.id for r in reviews]
+    if review_ids:
+        for review_id, user_id in db.session.execute(
+            select(review_participants.c.review_id, review_participants.c.user_id)
+            .where(review_participants.c.review_id.in_(review_ids))
+            .order_by(review_participants.c.review_id, review_participants.c.user_id)
+        ):
+            participants[review_id].append(person(user_id))
+
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "exported_at": utcnow().replace(microsecond=0).isoformat() + "Z",
+        "organization": {
+            "name": organization.name,
+            "slug": organization.slug,
+            "settings": {k: getattr(organization, k) for k in SETTINGS},
+        },
+        "customers": [
+            {
+                "ref": refs("customer", c.id),
+                **_pick(c, CUSTOMER_FIELDS),
+                "value_stream": refs("stream", c.value_stream_id),
+            }
+            for c in customers
+        ],
+        "jobs": [
+            {
+                "ref": refs("job", j.id),
+                "customer": refs("customer", j.customer_id),
+                "parent": refs("job", j.parent_id),
+                **_pick(j, JOB_FIELDS),
+            }
+            for j in jobs
+        ],
+        "outcomes": [
+            {
+                "ref": refs("outcome", o.id),
+                "job": refs("job", o.job_id),
+                **_pick(o, OUTCOME_FIELDS),
+                "ratings": ratings[o.id],
+            }
+            for o in outcomes
+        ],
+        "value_streams": [
+            {
+                "ref": refs("stream", s.id),
+                **_pick(s, STREAM_FIELDS),
+                "customer": refs("customer", s.customer_id),
+                "job": refs("job", s.job_id),
+                "owner": person(s.owner_id),
+                "derived_from": refs("stream", s.derived_from_id),
+                "last_walked_by": person(s.last_walked_by_id),
+                "steps": [
+                    {
+                        "ref": refs("step", st.id),
+                        **_pick(st, STEP_FIELDS),
+                        "job": refs("job", st.job_id),
+                        "owner": person(st.owner_id),
+                        "classified_by": person(st.classified_by_id),
+                    }
+                    for st in steps_of[s.id]
+                ],
+            }
+            for s in streams
+        ],
+        "kpis": [
+            {
+                "ref": refs("kpi", k.id),
+                **_pick(k, KPI_FIELDS),
+                "value_stream": refs("stream", k.value_stream_id),
+                "step": refs("step", k.step_id),
+                "owner": person(k.owner_id),
+                "outcome_links": links[k.id],
+                "measurements": measurements[k.id],
+            }
+            for k in kpis
+        ],
+        "reviews": [
+            {
+                **_pick(r, REVIEW_FIELDS),
+                "value_stream": refs("stream", r.value_stream_id),
+                "facilitator": person(r.facilitator_id),
+                "participants": participants[r.id],
+                "snapshot_open": _snapshot(r.snapshot_open, refs),
+                "snapshot_close": _snapshot(r.snapshot_close, refs),
+                "findings": findings[r.id],
+                "actions": actions[r.id],
+            }
+            for r in reviews
+        ],
+    }

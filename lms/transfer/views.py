@@ -1,0 +1,167 @@
+"""The import / export page: the whole organization as JSON."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from sqlalchemy import select
+from wtforms import SelectField
+from wtforms.fields.choices import SelectChoice
+
+from lms import tenancy
+from lms.errors import ValidationFailed
+from lms.extensions import db
+from lms.kpis.importing import RowError
+from lms.models import Kpi, ValueStream
+from lms.transfer import bp, services, tables
+
+
+class ImportForm(FlaskForm):
+    document = FileField(
+        "lms export (.json)",
+        validators=[FileRequired("Choose the exported .json file.")],
+        render_kw={"accept": ".json,application/json"},
+    )
+
+
+class TableImportForm(FlaskForm):
+    record_id = SelectField("Into", coerce=int)
+    table = FileField(
+        "File (.csv or .xlsx)",
+        validators=[FileRequired("Choose a .csv or .xlsx file.")],
+        render_kw={"accept": ".csv,.xlsx,text/csv"},
+    )
+
+
+FORMATS = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def _table_forms() -> dict[str, TableImportForm]:
+    streams = db.session.execute(select(ValueStream.id, ValueStream.name).order_by(ValueStream.name)).all()
+    kpis = db.session.execute(select(Kpi.id, Kpi.name).order_by(Kpi.name)).all()
+    forms = {"steps": TableImportForm(prefix="steps"), "measurements": TableImportForm(prefix="measurements")}
+    forms["steps"].record_id.choices = [SelectChoice(str(i), n) for i, n in streams]
+    forms["measurements"].record_id.choices = [SelectChoice(str(i), n) for i, n in kpis]
+    return forms
+
+
+def _page(form=None, problems=None, table_errors=None, status: int = 200):
+    return render_template(
+        "transfer/index.html",
+        form=form or ImportForm(),
+        problems=problems,
+        tables=_table_forms(),
+        table_errors=table_errors,
+        columns=tables.TABLES,
+    ), status
+
+
+@bp.get("/")
+@login_required
+def index():
+    return _page()
+
+
+def _download(data: bytes, fmt: str, name: str) -> Response:
+    return Response(
+        data, mimetype=FORMATS[fmt], headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'}
+    )
+
+
+@bp.get("/<any(steps, measurements):table>/template.<any(csv, xlsx):fmt>")
+@login_required
+def template(table: str, fmt: str):
+    return _download(
+        tables.render(tables.TABLES[table], tables.template_rows(table), fmt), fmt, f"lms-{table}-template"
+    )
+
+
+@bp.get("/steps/export")
+@login_required
+def export_steps():
+    stream = tenancy.get_or_404(ValueStream, request.args.get("record_id", type=int))
+    fmt = request.args.get("format", "csv") if request.args.get("format") in FORMATS else "csv"
+    return _download(
+        tables.render(tables.STEP_COLUMNS, tables.steps_table(stream), fmt), fmt, f"steps-{stream.id}"
+    )
+
+
+@bp.get("/measurements/export")
+@login_required
+def export_measurements():
+    kpi = tenancy.get_or_404(Kpi, request.args.get("record_id", type=int))
+    fmt = request.args.get("format", "csv") if request.args.get("format") in FORMATS else "csv"
+    return _download(
+        tables.render(tables.MEASUREMENT_COLUMNS, tables.measurements_table(kpi), fmt),
+        fmt,
+        f"measurements-{kpi.id}",
+    )
+
+
+@bp.post("/<any(steps, measurements):table>/import")
+@login_required
+def import_table(table: str):
+    model = ValueStream if table == "steps" else Kpi
+    record = tenancy.get_or_404(model, request.form.get(f"{table}-record_id", type=int))
+    upload = request.files.get(f"{table}-table")
+    if upload is None or not upload.filename:
+        return _page(
+            table_errors={table: [RowError(None, "file", "Choose a .csv or .xlsx file.")]}, status=422
+        )
+    try:
+        if table == "steps":
+            summary = tables.import_steps(record, upload.filename, upload.stream)
+        else:
+            summary = tables.import_measurements(record, upload.filename, upload.stream)
+    except tables.TableRejected as rejected:
+        return _page(table_errors={table: rejected.errors}, status=422)
+    noun = "steps" if table == "steps" else "measurements"
+    updated = f", {summary.updated:,} updated" if summary.updated else ""
+    flash(f"{summary.added:,} {noun} imported into {record.name}{updated}.", "success")
+    return redirect(url_for("transfer.index"))
+
+
+@bp.get("/export.json")
+@login_required
+def export_json():
+    document = services.export_for_actor()
+    slug = document["organization"]["slug"]
+    body = json.dumps(document, indent=2, ensure_ascii=False)
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="lms-{slug}.json"'},
+    )
+
+
+@bp.post("/import")
+@login_required
+def import_json():
+    tenancy.require("admin")
+    form = ImportForm()
+    problems = None
+    if form.validate_on_submit():
+        try:
+            document = json.loads(form.document.data.read().decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+            form.document.errors.append(f"This is not a JSON file lms can read: {str(error)[:200]}.")
+        else:
+            try:
+                result = services.import_for_actor(document)
+            except ValidationFailed as failed:
+                problems = failed.fields
+            else:
+                flash(
+                    "Imported "
+                    + ", ".join(f"{n:,} {label}" for label, n in result.counts.items() if n)
+                    + ".",
+                    "success",
+                )
+                for warning in result.warnings:
+                    flash(warning, "warning")
+                return redirect(url_for("transfer.index"))
+    return _page(form, problems, status=422)

@@ -1,0 +1,49 @@
+"""One validation per concept: pydantic schemas checked the same way for forms, API and imports."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from lms.errors import ValidationFailed
+
+M = TypeVar("M", bound=BaseModel)
+
+# The largest whole number lms stores: ids, positions and counts are PostgreSQL INTEGER columns.
+MAX_INT = 2**31 - 1
+
+_MESSAGES = {
+    "extra_forbidden": "Unknown field.",
+    "missing": "This field is required.",
+    "finite_number": "Enter a finite number.",
+}
+
+
+def fields_from_validation(exc: ValidationError) -> dict[str, list[str]]:
+    """Turn pydantic's errors into field -> messages, naming nested fields with dots."""
+    fields: dict[str, list[str]] = {}
+    for error in exc.errors(include_url=False):
+        loc = [str(part) for part in error["loc"]] or ["body"]
+        message = _MESSAGES.get(error["type"], error["msg"])
+        if message.startswith("Value error, "):
+            message = message.removeprefix("Value error, ")
+        fields.setdefault(".".join(loc), []).append(message)
+    return fields
+
+
+def validate(schema: type[M], data: dict[str, Any]) -> M:
+    """Validate ``data`` against ``schema``; raise ValidationFailed naming each bad field."""
+    try:
+        return schema.model_validate(data)
+    except ValidationError as exc:
+        raise ValidationFailed(fields_from_validation(exc)) from None
+
+
+def whole_number(raw: str | None) -> int | None:
+    """Read a query or form value as a whole number lms can store (0..MAX_INT), else None."""
+    raw = (raw or "").strip()
+    if not (raw.isascii() and raw.isdigit()):
+        return None
+    value = int(raw)
+    return value if value <= MAX_INT else None

@@ -1,0 +1,94 @@
+"""Friendly error pages for people, JSON errors for the API; nothing leaks."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from flask import Flask, flash, redirect, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from lms.errors import VersionConflict
+from lms.extensions import db
+from lms.tenancy import Forbidden
+
+log = logging.getLogger("lms")
+
+TITLES = {
+    400: "The request could not be read",
+    401: "Please sign in",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Not allowed here",
+    409: "Changed meanwhile",
+    413: "Too large",
+    422: "Invalid input",
+    429: "Too many attempts",
+    500: "Something went wrong",
+}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _same_site_referrer() -> str | None:
+    referrer = request.referrer or ""
+    return referrer if referrer.startswith(request.host_url) else None
+
+
+def _render(status: int, message: str, error_id: str | None = None):
+    db.session.rollback()
+    if _wants_json():
+        from lms.api.errors import error_response
+
+        if error_id:
+            message = f"{message} (error id {error_id})"
+        return error_response(status, message)
+    return render_template("errors/error.html", status=status, title=TITLES.get(status, "Error"),
+                           message=message, error_id=error_id), status
+
+
+def _http_error(exc: HTTPException):
+    if exc.code == 401 and not _wants_json():
+        return redirect("/login?next=" + request.full_path.rstrip("?"))
+    return _render(exc.code or 500, exc.description or "")
+
+
+def _csrf_error(exc: CSRFError):
+    return _render(400, "The form expired or was sent from elsewhere. "
+                        "Go back, reload the page and try again.")
+
+
+def _forbidden(exc: Forbidden):
+    return _render(403, exc.message)
+
+
+def _conflict(exc: Exception):
+    db.session.rollback()
+    if _wants_json() or request.method == "GET":
+        return _render(409, VersionConflict().message)
+    flash(VersionConflict().message, "error")
+    return redirect(_same_site_referrer() or "/")
+
+
+def _server_error(exc: Exception):
+    original = getattr(exc, "original_exception", None) or exc
+    error_id = secrets.token_hex(6)
+    log.error("error id %s on %s %s", error_id, request.method, request.path, exc_info=original)
+    return _render(500, "An unexpected error stopped this request. It has been logged.", error_id)
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Answer every error with a page or JSON that says what to do and leaks nothing."""
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Forbidden, _forbidden)
+    app.register_error_handler(VersionConflict, _conflict)
+    app.register_error_handler(StaleDataError, _conflict)
+    app.register_error_handler(IntegrityError, _conflict)
+    app.register_error_handler(InternalServerError, _server_error)
+    app.register_error_handler(Exception, _server_error)

@@ -1,0 +1,193 @@
+"""Fixtures: one app and schema per run, a clean database per test, factories and logins.
+
+The suite runs on SQLite by default; ``LMS_TEST_DATABASE_URL`` points it at PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from lms import create_app
+from lms.extensions import db
+
+PASSWORD = "a long test passphrase"
+
+
+def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("LMS_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'lms-test.sqlite3'}"
+
+
+def _reset_schema(app: Flask) -> None:
+    """Drop whatever is there and build the schema through the Alembic migrations."""
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
+    instance = tmp_path_factory.mktemp("instance")
+    application = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path_factory),
+        "WTF_CSRF_ENABLED": False,
+        "LMS_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        # Off by default so each test sees the computation; tests/test_content_cache.py turns it on.
+        "LMS_CONTENT_CACHE": False,
+        "LMS_CHART_CACHE_DIR": str(instance / "chart-cache"),
+        "INSTANCE_PATH": str(instance),
+    })
+    _reset_schema(application)
+    return application
+
+
+def _empty_all_tables() -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture()
+def database(app: Flask) -> Iterator[Flask]:
+    """An empty database for the test, emptied again afterwards."""
+    yield app
+    from lms.content import cache
+    from lms.page_cache import pages
+
+    with app.app_context():
+        db.session.rollback()
+        _empty_all_tables()
+    cache.clear()
+    pages.clear()
+
+
+@pytest.fixture()
+def client(database: Flask) -> FlaskClient:
+    return database.test_client()
+
+
+@dataclass(frozen=True)
+class OrgRef:
+    id: int
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True)
+class UserRef:
+    id: int
+    email: str
+    role: str
+    organization_id: int
+
+
+@dataclass
+class Factory:
+    """Create organizations, users and tokens the way the product does, each in its own context."""
+
+    app: Flask
+
+    def org(self, name: str = "Acme", slug: str | None = None) -> OrgRef:
+        from lms.admin.services import create_organization
+
+        with self.app.app_context():
+            org = create_organization(name, slug)
+            return OrgRef(org.id, org.slug, org.name)
+
+    def user(self, org: OrgRef, role: str = "admin", email: str | None = None, name: str = "") -> UserRef:
+        from lms.auth.services import create_user
+        from lms.models import Organization
+
+        email = email or f"{role}-{org.slug}-{os.urandom(3).hex()}@example.test"
+        with self.app.app_context():
+            user = create_user(db.session.get(Organization, org.id), email=email, password=PASSWORD,
+                               role=role, name=name)
+            return UserRef(user.id, user.email, user.role, user.organization_id)
+
+    def token(self, user: UserRef) -> str:
+        from lms.auth.services import create_token
+        from lms.models import User
+
+        with self.app.app_context():
+            return create_token(db.session.get(User, user.id), "test").secret
+
+    def acting_as(self, user: UserRef):
+        """Return an app context in which services act for ``user`` (for direct service calls)."""
+        from lms import tenancy
+        from lms.models import User
+
+        ctx = self.app.app_context()
+        ctx.push()
+        tenancy.act_as(db.session.get(User, user.id))
+        return ctx
+
+
+@pytest.fixture()
+def make(database: Flask) -> Factory:
+    return Factory(database)
+
+
+def login(client: FlaskClient, user, password: str = PASSWORD):
+    """Sign ``user`` in through the real form."""
+    response = client.post("/login", data={"email": user.email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response
+
+
+@pytest.fixture()
+def login_as(client: FlaskClient):
+    def _login(user):
+        login(client, user)
+        return client
+    return _login
+
+
+class ApiClient:
+    """Call the JSON API with a bearer token."""
+
+    def __init__(self, client: FlaskClient, token: str) -> None:
+        self.client = client
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def _call(self, method: str, path: str, **kwargs: Any):
+        return self.client.open("/api/v1" + path, method=method, headers=self.headers, **kwargs)
+
+    def get(self, path: str, **kw: Any):
+        return self._call("GET", path, **kw)
+
+    def post(self, path: str, json: Any = None, **kw: Any):
+        return self._call("POST", path, json=json, **kw)
+
+    def patch(self, path: str, json: Any = None, **kw: Any):
+        return self._call("PATCH", path, json=json, **kw)
+
+    def delete(self, path: str, **kw: Any):
+        return self._call("DELETE", path, **kw)
+
+
+@pytest.fixture()
+def api_as(client: FlaskClient, make: Factory):
+    def _api(user) -> ApiClient:
+        return ApiClient(client, make.token(user))
+    return _api

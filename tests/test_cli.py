@@ -1,0 +1,80 @@
+"""The ``lms`` command: organizations, users, tokens, errors without tracebacks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from lms.cli import cli
+from lms.extensions import db
+from lms.models import ApiToken, Organization, User
+
+
+def test_create_org_user_and_token_then_use_the_token(app, client):
+    runner = app.test_cli_runner()
+    result = runner.invoke(cli, ["create-org", "Repair Depot", "--slug", "depot"])
+    assert result.exit_code == 0 and result.output.strip() == "depot"
+    result = runner.invoke(cli, ["create-user", "--org", "depot", "--email", "Boss@Depot.test",
+                                 "--password", "a long admin password", "--role", "admin",
+                                 "--name", "Boss"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(cli, ["create-token", "--email", "boss@depot.test", "--name", "script"])
+    assert result.exit_code == 0, result.output
+    token = result.output.strip().splitlines()[-1]
+    assert token.startswith("lms_")
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert me["email"] == "boss@depot.test" and me["organization"]["slug"] == "depot"
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(ApiToken.id))) == 1
+        stored = db.session.scalar(db.select(ApiToken.token_hash))
+        assert token not in stored  # only the hash is kept
+
+
+def test_cli_errors_are_messages_not_tracebacks(app, database):
+    runner = app.test_cli_runner()
+    result = runner.invoke(cli, ["create-user", "--org", "nope", "--email", "a@b.test",
+                                 "--password", "a long password", "--role", "admin"])
+    assert result.exit_code != 0
+    assert "No organization with the slug 'nope'" in result.output
+    assert "Traceback" not in result.output
+    runner.invoke(cli, ["create-org", "Dup", "--slug", "dup"])
+    result = runner.invoke(cli, ["create-org", "Dup again", "--slug", "dup"])
+    assert result.exit_code != 0 and "taken" in result.output
+    result = runner.invoke(cli, ["create-user", "--org", "dup", "--email", "a@b.test",
+                                 "--password", "short", "--role", "admin"])
+    assert result.exit_code != 0 and "password" in result.output
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(User.id))) == 0
+        assert db.session.scalar(db.select(db.func.count(Organization.id))) == 1
+
+
+def _lms(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", "from lms.cli import main; main()", *args],
+                          capture_output=True, text=True, env=env, timeout=60)
+
+
+def test_help_lists_the_commands():
+    result = _lms("--help")
+    assert result.returncode == 0
+    for command in ("init-db", "create-org", "create-user", "create-token", "serve", "db"):
+        assert command in result.stdout
+
+
+def test_missing_secret_key_outside_development_is_a_clear_error(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LMS_")}
+    env.update({"LMS_ENV": "production", "LMS_INSTANCE_PATH": str(tmp_path)})
+    result = _lms("init-db", env=env)
+    assert result.returncode != 0
+    assert "LMS_SECRET_KEY is not set" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_init_db_twice_on_a_fresh_database(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LMS_")}
+    env.update({"LMS_ENV": "development", "LMS_INSTANCE_PATH": str(tmp_path),
+                "LMS_DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite3'}"})
+    for _ in range(2):
+        result = _lms("init-db", env=env)
+        assert result.returncode == 0, result.stderr
+        assert "newest schema" in result.stdout

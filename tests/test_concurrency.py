@@ -1,0 +1,182 @@
+"""Several ``lms serve`` processes writing the same records at once: nothing lost, nothing broken.
+
+Two real servers (waitress, threads) share one database (a SQLite file in WAL mode, or a fresh
+PostgreSQL database when ``LMS_TEST_DATABASE_URL`` points at PostgreSQL). Eight client threads
+rename and move the steps of one stream and change one customer, with and without the ``version``
+they read. Every answer must be 200 or 409 (never a 500, never "database is locked"), the step
+positions must stay 1..n, and the customer's version must count exactly its successful changes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from lms import create_app
+from lms.extensions import db
+from tests.test_migrations import scratch_url  # noqa: F401 - a database of the test's own
+
+CLIENTS = 8
+REQUESTS = 20
+STEPS = 6
+TIMEOUT = 10
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _prepare(url: str) -> tuple[str, int, int, list[int]]:
+    """Migrate the database and fill it: an admin with a token, a customer, a stream with steps."""
+    from flask_migrate import upgrade
+
+    from lms import tenancy
+    from lms.admin.services import create_organization
+    from lms.auth.services import create_token, create_user
+    from lms.customers.schemas import CustomerIn
+    from lms.customers.services import create_customer
+    from lms.streams.services import create_step, create_stream
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": url,
+                      "LMS_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    with app.app_context():
+        upgrade()
+        org = create_organization("Busy", "busy")
+        admin = create_user(org, email="admin@busy.test", password="a long passphrase", role="admin")
+        token = create_token(admin, "load").secret
+        tenancy.act_as(admin)
+        customer = create_customer(CustomerIn(name="Line 2"))
+        stream = create_stream({"name": "Repair"})
+        steps = [create_step(stream, {"name": f"Step {n}"}).id for n in range(1, STEPS + 1)]
+        ids = (token, customer.id, stream.id, steps)
+        db.session.remove()
+        db.engine.dispose()
+    return ids
+
+
+class Server:
+    """One ``lms serve`` process on a free port."""
+
+    def __init__(self, url: str, workdir: Path) -> None:
+        self.port = _free_port()
+        env = {**os.environ, "LMS_ENV": "production", "LMS_SECRET_KEY": "k" * 64, "LMS_DATABASE_URL": url,
+               "LMS_INSTANCE_PATH": str(workdir), "LMS_SERVE_THREADS": "4"}
+        self.log = (workdir / f"serve-{self.port}.log").open("w+")
+        lms = Path(sys.executable).with_name("lms")
+        self.process = subprocess.Popen([str(lms), "serve", "--port", str(self.port)], env=env,
+                                        stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"{self.base}/api/v1/health", timeout=1).close()  # noqa: S310
+                return
+            except OSError:
+                if self.process.poll() is not None:
+                    break
+                time.sleep(0.1)
+        self.stop()
+        raise AssertionError(f"lms serve did not start:\n{self.output()}")
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def output(self) -> str:
+        self.log.seek(0)
+        return self.log.read()
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+def _call(base: str, token: str, method: str, path: str, body: dict | None = None) -> tuple[int, str]:
+    request = urllib.request.Request(
+        base + "/api/v1" + path, method=method, data=json.dumps(body).encode() if body is not None else None,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310 - our own server
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+@pytest.fixture()
+def servers(scratch_url, tmp_path):  # noqa: F811
+    ids = _prepare(scratch_url)
+    running = [Server(scratch_url, tmp_path), Server(scratch_url, tmp_path)]
+    yield running, ids
+    for server in running:
+        server.stop()
+
+
+def test_concurrent_writers_lose_nothing_and_never_fail(servers):
+    running, (token, customer_id, stream_id, step_ids) = servers
+    answers: list[tuple[str, int, str]] = []
+    customer_saves = Counter()
+    lock = threading.Lock()
+
+    def client(number: int) -> None:
+        rnd = random.Random(number)  # noqa: S311 - a reproducible workload, not a secret
+        base = running[number % len(running)].base
+        for turn in range(REQUESTS):
+            kind = ("rename", "move", "customer")[turn % 3]
+            with_version = rnd.random() < 0.5
+            if kind == "customer":
+                path, body = f"/customers/{customer_id}", {"description": f"client {number} turn {turn}"}
+                if with_version:
+                    body["version"] = json.loads(_call(base, token, "GET", path)[1])["version"]
+            else:
+                path = f"/steps/{rnd.choice(step_ids)}"
+                body = ({"name": f"Step by {number}.{turn}"} if kind == "rename"
+                        else {"position": rnd.randint(1, STEPS)})
+                if with_version:
+                    body["version"] = json.loads(_call(base, token, "GET", path)[1])["version"]
+            status, text = _call(base, token, "PATCH", path, body)
+            with lock:
+                answers.append((f"{kind} {'with' if with_version else 'without'} version", status, text))
+                if kind == "customer" and status == 200:
+                    customer_saves[number] += 1
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a client hung"
+    assert time.monotonic() - started < 60
+
+    logs = "\n".join(server.output() for server in running)
+    assert len(answers) == CLIENTS * REQUESTS
+    broken = [(what, status, text[:200]) for what, status, text in answers if status not in (200, 409)]
+    assert broken == [], logs[-3000:]
+    assert not any("database is locked" in text for _, _, text in answers)
+    assert "database is locked" not in logs and "Traceback" not in logs
+    statuses = Counter((what, status) for what, status, _ in answers)
+    assert sum(n for (_, status), n in statuses.items() if status == 200) > CLIENTS * REQUESTS // 2, statuses
+
+    base = running[0].base
+    steps = json.loads(_call(base, token, "GET", f"/value-streams/{stream_id}/steps")[1])["items"]
+    assert sorted(step["position"] for step in steps) == list(range(1, STEPS + 1))
+    assert sorted(step["id"] for step in steps) == sorted(step_ids)
+    customer = json.loads(_call(base, token, "GET", f"/customers/{customer_id}")[1])
+    assert customer["version"] == 1 + sum(customer_saves.values()), "an update was lost"

@@ -1,0 +1,169 @@
+"""The value-stream charts: the map, the takt chart and the waste Pareto, drawn from plain specs."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from lms.charts.base import CLASSIFICATION_STYLE
+from lms.charts.pareto import draw_waste_pareto, pareto_figure
+from lms.charts.takt import draw_takt_chart, takt_figure, time_unit
+from lms.charts.vsm import draw_value_stream_map, value_stream_map_figure
+from lms.streams.figures import map_staleness
+
+PNG = b"\x89PNG"
+
+
+def _step(name, kind="process", classification="unclassified", **figures):
+    base = {"name": name, "kind": kind, "classification": classification, "waste_types": [],
+            "cycle_time_s": None, "changeover_s": None, "uptime_pct": None, "operators": None,
+            "pct_complete_accurate": None, "wait_time_s": None, "inventory_units": None,
+            "processing_s": 0.0, "waiting_s": 0.0, "over_takt": False}
+    base.update(figures)
+    return base
+
+
+def stamping_map() -> dict:
+    """The stamping line's map data, as lms.streams.chart_data.map_spec builds it."""
+    return {
+        "title": "Value-stream map: Stamped brackets",
+        "steps": [
+            _step("Stamping", classification="value-adding", cycle_time_s=1, changeover_s=3_600,
+                  uptime_pct=85, operators=1, pct_complete_accurate=99, processing_s=1.0),
+            _step("Coils before welding", "inventory", "waste", inventory_units=4_600, waiting_s=138_000.0),
+            _step("Welding", classification="necessary", cycle_time_s=39, wait_time_s=600,
+                  pct_complete_accurate=95, processing_s=39.0, waiting_s=600.0, over_takt=True),
+            _step("Assembly", cycle_time_s=46, operators=2, processing_s=46.0, over_takt=True),
+        ],
+        "daily_demand": 920, "takt_time_s": 30.0, "lead_time_s": 138_686.0, "lead_time_days": 5.0248,
+        "day_s": 27_600.0, "processing_time_s": 86.0, "value_added_time_s": 1.0, "pce": 1 / 138_686,
+    }
+
+
+def _texts(fig) -> list[str]:
+    texts = [t.get_text() for t in fig.findobj(match=lambda artist: hasattr(artist, "get_text"))]
+    return [t for t in texts if t]
+
+
+def _axes_labels(fig) -> list[tuple[str, str, str]]:
+    return [(ax.get_title(loc="left"), ax.get_xlabel(), ax.get_ylabel()) for ax in fig.axes]
+
+
+# The value-stream map ----------------------------------------------------------------------
+
+
+def test_map_draws_boxes_data_triangles_ladder_and_totals():
+    fig = value_stream_map_figure(stamping_map())
+    texts = "\n".join(_texts(fig))
+    assert _axes_labels(fig)[0][0] == "Value-stream map: Stamped brackets"
+    assert "Flow of work" in _axes_labels(fig)[0][1] and "working days (d = 7 h 40 min)" in texts
+    for expected in ("Stamping", "C/T 1 s", "C/O 1 h 0 min", "Uptime 85 %", "Operators 1", "%C&A 99 %",
+                     "Wait 10 min", "OVER TAKT", "4,600 units", "waits 5 d", "Takt 30 s", "920 units/day"):
+        assert expected in texts, expected
+    # the ladder: 5 working days of waiting on the upper rung, 39 s and 46 s of processing below
+    assert {"5 d", "39 s", "46 s", "10 min"} <= set(_texts(fig))
+    assert "Lead time\n5 d (138,686 s)" in texts and "Processing time\n1 min 26 s" in texts
+    # classification shown by label and hatch as well as colour
+    assert {"VA", "NVA", "WASTE", "untagged"} <= set(_texts(fig))
+    hatches = {patch.get_hatch() for patch in fig.axes[0].patches}
+    assert {CLASSIFICATION_STYLE[c]["hatch"] for c in ("necessary", "waste", "unclassified")} <= hatches
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == [s["label"] for s in CLASSIFICATION_STYLE.values()]
+
+
+def test_map_png_and_empty_map():
+    assert draw_value_stream_map(stamping_map()).startswith(PNG)
+    empty = {**stamping_map(), "steps": [], "lead_time_s": 0.0, "processing_time_s": 0.0, "pce": None,
+             "daily_demand": None, "takt_time_s": None}
+    fig = value_stream_map_figure(empty)
+    assert any("No steps mapped yet" in t for t in _texts(fig)) and "Customer\ndemand not set\nno takt" in _texts(fig)
+    assert draw_value_stream_map(empty).startswith(PNG)
+
+
+def test_map_of_many_long_and_math_like_names_renders():
+    spec = stamping_map()
+    spec["steps"] = [_step(rf"$\foo$ step {i} with a really rather long name_{i}", cycle_time_s=5,
+                           processing_s=5.0) for i in range(30)]
+    assert draw_value_stream_map(spec).startswith(PNG)
+    assert any(text.startswith(r"$\foo$ step") for text in _texts(value_stream_map_figure(spec)))
+
+
+# The takt chart ----------------------------------------------------------------------------
+
+
+def takt_data(takt=30.0) -> dict:
+    return {"title": "Cycle time per step against takt: Stamped brackets", "takt_time_s": takt, "steps": [
+        {"name": "Stamping", "classification": "value-adding", "cycle_time_s": 1, "over_takt": False},
+        {"name": "Welding", "classification": "necessary", "cycle_time_s": 39, "over_takt": True},
+        {"name": r"$\foo$", "classification": "waste", "cycle_time_s": 46, "over_takt": True},
+    ]}
+
+
+def test_takt_chart_marks_over_takt_bars_in_text():
+    fig = takt_figure(takt_data())
+    title, xlabel, ylabel = _axes_labels(fig)[0]
+    assert title.startswith("Cycle time per step against takt") and xlabel and ylabel == "Cycle time (s)"
+    texts = _texts(fig)
+    assert texts.count("39 s\nOVER TAKT") == 1 and texts.count("46 s\nOVER TAKT") == 1 and "1 s" in texts
+    assert "Takt 30 s" in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["Stamping", "Welding", r"$\foo$"]
+    assert draw_takt_chart(takt_data()).startswith(PNG)
+
+
+def test_takt_chart_without_demand_or_steps_says_so():
+    assert "No takt: set the daily demand" in _texts(takt_figure(takt_data(None)))
+    empty = takt_figure({**takt_data(), "steps": []})
+    assert "No process step has a cycle time yet." in _texts(empty)
+    assert draw_takt_chart({**takt_data(), "steps": []}).startswith(PNG)
+
+
+@pytest.mark.parametrize("largest, unit", [(0, "s"), (119, "s"), (120, "min"), (7_199, "min"), (7_200, "h")])
+def test_time_unit_keeps_axes_readable(largest, unit):
+    assert time_unit(largest)[1] == unit
+
+
+def test_long_cycle_times_are_shown_in_minutes():
+    spec = {"title": "Office", "takt_time_s": 1_800.0, "steps": [
+        {"name": "Enter request", "classification": "necessary", "cycle_time_s": 600, "over_takt": False},
+        {"name": "Approve", "classification": "waste", "cycle_time_s": 2_400, "over_takt": True}]}
+    fig = takt_figure(spec)
+    assert _axes_labels(fig)[0][2] == "Cycle time (min)"
+    assert [bar.get_height() for bar in fig.axes[0].patches][:2] == [10, 40]
+
+
+# The waste Pareto ---------------------------------------------------------------------------
+
+
+def test_pareto_sorts_and_accumulates_to_100_percent():
+    spec = {"title": "Waste time by type: Stamped brackets",
+            "waste_time_by_type": [["inventory", 171_000.0], ["waiting", 7_200.0], ["motion", 1_800.0]]}
+    fig = pareto_figure(spec)
+    bars_ax, line_ax = fig.axes
+    assert bars_ax.get_title(loc="left") == "Waste time by type: Stamped brackets"
+    assert bars_ax.get_xlabel().startswith("Waste type") and bars_ax.get_ylabel().endswith("(h)")
+    assert line_ax.get_ylabel() == "Cumulative share of waste time (%)"
+    assert [t.get_text() for t in bars_ax.get_xticklabels()] == [
+        "Inventory\n2 d 0 h", "Waiting\n2 h 0 min", "Motion\n30 min"]
+    shares = list(line_ax.lines[0].get_ydata())
+    assert shares == pytest.approx([171_000 / 1_800, 178_200 / 1_800, 100.0])
+    assert {"95 %", "99 %", "100 %"} <= set(_texts(fig))
+    assert draw_waste_pareto(spec).startswith(PNG)
+
+
+def test_pareto_without_waste_says_so():
+    fig = pareto_figure({"title": "Waste time by type: Clean", "waste_time_by_type": []})
+    assert "No time is tagged with a waste type yet." in _texts(fig)
+
+
+# Staleness -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("walked, stale, label", [
+    (None, True, "never walked"),
+    (date(2026, 11, 23), False, "walked today"),
+    (date(2026, 8, 25), False, "walked 90 days ago"),
+    (date(2026, 8, 24), True, "stale: walked 91 days ago"),
+])
+def test_map_staleness(walked, stale, label):
+    staleness = map_staleness(walked, date(2026, 11, 23), 90)
+    assert staleness.stale is stale and staleness.label == label

@@ -1,0 +1,432 @@
+"""Metric drift: Theil-Sen trends, satisfaction changes and the status of a KPI.
+
+Every series is placed on days counted from START, the exclusive start of the default
+180-day window that ends on AS_OF: day(30) is 2026-01-31, day(180) is AS_OF itself.
+"""
+
+from datetime import date, timedelta
+from statistics import linear_regression
+
+import pytest
+
+from lms.lean.drift import (
+    DriftSettings,
+    KpiSeries,
+    LinkedOutcome,
+    Measurement,
+    SatisfactionPoint,
+    assess_drift,
+    relative_change,
+    satisfaction_change,
+    theil_sen,
+)
+
+START = date(2026, 1, 1)  # AS_OF - 180 days; itself outside the window
+AS_OF = date(2026, 6, 30)
+MONTHLY = (30, 60, 90, 120, 150, 180)
+
+
+def day(x: int) -> date:
+    return START + timedelta(days=x)
+
+
+def series(values: tuple[float, ...], xs: tuple[int, ...] = MONTHLY) -> tuple[Measurement, ...]:
+    return tuple(Measurement(day(x), v) for x, v in zip(xs, values, strict=True))
+
+
+def outcome(outcome_id: int, statement: str, *ratings: tuple[int, float]) -> LinkedOutcome:
+    points = tuple(SatisfactionPoint(day(x), s) for x, s in ratings)
+    return LinkedOutcome(outcome_id, statement, points)
+
+
+# Satisfaction with the outcome fell from 6.0 (day 10) to 4.0 (day 170): change -2.0.
+FELL = outcome(1, "time to a correct answer", (10, 6.0), (170, 4.0))
+# Satisfaction rose from 5.0 (day 20) to 6.5 (day 160): change +1.5.
+ROSE = outcome(2, "confidence the answer is right", (20, 5.0), (160, 6.5))
+# Rated once in the window (day 100): the day -20 rating falls before it. Change None.
+ONCE = outcome(3, "effort to reach the right person", (-20, 3.0), (100, 7.0))
+# Rated twice with the same satisfaction: change 0, which is no gain.
+FLAT = outcome(4, "likelihood of a repeat call", (40, 5.0), (140, 5.0))
+
+
+def kpi(
+    measurements: tuple[Measurement, ...],
+    direction: str = "increase",
+    outcomes: tuple[LinkedOutcome, ...] = (FELL,),
+    step_classification: str | None = None,
+    name: str = "Calls closed per hour",
+) -> KpiSeries:
+    return KpiSeries(
+        kpi_id=7,
+        name=name,
+        unit="calls/h",
+        direction=direction,
+        measurements=measurements,
+        outcomes=outcomes,
+        step_classification=step_classification,
+    )
+
+
+# --- Theil-Sen ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("points", "expected"),
+    [
+        # On a line: every pairwise slope is 2, every y - 2x is 1.
+        ([(0, 1), (1, 3), (2, 5)], (2.0, 1.0)),
+        # Points sharing an x give no slope: slopes (2-0)/2 = 1 and (2-2)/2 = 0, median
+        # 0.5; y - 0.5x = 0, 2, 1 -> median 1.
+        ([(0, 0), (0, 2), (2, 2)], (0.5, 1.0)),
+        # One wild point: 6 pairs on the line have slope 1; the 4 with (4, 100) have
+        # slopes 25, 33, 49, 97. Median of 10 = mean of 5th and 6th = 1. Residuals
+        # 0, 0, 0, 0, 96 -> median 0.
+        ([(0, 0), (1, 1), (2, 2), (3, 3), (4, 100)], (1.0, 0.0)),
+    ],
+)
+def test_theil_sen(points: list[tuple[float, float]], expected: tuple[float, float]) -> None:
+    assert theil_sen(points) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("points", [[], [(1, 5)], [(1, 5), (1, 6), (1, 7)]])
+def test_theil_sen_needs_two_distinct_x(points: list[tuple[float, float]]) -> None:
+    assert theil_sen(points) is None
+
+
+def test_theil_sen_shrugs_off_an_outlier_that_swings_least_squares() -> None:
+    points = [(0, 0), (1, 1), (2, 2), (3, 3), (4, 100)]
+    ols_slope, _ = linear_regression([p[0] for p in points], [p[1] for p in points])
+    # Least squares: x mean 2, y mean 21.2; Sxy = -2(-21.2) -1(-20.2) +0 +1(-18.2) +2(78.8)
+    # = 42.4 + 20.2 - 18.2 + 157.6 = 202; Sxx = 4 + 1 + 0 + 1 + 4 = 10 -> slope 20.2.
+    assert ols_slope == pytest.approx(20.2)
+    assert theil_sen(points) == pytest.approx((1.0, 0.0))
+
+
+# --- Relative change and satisfaction change -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        # fit(30) = 100, fit(180) = 105 -> 5/100
+        ((100, 101, 102, 103, 104, 105), 0.05),
+        # fit(30) = 200, fit(180) = 175 -> -25/200
+        ((200, 195, 190, 185, 180, 175), -0.125),
+        # fit(30) = -100, fit(180) = -50: relative to |start| it is a rise, +50/100
+        ((-100, -90, -80, -70, -60, -50), 0.5),
+    ],
+)
+def test_relative_change(values: tuple[float, ...], expected: float) -> None:
+    measurements = series(values)
+    assert relative_change(measurements) == pytest.approx(expected)
+    # The day the fit counts from does not change the fitted change.
+    assert relative_change(measurements, origin=START) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    "measurements",
+    [
+        (),
+        series((100,), (30,)),  # a single point
+        series((100, 120, 90), (30, 30, 30)),  # one day only: no slope
+        series((0, 1, 2, 3), (30, 60, 90, 120)),  # fitted start 0: no relative change
+    ],
+)
+def test_relative_change_is_none_when_it_cannot_be_computed(
+    measurements: tuple[Measurement, ...],
+) -> None:
+    assert relative_change(measurements) is None
+
+
+@pytest.mark.parametrize(
+    ("ratings", "expected"),
+    [
+        ([(10, 6.0), (170, 4.0)], -2.0),  # newest minus oldest
+        ([(170, 4.0), (10, 6.0)], -2.0),  # whatever order they come in
+        ([(10, 4.0), (90, 9.0), (170, 5.5)], 1.5),  # the middle wave does not count
+        ([(10, 5.0), (10, 7.0), (170, 4.0)], -2.0),  # segments on one day: mean 6.0
+        ([(10, 6.0)], None),  # one rating
+        ([(10, 6.0), (10, 8.0)], None),  # two ratings, one date
+        ([], None),
+    ],
+)
+def test_satisfaction_change(ratings: list[tuple[int, float]], expected: float | None) -> None:
+    points = [SatisfactionPoint(day(x), s) for x, s in ratings]
+    assert satisfaction_change(points) == (None if expected is None else pytest.approx(expected))
+
+
+# --- Status --------------------------------------------------------------------------------
+
+CASES = [
+    # id, KPI, as_of, status, kpi_change
+    pytest.param(
+        # fit(30) = 100, fit(180) = 105 -> +5.0 % exactly; FELL lost 2 points
+        kpi(series((100, 101, 102, 103, 104, 105))),
+        AS_OF, "diverging", 0.05, id="exactly +5 % diverges",
+    ),
+    pytest.param(
+        # steps of 0.98 per 30 days: fit(180) = 104.9 -> +4.9 %, under the 5 % bar
+        kpi(series((100, 100.98, 101.96, 102.94, 103.92, 104.9))),
+        AS_OF, "aligned", 0.049, id="+4.9 % stays aligned",
+    ),
+    pytest.param(
+        # handling time: fit(30) = 200, fit(180) = 175 -> -25/200 = -12.5 %, the better way
+        kpi(series((200, 195, 190, 185, 180, 175)), direction="decrease"),
+        AS_OF, "diverging", -0.125, id="decrease-is-better falling diverges",
+    ),
+    pytest.param(
+        # fit(30) = 175, fit(180) = 200 -> +25/175 = +14.3 %, the worse way
+        kpi(series((175, 180, 185, 190, 195, 200)), direction="decrease"),
+        AS_OF, "aligned", 25 / 175, id="decrease-is-better rising is not drift",
+    ),
+    pytest.param(
+        # fit(30) = 105, fit(180) = 100 -> -5/105 = -4.8 %, the worse way
+        kpi(series((105, 104, 103, 102, 101, 100))),
+        AS_OF, "aligned", -5 / 105, id="increase-is-better falling is not drift",
+    ),
+    pytest.param(
+        # flat at 100 but for one 200 on day 180. Pairwise slopes: 10 are 0, the 5 with
+        # the outlier are positive -> median (8th of 15) is 0; residuals 100 x5 and 200
+        # -> intercept 100. Change 0. Least squares would see +88 % (next test).
+        kpi(series((100, 100, 100, 100, 100, 200))),
+        AS_OF, "aligned", 0.0, id="one high outlier does not fake a rise",
+    ),
+    pytest.param(
+        # 100, 102, _, 106, 108, 110 rise 2 per 30 days; 400 on day 90 is a typo. Its 5
+        # pairs give slopes 5, 9.93 (above) and -9.8, -4.87, -3.22 (below); the 10 other
+        # pairs give 2/30. Median (8th of 15) is 2/30 -> fit(30) = 100, fit(180) = 110.
+        kpi(series((100, 102, 400, 106, 108, 110))),
+        AS_OF, "diverging", 0.10, id="one spike does not hide a real rise",
+    ),
+    pytest.param(
+        # only days 60, 120, 180 fall in (START, AS_OF]: day -30 is before, day 0 is the
+        # excluded start, day 190 is after as_of. fit(60) = 100, fit(180) = 105 -> +5 %.
+        kpi(series((0, 0, 100, 102.5, 105, 0), (-30, 0, 60, 120, 180, 190))),
+        AS_OF, "insufficient-data", 0.05, id="measurements outside the window ignored",
+    ),
+    pytest.param(
+        # as_of = day 90, so the window is (2025-10-03, 2026-04-01]: days -60..90 count,
+        # values 97..102 on the line 100 + (x - 30)/30 -> 5/97 = +5.15 %. Days 120..180
+        # are in as_of's future. FELL was rated once before as_of: no gain.
+        kpi(series((97, 98, 99, 100, 101, 102, 103, 104, 105), (-60, -30, 0, *MONTHLY))),
+        day(90), "diverging", 5 / 97, id="as_of in the past",
+    ),
+    pytest.param(
+        # newest measurement on day 135, 45 days before AS_OF: not yet stale.
+        # fit(45) = 100, fit(135) = 103 -> +3 %
+        kpi(series((100, 101, 102, 103), (45, 75, 105, 135))),
+        AS_OF, "aligned", 0.03, id="45 days since the last measurement is not stale",
+    ),
+    pytest.param(
+        # newest on day 134, 46 days before AS_OF: stale, though its trend is computed
+        kpi(series((100, 101, 102, 103), (44, 74, 104, 134))),
+        AS_OF, "stale", 0.03, id="46 days since the last measurement is stale",
+    ),
+    pytest.param(
+        # no outcome and 100 days unmeasured: orphan comes first. fit(20) = 100,
+        # fit(80) = 103 -> +3 %
+        kpi(series((100, 101, 102, 103), (20, 40, 60, 80)), outcomes=()),
+        AS_OF, "orphan", 0.03, id="orphan beats stale",
+    ),
+    pytest.param(
+        kpi(()), AS_OF, "insufficient-data", None, id="never measured is not stale",
+    ),
+    pytest.param(
+        # measured long ago only: stale (the newest is 280 days old), not insufficient
+        kpi(series((100, 101, 102, 103), (-190, -150, -120, -100))),
+        AS_OF, "stale", None, id="measured only before the window is stale",
+    ),
+    pytest.param(
+        # four measurements on one day fit no trend
+        kpi(series((100, 101, 102, 103), (180, 180, 180, 180))),
+        AS_OF, "insufficient-data", None, id="four measurements on one day",
+    ),
+    pytest.param(
+        # +5 % as in the first case, but the KPI measures a step tagged waste
+        kpi(series((100, 101, 102, 103, 104, 105)), step_classification="waste"),
+        AS_OF, "measures-waste", 0.05, id="measures-waste beats diverging",
+    ),
+    pytest.param(
+        # +5 %; ONCE rose 3 -> 7 but only the 7 is inside the window: None, no gain
+        kpi(series((100, 101, 102, 103, 104, 105)), outcomes=(ONCE,)),
+        AS_OF, "diverging", 0.05, id="an outcome rated once in the window has not gained",
+    ),
+    pytest.param(
+        # +5 %; FLAT stayed at 5.0: 0 is no gain
+        kpi(series((100, 101, 102, 103, 104, 105)), outcomes=(FLAT,)),
+        AS_OF, "diverging", 0.05, id="an outcome holding level has not gained",
+    ),
+    pytest.param(
+        # +5 %; FELL lost 2 points but ROSE gained 1.5: one gain is enough
+        kpi(series((100, 101, 102, 103, 104, 105)), outcomes=(FELL, ROSE)),
+        AS_OF, "aligned", 0.05, id="one outcome gaining keeps it aligned",
+    ),
+    pytest.param(
+        # fit(30) = 0 on the line 0, 1, 2, 3: no relative change can be stated
+        kpi(series((0, 1, 2, 3), (30, 60, 90, 120))),
+        AS_OF, "stale", None, id="fitted start of zero, stale too",
+    ),
+    pytest.param(
+        kpi(series((0, 1, 2, 3), (90, 120, 150, 180))),
+        AS_OF, "aligned", None, id="fitted start of zero gives no change",
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("series_", "as_of", "status", "kpi_change"), CASES)
+def test_assess_drift_status(
+    series_: KpiSeries, as_of: date, status: str, kpi_change: float | None
+) -> None:
+    assessment = assess_drift(series_, as_of)
+    assert assessment.status == status
+    if kpi_change is None:
+        assert assessment.kpi_change is None
+    else:
+        assert assessment.kpi_change == pytest.approx(kpi_change)
+    assert assessment.reasons  # every status says why
+    assert assessment.as_of == as_of
+
+
+def test_least_squares_would_call_the_outlier_series_diverging() -> None:
+    # The "one high outlier" case above under least squares: x mean 105, y mean 700/6;
+    # Sxy = 75 x 100 = 7500 (only the outlier's excess counts), Sxx = 2 (75² + 45² + 15²)
+    # = 15750 -> slope 0.476; fit(30) = 116.67 - 35.71 = 80.95, fit(180) = 152.38 -> +88 %.
+    slope, intercept = linear_regression(MONTHLY, (100, 100, 100, 100, 100, 200))
+    start, end = intercept + slope * 30, intercept + slope * 180
+    assert (end - start) / start == pytest.approx(0.882, abs=1e-3)
+
+
+def test_window_edges() -> None:
+    # Day 0 (2026-01-01) is the excluded start; day 1 is the first day inside.
+    flat = (100.0, 100.0, 100.0, 100.0)
+    on_edge = assess_drift(kpi(series(flat, (0, 60, 120, 180))), AS_OF)
+    inside = assess_drift(kpi(series(flat, (1, 60, 120, 180))), AS_OF)
+    assert on_edge.status == "insufficient-data"
+    assert inside.status == "aligned"
+
+
+def test_outcome_changes_are_reported_whatever_the_status() -> None:
+    stale_kpi = kpi(series((100, 101), (30, 60)), outcomes=(FELL, ROSE, ONCE, FLAT))
+    assessment = assess_drift(stale_kpi, AS_OF)
+    assert assessment.status == "stale"  # newest on day 60, 120 days ago
+    assert assessment.outcome_changes == {1: -2.0, 2: 1.5, 3: None, 4: 0.0}
+    assert assessment.kpi_change == pytest.approx(0.01)  # fit 100 -> 101
+
+
+def test_custom_settings() -> None:
+    # A 90-day window, 10 % bar: days 90..180 count (day 90 is the excluded start of the
+    # window, so 120, 150, 180): 3 measurements < 4 -> insufficient-data.
+    short = DriftSettings(window_days=90, min_change=0.10)
+    measurements = series((100, 101, 102, 103, 104, 105))
+    assert assess_drift(kpi(measurements), AS_OF, short).status == "insufficient-data"
+    # With 2 needed, the +2/103 = 1.9 % rise is under the 10 % bar.
+    lenient = DriftSettings(window_days=90, min_measurements=2, min_change=0.10)
+    assessment = assess_drift(kpi(measurements), AS_OF, lenient)
+    assert (assessment.status, assessment.window_days) == ("aligned", 90)
+    assert assessment.kpi_change == pytest.approx(2 / 103)
+
+
+def test_unknown_direction_is_rejected() -> None:
+    with pytest.raises(ValueError, match="sideways"):
+        assess_drift(kpi((), direction="sideways"), AS_OF)
+
+
+# --- Reasons a manager can read ------------------------------------------------------------
+
+
+def test_diverging_reason_names_the_move_and_the_outcome() -> None:
+    # 25 -> 37 over days 30..180 in steps of 2.4: 12/25 = +48 %
+    calls = kpi(series((25, 27.4, 29.8, 32.2, 34.6, 37)))
+    assessment = assess_drift(calls, AS_OF)
+    assert assessment.status == "diverging"
+    assert assessment.reasons[0] == (
+        "Calls closed per hour rose 48 % in 180 days while satisfaction with "
+        "'time to a correct answer' fell from 6.0 to 4.0."
+    )
+
+
+def test_diverging_reason_with_several_outcomes_says_how_each_moved() -> None:
+    assessment = assess_drift(
+        kpi(series((100, 101, 102, 103, 104, 105)), outcomes=(FELL, ONCE, FLAT)), AS_OF
+    )
+    assert assessment.reasons[0] == (
+        "Calls closed per hour rose 5 % in 180 days while none of its 3 linked outcomes "
+        "gained satisfaction: 'time to a correct answer' fell from 6.0 to 4.0; "
+        "'effort to reach the right person' was not rated twice in the window; "
+        "'likelihood of a repeat call' stayed at 5.0."
+    )
+
+
+@pytest.mark.parametrize(
+    ("series_", "as_of", "reason"),
+    [
+        (
+            kpi(series((100, 101, 102, 103), (90, 120, 150, 180)), outcomes=()),
+            AS_OF,
+            "Tied to no customer outcome: link it to the outcome it stands for, or retire it.",
+        ),
+        (
+            # newest on 2026-09-01, as_of 83 days later
+            kpi(series((100, 101, 102, 103), (150, 180, 210, 243))),
+            date(2026, 11, 23),
+            "No measurement since 2026-09-01 (83 days; stale after 45).",
+        ),
+        (
+            kpi(series((100, 101), (150, 180))),
+            AS_OF,
+            "Only 2 measurements in the last 180 days; 4 are needed.",
+        ),
+        (
+            kpi(series((100,), (180,))),
+            AS_OF,
+            "Only 1 measurement in the last 180 days; 4 are needed.",
+        ),
+        (kpi(()), AS_OF, "No measurements in the last 180 days; 4 are needed."),
+        (
+            kpi(series((100, 101, 102, 103), (180, 180, 180, 180))),
+            AS_OF,
+            "The 4 measurements in the last 180 days all fall on 2026-06-30; "
+            "spread them over time to show a trend.",
+        ),
+        (
+            kpi(series((100, 100.98, 101.96, 102.94, 103.92, 104.9))),
+            AS_OF,
+            "Calls closed per hour rose 4.9 % in 180 days, "
+            "less than the 5 % improvement that counts as a move.",
+        ),
+        (
+            kpi(series((175, 180, 185, 190, 195, 200)), direction="decrease", name="Handle time"),
+            AS_OF,
+            "Handle time rose 14.3 % in 180 days, the wrong way for a KPI that should decrease.",
+        ),
+        (
+            kpi(series((100, 100, 100, 100, 100, 200))),
+            AS_OF,
+            "Calls closed per hour held level over 180 days, "
+            "less than the 5 % improvement that counts as a move.",
+        ),
+        (
+            kpi(series((100, 101, 102, 103, 104, 105)), outcomes=(FELL, ROSE)),
+            AS_OF,
+            "Calls closed per hour rose 5 % in 180 days and satisfaction moved with it: "
+            "'confidence the answer is right' rose from 5.0 to 6.5.",
+        ),
+    ],
+)
+def test_reasons(series_: KpiSeries, as_of: date, reason: str) -> None:
+    assert assess_drift(series_, as_of).reasons[0] == reason
+
+
+def test_as_api_dict() -> None:
+    assessment = assess_drift(
+        kpi(series((100, 101, 102, 103, 104, 105)), outcomes=(FELL, ONCE)), AS_OF
+    )
+    payload = assessment.as_api_dict()
+    assert payload == {
+        "kpi_id": 7,
+        "status": "diverging",
+        "reasons": assessment.reasons,
+        "kpi_change": assessment.kpi_change,
+        "outcome_changes": {"1": -2.0, "3": None},
+        "window_days": 180,
+    }

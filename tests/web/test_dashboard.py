@@ -1,0 +1,129 @@
+"""The dashboard: customers side by side, organization-wide alerts, every number linked, cached."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import event
+
+from lms.extensions import db
+from lms.models import Action, Review
+
+
+def _build(api, streams: int = 1):
+    """An external and an internal customer, a job stack with a gap, a stream, an orphan KPI."""
+    external = api.post("/customers", json={"name": "Water utilities", "kind": "external"}).get_json()
+    internal = api.post("/customers", json={"name": "Maintenance planning", "kind": "internal"}).get_json()
+    high = api.post("/jobs", json={"customer_id": external["id"], "statement": "Restore a pump"}).get_json()
+    served = api.post("/jobs", json={"customer_id": external["id"], "parent_id": high["id"],
+                                     "statement": "Diagnose the fault", "necessity": "required"}).get_json()
+    api.post("/jobs", json={"customer_id": external["id"], "parent_id": high["id"],
+                            "statement": "Order the parts", "necessity": "required"})
+    outcome = api.post("/outcomes", json={"job_id": served["id"],
+                                          "statement": "Minimize the time to a working pump"}).get_json()
+    api.post(f"/outcomes/{outcome['id']}/ratings", json={"rated_on": "2026-10-01", "importance": 9,
+                                                         "satisfaction": 3})
+    stream_ids = []
+    for n in range(streams):
+        stream = api.post("/value-streams", json={"name": f"Pump repair {n}", "customer_id": external["id"],
+                                                  "job_id": high["id"], "daily_demand": 10,
+                                                  "available_seconds_per_day": 27600}).get_json()
+        api.post(f"/value-streams/{stream['id']}/steps", json={
+            "name": "Diagnose", "cycle_time_s": 600, "job_id": served["id"], "classification": "value-adding"})
+        api.post(f"/value-streams/{stream['id']}/steps", json={
+            "name": "Wait for parts", "kind": "inventory", "wait_time_s": 9000, "classification": "waste",
+            "waste_types": ["waiting"]})
+        stream_ids.append(stream["id"])
+    kpi = api.post("/kpis", json={"name": "Repairs per day", "direction": "increase"}).get_json()
+    return {"external": external, "internal": internal, "high": high, "outcome": outcome,
+            "stream": stream_ids[0], "kpi": kpi}
+
+
+@pytest.fixture()
+def signed_in(make, api_as, login_as):
+    org = make.org("Northwind Repair")
+    admin = make.user(org, "admin")
+    return org, admin, api_as(admin), login_as(admin)
+
+
+def test_a_new_organization_is_told_where_to_start(signed_in):
+    _, _, _, client = signed_in
+    page = client.get("/").get_data(as_text=True)
+    assert "Start here" in page and "Name your customers" in page
+
+
+def test_customers_side_by_side_with_their_figures_and_links(signed_in, app):
+    org, admin, api, client = signed_in
+    built = _build(api)
+    with app.app_context():
+        review = Review(organization_id=org.id, value_stream_id=built["stream"], held_on=date.today(),
+                        status="open")
+        db.session.add(review)
+        db.session.flush()
+        db.session.add(Action(organization_id=org.id, review_id=review.id, title="Kanban for seals",
+                              due_on=date.today() - timedelta(days=3), stage="do", owner_id=admin.id))
+        db.session.commit()
+    api.post("/customers", json={"name": "Finance", "kind": "internal"})  # a change: the cache refreshes
+    page = client.get("/").get_data(as_text=True)
+    external, internal = page.index("External customers"), page.index("Internal customers")
+    assert external < page.index("Water utilities") < internal < page.index("Maintenance planning")
+    assert f'/customers/{built["external"]["id"]}#gaps">1 job gap' in page
+    assert f'/customers/outcomes/{built["outcome"]["id"]}' in page and "opportunity 15.0 (high)" in page
+    assert f'/value-streams/{built["stream"]}' in page
+    assert "/kpis/?status=orphan" in page  # the orphan KPI is an alert, linked to its list
+    assert "Repairs per day" in page
+    assert "Order the parts" in page or "Not capable" in page  # the struggling job names its gap
+    assert "Kanban for seals" in page and "3 d overdue" in page
+    assert "Changes this week" in page
+
+
+def test_dashboard_shows_only_the_own_organization(signed_in, make, api_as):
+    _, _, api, client = signed_in
+    stranger = make.user(make.org("Elsewhere"), "admin")
+    api_as(stranger).post("/customers", json={"name": "Secret customer", "kind": "external"})
+    _build(api)
+    assert "Secret customer" not in client.get("/").get_data(as_text=True)
+
+
+def _statements(app, client, path):
+    count = 0
+
+    def counter(*_args):
+        nonlocal count
+        count += 1
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", counter)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", counter)
+    return count
+
+
+def test_dashboard_queries_do_not_grow_with_the_data_and_are_cached(signed_in, make, api_as, login_as, app):
+    _, _, api, client = signed_in
+    _build(api, streams=2)
+    small = _statements(app, client, "/")
+    app.config["LMS_CONTENT_CACHE"] = True
+    try:
+        _statements(app, client, "/")
+        cached = _statements(app, client, "/")
+    finally:
+        app.config["LMS_CONTENT_CACHE"] = False
+    assert cached < small  # the second view comes from the cache
+    big_admin = make.user(make.org("Big"), "admin")
+    _build(api_as(big_admin), streams=8)
+    client.post("/logout")
+    login_as(big_admin)
+    assert _statements(app, client, "/") == small
+
+
+def test_waste_pareto_chart_and_revalidation(signed_in):
+    _, _, api, client = signed_in
+    _build(api)
+    response = client.get("/dashboard/waste-pareto.png")
+    assert response.status_code == 200 and response.data.startswith(b"\x89PNG")
+    again = client.get("/dashboard/waste-pareto.png", headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304

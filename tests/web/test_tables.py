@@ -1,0 +1,147 @@
+"""CSV and XLSX tables of steps and measurements: templates, exports, all-or-nothing imports."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import func, select
+
+from lms.extensions import db
+from lms.models import AuditEvent, KpiMeasurement, Step
+
+
+@pytest.fixture()
+def setup(make, api_as, login_as):
+    org = make.org()
+    admin = make.user(org, "admin")
+    api = api_as(admin)
+    stream = api.post("/value-streams", json={"name": "Repair line"}).get_json()
+    api.post(f"/value-streams/{stream['id']}/steps", json={"name": "Receive", "cycle_time_s": 30})
+    kpi = api.post("/kpis", json={"name": "Units repaired", "unit": "units", "direction": "increase"}).get_json()
+    api.post(f"/kpis/{kpi['id']}/measurements", json={"measured_on": "2026-11-02", "value": 10})
+    login_as(admin)
+    return {"org": org, "admin": admin, "stream": stream["id"], "kpi": kpi["id"], "api": api}
+
+
+def _upload(client, table, record_id, name, data: bytes):
+    return client.post(f"/transfer/{table}/import", data={
+        f"{table}-record_id": str(record_id), f"{table}-table": (io.BytesIO(data), name)},
+        content_type="multipart/form-data", follow_redirects=False)
+
+
+def _csv(rows) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    return buffer.getvalue().encode()
+
+
+def _xlsx(rows) -> bytes:
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("table, first", [("steps", "name"), ("measurements", "measured_on")])
+def test_templates_name_the_columns(client, setup, table, first):
+    csv_text = client.get(f"/transfer/{table}/template.csv").get_data(as_text=True)
+    assert csv_text.splitlines()[0].split(",")[0] == first
+    book = load_workbook(io.BytesIO(client.get(f"/transfer/{table}/template.xlsx").data))
+    assert book["data"]["A1"].value == first
+    assert book["columns"]["A2"].value == first
+
+
+def test_steps_csv_import_appends_in_file_order_and_audits(client, setup, app):
+    data = _csv([["name", "cycle_time_s", "classification", "waste_types", "wait_time_s"],
+                 ["Inspect", "45", "necessary", "", "600"],
+                 ["Wait for parts", "", "waste", "waiting;transport", "7200"]])
+    response = _upload(client, "steps", setup["stream"], "steps.csv", data)
+    assert response.status_code == 302
+    with app.app_context():
+        steps = db.session.scalars(select(Step).order_by(Step.position)).all()
+        assert [(s.position, s.name) for s in steps] == [(1, "Receive"), (2, "Inspect"), (3, "Wait for parts")]
+        assert steps[2].waste_types == ["waiting", "transport"] and steps[2].wait_time_s == 7200
+        assert db.session.scalar(select(func.count(AuditEvent.id)).where(
+            AuditEvent.record_type == "Step", AuditEvent.summary.like("%imported%"))) == 2
+
+
+def test_steps_import_reports_every_bad_row_and_column_and_writes_nothing(client, setup, app):
+    data = _csv([["name", "cycle_time_s", "classification", "waste_types", "owner_email", "pct_complete_accurate"],
+                 ["Good", "10", "necessary", "", "", ""],
+                 ["Adds value", "10", "value-adding", "", "", ""],
+                 ["Negative", "-4", "necessary", "", "", ""],
+                 ["Odd waste", "1", "waste", "laziness", "", ""],
+                 ["Nobody", "1", "necessary", "", "ghost@example.test", "120"]])
+    response = _upload(client, "steps", setup["stream"], "steps.csv", data)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Nothing was imported." in page
+    for row, column in ((3, "job_id"), (4, "cycle_time_s"), (5, "waste_types"), (6, "owner_email"),
+                        (6, "pct_complete_accurate")):
+        assert f"<td>{row}</td><td><code>{column}</code></td>" in page, (row, column)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Step.id))) == 1
+
+
+def test_unknown_and_missing_columns_are_named(client, setup):
+    response = _upload(client, "measurements", setup["kpi"], "m.csv", _csv([["day", "amount"], ["x", "1"]]))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "<code>day</code>" in page and "<code>measured_on</code>" in page and "required in the header" in page
+
+
+def test_measurements_xlsx_import_adds_and_updates(client, setup, app):
+    data = _xlsx([["measured_on", "value", "note"], ["2026-11-02", 12, "recount"],
+                  ["2026-11-09", 14, ""], ["2026-11-16", 15.5, "new fixture"]])
+    response = _upload(client, "measurements", setup["kpi"], "m.xlsx", data)
+    assert response.status_code == 302
+    with app.app_context():
+        rows = db.session.execute(select(KpiMeasurement.measured_on, KpiMeasurement.value)
+                                  .order_by(KpiMeasurement.measured_on)).all()
+        assert [(d.isoformat(), v) for d, v in rows] == [("2026-11-02", 12), ("2026-11-09", 14),
+                                                         ("2026-11-16", 15.5)]
+        update = db.session.scalar(select(AuditEvent).where(AuditEvent.record_type == "KpiMeasurement",
+                                                            AuditEvent.action == "update"))
+        assert update.before["value"] == 10 and update.after["value"] == 12
+
+
+def test_measurement_errors_by_row_nothing_written(client, setup, app):
+    data = _csv([["measured_on", "value"], ["2026-12-01", "3"], ["yesterday", "4"], ["2026-12-03", "lots"],
+                 ["2026-12-01", "5"]])
+    response = _upload(client, "measurements", setup["kpi"], "m.csv", data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "<td>3</td><td><code>measured_on</code></td>" in page
+    assert "<td>4</td><td><code>value</code></td>" in page
+    assert "also appears in row 2" in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count(KpiMeasurement.id))) == 1
+
+
+def test_exported_steps_import_into_another_stream_unchanged(client, setup, app):
+    exported = client.get(f"/transfer/steps/export?record_id={setup['stream']}&format=xlsx")
+    assert exported.headers["Content-Disposition"].endswith('.xlsx"')
+    other = setup["api"].post("/value-streams", json={"name": "Copy"}).get_json()["id"]
+    assert _upload(client, "steps", other, "copy.xlsx", exported.data).status_code == 302
+    as_csv = client.get(f"/transfer/steps/export?record_id={other}&format=csv").get_data(as_text=True)
+    original = client.get(f"/transfer/steps/export?record_id={setup['stream']}&format=csv").get_data(as_text=True)
+    assert as_csv == original
+
+
+def test_viewers_cannot_import_and_other_organizations_are_not_found(client, setup, make, login_as):
+    viewer = make.user(setup["org"], "viewer")
+    client.post("/logout")
+    login_as(viewer)
+    data = _csv([["name"], ["Sneaky"]])
+    assert _upload(client, "steps", setup["stream"], "s.csv", data).status_code == 403
+    stranger = make.user(make.org("Other"), "admin")
+    client.post("/logout")
+    login_as(stranger)
+    assert _upload(client, "steps", setup["stream"], "s.csv", data).status_code == 404
+    assert client.get(f"/transfer/steps/export?record_id={setup['stream']}").status_code == 404
+    assert client.get(f"/transfer/measurements/export?record_id={setup['kpi']}").status_code == 404
