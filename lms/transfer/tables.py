@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import IO, Any
+from xml.etree.ElementTree import ParseError  # noqa: S405 - only the exception; parsing goes through defusedxml
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
@@ -123,7 +124,7 @@ def _xlsx_rows(stream: IO[bytes]) -> Iterator[list[str]]:
 
 
 # What a damaged or disguised file raises while it is read: a refusal, never a server error.
-UNREADABLE = (csv.Error, zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError)
+UNREADABLE = (csv.Error, zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, ParseError)
 
 
 def _readable_rows(filename: str, stream: IO[bytes]) -> Iterator[list[str]]:
