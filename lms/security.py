@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask, abort, g, request
 from flask.json.provider import DefaultJSONProvider
 from flask_login import current_user
+from werkzeug.exceptions import NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
@@ -33,9 +34,13 @@ CONTENT_SECURITY_POLICY = "; ".join([
 class RecordIdConverter(IntegerConverter):
     """``<int:…>`` in a route: a whole number lms can store, so a larger one is simply not found (404)."""
 
-    def __init__(self, url_map, fixed_digits: int = 0, min: int | None = None,
-                 max: int | None = MAX_INT, signed: bool = False) -> None:
-        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if number > MAX_INT:
+            # Not a ValidationError: werkzeug would then answer 405 when the same path has a rule
+            # for another method. No record can have this id, whatever the method: 404.
+            raise NotFound()
+        return number
 
 
 class JSONProvider(DefaultJSONProvider):

@@ -14,7 +14,8 @@ from lms.validation import MAX_INT
 REF = "#/components/schemas/{model}"
 _CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
 ERROR_DESCRIPTIONS = {
-    400: "The body is not readable JSON.",
+    400: "The request cannot be read: the body is not readable JSON, or the query string or body "
+         "holds a NUL character.",
     401: "Missing, unknown or revoked bearer token.",
     403: "The token's role may not do this.",
     404: "No such record in your organization.",
@@ -81,11 +82,11 @@ def _operation(op: Operation, path_params: list[dict]) -> dict[str, Any]:
             if op.paginated:
                 schema = _page_schema(schema)
         responses[str(op.status)] = {"description": "OK", "content": {"application/json": {"schema": schema}}}
-    errors = set(op.errors)
+    errors = set(op.errors) | {400}  # any request may carry an unreadable query string
     if op.auth:
         errors |= {401, 429}
     if op.body is not None:
-        errors |= {400, 422}
+        errors |= {422}
     if op.auth and op.method != "GET":
         # Any write may meet a rule (422) or a concurrent or duplicate record (409).
         errors |= {403, 409, 422}
