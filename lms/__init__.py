@@ -68,12 +68,13 @@ def register_blueprints(app: Flask) -> None:
 
 def register_hooks(app: Flask) -> None:
     """Install security hooks, error handlers, template helpers and logging."""
-    from lms import page_cache, security
+    from lms import fast_path, page_cache, security
     from lms.templating import register_template_helpers
     from lms.web_errors import register_error_handlers
 
     security.init_app(app)
     page_cache.init_app(app)
+    fast_path.init_app(app)
     register_error_handlers(app)
     register_template_helpers(app)
     if not app.debug and not app.testing:

@@ -166,6 +166,14 @@ class VersionedCache:
                 self._entries.move_to_end(full)
             return value
 
+    def lookup(self, namespace: str, version: tuple, key: Hashable) -> Any | None:
+        """Return the value for ``key`` at a content ``version`` the caller read itself, or None."""
+        with self._lock:
+            value = self._entries.get((namespace, version, key))
+            if value is not None:
+                self._entries.move_to_end((namespace, version, key))
+            return value
+
     def put(self, namespace: str, key: Hashable, value: Any) -> None:
         """Store ``value`` for ``key`` at the current version."""
         if _enabled():

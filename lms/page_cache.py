@@ -61,6 +61,11 @@ def _serve_cached() -> Response | None:
     if page is None:
         return None
     g.page_cache_hit = True
+    return respond(page)
+
+
+def respond(page: CachedPage) -> Response:
+    """The answer for a cached page: its bytes, or 304 when the browser holds them already."""
     if page.etag and request.if_none_match.contains(page.etag):
         response = Response(status=304)
     else:

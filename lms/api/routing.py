@@ -24,6 +24,8 @@ from lms.validation import MAX_INT, validate
 log = logging.getLogger(__name__)
 
 OPEN_ENDPOINTS: set[str] = set()
+# Reads answered from the content-versioned cache (``lms.fast_path`` serves their hits early).
+CACHED_ENDPOINTS: set[str] = set()
 
 
 @dataclass(frozen=True)
@@ -208,6 +210,8 @@ def operation(rule: str, method: str, *, summary: str, tag: str, **options: Any)
         bp.add_url_rule(rule, endpoint=endpoint, view_func=view, methods=[method])
         if not op.auth:
             OPEN_ENDPOINTS.add(f"{bp.name}.{endpoint}")
+        if method == "GET" and (op.cached or (op.cached is None and op.auth)):
+            CACHED_ENDPOINTS.add(f"{bp.name}.{endpoint}")
         return fn
 
     return decorate

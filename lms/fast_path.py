@@ -1,0 +1,105 @@
+"""Answer a repeated read from the content-versioned caches before any ORM work.
+
+Most reads of a busy organization ask again for something already computed at the current
+content version: the same page for the same session, the same chart a browser holds (ETag →
+304), the same API answer for the same organization. For those, the whole cost of a request
+would be signing the person in through the ORM. This hook runs first and does the least that
+keeps every promise of the normal path:
+
+* one Core query checks the credential exactly as the normal path does — a live (not revoked)
+  session key or API token of an active user — and reads the organization's content version in
+  the same row, so signing out, revoking a token or deactivating a user is seen at once by every
+  process;
+* the flask-login session identifier must match (session protection), and no flash message may
+  be pending;
+* the cache key is built exactly as the normal path builds it (``page_cache`` for pages,
+  ``lms.api.routing`` for API reads), so the fast path can only return bytes the normal path
+  stored for this organization at this content version (and, for pages, this session).
+
+Anything else — a miss, a write, an unknown or revoked credential, the cache turned off — falls
+through to the normal path untouched, which also does the counting of failed token checks.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, current_app, request, session
+from flask_login.utils import _create_identifier
+from sqlalchemy import bindparam, select, true
+
+from lms import page_cache
+from lms.auth.services import digest
+from lms.db import utcnow, write_intent
+from lms.extensions import db
+from lms.models import ApiToken, Organization, User, UserSession
+
+_COLUMNS = (User.organization_id, Organization.version, Organization.content_version)
+_SESSION = (
+    select(*_COLUMNS).select_from(UserSession)
+    .join(User, User.id == UserSession.user_id)
+    .join(Organization, Organization.id == User.organization_id)
+    .where(UserSession.key_hash == bindparam("digest"), UserSession.revoked_at.is_(None),
+           User.active == true())
+)
+_TOKEN = (
+    select(*_COLUMNS).select_from(ApiToken)
+    .join(User, User.id == ApiToken.user_id)
+    .join(Organization, Organization.id == User.organization_id)
+    .where(ApiToken.token_hash == bindparam("digest"), ApiToken.revoked_at.is_(None),
+           User.active == true())
+)
+
+
+def _version(statement, secret: str) -> tuple[int, int, int] | None:
+    """(organization id, settings version, content version) for a live credential, or None."""
+    token = write_intent.set(False)  # a read: SQLite begins deferred
+    try:
+        with db.engine.connect() as connection:
+            row = connection.execute(statement, {"digest": digest(secret)}).first()
+    finally:
+        write_intent.reset(token)
+    return tuple(row) if row else None  # type: ignore[return-value]
+
+
+def _page() -> Response | None:
+    key = session.get("_user_id")
+    if not key or session.get("_flashes") or session.get("_id") != _create_identifier():
+        return None
+    version = _version(_SESSION, key)
+    if version is None:
+        return None
+    page = page_cache.pages.lookup("page", version, (key, request.full_path, utcnow().date()))
+    return page_cache.respond(page) if page is not None else None
+
+
+def _api() -> Response | None:
+    from lms import content
+    from lms.api.routing import CACHED_ENDPOINTS
+
+    if request.endpoint not in CACHED_ENDPOINTS:
+        return None
+    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        return None
+    version = _version(_TOKEN, secret.strip())
+    if version is None:
+        return None
+    cached = content.cache.lookup("api", version, (request.full_path, utcnow().date()))
+    if cached is None:
+        return None
+    body, status, mimetype = cached
+    return Response(body, status=status, mimetype=mimetype)
+
+
+def _answer_from_cache() -> Response | None:
+    if request.method != "GET" or not current_app.config.get("LMS_CONTENT_CACHE", True):
+        return None
+    if request.blueprint == "api":
+        return _api()
+    if request.blueprint in (None, "static"):
+        return None
+    return _page()
+
+
+def init_app(app: Flask) -> None:
+    """Install the hook ahead of every other one (it must run before anyone loads the user)."""
+    app.before_request_funcs.setdefault(None, []).insert(0, _answer_from_cache)

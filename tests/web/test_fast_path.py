@@ -1,0 +1,118 @@
+"""The fast path answers cached reads with one query, and never where the normal path would not."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event, update
+
+from lms.auth.services import digest
+from lms.extensions import db
+from lms.models import ApiToken, User, UserSession
+from lms.page_cache import pages
+from tests.conftest import ApiClient, login
+
+
+@pytest.fixture()
+def caching(app, database):
+    app.config["LMS_CONTENT_CACHE"] = True
+    yield app
+    app.config["LMS_CONTENT_CACHE"] = False
+    pages.clear()
+
+
+def _count(app, call) -> tuple[int, object]:
+    """The statements a call sends to the database, BEGIN aside."""
+    seen = []
+    with app.app_context():
+        engine = db.engine
+
+    def note(_conn, _cursor, statement, *_args) -> None:
+        if statement.strip().upper() not in ("BEGIN", "BEGIN IMMEDIATE"):
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        response = call()
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    return len(seen), response
+
+
+def _stream(api) -> int:
+    stream = api.post("/value-streams", json={"name": "Line", "daily_demand": 10}).get_json()
+    api.post(f"/value-streams/{stream['id']}/steps", json={"name": "Cut", "cycle_time_s": 100})
+    return stream["id"]
+
+
+def _change(app, model, *where, **values) -> None:
+    with app.app_context():
+        db.session.execute(update(model).where(*where).values(**values)
+                           .execution_options(all_organizations=True))
+        db.session.commit()
+
+
+def test_a_cached_page_and_a_revalidated_chart_cost_one_query(caching, client, make, api_as):
+    admin = make.user(make.org(), "admin")
+    stream_id = _stream(api_as(admin))
+    login(client, admin)
+    drawn, first = _count(caching, lambda: client.get(f"/value-streams/{stream_id}"))
+    again, cached = _count(caching, lambda: client.get(f"/value-streams/{stream_id}"))
+    assert drawn > 3 and again == 1 and cached.data == first.data
+    chart = client.get(f"/value-streams/{stream_id}/takt.png")
+    checks, revalidated = _count(caching, lambda: client.get(
+        f"/value-streams/{stream_id}/takt.png", headers={"If-None-Match": chart.headers["ETag"]}))
+    assert (checks, revalidated.status_code) == (1, 304)
+    assert revalidated.headers["ETag"] == chart.headers["ETag"]
+    assert "default-src 'self'" in revalidated.headers["Content-Security-Policy"]
+
+
+def test_a_cached_api_read_costs_one_query_and_follows_the_content(caching, client, make):
+    admin = make.user(make.org(), "admin")
+    api = ApiClient(client, make.token(admin))
+    stream_id = _stream(api)
+    computed, first = _count(caching, lambda: api.get(f"/value-streams/{stream_id}/metrics"))
+    again, cached = _count(caching, lambda: api.get(f"/value-streams/{stream_id}/metrics"))
+    assert computed > 1 and again == 1 and cached.get_json() == first.get_json()
+    api.post(f"/value-streams/{stream_id}/steps", json={"name": "Weld", "cycle_time_s": 50})
+    assert api.get(f"/value-streams/{stream_id}/metrics").get_json()["processing_time_s"] == 150
+
+
+def test_a_session_ended_elsewhere_gets_nothing_from_the_cache(caching, client, make):
+    """Another process signs the session out or deactivates the user: this one sees it at once."""
+    admin = make.user(make.org(), "admin")
+    login(client, admin)
+    assert client.get("/customers/").status_code == 200
+    assert client.get("/customers/").status_code == 200  # now cached
+    _change(caching, UserSession, UserSession.user_id == admin.id, revoked_at=db.func.now())
+    assert client.get("/customers/").status_code == 302
+
+
+def test_a_deactivated_user_gets_nothing_from_the_cache(caching, client, make):
+    manager = make.user(make.org(), "manager")
+    login(client, manager)
+    client.get("/customers/")
+    assert client.get("/customers/").status_code == 200
+    _change(caching, User, User.id == manager.id, active=False)
+    assert client.get("/customers/").status_code == 302
+
+
+def test_a_revoked_token_gets_nothing_from_the_cache(caching, client, make):
+    admin = make.user(make.org(), "admin")
+    secret = make.token(admin)
+    api = ApiClient(client, secret)
+    assert api.get("/customers").status_code == 200
+    assert api.get("/customers").status_code == 200  # now cached
+    _change(caching, ApiToken, ApiToken.token_hash == digest(secret), revoked_at=db.func.now())
+    assert api.get("/customers").status_code == 401
+
+
+def test_a_cookie_from_another_browser_gets_nothing_from_the_cache(caching, client, make, app):
+    """Session protection: the same cookie from another user agent is not served the page."""
+    admin = make.user(make.org(), "admin")
+    login(client, admin)
+    client.get("/customers/")
+    assert client.get("/customers/").status_code == 200
+    other = app.test_client()
+    other.set_cookie("lms_session", client.get_cookie("lms_session").value)
+    answer = other.get("/customers/", headers={"User-Agent": "another browser"})
+    assert answer.status_code == 302
