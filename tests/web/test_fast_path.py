@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import event, update
+from sqlalchemy.engine import Engine
 
 from lms.auth.services import digest
 from lms.extensions import db
@@ -21,20 +22,18 @@ def caching(app, database):
 
 
 def _count(app, call) -> tuple[int, object]:
-    """The statements a call sends to the database, BEGIN aside."""
+    """The statements a call sends to the database through any engine, BEGIN aside."""
     seen = []
-    with app.app_context():
-        engine = db.engine
 
     def note(_conn, _cursor, statement, *_args) -> None:
         if statement.strip().upper() not in ("BEGIN", "BEGIN IMMEDIATE"):
             seen.append(statement)
 
-    event.listen(engine, "before_cursor_execute", note)
+    event.listen(Engine, "before_cursor_execute", note)
     try:
         response = call()
     finally:
-        event.remove(engine, "before_cursor_execute", note)
+        event.remove(Engine, "before_cursor_execute", note)
     return len(seen), response
 
 
