@@ -41,6 +41,7 @@ from lms.models import ApiToken, Organization, User, UserSession
 log = logging.getLogger(__name__)
 _engines: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
 _engines_lock = Lock()
+_compiled: dict = {}  # statement → its SQL for PostgreSQL
 _COLUMNS = (User.organization_id, Organization.version, Organization.content_version)
 _SESSION = (
     select(*_COLUMNS).select_from(UserSession)
@@ -58,17 +59,8 @@ _TOKEN = (
 )
 
 
-def _engine() -> Engine:
-    """The engine of the check: on PostgreSQL a small pool of its own, one round trip per check.
-
-    The application's pool pings each connection it hands out and wraps reads in BEGIN …
-    ROLLBACK: three round trips for a one-row SELECT. This pool runs in autocommit and does not
-    ping; a connection that died with a database restart fails the check, which then falls
-    through to the normal path (SQLAlchemy discards the dead connection).
-    """
-    engine = db.engine
-    if engine.dialect.name != "postgresql":
-        return engine  # SQLite: in-process, nothing to save (and an in-memory database is per engine)
+def _postgresql_engine(engine: Engine) -> Engine:
+    """A small pool of the check's own: autocommit, no ping (see ``_check_on_postgresql``)."""
     with _engines_lock:
         fast = _engines.get(engine)
         if fast is None:
@@ -78,13 +70,46 @@ def _engine() -> Engine:
     return fast
 
 
+def _check_on_postgresql(engine: Engine, statement, parameters: dict) -> tuple | None:
+    """One round trip on a DBAPI connection of a pool of the check's own.
+
+    The application's pool pings each connection it hands out and wraps reads in BEGIN …
+    ROLLBACK: three round trips for a one-row SELECT. This pool runs in autocommit and does not
+    ping, and the statement, compiled once, goes straight to the driver (which prepares it after
+    a few uses). A connection that died with a database restart fails the check, is discarded,
+    and the request falls through to the normal path.
+    """
+    fast = _postgresql_engine(engine)
+    sql = _compiled.get(statement)
+    if sql is None:
+        sql = _compiled[statement] = str(statement.compile(dialect=fast.dialect))
+    raw = fast.raw_connection()
+    try:
+        cursor = raw.cursor()
+        try:
+            cursor.execute(sql, parameters)
+            return cursor.fetchone()
+        finally:
+            cursor.close()
+    except fast.dialect.loaded_dbapi.Error:
+        raw.invalidate()
+        raise
+    finally:
+        raw.close()
+
+
 def _version(statement, secret: str) -> tuple[int, int, int] | None:
     """(organization id, settings version, content version) for a live credential, or None."""
+    parameters = {"digest": digest(secret)}
+    engine = db.engine
     token = write_intent.set(False)  # a read: SQLite begins deferred
     try:
-        with _engine().connect() as connection:
-            row = connection.execute(statement, {"digest": digest(secret)}).first()
-    except DBAPIError:
+        if engine.dialect.name == "postgresql":
+            row = _check_on_postgresql(engine, statement, parameters)
+        else:  # SQLite is in-process: nothing to save (and an in-memory database is per engine)
+            with engine.connect() as connection:
+                row = connection.execute(statement, parameters).first()
+    except (DBAPIError, engine.dialect.loaded_dbapi.Error):
         log.warning("the fast path could not check a credential; the normal path answers", exc_info=True)
         return None
     finally:
