@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from lms import audit
 from lms.auth.services import hash_password
-from lms.bulk import insert_rows
+from lms.bulk import content_models, insert_rows, refresh_statistics
 from lms.extensions import db
 from lms.lean.metrics import WASTE_TYPES, StepFigures, StreamFigures, compute_metrics
 from lms.models import (
@@ -431,6 +431,7 @@ def generate(org: Organization, size: GenerationSize, progress: Progress | None 
         after={"counts": gen.counts},
     )
     db.session.commit()
+    refresh_statistics(*content_models(), rows=expected_rows(size))
     return GenerationReport(gen.counts)
 
 

@@ -293,7 +293,7 @@ def import_measurements(kpi: Kpi, filename: str, fileobj: IO[bytes]) -> ImportSu
     New dates are inserted in bulk; a date the KPI already has is an update, audited with its
     value before and after.
     """
-    from lms.bulk import insert_rows
+    from lms.bulk import insert_rows, refresh_statistics
     from lms.kpis.services import require_measurer
 
     user = require_measurer(kpi)
@@ -346,6 +346,7 @@ def import_measurements(kpi: Kpi, filename: str, fileobj: IO[bytes]) -> ImportSu
         after={"added": len(new_rows), "updated": updated},
     )
     db.session.commit()
+    refresh_statistics(KpiMeasurement, rows=len(new_rows))
     return ImportSummary(added=len(new_rows), updated=updated)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 
 from lms import audit
-from lms.bulk import insert_rows
+from lms.bulk import content_models, insert_rows, refresh_statistics
 from lms.extensions import db
 from lms.models import (
     Action,
@@ -303,4 +303,5 @@ def import_document(organization: Organization, doc: Any) -> ImportResult:
         after={"counts": result.counts},
     )
     db.session.commit()
+    refresh_statistics(*content_models(), rows=sum(result.counts.values()))
     return result

@@ -1,0 +1,53 @@
+"""Bulk loads refresh PostgreSQL's planner statistics; small ones and SQLite leave them alone."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event
+
+from lms.bulk import ANALYZE_AFTER_ROWS, content_models, refresh_statistics
+from lms.extensions import db
+from lms.models import KpiMeasurement, Step
+
+
+def _statements(app, call) -> list[str]:
+    seen: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+        def note(_conn, _cursor, statement, *_args) -> None:
+            if statement.upper().startswith("ANALYZE"):
+                seen.append(statement)
+
+        event.listen(engine, "before_cursor_execute", note)
+        try:
+            call()
+        finally:
+            event.remove(engine, "before_cursor_execute", note)
+    return seen
+
+
+@pytest.mark.parametrize("rows, postgresql_expects", [
+    (None, ["ANALYZE kpi_measurements", "ANALYZE steps"]),
+    (ANALYZE_AFTER_ROWS, ["ANALYZE kpi_measurements", "ANALYZE steps"]),
+    (ANALYZE_AFTER_ROWS - 1, []),
+    (0, []),
+])
+def test_only_large_loads_on_postgresql_analyze_the_tables_they_filled(database, rows, postgresql_expects):
+    seen = _statements(database, lambda: refresh_statistics(KpiMeasurement, Step, rows=rows))
+    postgresql = database.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
+    assert seen == (postgresql_expects if postgresql else [])
+
+
+def test_generation_analyzes_every_content_table_it_filled(database, make, monkeypatch):
+    from lms.cli import cli
+
+    monkeypatch.setattr("lms.bulk.ANALYZE_AFTER_ROWS", 1)  # a small generation stands for a large one
+    make.org("Bench", "bench")
+    runner = database.test_cli_runner()
+    seen = _statements(database, lambda: runner.invoke(cli, [
+        "generate", "--org", "bench", "--value-streams", "2", "--steps", "3", "--kpis", "2", "--weeks", "5"]))
+    postgresql = database.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
+    expected = {f"ANALYZE {model.__tablename__}" for model in content_models()}
+    assert set(seen) == (expected if postgresql else set())
+    assert {"ANALYZE kpi_measurements", "ANALYZE outcome_ratings"} <= expected
