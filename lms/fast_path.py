@@ -34,14 +34,14 @@ from sqlalchemy.exc import DBAPIError
 
 from lms import page_cache
 from lms.auth.services import digest
-from lms.db import utcnow, write_intent
+from lms.db import utcnow
 from lms.extensions import db
 from lms.models import ApiToken, Organization, User, UserSession
 
 log = logging.getLogger(__name__)
 _engines: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
 _engines_lock = Lock()
-_compiled: dict = {}  # statement → its SQL for PostgreSQL
+_compiled: dict = {}  # (database, statement) → the statement compiled for it
 _COLUMNS = (User.organization_id, Organization.version, Organization.content_version)
 _SESSION = (
     select(*_COLUMNS).select_from(UserSession)
@@ -60,7 +60,7 @@ _TOKEN = (
 
 
 def _postgresql_engine(engine: Engine) -> Engine:
-    """A small pool of the check's own: autocommit, no ping (see ``_check_on_postgresql``)."""
+    """A small pool of the check's own: autocommit, no ping (see ``_check``)."""
     with _engines_lock:
         fast = _engines.get(engine)
         if fast is None:
@@ -70,28 +70,34 @@ def _postgresql_engine(engine: Engine) -> Engine:
     return fast
 
 
-def _check_on_postgresql(engine: Engine, statement, parameters: dict) -> tuple | None:
-    """One round trip on a DBAPI connection of a pool of the check's own.
+def _check(engine: Engine, statement, secret: str) -> tuple | None:
+    """Run the check in one round trip on a DBAPI connection, outside any transaction.
 
-    The application's pool pings each connection it hands out and wraps reads in BEGIN …
-    ROLLBACK: three round trips for a one-row SELECT. This pool runs in autocommit and does not
-    ping, and the statement, compiled once, goes straight to the driver (which prepares it after
-    a few uses). A connection that died with a database restart fails the check, is discarded,
-    and the request falls through to the normal path.
+    Through SQLAlchemy a read is BEGIN, SELECT, ROLLBACK, and the application's PostgreSQL pool
+    pings each connection it hands out: four round trips for a one-row SELECT (and on SQLite,
+    three releases of the GIL that eight busy threads queue for). Here the statement, compiled
+    once per database, goes straight to the driver in autocommit (which PostgreSQL prepares
+    after a few uses). On PostgreSQL the check has a small pool of its own that does not ping:
+    a connection that died with a database restart fails the check, is discarded, and the
+    request falls through to the normal path.
     """
-    fast = _postgresql_engine(engine)
-    sql = _compiled.get(statement)
-    if sql is None:
-        sql = _compiled[statement] = str(statement.compile(dialect=fast.dialect))
-    raw = fast.raw_connection()
+    if engine.dialect.name == "postgresql":
+        engine = _postgresql_engine(engine)
+    compiled = _compiled.get((engine.dialect.name, statement))
+    if compiled is None:
+        compiled = _compiled[(engine.dialect.name, statement)] = statement.compile(dialect=engine.dialect)
+    parameters = compiled.construct_params({"digest": digest(secret)})
+    if compiled.positional:
+        parameters = tuple(parameters[name] for name in compiled.positiontup)
+    raw = engine.raw_connection()
     try:
         cursor = raw.cursor()
         try:
-            cursor.execute(sql, parameters)
+            cursor.execute(compiled.string, parameters)
             return cursor.fetchone()
         finally:
             cursor.close()
-    except fast.dialect.loaded_dbapi.Error:
+    except engine.dialect.loaded_dbapi.Error:
         raw.invalidate()
         raise
     finally:
@@ -100,20 +106,11 @@ def _check_on_postgresql(engine: Engine, statement, parameters: dict) -> tuple |
 
 def _version(statement, secret: str) -> tuple[int, int, int] | None:
     """(organization id, settings version, content version) for a live credential, or None."""
-    parameters = {"digest": digest(secret)}
-    engine = db.engine
-    token = write_intent.set(False)  # a read: SQLite begins deferred
     try:
-        if engine.dialect.name == "postgresql":
-            row = _check_on_postgresql(engine, statement, parameters)
-        else:  # SQLite is in-process: nothing to save (and an in-memory database is per engine)
-            with engine.connect() as connection:
-                row = connection.execute(statement, parameters).first()
-    except (DBAPIError, engine.dialect.loaded_dbapi.Error):
+        row = _check(db.engine, statement, secret)
+    except (DBAPIError, db.engine.dialect.loaded_dbapi.Error):
         log.warning("the fast path could not check a credential; the normal path answers", exc_info=True)
         return None
-    finally:
-        write_intent.reset(token)
     return tuple(row) if row else None  # type: ignore[return-value]
 
 
@@ -125,7 +122,7 @@ def _page() -> Response | None:
     if version is None:
         return None
     page = page_cache.pages.lookup("page", version, (key, request.full_path, utcnow().date()))
-    return page_cache.respond(page) if page is not None else None
+    return page_cache.respond(page) if page is not None else None  # respond: None if not held
 
 
 def _api() -> Response | None:

@@ -28,7 +28,9 @@ _flights_lock = Lock()
 
 @dataclass(frozen=True)
 class CachedPage:
-    body: bytes
+    """A page as drawn; ``body`` None when only its ETag is known (the view answered 304)."""
+
+    body: bytes | None
     mimetype: str
     etag: str | None
     disposition: str | None
@@ -60,14 +62,20 @@ def _serve_cached() -> Response | None:
         page = pages.peek("page", key)
     if page is None:
         return None
-    g.page_cache_hit = True
-    return respond(page)
+    response = respond(page)
+    g.page_cache_hit = response is not None
+    return response
 
 
-def respond(page: CachedPage) -> Response:
-    """The answer for a cached page: its bytes, or 304 when the browser holds them already."""
+def respond(page: CachedPage) -> Response | None:
+    """The answer for a cached page: its bytes, or 304 when the browser holds them already.
+
+    None when only the page's ETag is known and the browser does not hold it: the view draws it.
+    """
     if page.etag and request.if_none_match.contains(page.etag):
         response = Response(status=304)
+    elif page.body is None:
+        return None
     else:
         response = Response(page.body, mimetype=page.mimetype)
         if page.disposition:
@@ -80,10 +88,18 @@ def respond(page: CachedPage) -> Response:
 
 def _store(response: Response) -> Response:
     key = g.get("page_cache_key")
-    if (key is None or g.get("page_cache_hit") or response.status_code != 200 or response.is_streamed
-            or response.mimetype not in CACHEABLE or session.get("_flashes")):
+    if key is None or g.get("page_cache_hit") or session.get("_flashes"):
         return response
     etag, _ = response.get_etag()
+    if response.status_code == 304 and etag:
+        # A browser revalidating what it holds after the content changed: the view checked that
+        # the bytes are still the same without drawing them. Keep the ETag, so that the next
+        # revalidations at this version are answered without the view.
+        if pages.peek("page", key) is None:
+            pages.put("page", key, CachedPage(None, "", etag, None))
+        return response
+    if response.status_code != 200 or response.is_streamed or response.mimetype not in CACHEABLE:
+        return response
     pages.put("page", key, CachedPage(response.get_data(), response.mimetype, etag,
                                       response.headers.get("Content-Disposition")))
     return response

@@ -138,3 +138,20 @@ def test_a_cookie_from_another_browser_gets_nothing_from_the_cache(caching, clie
     other.set_cookie("lms_session", client.get_cookie("lms_session").value)
     answer = other.get("/customers/", headers={"User-Agent": "another browser"})
     assert answer.status_code == 302
+
+
+def test_after_a_change_a_revalidated_chart_is_checked_once_then_answered_early(
+        caching, client, make, api_as, counted):
+    admin = make.user(make.org(), "admin")
+    api = api_as(admin)
+    stream_id = _stream(api)
+    login(client, admin)
+    chart = f"/value-streams/{stream_id}/takt.png"
+    etag = client.get(chart).headers["ETag"]
+    api.post("/customers", json={"name": "Planning", "kind": "internal"})  # the chart stays the same
+    _, drawn, first = counted(lambda: client.get(chart, headers={"If-None-Match": etag}))
+    checks, others, again = counted(lambda: client.get(chart, headers={"If-None-Match": etag}))
+    assert (first.status_code, again.status_code) == (304, 304) and drawn > 0
+    assert (checks, others) == (1, 0)
+    whole = client.get(chart)  # a browser without the chart still gets it drawn
+    assert whole.status_code == 200 and whole.data.startswith(b"\x89PNG") and whole.headers["ETag"] == etag
