@@ -155,3 +155,21 @@ def test_after_a_change_a_revalidated_chart_is_checked_once_then_answered_early(
     assert (checks, others) == (1, 0)
     whole = client.get(chart)  # a browser without the chart still gets it drawn
     assert whole.status_code == 200 and whole.data.startswith(b"\x89PNG") and whole.headers["ETag"] == etag
+
+
+def test_a_failed_check_falls_through_to_the_normal_path(caching, client, make, monkeypatch):
+    """A connection that died (say, with a database restart) costs the fast path, not the answer."""
+    from lms import fast_path
+
+    admin = make.user(make.org(), "admin")
+    login(client, admin)
+    first = client.get("/customers/")
+    with caching.app_context():
+        broken = db.engine.dialect.loaded_dbapi.OperationalError
+
+    def die(*_args):
+        raise broken("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(fast_path, "_check", die)
+    again = client.get("/customers/")
+    assert again.status_code == 200 and again.data == first.data
