@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import abort, g
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Row, Select, func, select
 
 from lms import tenancy
 from lms.extensions import db
@@ -57,7 +57,7 @@ class RatedOutcome:
     rated_on: date | None
 
 
-def rate(outcome: Outcome, newest: OutcomeRating | None, limits: OpportunityThresholds) -> RatedOutcome:
+def rate(outcome: Outcome, newest: OutcomeRating | Row | None, limits: OpportunityThresholds) -> RatedOutcome:
     """Combine an outcome with its newest rating under the organization's thresholds."""
     importance = newest.importance if newest else None
     satisfaction = newest.satisfaction if newest else None
@@ -70,8 +70,12 @@ def rate(outcome: Outcome, newest: OutcomeRating | None, limits: OpportunityThre
     )
 
 
-def _newest_ratings(outcome_ids) -> dict[int, OutcomeRating]:
-    """Return the newest rating (by date, then entry) of each outcome, in one statement."""
+def _newest_ratings(outcome_ids) -> dict[int, Row]:
+    """Return the newest rating (by date, then entry) of each outcome, in one statement.
+
+    Each is a row of the figures a rating gives (importance, satisfaction, rated_on), not a
+    record: an organization's outcomes are thousands.
+    """
     ranked = (
         select(OutcomeRating.id.label("rating_id"), func.row_number().over(
             partition_by=OutcomeRating.outcome_id,
@@ -80,10 +84,12 @@ def _newest_ratings(outcome_ids) -> dict[int, OutcomeRating]:
         .where(OutcomeRating.outcome_id.in_(outcome_ids))
         .subquery()
     )
-    rows = db.session.scalars(
-        select(OutcomeRating).join(ranked, ranked.c.rating_id == OutcomeRating.id).where(ranked.c.rank == 1)
+    rows = db.session.execute(
+        select(OutcomeRating.outcome_id, OutcomeRating.importance, OutcomeRating.satisfaction,
+               OutcomeRating.rated_on)
+        .join(ranked, ranked.c.rating_id == OutcomeRating.id).where(ranked.c.rank == 1)
     )
-    return {rating.outcome_id: rating for rating in rows}
+    return {row.outcome_id: row for row in rows}
 
 
 def rated_outcomes(outcomes: Iterable[Outcome]) -> list[RatedOutcome]:
@@ -118,18 +124,28 @@ class ServingStepView:
                            self.processing_s, self.waiting_s)
 
 
-def _serving_step(step: Step, stream: ValueStream) -> ServingStepView:
+# What the coverage of a job needs of a step and its stream: columns, not whole records (a large
+# organization's job stacks touch thousands of steps).
+_SERVING_COLUMNS = (
+    Step.id, Step.position, Step.name, Step.kind, Step.cycle_time_s, Step.wait_time_s,
+    Step.inventory_units, Step.job_id, Step.owner_id, ValueStream.id.label("stream_id"),
+    ValueStream.name.label("stream_name"), ValueStream.available_seconds_per_day,
+    ValueStream.daily_demand,
+)
+
+
+def _serving_step(row) -> ServingStepView:
     figures = metrics.StepFigures(
-        id=step.id, position=step.position, name=step.name, kind=step.kind,
-        cycle_time_s=step.cycle_time_s, wait_time_s=step.wait_time_s,
-        inventory_units=step.inventory_units, job_id=step.job_id,
+        id=row.id, position=row.position, name=row.name, kind=row.kind,
+        cycle_time_s=row.cycle_time_s, wait_time_s=row.wait_time_s,
+        inventory_units=row.inventory_units, job_id=row.job_id,
     )
-    day_s = metrics.working_day_s(stream.available_seconds_per_day)
+    day_s = metrics.working_day_s(row.available_seconds_per_day)
     return ServingStepView(
-        step_id=step.id, step_name=step.name, position=step.position, value_stream_id=stream.id,
-        value_stream_name=stream.name, owner_id=step.owner_id,
+        step_id=row.id, step_name=row.name, position=row.position, value_stream_id=row.stream_id,
+        value_stream_name=row.stream_name, owner_id=row.owner_id,
         processing_s=metrics.processing_time_s(figures),
-        waiting_s=metrics.waiting_time_s(figures, stream.daily_demand, day_s),
+        waiting_s=metrics.waiting_time_s(figures, row.daily_demand, day_s),
     )
 
 
@@ -224,15 +240,15 @@ def load_job_stacks(criterion: ColumnElement[bool]) -> JobStacks:
     if not jobs:
         return loaded
     steps = db.session.execute(
-        select(Step, ValueStream)
+        select(*_SERVING_COLUMNS)
         .join(ValueStream, ValueStream.id == Step.value_stream_id)
         .join(Job, Job.id == Step.job_id)
         .where(criterion)
         .order_by(ValueStream.name, ValueStream.id, Step.position)
-    ).tuples()
+    )
     serving: dict[int, list[ServingStepView]] = defaultdict(list)
-    for step, stream in steps:
-        serving[step.job_id].append(_serving_step(step, stream))
+    for row in steps:
+        serving[row.job_id].append(_serving_step(row))
     outcome_ids = select(Outcome.id).join(Job, Job.id == Outcome.job_id).where(criterion)
     outcomes = list(db.session.scalars(
         select(Outcome).join(Job, Job.id == Outcome.job_id).where(criterion).order_by(Outcome.id)))
