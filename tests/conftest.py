@@ -144,6 +144,17 @@ class Factory:
 
 
 @pytest.fixture()
+def caching(app: Flask, database: Flask) -> Iterator[Flask]:
+    """The app with its content and page caches on (the suite runs with them off)."""
+    from lms.page_cache import pages
+
+    app.config["LMS_CONTENT_CACHE"] = True
+    yield app
+    app.config["LMS_CONTENT_CACHE"] = False
+    pages.clear()
+
+
+@pytest.fixture()
 def make(database: Flask) -> Factory:
     return Factory(database)
 

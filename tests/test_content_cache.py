@@ -4,20 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
 from sqlalchemy import insert, select, update
 
 from lms import tenancy
 from lms.content import VersionedCache, content_version
 from lms.extensions import db
 from lms.models import Customer, KpiMeasurement, Organization
-
-
-@pytest.fixture()
-def caching(app, database):
-    app.config["LMS_CONTENT_CACHE"] = True
-    yield app
-    app.config["LMS_CONTENT_CACHE"] = False
 
 
 def _version(app, org_id: int) -> int:

@@ -9,16 +9,7 @@ from sqlalchemy.engine import Engine
 from lms.auth.services import digest
 from lms.extensions import db
 from lms.models import ApiToken, User, UserSession
-from lms.page_cache import pages
 from tests.conftest import ApiClient, login
-
-
-@pytest.fixture()
-def caching(app, database):
-    app.config["LMS_CONTENT_CACHE"] = True
-    yield app
-    app.config["LMS_CONTENT_CACHE"] = False
-    pages.clear()
 
 
 @pytest.fixture()

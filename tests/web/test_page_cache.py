@@ -2,20 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import event
 
 from lms.extensions import db
-from lms.page_cache import pages
 from tests.conftest import login
-
-
-@pytest.fixture()
-def caching(app, database):
-    app.config["LMS_CONTENT_CACHE"] = True
-    yield app
-    app.config["LMS_CONTENT_CACHE"] = False
-    pages.clear()
 
 
 def _count(app, call) -> tuple[int, object]:
