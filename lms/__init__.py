@@ -43,6 +43,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount the features, and exempt the token-authenticated API from CSRF."""
+    from lms import retry
     from lms.admin import bp as admin_bp
     from lms.api import bp as api_bp
     from lms.api import load_routes
@@ -64,6 +65,7 @@ def register_blueprints(app: Flask) -> None:
     load_routes()
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
+    retry.wrap_page_views(app)  # the API runs its writes again per operation
 
 
 def register_hooks(app: Flask) -> None:

@@ -5,14 +5,15 @@ from __future__ import annotations
 import logging
 import secrets
 
-from flask import Flask, flash, redirect, render_template, request
+from flask import Flask, current_app, flash, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from lms.errors import VersionConflict
 from lms.extensions import db
+from lms.retry import BUSY_MESSAGE, is_transient
 from lms.tenancy import Forbidden
 
 log = logging.getLogger("lms")
@@ -28,6 +29,7 @@ TITLES = {
     422: "Invalid input",
     429: "Too many attempts",
     500: "Something went wrong",
+    503: "Busy, please try again",
 }
 
 
@@ -82,6 +84,16 @@ def _server_error(exc: Exception):
     return _render(500, "An unexpected error stopped this request. It has been logged.", error_id)
 
 
+def _database_error(exc: DBAPIError):
+    if not is_transient(exc):
+        return _server_error(exc)
+    # Still colliding after the retries (lms.retry): nothing was written; say so, never a 500.
+    log.warning("busy on %s %s after the retries: %s", request.method, request.path, exc.orig)
+    response = current_app.make_response(_render(503, BUSY_MESSAGE))
+    response.headers["Retry-After"] = "1"
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
     """Answer every error with a page or JSON that says what to do and leaks nothing."""
     app.register_error_handler(CSRFError, _csrf_error)
@@ -90,5 +102,6 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(VersionConflict, _conflict)
     app.register_error_handler(StaleDataError, _conflict)
     app.register_error_handler(IntegrityError, _conflict)
+    app.register_error_handler(DBAPIError, _database_error)
     app.register_error_handler(InternalServerError, _server_error)
     app.register_error_handler(Exception, _server_error)

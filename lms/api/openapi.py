@@ -24,6 +24,8 @@ ERROR_DESCRIPTIONS = {
     422: "Invalid fields, or a rule of the record refuses the change; `error.fields` says which and "
          "why. Nothing changed.",
     429: "Too many failed token checks from this address.",
+    503: "The database stayed busy with other changes after three tries; nothing changed. Try again "
+         "(see Retry-After).",
 }
 _TYPES = {"integer": {"type": "integer", "minimum": -MAX_INT, "maximum": MAX_INT},
           "string": {"type": "string"}, "date": {"type": "string", "format": "date"}}
@@ -88,8 +90,9 @@ def _operation(op: Operation, path_params: list[dict]) -> dict[str, Any]:
     if op.body is not None:
         errors |= {422}
     if op.auth and op.method != "GET":
-        # Any write may meet a rule (422) or a concurrent or duplicate record (409).
-        errors |= {403, 409, 422}
+        # Any write may meet a rule (422), a concurrent or duplicate record (409), or a database
+        # that stays busy past the retries (503).
+        errors |= {403, 409, 422, 503}
     if op.paginated or op.query:
         errors |= {422}
     if path_params:

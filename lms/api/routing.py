@@ -19,6 +19,7 @@ from lms.api.errors import ApiError
 from lms.db import utcnow
 from lms.extensions import db
 from lms.pagination import MAX_PER_PAGE, Page
+from lms.retry import RETRIES, is_transient
 from lms.validation import MAX_INT, validate
 
 log = logging.getLogger(__name__)
@@ -147,19 +148,12 @@ def _before_a_write(op: Operation, path_args: dict[str, Any]) -> None:
         tenancy.require_editor_or_owner([stream.owner_id])
 
 
-RETRIES = 3
-# PostgreSQL: serialization failure and deadlock; both mean "run the transaction again".
-RETRYABLE_PGCODES = {"40001", "40P01"}
-
-
 def _retryable(exc: Exception, path_args: dict[str, Any]) -> bool:
     payload = path_args.get("payload")
     if isinstance(exc, StaleDataError):
         # A client that sent the version it read gets its 409; one that did not, a fresh try.
         return not (isinstance(payload, BaseModel) and "version" in payload.model_fields_set)
-    code = getattr(getattr(exc, "orig", None), "sqlstate", None) or getattr(
-        getattr(exc, "orig", None), "pgcode", None)
-    return code in RETRYABLE_PGCODES or "database is locked" in str(exc)
+    return is_transient(exc)
 
 
 def run_with_retries(fn: Callable, path_args: dict[str, Any]) -> Any:
