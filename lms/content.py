@@ -95,7 +95,8 @@ def content_version() -> tuple[int | None, int, int]:
 # The cache ------------------------------------------------------------------------------
 
 
-def _enabled() -> bool:
+def enabled() -> bool:
+    """Tell whether the content caches are on (``LMS_CONTENT_CACHE``)."""
     return bool(current_app.config.get("LMS_CONTENT_CACHE", True)) if has_app_context() else False
 
 
@@ -114,7 +115,7 @@ class VersionedCache:
         Concurrent misses of one key compute it once: the others wait for that result instead
         of all doing the same expensive work at the same moment.
         """
-        if not _enabled():
+        if not enabled():
             return compute()
         full = (namespace, content_version(), key)
         with self._lock:
@@ -137,7 +138,7 @@ class VersionedCache:
     def get_many(self, namespace: str, keys: Iterable[Hashable],
                  compute_missing: Callable[[list], dict]) -> dict:
         """Return values for many keys; the missing ones are computed together in one call."""
-        if not _enabled():
+        if not enabled():
             return compute_missing(list(keys))
         version = content_version()
         found, missing = {}, []
@@ -157,14 +158,7 @@ class VersionedCache:
 
     def peek(self, namespace: str, key: Hashable) -> Any | None:
         """Return the value for ``key`` at the current version, or None."""
-        if not _enabled():
-            return None
-        full = (namespace, content_version(), key)
-        with self._lock:
-            value = self._entries.get(full)
-            if value is not None:
-                self._entries.move_to_end(full)
-            return value
+        return self.lookup(namespace, content_version(), key) if enabled() else None
 
     def lookup(self, namespace: str, version: tuple, key: Hashable) -> Any | None:
         """Return the value for ``key`` at a content ``version`` the caller read itself, or None."""
@@ -176,7 +170,7 @@ class VersionedCache:
 
     def put(self, namespace: str, key: Hashable, value: Any) -> None:
         """Store ``value`` for ``key`` at the current version."""
-        if _enabled():
+        if enabled():
             self._store({(namespace, content_version(), key): value})
 
     def _store(self, values: dict) -> None:

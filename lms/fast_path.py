@@ -26,13 +26,13 @@ import logging
 from threading import Lock
 from weakref import WeakKeyDictionary
 
-from flask import Flask, Response, current_app, request, session
+from flask import Flask, Response, request, session
 from flask_login.utils import _create_identifier
 from sqlalchemy import bindparam, create_engine, select, true
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
-from lms import page_cache
+from lms import content, page_cache
 from lms.auth.services import digest
 from lms.db import utcnow
 from lms.extensions import db
@@ -126,7 +126,6 @@ def _page() -> Response | None:
 
 
 def _api() -> Response | None:
-    from lms import content
     from lms.api.routing import CACHED_ENDPOINTS
 
     if request.endpoint not in CACHED_ENDPOINTS:
@@ -145,7 +144,7 @@ def _api() -> Response | None:
 
 
 def _answer_from_cache() -> Response | None:
-    if request.method != "GET" or not current_app.config.get("LMS_CONTENT_CACHE", True):
+    if request.method != "GET" or not content.enabled():
         return None
     if request.blueprint == "api":
         return _api()
