@@ -12,8 +12,8 @@ keeps every promise of the normal path:
   process;
 * the flask-login session identifier must match (session protection), and no flash message may
   be pending;
-* the cache key is built exactly as the normal path builds it (``page_cache`` for pages,
-  ``lms.api.routing`` for API reads), so the fast path can only return bytes the normal path
+* the cache key comes from the same function the normal path uses (``page_cache.page_key``,
+  ``lms.api.routing.api_cache_key``), so the fast path can only return bytes the normal path
   stored for this organization at this content version (and, for pages, this session).
 
 Anything else — a miss, a write, an unknown or revoked credential, the cache turned off — falls
@@ -34,7 +34,6 @@ from sqlalchemy.exc import DBAPIError
 
 from lms import content, page_cache
 from lms.auth.services import digest
-from lms.db import utcnow
 from lms.extensions import db
 from lms.models import ApiToken, Organization, User, UserSession
 
@@ -121,12 +120,12 @@ def _page() -> Response | None:
     version = _version(_SESSION, key)
     if version is None:
         return None
-    page = page_cache.pages.lookup("page", version, (key, request.full_path, utcnow().date()))
+    page = page_cache.pages.lookup("page", version, page_cache.page_key(key))
     return page_cache.respond(page) if page is not None else None  # respond: None if not held
 
 
 def _api() -> Response | None:
-    from lms.api.routing import CACHED_ENDPOINTS
+    from lms.api.routing import CACHED_ENDPOINTS, api_cache_key
 
     if request.endpoint not in CACHED_ENDPOINTS:
         return None
@@ -136,7 +135,7 @@ def _api() -> Response | None:
     version = _version(_TOKEN, secret.strip())
     if version is None:
         return None
-    cached = content.cache.lookup("api", version, (request.full_path, utcnow().date()))
+    cached = content.cache.lookup("api", version, api_cache_key())
     if cached is None:
         return None
     body, status, mimetype = cached

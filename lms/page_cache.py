@@ -40,7 +40,12 @@ def _key() -> tuple | None:
     if (request.method != "GET" or request.blueprint in (None, "api", "static")
             or g.get("actor") is None or session.get("_flashes")):
         return None
-    return current_user.session_key, request.full_path, utcnow().date()
+    return page_key(current_user.session_key)
+
+
+def page_key(session_key: str) -> tuple:
+    """The cache key of this request's page for a session (``lms.fast_path`` builds it too)."""
+    return session_key, request.full_path, utcnow().date()
 
 
 def _flight(key: tuple) -> Lock:

@@ -169,6 +169,11 @@ def run_with_retries(fn: Callable, path_args: dict[str, Any]) -> Any:
     raise AssertionError("unreachable")
 
 
+def api_cache_key() -> tuple:
+    """The cache key of this request's answer (``lms.fast_path`` builds it too)."""
+    return request.full_path, utcnow().date()
+
+
 def _cached_read(op: Operation, fn: Callable, path_args: dict[str, Any]) -> Response:
     """Answer a read from the content-versioned cache: the same content gives the same bytes."""
 
@@ -176,7 +181,7 @@ def _cached_read(op: Operation, fn: Callable, path_args: dict[str, Any]) -> Resp
         response = _render(op, fn(**path_args))
         return response.get_data(), response.status_code, response.mimetype
 
-    body, status, mimetype = content.cache.get("api", (request.full_path, utcnow().date()), compute)
+    body, status, mimetype = content.cache.get("api", api_cache_key(), compute)
     return Response(body, status=status, mimetype=mimetype)
 
 
