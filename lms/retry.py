@@ -2,10 +2,10 @@
 
 PostgreSQL answers a serialization failure (40001) or a deadlock (40P01) when two transactions
 collide; SQLite says "database is locked" when a writer outwaits the busy timeout. Both mean the
-same: nothing was written, and the same work run again will most likely succeed. The API runs its
-writing operations again (``lms.api.routing.run_with_retries``); every writing page view is wrapped
-in ``retrying`` here. A conflict that outlasts the retries answers 503 with a message to try
-again, never a 500.
+same: nothing was written, and the same work run again will most likely succeed. ``run_again`` is
+the one loop that does so: the API's writing operations go through it
+(``lms.api.routing.run_with_retries``), and every writing page view is wrapped in ``retrying``.
+A conflict that outlasts the retries answers 503 with a message to try again, never a 500.
 """
 
 from __future__ import annotations
@@ -13,14 +13,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm.exc import StaleDataError
 
 from lms.extensions import db
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 RETRIES = 3
 # PostgreSQL: serialization failure and deadlock; both mean "run the transaction again".
@@ -37,22 +39,31 @@ def is_transient(exc: BaseException) -> bool:
     return code in RETRYABLE_PGCODES or "database is locked" in str(exc)
 
 
+def run_again(call: Callable[[], T], retryable: Callable[[Exception], bool] = is_transient) -> T:
+    """Run ``call`` (at most ``RETRIES`` times in all), rolling back after each failed write.
+
+    A database error ``retryable`` accepts runs it again; any other, or the last, is raised.
+    """
+    for attempt in range(1, RETRIES + 1):
+        try:
+            return call()
+        except (StaleDataError, DBAPIError) as exc:
+            db.session.rollback()
+            if attempt == RETRIES or not retryable(exc):
+                raise
+            where = request.endpoint if has_request_context() else "a write"
+            log.info("running %s again after a transient conflict (%s)", where, type(exc).__name__)
+    raise AssertionError("unreachable")
+
+
 def retrying(view: Callable) -> Callable:
-    """Run a writing view again (at most ``RETRIES`` times in all) after a transient conflict."""
+    """Run a writing view again after a transient conflict."""
 
     @wraps(view)
     def run(*args: Any, **kwargs: Any) -> Any:
         if request.method in ("GET", "HEAD", "OPTIONS"):
             return view(*args, **kwargs)
-        for attempt in range(1, RETRIES + 1):
-            try:
-                return view(*args, **kwargs)
-            except DBAPIError as exc:
-                db.session.rollback()
-                if attempt == RETRIES or not is_transient(exc):
-                    raise
-                log.info("running %s again after a transient conflict: %s", request.endpoint, exc.orig)
-        raise AssertionError("unreachable")
+        return run_again(lambda: view(*args, **kwargs))
 
     return run
 

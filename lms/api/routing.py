@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,19 +9,15 @@ from typing import Any
 from flask import Response, current_app, jsonify, request
 from pydantic import BaseModel
 from sqlalchemy import Select
-from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from lms import content, pagination, tenancy
 from lms.api import bp
 from lms.api.errors import ApiError
 from lms.db import utcnow
-from lms.extensions import db
 from lms.pagination import MAX_PER_PAGE, Page
-from lms.retry import RETRIES, is_transient
+from lms.retry import is_transient, run_again
 from lms.validation import MAX_INT, validate
-
-log = logging.getLogger(__name__)
 
 OPEN_ENDPOINTS: set[str] = set()
 # Reads answered from the content-versioned cache (``lms.fast_path`` serves their hits early).
@@ -158,15 +153,7 @@ def _retryable(exc: Exception, path_args: dict[str, Any]) -> bool:
 
 def run_with_retries(fn: Callable, path_args: dict[str, Any]) -> Any:
     """Run a writing operation, running it again after a transient conflict (at most 3 times)."""
-    for attempt in range(1, RETRIES + 1):
-        try:
-            return fn(**path_args)
-        except (StaleDataError, OperationalError, DBAPIError) as exc:
-            db.session.rollback()
-            if attempt == RETRIES or not _retryable(exc, path_args):
-                raise
-            log.info("retrying %s after a transient conflict (%s)", fn.__name__, type(exc).__name__)
-    raise AssertionError("unreachable")
+    return run_again(lambda: fn(**path_args), lambda exc: _retryable(exc, path_args))
 
 
 def api_cache_key() -> tuple:

@@ -7,7 +7,8 @@ from pydantic import BaseModel
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
-from lms.api.routing import RETRIES, run_with_retries
+from lms.api.routing import run_with_retries
+from lms.retry import RETRIES
 
 
 class _Body(BaseModel):
