@@ -41,21 +41,21 @@ log = logging.getLogger(__name__)
 _engines: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
 _engines_lock = Lock()
 _compiled: dict = {}  # (database, statement) → the statement compiled for it
-_COLUMNS = (User.organization_id, Organization.version, Organization.content_version)
-_SESSION = (
-    select(*_COLUMNS).select_from(UserSession)
-    .join(User, User.id == UserSession.user_id)
-    .join(Organization, Organization.id == User.organization_id)
-    .where(UserSession.key_hash == bindparam("digest"), UserSession.revoked_at.is_(None),
-           User.active == true())
-)
-_TOKEN = (
-    select(*_COLUMNS).select_from(ApiToken)
-    .join(User, User.id == ApiToken.user_id)
-    .join(Organization, Organization.id == User.organization_id)
-    .where(ApiToken.token_hash == bindparam("digest"), ApiToken.revoked_at.is_(None),
-           User.active == true())
-)
+
+
+def _live_credential(credential, digest_column):
+    """The check of a session key or API token: its organization's versions, if it is live."""
+    return (
+        select(User.organization_id, Organization.version, Organization.content_version)
+        .select_from(credential)
+        .join(User, User.id == credential.user_id)
+        .join(Organization, Organization.id == User.organization_id)
+        .where(digest_column == bindparam("digest"), credential.revoked_at.is_(None), User.active == true())
+    )
+
+
+_SESSION = _live_credential(UserSession, UserSession.key_hash)
+_TOKEN = _live_credential(ApiToken, ApiToken.token_hash)
 
 
 def _postgresql_engine(engine: Engine) -> Engine:
