@@ -51,9 +51,12 @@ def refresh_statistics(*models: type, rows: int | None = None) -> None:
 
     Until autovacuum gets round to them, the planner believes the tables are as small as they
     were and picks nested loops that take seconds (measured: the outcome choices of a KPI page,
-    1.9 s right after loading the benchmark organization, 4 ms after ANALYZE). ``rows`` is the
-    size of the load; a small one changes nothing. Run it after the load's commit. SQLite plans
-    well without statistics, so nothing is done there.
+    1.9 s right after loading the benchmark organization, 4 ms after ANALYZE). Tables that were
+    never analyzed are the worst case at any size: a demo-size generation (600 ratings) made a
+    dashboard query run for minutes. So a generation or an organization import, rare and
+    explicit, always analyzes what it filled (about 100 ms); a routine load passes its size as
+    ``rows``, and one under ``ANALYZE_AFTER_ROWS`` is left to autovacuum. Run it after the
+    load's commit. SQLite plans well without statistics, so nothing is done there.
     """
     if db.engine.dialect.name != "postgresql" or (rows is not None and rows < ANALYZE_AFTER_ROWS):
         return

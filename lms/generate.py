@@ -431,7 +431,7 @@ def generate(org: Organization, size: GenerationSize, progress: Progress | None 
         after={"counts": gen.counts},
     )
     db.session.commit()
-    refresh_statistics(*content_models(), rows=sum(gen.counts.values()))
+    refresh_statistics(*content_models())
     return GenerationReport(gen.counts)
 
 

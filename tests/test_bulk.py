@@ -39,10 +39,9 @@ def test_only_large_loads_on_postgresql_analyze_the_tables_they_filled(database,
     assert seen == (postgresql_expects if postgresql else [])
 
 
-def test_generation_analyzes_every_content_table_it_filled(database, make, monkeypatch):
+def test_generation_analyzes_every_content_table_it_filled_whatever_its_size(database, make):
     from lms.cli import cli
 
-    monkeypatch.setattr("lms.bulk.ANALYZE_AFTER_ROWS", 1)  # a small generation stands for a large one
     make.org("Bench", "bench")
     runner = database.test_cli_runner()
     seen = _statements(database, lambda: runner.invoke(cli, [
@@ -51,3 +50,24 @@ def test_generation_analyzes_every_content_table_it_filled(database, make, monke
     expected = {f"ANALYZE {model.__tablename__}" for model in content_models()}
     assert set(seen) == (expected if postgresql else set())
     assert {"ANALYZE kpi_measurements", "ANALYZE outcome_ratings"} <= expected
+
+
+def test_an_organization_import_analyzes_every_content_table_whatever_its_size(database, make, tmp_path):
+    from lms.cli import cli
+
+    make.org("Source", "source")
+    make.org("Target", "target")
+    runner = database.test_cli_runner()
+    generated = runner.invoke(cli, ["generate", "--org", "source", "--value-streams", "1", "--steps", "2",
+                                    "--kpis", "1", "--weeks", "3"])
+    assert generated.exit_code == 0, generated.output
+    exported = runner.invoke(cli, ["export", "--org", "source"])
+    assert exported.exit_code == 0, exported.output
+    path = tmp_path / "source.json"
+    path.write_text(exported.stdout)
+    results = []
+    seen = _statements(database, lambda: results.append(runner.invoke(cli, ["import", str(path), "--org", "target"])))
+    assert results[0].exit_code == 0, results[0].output
+    postgresql = database.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
+    expected = {f"ANALYZE {model.__tablename__}" for model in content_models()}
+    assert set(seen) == (expected if postgresql else set())

@@ -303,5 +303,5 @@ def import_document(organization: Organization, doc: Any) -> ImportResult:
         after={"counts": result.counts},
     )
     db.session.commit()
-    refresh_statistics(*content_models(), rows=sum(result.counts.values()))
+    refresh_statistics(*content_models())
     return result
