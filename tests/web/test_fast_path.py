@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import event, text, update
 from sqlalchemy.engine import Engine
 
 from lms.auth.services import digest
@@ -164,3 +164,43 @@ def test_a_failed_check_falls_through_to_the_normal_path(caching, client, make, 
     monkeypatch.setattr(fast_path, "_check", die)
     again = client.get("/customers/")
     assert again.status_code == 200 and again.data == first.data
+
+
+def _postgresql_only(app) -> None:
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("on PostgreSQL each serving thread keeps a connection for the check; SQLite has none")
+
+
+def test_a_held_connection_the_database_closed_costs_one_fall_through(caching, client, make, counted):
+    """After a database restart (here: the backend terminated) the page is still right, and the
+    thread's next check connects again."""
+    from lms import fast_path
+
+    _postgresql_only(caching)
+    admin = make.user(make.org(), "admin")
+    login(client, admin)
+    first = client.get("/customers/")
+    assert counted(lambda: client.get("/customers/"))[:2] == (1, 0)  # the fast path, on a held connection
+    held = fast_path._held.cursor.connection.info.backend_pid
+    with caching.app_context():
+        db.session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": held})
+        db.session.commit()
+    fell_through = client.get("/customers/")
+    assert fell_through.status_code == 200 and fell_through.data == first.data
+    checks, others, again = counted(lambda: client.get("/customers/"))
+    assert (checks, others) == (1, 0) and again.data == first.data
+    assert fast_path._held.cursor.connection.info.backend_pid != held
+
+
+def test_a_forked_process_makes_its_own_connection(caching, monkeypatch):
+    """A child process must not talk on its parent's socket: the connection is made per process."""
+    from lms import fast_path
+
+    _postgresql_only(caching)
+    with caching.app_context():
+        parent = fast_path._postgresql_cursor(db.engine)
+        assert fast_path._postgresql_cursor(db.engine) is parent  # kept for this thread
+        monkeypatch.setattr(fast_path.os, "getpid", lambda: -1)
+        child = fast_path._postgresql_cursor(db.engine)
+    assert child.connection is not parent.connection and not parent.connection.closed
+    child.connection.close()
