@@ -27,8 +27,10 @@ def register_extensions(app: Flask) -> None:
     """Bind the extensions to ``app``."""
     from lms import content  # noqa: F401 - registers the hooks that raise content versions
     from lms.auth.services import load_session
+    from lms.auth.session_cookie import RememberingSessionInterface
     from lms.extensions import csrf, db, login_manager, migrate
 
+    app.session_interface = RememberingSessionInterface()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
                      compare_type=True)

@@ -181,7 +181,7 @@ def test_a_held_connection_the_database_closed_costs_one_fall_through(caching, c
     login(client, admin)
     first = client.get("/customers/")
     assert counted(lambda: client.get("/customers/"))[:2] == (1, 0)  # the fast path, on a held connection
-    held = fast_path._held.cursor.connection.info.backend_pid
+    held = fast_path._held.connection.info.backend_pid
     with caching.app_context():
         db.session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": held})
         db.session.commit()
@@ -189,7 +189,7 @@ def test_a_held_connection_the_database_closed_costs_one_fall_through(caching, c
     assert fell_through.status_code == 200 and fell_through.data == first.data
     checks, others, again = counted(lambda: client.get("/customers/"))
     assert (checks, others) == (1, 0) and again.data == first.data
-    assert fast_path._held.cursor.connection.info.backend_pid != held
+    assert fast_path._held.connection.info.backend_pid != held
 
 
 def test_a_forked_process_makes_its_own_connection(caching, monkeypatch):
@@ -198,9 +198,26 @@ def test_a_forked_process_makes_its_own_connection(caching, monkeypatch):
 
     _postgresql_only(caching)
     with caching.app_context():
-        parent = fast_path._postgresql_cursor(db.engine)
-        assert fast_path._postgresql_cursor(db.engine) is parent  # kept for this thread
+        parent = fast_path._postgresql_connection(db.engine)
+        assert fast_path._postgresql_connection(db.engine) is parent  # kept for this thread
         monkeypatch.setattr(fast_path.os, "getpid", lambda: -1)
-        child = fast_path._postgresql_cursor(db.engine)
-    assert child.connection is not parent.connection and not parent.connection.closed
-    child.connection.close()
+        child = fast_path._postgresql_connection(db.engine)
+    assert child is not parent and not parent.closed
+    child.close()
+
+
+def test_an_error_answer_from_the_database_falls_through_and_drops_the_connection(caching, client, make):
+    """Say the check's statement no longer fits the schema: the page is still right, and the
+    connection that answered with an error is not used again."""
+    from lms import fast_path
+
+    _postgresql_only(caching)
+    admin = make.user(make.org(), "admin")
+    login(client, admin)
+    first = client.get("/customers/")
+    client.get("/customers/")
+    broken = fast_path._held.connection
+    broken.pgconn.exec_(b"DEALLOCATE lms_session_check")  # the thread believes it is still prepared
+    again = client.get("/customers/")
+    assert again.status_code == 200 and again.data == first.data
+    assert broken.closed and fast_path._held.connection is None
