@@ -124,10 +124,11 @@ class _Generator:
         self.base = {"organization_id": org.id}
         self.counts: dict[str, int] = {}
 
-    def _add(self, model: type, rows: list[dict], label: str) -> list[int]:
-        ids = insert_rows(model, [{**self.base, **row} for row in rows], lambda n: self.progress(label, n))
-        self.counts[label] = self.counts.get(label, 0) + len(ids)
-        return ids
+    def _add(self, model: type, rows: list[dict], label: str, *, ids: bool = True) -> list[int]:
+        new_ids = insert_rows(model, [{**self.base, **row} for row in rows],
+                              lambda n: self.progress(label, n), ids=ids)
+        self.counts[label] = self.counts.get(label, 0) + len(rows)
+        return new_ids
 
     def people(self) -> list[int]:
         existing = list(db.session.scalars(select(User.id).where(User.organization_id == self.org.id)))
@@ -230,7 +231,7 @@ class _Generator:
                         "source": "aggregate",
                     }
                 )
-        self._add(OutcomeRating, ratings, "ratings")
+        self._add(OutcomeRating, ratings, "ratings", ids=False)
         return ids
 
     def streams(
@@ -340,7 +341,7 @@ class _Generator:
                 continue  # one KPI in ten is an orphan, as in real organizations
             for outcome in self.rng.sample(outcomes, min(len(outcomes), self.rng.randint(1, 2))):
                 links.append({"kpi_id": kpi, "outcome_id": outcome, "rationale": "Synthetic link."})
-        self._add(KpiOutcomeLink, links, "KPI links")
+        self._add(KpiOutcomeLink, links, "KPI links", ids=False)
         measurements = []
         start = self.as_of - timedelta(weeks=self.size.weeks - 1)
         for kpi, slope in zip(ids, plans, strict=True):
@@ -355,7 +356,7 @@ class _Generator:
                         "note": "",
                     }
                 )
-        self._add(KpiMeasurement, measurements, "measurements")
+        self._add(KpiMeasurement, measurements, "measurements", ids=False)
         return ids
 
     def reviews(
@@ -411,8 +412,8 @@ class _Generator:
                         "observed_result": "",
                     }
                 )
-        self._add(Finding, findings, "findings")
-        self._add(Action, actions, "actions")
+        self._add(Finding, findings, "findings", ids=False)
+        self._add(Action, actions, "actions", ids=False)
 
 
 def generate(org: Organization, size: GenerationSize, progress: Progress | None = None) -> GenerationReport:

@@ -71,3 +71,22 @@ def test_an_organization_import_analyzes_every_content_table_whatever_its_size(d
     postgresql = database.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
     expected = {f"ANALYZE {model.__tablename__}" for model in content_models()}
     assert set(seen) == (expected if postgresql else set())
+
+
+def test_inserted_rows_come_back_as_ids_in_order_or_not_at_all_when_not_asked(database, make):
+    from sqlalchemy import select
+
+    from lms.bulk import insert_rows
+    from lms.models import Customer
+
+    org = make.org()
+    ctx = make.acting_as(make.user(org, "admin"))
+    try:
+        ids = insert_rows(Customer, [{"organization_id": org.id, "name": name} for name in "CAB"])
+        unasked = insert_rows(Customer, [{"organization_id": org.id, "name": name} for name in "ED"], ids=False)
+        db.session.commit()
+        names = dict(db.session.execute(select(Customer.id, Customer.name)).all())
+    finally:
+        ctx.pop()
+    assert [names[i] for i in ids] == ["C", "A", "B"]
+    assert unasked == [] and sorted(names.values()) == ["A", "B", "C", "D", "E"]

@@ -338,7 +338,7 @@ def import_measurements(kpi: Kpi, filename: str, fileobj: IO[bytes]) -> ImportSu
         for day, (value, note, _) in sorted(by_date.items())
         if day not in existing
     ]
-    insert_rows(KpiMeasurement, new_rows)
+    insert_rows(KpiMeasurement, new_rows, ids=False)
     audit.record(
         "import",
         kpi,

@@ -61,10 +61,10 @@ def import_document(organization: Organization, doc: Any) -> ImportResult:
         if key in settings:
             setattr(organization, key, settings[key])
 
-    def add(model: type, label: str, rows: list[dict]) -> list[int]:
-        ids = insert_rows(model, [{**base, **row} for row in rows])
-        result.counts[label] = result.counts.get(label, 0) + len(ids)
-        return ids
+    def add(model: type, label: str, rows: list[dict], *, ids: bool = True) -> list[int]:
+        new_ids = insert_rows(model, [{**base, **row} for row in rows], ids=ids)
+        result.counts[label] = result.counts.get(label, 0) + len(rows)
+        return new_ids
 
     customer = dict(
         zip(
@@ -135,6 +135,7 @@ def import_document(organization: Organization, doc: Any) -> ImportResult:
             for r, p in plan.outcomes
             for raw, c, by in p["ratings"]
         ],
+        ids=False,
     )
 
     stream = dict(
@@ -217,6 +218,7 @@ def import_document(organization: Organization, doc: Any) -> ImportResult:
             for r, p in plan.kpis
             for link in p["links"]
         ],
+        ids=False,
     )
     add(
         KpiMeasurement,
@@ -232,6 +234,7 @@ def import_document(organization: Organization, doc: Any) -> ImportResult:
             for r, p in plan.kpis
             for c, by in p["measurements"]
         ],
+        ids=False,
     )
 
     reviews = add(
@@ -274,6 +277,7 @@ def import_document(organization: Organization, doc: Any) -> ImportResult:
             for review_id, (_, p) in zip(reviews, plan.reviews, strict=True)
             for raw, c, by in p["findings"]
         ],
+        ids=False,
     )
     add(
         Action,
@@ -290,6 +294,7 @@ def import_document(organization: Organization, doc: Any) -> ImportResult:
             for review_id, (_, p) in zip(reviews, plan.reviews, strict=True)
             for raw, c, by in p["actions"]
         ],
+        ids=False,
     )
 
     result.warnings = [

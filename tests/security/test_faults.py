@@ -32,8 +32,8 @@ def crash_after_first_batch(monkeypatch):
     real = bulk.insert_rows
     batches = []
 
-    def insert_then_fail(model, rows, on_batch=None):
-        batches.append(real(model, rows[:2], on_batch))  # the first batch reaches the database
+    def insert_then_fail(model, rows, on_batch=None, *, ids=True):
+        batches.append(real(model, rows[:2], on_batch, ids=ids))  # the first batch reaches the database
         raise RuntimeError("connection lost half-way through the import")
 
     monkeypatch.setattr(bulk, "insert_rows", insert_then_fail)
