@@ -7,6 +7,7 @@ import socket
 import threading
 
 import pytest
+from waitress import wasyncore
 
 from lms.cli import cli
 from lms.serving import make_server
@@ -23,10 +24,18 @@ def _app(environ, start_response):
 @pytest.fixture()
 def port():
     server = make_server(_app, host="127.0.0.1", port=0, threads=2, ident="lms")
-    thread = threading.Thread(target=server.run, daemon=True)
+    stop = threading.Event()
+
+    def serve() -> None:  # server.run() has no way to stop; close the sockets from the loop's thread
+        while not stop.is_set():
+            wasyncore.loop(timeout=0.05, map=server._map, count=1)
+        wasyncore.close_all(server._map)
+
+    thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     yield server.effective_port
-    server.close()
+    stop.set()
+    thread.join(timeout=5)
     server.task_dispatcher.shutdown()
 
 
