@@ -52,6 +52,11 @@ class Operation:
     # content-versioned cache; None means "every authenticated GET", False opts out (e.g. /me).
     cached: bool | None = None
 
+    @property
+    def from_cache(self) -> bool:
+        """Tell whether this operation's answer is served from the content-versioned cache."""
+        return self.method == "GET" and (self.cached or (self.cached is None and self.auth))
+
 
 OPERATIONS: list[Operation] = []
 
@@ -185,9 +190,9 @@ def operation(rule: str, method: str, *, summary: str, tag: str, **options: Any)
                 _before_a_write(op, path_args)
             if op.body is not None:
                 path_args["payload"] = parse_body(op.body)
+            if op.from_cache:
+                return _cached_read(op, fn, path_args)
             if method == "GET":
-                if op.cached or (op.cached is None and op.auth):
-                    return _cached_read(op, fn, path_args)
                 return _render(op, fn(**path_args))
             return _render(op, run_with_retries(fn, path_args))
 
@@ -196,7 +201,7 @@ def operation(rule: str, method: str, *, summary: str, tag: str, **options: Any)
         bp.add_url_rule(rule, endpoint=endpoint, view_func=view, methods=[method])
         if not op.auth:
             OPEN_ENDPOINTS.add(f"{bp.name}.{endpoint}")
-        if method == "GET" and (op.cached or (op.cached is None and op.auth)):
+        if op.from_cache:
             CACHED_ENDPOINTS.add(f"{bp.name}.{endpoint}")
         return fn
 
