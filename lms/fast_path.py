@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from functools import cache
 
 import psycopg
 from flask import Flask, Response, request, session
@@ -41,7 +42,6 @@ from lms.extensions import db
 from lms.models import ApiToken, Organization, User, UserSession
 
 log = logging.getLogger(__name__)
-_compiled: dict = {}  # statement → compiled for SQLite
 
 
 def _live_credential(credential, digest_column):
@@ -64,7 +64,6 @@ class _Held(threading.local):
 
     connection = None
     owner: tuple | None = None  # (process id, database URL) the connection was made for
-    prepared: frozenset | set = frozenset()  # the checks prepared on it
 
 
 _held = _Held()
@@ -72,8 +71,15 @@ _DOLLAR = postgresql.psycopg.dialect(paramstyle="numeric_dollar")  # $1, as libp
 _PREPARED_NAMES = {_SESSION: b"lms_session_check", _TOKEN: b"lms_token_check"}
 
 
+@cache
+def _sql(statement, dialect) -> str:
+    """A check compiled for a dialect, once per process."""
+    return statement.compile(dialect=dialect).string
+
+
 def _postgresql_connection(engine: Engine):
-    """The calling thread's connection of its own: autocommit, made on first use.
+    """The calling thread's connection of its own: autocommit, made on first use, with both
+    checks prepared on it.
 
     A serving thread holds one; a process forked from this one makes its own instead of
     talking on its parent's socket.
@@ -84,7 +90,10 @@ def _postgresql_connection(engine: Engine):
             or connection.pgconn.status != pq.ConnStatus.OK):
         arguments, keywords = engine.dialect.create_connect_args(engine.url)
         connection = engine.dialect.loaded_dbapi.connect(*arguments, **keywords, autocommit=True)
-        _held.connection, _held.owner, _held.prepared = connection, owner, set()
+        _held.connection, _held.owner = connection, owner  # held first: a failed prepare drops it
+        for statement, name in _PREPARED_NAMES.items():
+            sql = _sql(statement, _DOLLAR).encode()
+            _expect(connection.pgconn.prepare(name, sql), pq.ExecStatus.COMMAND_OK, connection.pgconn)
     return connection
 
 
@@ -110,12 +119,8 @@ def _postgresql_check(engine: Engine, statement, secret: str) -> tuple | None:
     CPU through a cursor and 720 µs this way (``/health``: 560 µs).
     """
     pgconn = _postgresql_connection(engine).pgconn
-    name = _PREPARED_NAMES[statement]
-    if name not in _held.prepared:
-        sql = statement.compile(dialect=_DOLLAR).string.encode()
-        _expect(pgconn.prepare(name, sql), pq.ExecStatus.COMMAND_OK, pgconn)
-        _held.prepared.add(name)
-    result = _expect(pgconn.exec_prepared(name, [digest(secret).encode()]), pq.ExecStatus.TUPLES_OK, pgconn)
+    result = _expect(pgconn.exec_prepared(_PREPARED_NAMES[statement], [digest(secret).encode()]),
+                     pq.ExecStatus.TUPLES_OK, pgconn)
     if not result.ntuples:
         return None
     return tuple(int(result.get_value(0, column)) for column in range(result.nfields))
@@ -138,14 +143,11 @@ def _check(engine: Engine, statement, secret: str) -> tuple | None:
         except psycopg.Error:
             _drop_held()
             raise
-    compiled = _compiled.get(statement)
-    if compiled is None:
-        compiled = _compiled[statement] = statement.compile(dialect=engine.dialect)
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()
         try:
-            cursor.execute(compiled.string, (digest(secret),))
+            cursor.execute(_sql(statement, engine.dialect), (digest(secret),))
             return cursor.fetchone()
         finally:
             cursor.close()
