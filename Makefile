@@ -48,6 +48,7 @@ lock: install
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache
 
-## The benchmark (needs wrk: apt-get install -y wrk); see docs/performance.md
+## The benchmark: first views after a change and a busy dashboard, SQLite and PostgreSQL
+## (PG_URL as for test-pg); see docs/performance.md
 bench: install
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py --pg-url $(PG_URL)
