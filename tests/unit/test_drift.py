@@ -10,6 +10,7 @@ from statistics import linear_regression
 import pytest
 
 from lms.lean.drift import (
+    NO_FACTS,
     DriftSettings,
     KpiSeries,
     LinkedOutcome,
@@ -19,6 +20,8 @@ from lms.lean.drift import (
     relative_change,
     satisfaction_change,
     theil_sen,
+    window_facts,
+    window_facts_many,
 )
 
 START = date(2026, 1, 1)  # AS_OF - 180 days; itself outside the window
@@ -430,3 +433,60 @@ def test_as_api_dict() -> None:
         "outcome_changes": {"1": -2.0, "3": None},
         "window_days": 180,
     }
+
+
+# --- Many KPIs at once -----------------------------------------------------------------------
+
+
+def _columns(by_kpi: dict[int, tuple[Measurement, ...]]):
+    import numpy as np
+
+    rows = [(kpi_id, m) for kpi_id, ms in by_kpi.items() for m in ms]
+    return (np.array([k for k, _ in rows], dtype=np.int64),
+            np.array([m.measured_on for _, m in rows], dtype="datetime64[D]"),
+            np.array([m.value for _, m in rows], dtype=np.float64))
+
+
+@pytest.mark.parametrize(
+    "measurements",
+    [
+        (),
+        series((100,), (30,)),  # a single point: no change
+        series((100, 120, 90), (30, 30, 30)),  # one day only: no slope
+        series((0, 1, 2, 3), (30, 60, 90, 120)),  # fitted start 0: no relative change
+        series((100, 101, 102, 103, 104, 105)),  # 6 points: an even number of slopes
+        series((100, 101, 102, 103, 104), (30, 60, 90, 120, 150)),  # 5 points: 10 slopes
+        series((5, 7, 7, 9), (30, 30, 60, 90)),  # a shared day: some pairs give no slope
+        series((3.1, 2.7, 9.9, 4.4, 0.2, 1.5, 8.8), (1, 20, 40, 41, 90, 150, 180)),
+        series((-5, 7, 100), (-30, 10, 200)),  # points outside the window are left out
+    ],
+)
+def test_window_facts_match_the_rules_on_one_series(measurements: tuple[Measurement, ...]) -> None:
+    facts = window_facts(measurements, AS_OF)
+    inside = [m for m in measurements if START < m.measured_on <= AS_OF]
+    past = [m.measured_on for m in measurements if m.measured_on <= AS_OF]
+    assert facts.count == len(inside)
+    assert facts.distinct_days == len({m.measured_on for m in inside})
+    assert facts.first_day == (min(m.measured_on for m in inside) if inside else None)
+    assert facts.newest_day == (max(past) if past else None)
+    # The very same float as the one-series fit, not merely close to it.
+    assert facts.kpi_change == relative_change(inside, origin=START)
+
+
+def test_window_facts_many_equal_one_at_a_time() -> None:
+    import random
+
+    rng = random.Random(13)
+    by_kpi = {}
+    for kpi_id in range(1, 120):
+        n = rng.choice((0, 1, 2, 3, 4, 5, 8, 13, 26, 27))
+        xs = sorted(rng.sample(range(-40, 200), n)) if kpi_id % 5 else [rng.randrange(1, 180)] * n
+        by_kpi[kpi_id] = tuple(Measurement(day(x), round(rng.uniform(-50, 500), rng.choice((0, 2, 6))))
+                               for x in xs)
+    newest = {k: max(m.measured_on for m in ms if m.measured_on <= AS_OF)
+              for k, ms in by_kpi.items() if any(m.measured_on <= AS_OF for m in ms)}
+    many = window_facts_many(*_columns(by_kpi), START, AS_OF, newest)
+    for kpi_id, ms in by_kpi.items():
+        assert many.get(kpi_id, NO_FACTS) == window_facts(ms, AS_OF), kpi_id
+        one = kpi(ms)
+        assert assess_drift(one, AS_OF, facts=many.get(kpi_id, NO_FACTS)) == assess_drift(one, AS_OF)
