@@ -154,6 +154,20 @@ def serve(env: dict) -> Iterator[tuple[int, int]]:
         server.wait(timeout=10)
 
 
+def background_cpu_pct(seconds: float = 3) -> float:
+    """Share of the machine's CPU busy while the benchmark waits: other work that slows its figures."""
+
+    def busy_and_total() -> tuple[int, int]:
+        ticks = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        idle = ticks[3] + ticks[4]  # idle and iowait
+        return sum(ticks) - idle, sum(ticks)
+
+    busy_before, total_before = busy_and_total()
+    time.sleep(seconds)
+    busy_after, total_after = busy_and_total()
+    return 100 * (busy_after - busy_before) / max(1, total_after - total_before)
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):

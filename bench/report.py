@@ -11,6 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BUSY_P95_BUDGET_MS = 250
 BULK_BUDGETS_S = {"generate": 60, "check-drift": 10, "import 100,000 measurements": 20}
 MEMORY_BUDGET_MB = 300
+BACKGROUND_WARNING_PCT = 10
 
 
 def judge(run) -> None:
@@ -40,6 +41,7 @@ def table(run, args) -> str:
         "",
         "`lms serve` (waitress, 8 threads, one process) on 127.0.0.1.",
         "",
+        *_background(run),
         *_first_views(run, args),
         *_busy(run),
         "",
@@ -54,6 +56,14 @@ def table(run, args) -> str:
         else "**Budgets missed:**\n" + "\n".join(f"- {f}" for f in run.failures),
     ]
     return "\n".join(lines) + "\n"
+
+
+def _background(run) -> list[str]:
+    shares = " and ".join(f"{pct:.0f} %" for pct in run.background_cpu_pct)
+    line = f"CPU busy with other work while the benchmark paused, before and after the reads: {shares}."
+    if max(run.background_cpu_pct, default=0) > BACKGROUND_WARNING_PCT:
+        line += " **The machine was not idle: these figures are slower than an idle machine's.**"
+    return [line, ""]
 
 
 def _first_views(run, args) -> list[str]:
