@@ -27,10 +27,8 @@ def register_extensions(app: Flask) -> None:
     """Bind the extensions to ``app``."""
     from lms import content  # noqa: F401 - registers the hooks that raise content versions
     from lms.auth.services import load_session
-    from lms.auth.session_cookie import RememberingSessionInterface
     from lms.extensions import csrf, db, login_manager, migrate
 
-    app.session_interface = RememberingSessionInterface()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
                      compare_type=True)
@@ -72,13 +70,11 @@ def register_blueprints(app: Flask) -> None:
 
 def register_hooks(app: Flask) -> None:
     """Install security hooks, error handlers, template helpers and logging."""
-    from lms import fast_path, page_cache, security
+    from lms import security
     from lms.templating import register_template_helpers
     from lms.web_errors import register_error_handlers
 
     security.init_app(app)
-    page_cache.init_app(app)
-    fast_path.init_app(app)
     register_error_handlers(app)
     register_template_helpers(app)
     if not app.debug and not app.testing:

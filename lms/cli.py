@@ -225,13 +225,12 @@ def import_command(file: str, org_slug: str) -> None:
 @with_appcontext
 def serve(host: str, port: int, threads: int | None) -> None:
     """Serve lms with the waitress production WSGI server."""
-    from lms.serving import make_server
+    import waitress
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     threads = threads or app.config["LMS_SERVE_THREADS"]
-    server = make_server(app, host=host, port=port, threads=threads, ident="lms")
     click.echo(f"lms serving on http://{host}:{port}/ with {threads} threads (Ctrl+C stops it)")
-    server.run()
+    waitress.serve(app, host=host, port=port, threads=threads, ident="lms")
 
 
 def main() -> None:

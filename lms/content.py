@@ -1,21 +1,25 @@
-"""The organization's content version, and the caches keyed by it.
+"""The organization's content version, and the one cache keyed by it.
 
 Every transaction that writes an organization's records raises ``Organization.content_version``
 when it commits (the session hooks below see ORM flushes and bulk statements alike), so a
 figure, a JSON answer or a chart computed at one version stays true until the version moves.
 Caches keyed by it never serve stale content and need no invalidation: an old key simply stops
 being asked for and ages out of the LRU.
+
+The cache holds only what is costly to compute and the same for everyone allowed to see it (the
+dashboard's organization figures), keyed by organization and content version; in a request it is
+consulted only after the boundary (``lms.auth.boundary``) has checked the route's permission.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable
 from itertools import chain
 from threading import Lock
 from typing import Any, TypeVar
 
-from flask import current_app, g, has_app_context
+from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
@@ -100,6 +104,12 @@ def enabled() -> bool:
     return bool(current_app.config.get("LMS_CONTENT_CACHE", True)) if has_app_context() else False
 
 
+def _check_admitted() -> None:
+    """Refuse to serve a request that has not passed the boundary's permission check."""
+    if has_request_context() and not g.get("admitted"):
+        raise RuntimeError("a cache was consulted before the request's permission was checked")
+
+
 class VersionedCache:
     """A process-wide LRU whose keys carry the content version."""
 
@@ -117,6 +127,7 @@ class VersionedCache:
         """
         if not enabled():
             return compute()
+        _check_admitted()
         full = (namespace, content_version(), key)
         with self._lock:
             if full in self._entries:
@@ -134,44 +145,6 @@ class VersionedCache:
                 with self._lock:
                     self._flights.pop(full, None)
         return value
-
-    def get_many(self, namespace: str, keys: Iterable[Hashable],
-                 compute_missing: Callable[[list], dict]) -> dict:
-        """Return values for many keys; the missing ones are computed together in one call."""
-        if not enabled():
-            return compute_missing(list(keys))
-        version = content_version()
-        found, missing = {}, []
-        with self._lock:
-            for key in keys:
-                full = (namespace, version, key)
-                if full in self._entries:
-                    self._entries.move_to_end(full)
-                    found[key] = self._entries[full]
-                else:
-                    missing.append(key)
-        if missing:
-            computed = compute_missing(missing)
-            self._store({(namespace, version, k): v for k, v in computed.items()})
-            found.update(computed)
-        return found
-
-    def peek(self, namespace: str, key: Hashable) -> Any | None:
-        """Return the value for ``key`` at the current version, or None."""
-        return self.lookup(namespace, content_version(), key) if enabled() else None
-
-    def lookup(self, namespace: str, version: tuple, key: Hashable) -> Any | None:
-        """Return the value for ``key`` at a content ``version`` the caller read itself, or None."""
-        with self._lock:
-            value = self._entries.get((namespace, version, key))
-            if value is not None:
-                self._entries.move_to_end((namespace, version, key))
-            return value
-
-    def put(self, namespace: str, key: Hashable, value: Any) -> None:
-        """Store ``value`` for ``key`` at the current version."""
-        if enabled():
-            self._store({(namespace, content_version(), key): value})
 
     def _store(self, values: dict) -> None:
         with self._lock:

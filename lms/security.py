@@ -1,17 +1,17 @@
-"""Request hooks that every response passes: actor, write intent, security headers."""
+"""Request hooks that every response passes: the boundary, write intent, security headers."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, abort, g, request
+from flask import Flask, Response, abort, g, request
 from flask.json.provider import DefaultJSONProvider
-from flask_login import current_user
 from werkzeug.exceptions import NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from lms import tenancy
+from lms.auth import boundary
 from lms.db import write_intent
 from lms.extensions import db
 from lms.validation import MAX_INT
@@ -71,12 +71,11 @@ def _refuse_nul_characters() -> None:
         abort(400, NUL_REFUSED)
 
 
-def _begin_request() -> None:
+def _begin_request() -> Response | None:
     _refuse_nul_characters()
     g.write_intent_token = write_intent.set(request.method not in SAFE_METHODS)
     tenancy.act_as(None)
-    if request.blueprint != "api" and current_user.is_authenticated:
-        tenancy.act_as(current_user._get_current_object())
+    return boundary.admit()  # who is asking and whether they may, before anything else runs
 
 
 def _end_request(_exc: BaseException | None) -> None:

@@ -8,8 +8,6 @@ organization-scoped entity in the statement, so a view cannot forget the filter.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from functools import wraps
 from typing import TypeVar
 
 from flask import abort, g, has_app_context
@@ -23,7 +21,6 @@ from lms.validation import MAX_INT
 T = TypeVar("T")
 
 ROLE_RANK = {role: rank for rank, role in enumerate(reversed(ROLES))}  # viewer 0 … admin 3
-EDITORS = ("admin", "manager")
 
 
 class Forbidden(Exception):
@@ -99,38 +96,9 @@ def find(model: type[T], record_id: int | None) -> T | None:
     return db.session.scalar(select(model).where(model.id == record_id))  # type: ignore[attr-defined]
 
 
-def has_role(user: User, *roles: str) -> bool:
-    """Tell whether ``user`` holds one of ``roles``."""
-    return user.role in roles
-
-
 def require(*roles: str) -> User:
     """Return the actor when they hold one of ``roles``; raise Forbidden otherwise."""
     user = actor()
     if user.role not in roles:
         raise Forbidden()
     return user
-
-
-def require_editor_or_owner(owner_ids: Iterable[int | None]) -> User:
-    """Allow admins and managers, and process owners who own the record."""
-    user = actor()
-    if user.role in EDITORS:
-        return user
-    if user.role == "owner" and user.id in set(owner_ids):
-        return user
-    raise Forbidden("Only the process owner, a manager or an admin may change this.")
-
-
-def roles_required(*roles: str) -> Callable:
-    """Decorate a view so that only ``roles`` may reach it."""
-
-    def decorate(view: Callable) -> Callable:
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            require(*roles)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorate

@@ -48,8 +48,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
         "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path_factory),
         "WTF_CSRF_ENABLED": False,
         "LMS_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-        # Off by default so each test sees the computation; tests/test_content_cache.py turns it on.
-        "LMS_CONTENT_CACHE": False,
+        # The content cache stays on, as in production; a test about the uncached path uses `uncached`.
         "LMS_CHART_CACHE_DIR": str(instance / "chart-cache"),
         "INSTANCE_PATH": str(instance),
     })
@@ -73,13 +72,11 @@ def database(app: Flask) -> Iterator[Flask]:
     """An empty database for the test, emptied again afterwards."""
     yield app
     from lms.content import cache
-    from lms.page_cache import pages
 
     with app.app_context():
         db.session.rollback()
         _empty_all_tables()
     cache.clear()
-    pages.clear()
 
 
 @pytest.fixture()
@@ -144,14 +141,11 @@ class Factory:
 
 
 @pytest.fixture()
-def caching(app: Flask, database: Flask) -> Iterator[Flask]:
-    """The app with its content and page caches on (the suite runs with them off)."""
-    from lms.page_cache import pages
-
-    app.config["LMS_CONTENT_CACHE"] = True
-    yield app
+def uncached(app: Flask, database: Flask) -> Iterator[Flask]:
+    """The app with its content cache off, for a test about the uncached computation itself."""
     app.config["LMS_CONTENT_CACHE"] = False
-    pages.clear()
+    yield app
+    app.config["LMS_CONTENT_CACHE"] = True
 
 
 @pytest.fixture()

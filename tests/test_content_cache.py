@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from sqlalchemy import insert, select, update
 
 from lms import tenancy
@@ -48,7 +49,7 @@ def test_orm_writes_bulk_writes_and_rollbacks(app, make):
     assert _version(app, org.id) == start + 2
 
 
-def test_every_api_write_moves_the_version_and_cached_reads_follow(caching, make, api_as):
+def test_every_api_write_moves_the_version_and_cached_reads_follow(app, make, api_as):
     org = make.org()
     api = api_as(make.user(org, "admin"))
     stream = api.post("/value-streams", json={"name": "Line", "daily_demand": 10}).get_json()
@@ -56,48 +57,49 @@ def test_every_api_write_moves_the_version_and_cached_reads_follow(caching, make
     first = api.get(f"/value-streams/{stream['id']}/metrics").get_json()
     assert first["processing_time_s"] == 100
     step = api.get(f"/value-streams/{stream['id']}/steps").get_json()["items"][0]
-    before = _version(caching, org.id)
+    before = _version(app, org.id)
     assert api.patch(f"/steps/{step['id']}", json={"cycle_time_s": 250}).status_code == 200
-    assert _version(caching, org.id) == before + 1
+    assert _version(app, org.id) == before + 1
     assert api.get(f"/value-streams/{stream['id']}/metrics").get_json()["processing_time_s"] == 250
     kpi = api.post("/kpis", json={"name": "Output"}).get_json()
     api.post(f"/kpis/{kpi['id']}/measurements", json={"measured_on": "2026-11-02", "value": 3})
     assert api.get(f"/kpis/{kpi['id']}/measurements").get_json()["total"] == 1
-    with caching.app_context():  # even a write that bypasses the services is seen
+    with app.app_context():  # even a write that bypasses the services is seen
         db.session.add(KpiMeasurement(organization_id=org.id, kpi_id=kpi["id"], measured_on=date(2026, 11, 9),
                                       value=4))
         db.session.commit()
     assert api.get(f"/kpis/{kpi['id']}/measurements").get_json()["total"] == 2
 
 
-def test_cached_reads_do_not_cross_organizations(caching, make, api_as):
+def test_cached_reads_do_not_cross_organizations(app, make, api_as):
     mine, theirs = api_as(make.user(make.org("Mine"), "admin")), api_as(make.user(make.org("Theirs"), "admin"))
     mine.post("/customers", json={"name": "Only mine", "kind": "external"})
     assert [c["name"] for c in mine.get("/customers").get_json()["items"]] == ["Only mine"]
     assert theirs.get("/customers").get_json()["items"] == []
 
 
-def test_versioned_cache_computes_once_per_version_and_in_batches(app, make):
+def test_versioned_cache_computes_once_per_version(app, make):
     org = make.org()
     cache = VersionedCache(max_entries=3)
     calls = []
     with app.app_context():
-        app.config["LMS_CONTENT_CACHE"] = True
-        try:
-            tenancy.scope_to(org.id)
-            assert cache.get("n", 1, lambda: calls.append(1) or "one") == "one"
-            assert cache.get("n", 1, lambda: calls.append(1) or "again") == "one"
-            got = cache.get_many("m", [1, 2, 3], lambda missing: calls.append(missing) or {k: k * 10 for k in missing})
-            assert got == {1: 10, 2: 20, 3: 30}
-            got = cache.get_many("m", [3, 4], lambda missing: calls.append(missing) or {k: k * 10 for k in missing})
-            assert got == {3: 30, 4: 40} and calls[-1] == [4]
-            version = content_version()
-            db.session.add(Customer(name="moves the version"))
-            db.session.commit()
-            assert content_version() != version
-            assert cache.get("n", 1, lambda: "fresh") == "fresh"
-        finally:
-            app.config["LMS_CONTENT_CACHE"] = False
+        tenancy.scope_to(org.id)
+        assert cache.get("n", 1, lambda: calls.append(1) or "one") == "one"
+        assert cache.get("n", 1, lambda: calls.append(1) or "again") == "one"
+        assert calls == [1]
+        version = content_version()
+        db.session.add(Customer(name="moves the version"))
+        db.session.commit()
+        assert content_version() != version
+        assert cache.get("n", 1, lambda: "fresh") == "fresh"
+
+
+def test_the_cache_refuses_a_request_that_skipped_the_permission_check(app, make):
+    org = make.org()
+    with app.test_request_context("/"):
+        tenancy.scope_to(org.id)
+        with pytest.raises(RuntimeError, match="permission"):
+            VersionedCache().get("n", 1, lambda: "computed before anyone was checked")
 
 
 def test_concurrent_misses_compute_once(app, make):
@@ -118,13 +120,9 @@ def test_concurrent_misses_compute_once(app, make):
             tenancy.scope_to(org.id)
             results.append(cache.get("slow", "k", slow))
 
-    app.config["LMS_CONTENT_CACHE"] = True
-    try:
-        threads = [threading.Thread(target=worker) for _ in range(6)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(5)
-    finally:
-        app.config["LMS_CONTENT_CACHE"] = False
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(5)
     assert results == ["value"] * 6 and len(calls) == 1

@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
-from flask_login import login_required
 
 from lms import tenancy
 from lms.admin import bp, services
 from lms.admin.forms import ActiveForm, NewUserForm, ResetPasswordForm, RoleForm
+from lms.admin.permissions import ADMINISTER
 from lms.auth.services import create_user
 from lms.errors import ValidationFailed, VersionConflict
 from lms.forms import apply_field_errors
 from lms.models import User
-
-
-@bp.before_request
-@login_required
-def _admins_only():
-    tenancy.require("admin")
+from lms.permissions import allow
 
 
 @bp.route("/users", methods=["GET", "POST"])
+@allow(ADMINISTER)
 def users():
     form = NewUserForm()
     if form.validate_on_submit():
@@ -46,6 +42,7 @@ def _render_user(target: User, password_form: ResetPasswordForm | None = None, s
 
 
 @bp.route("/users/<int:user_id>", methods=["GET"])
+@allow(ADMINISTER)
 def user(user_id: int):
     return _render_user(tenancy.get_or_404(User, user_id))
 
@@ -65,6 +62,7 @@ def _apply(change, success: str) -> None:
 
 
 @bp.post("/users/<int:user_id>/role")
+@allow(ADMINISTER)
 def change_role(user_id: int):
     target = tenancy.get_or_404(User, user_id)
     form = RoleForm()
@@ -75,6 +73,7 @@ def change_role(user_id: int):
 
 
 @bp.post("/users/<int:user_id>/active")
+@allow(ADMINISTER)
 def set_active(user_id: int):
     target = tenancy.get_or_404(User, user_id)
     form = ActiveForm()
@@ -86,6 +85,7 @@ def set_active(user_id: int):
 
 
 @bp.post("/users/<int:user_id>/password")
+@allow(ADMINISTER)
 def reset_password(user_id: int):
     target = tenancy.get_or_404(User, user_id)
     form = ResetPasswordForm()
@@ -100,5 +100,6 @@ def reset_password(user_id: int):
 
 
 @bp.get("/tokens")
+@allow(ADMINISTER)
 def tokens():
     return render_template("admin/tokens.html", rows=services.list_tokens())

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from flask import request
 from sqlalchemy import select
 
 from lms import tenancy
-from lms.api import bp
 from lms.api.errors import ApiError
 from lms.api.routing import QueryParam, operation, paginate, query_int
 from lms.customers import queries, services
+from lms.customers.permissions import EDIT_CUSTOMERS
 from lms.customers.schemas import (
     CustomerIn,
     CustomerOut,
@@ -29,22 +27,9 @@ from lms.customers.schemas import (
 from lms.lean.opportunity import opportunity_score
 from lms.models import CUSTOMER_KINDS, Customer, Job, Outcome, OutcomeRating
 from lms.pagination import Page
+from lms.permissions import MEMBER
 
-_EDITOR_ENDPOINTS: set[str] = set()
 EDITORS_WRITE = "Admins and managers write; owners and viewers get 403."
-
-
-def editors_only(fn: Callable) -> Callable:
-    """Mark an operation as a write of admins and managers, refused before its body is read."""
-    _EDITOR_ENDPOINTS.add(f"{bp.name}.{fn.__name__}")
-    return fn
-
-
-@bp.before_request
-def _refuse_readers_early() -> None:
-    # Runs after token authentication: a reader gets 403 even for a body that would be invalid.
-    if request.endpoint in _EDITOR_ENDPOINTS:
-        tenancy.require(*tenancy.EDITORS)
 
 
 def _changes(payload) -> tuple[dict, int | None]:
@@ -54,7 +39,8 @@ def _changes(payload) -> tuple[dict, int | None]:
 
 # --- Customers ------------------------------------------------------------------------------
 
-@operation("/customers", "GET", summary="List customers, external and internal", tag="customers",
+@operation("/customers", "GET", allow=MEMBER,
+           summary="List customers, external and internal", tag="customers",
            response=CustomerOut, paginated=True,
            query=[QueryParam("kind", "string", "external or internal")])
 def list_customers():
@@ -67,42 +53,42 @@ def list_customers():
     return paginate(stmt)
 
 
-@operation("/customers", "POST", summary="Add a customer", tag="customers", body=CustomerIn,
+@operation("/customers", "POST", allow=EDIT_CUSTOMERS,
+           summary="Add a customer", tag="customers", body=CustomerIn,
            response=CustomerOut, status=201, errors=[403], description=EDITORS_WRITE)
-@editors_only
 def create_customer(payload: CustomerIn):
     return services.create_customer(payload)
 
 
-@operation("/customers/<int:customer_id>", "GET", summary="One customer", tag="customers",
+@operation("/customers/<int:customer_id>", "GET", allow=MEMBER, summary="One customer", tag="customers",
            response=CustomerOut)
 def get_customer(customer_id: int):
     return tenancy.get_or_404(Customer, customer_id)
 
 
-@operation("/customers/<int:customer_id>", "PATCH", summary="Change a customer", tag="customers",
+@operation("/customers/<int:customer_id>", "PATCH", allow=EDIT_CUSTOMERS,
+           summary="Change a customer", tag="customers",
            body=CustomerPatch, response=CustomerOut, errors=[403, 409], description=EDITORS_WRITE)
-@editors_only
 def update_customer(customer_id: int, payload):
     customer = tenancy.get_or_404(Customer, customer_id)
     changes, version = _changes(payload)
     return services.update_customer(customer, changes, version=version)
 
 
-@operation("/customers/<int:customer_id>", "DELETE", summary="Delete a customer", tag="customers",
+@operation("/customers/<int:customer_id>", "DELETE", allow=EDIT_CUSTOMERS,
+           summary="Delete a customer", tag="customers",
            status=204, errors=[403],
            description="Deletes the customer **with all its jobs, their outcomes and ratings** "
                        "(cascade), and the links of KPIs to those outcomes. Steps and value streams that "
                        "served the customer or its jobs, KPIs and review actions stay, unlinked. "
                        + EDITORS_WRITE)
-@editors_only
 def delete_customer(customer_id: int):
     services.delete_customer(tenancy.get_or_404(Customer, customer_id))
 
 
 # --- Jobs -----------------------------------------------------------------------------------
 
-@operation("/jobs", "GET", summary="List jobs", tag="jobs", response=JobOut, paginated=True,
+@operation("/jobs", "GET", allow=MEMBER, summary="List jobs", tag="jobs", response=JobOut, paginated=True,
            query=[QueryParam("customer_id", "integer", "Only this customer's jobs"),
                   QueryParam("parent_id", "integer", "Only the related jobs of this high-level job")])
 def list_jobs():
@@ -116,42 +102,43 @@ def list_jobs():
     return paginate(stmt)
 
 
-@operation("/jobs", "POST", summary="Add a job", tag="jobs", body=JobIn, response=JobOut, status=201,
+@operation("/jobs", "POST", allow=EDIT_CUSTOMERS,
+           summary="Add a job", tag="jobs", body=JobIn, response=JobOut, status=201,
            errors=[403],
            description="Without `parent_id` the job is high-level; with one it joins that high-level "
                        "job's stack (same customer; a related job cannot head a stack). " + EDITORS_WRITE)
-@editors_only
 def create_job(payload: JobIn):
     return services.create_job(payload)
 
 
-@operation("/jobs/<int:job_id>", "GET", summary="One job", tag="jobs", response=JobOut)
+@operation("/jobs/<int:job_id>", "GET", allow=MEMBER, summary="One job", tag="jobs", response=JobOut)
 def get_job(job_id: int):
     return tenancy.get_or_404(Job, job_id)
 
 
-@operation("/jobs/<int:job_id>", "PATCH", summary="Change a job", tag="jobs", body=JobPatch,
+@operation("/jobs/<int:job_id>", "PATCH", allow=EDIT_CUSTOMERS,
+           summary="Change a job", tag="jobs", body=JobPatch,
            response=JobOut, errors=[403, 409],
            description="A job cannot become its own ancestor (422 `parent_id`). Setting `necessity` "
                        "to required or optional without sending `interchangeable_group` clears the "
                        "group. " + EDITORS_WRITE)
-@editors_only
 def update_job(job_id: int, payload):
     job = tenancy.get_or_404(Job, job_id)
     changes, version = _changes(payload)
     return services.update_job(job, changes, version=version)
 
 
-@operation("/jobs/<int:job_id>", "DELETE", summary="Delete a job", tag="jobs", status=204, errors=[403],
+@operation("/jobs/<int:job_id>", "DELETE", allow=EDIT_CUSTOMERS,
+           summary="Delete a job", tag="jobs", status=204, errors=[403],
            description="Deletes the job **with its related jobs (when it is high-level) and their "
                        "outcomes and ratings** (cascade); steps serving them stay, unlinked. "
                        + EDITORS_WRITE)
-@editors_only
 def delete_job(job_id: int):
     services.delete_job(tenancy.get_or_404(Job, job_id))
 
 
-@operation("/jobs/<int:job_id>/stack", "GET", summary="Capability, gaps and struggles of a job stack",
+@operation("/jobs/<int:job_id>/stack", "GET", allow=MEMBER,
+           summary="Capability, gaps and struggles of a job stack",
            tag="jobs", response=JobStackOut, errors=[422],
            description="For a high-level job (a related job answers 422). Coverage: steps of any "
                        "value stream of the organization whose `job_id` is the related job. "
@@ -174,7 +161,8 @@ _FIGURES = ("`importance`, `satisfaction`, `opportunity`, `status` and `rated_on
             "the organization's thresholds.")
 
 
-@operation("/outcomes", "GET", summary="List desired outcomes with their newest figures", tag="outcomes",
+@operation("/outcomes", "GET", allow=MEMBER,
+           summary="List desired outcomes with their newest figures", tag="outcomes",
            response=OutcomeOut, paginated=True, description=_FIGURES,
            query=[QueryParam("job_id", "integer", "Only this job's outcomes"),
                   QueryParam("customer_id", "integer", "Only outcomes on this customer's jobs")])
@@ -190,33 +178,33 @@ def list_outcomes():
     return Page(queries.rated_outcomes(page.items), page.total, page.page, page.per_page)
 
 
-@operation("/outcomes", "POST", summary="Add a desired outcome to a job", tag="outcomes", body=OutcomeIn,
+@operation("/outcomes", "POST", allow=EDIT_CUSTOMERS,
+           summary="Add a desired outcome to a job", tag="outcomes", body=OutcomeIn,
            response=OutcomeOut, status=201, errors=[403], description=EDITORS_WRITE)
-@editors_only
 def create_outcome(payload: OutcomeIn):
     return queries.rated_outcome(services.create_outcome(payload))
 
 
-@operation("/outcomes/<int:outcome_id>", "GET", summary="One outcome with its newest figures",
+@operation("/outcomes/<int:outcome_id>", "GET", allow=MEMBER, summary="One outcome with its newest figures",
            tag="outcomes", response=OutcomeOut, description=_FIGURES)
 def get_outcome(outcome_id: int):
     return queries.rated_outcome(tenancy.get_or_404(Outcome, outcome_id))
 
 
-@operation("/outcomes/<int:outcome_id>", "PATCH", summary="Change an outcome", tag="outcomes",
+@operation("/outcomes/<int:outcome_id>", "PATCH", allow=EDIT_CUSTOMERS,
+           summary="Change an outcome", tag="outcomes",
            body=OutcomePatch, response=OutcomeOut, errors=[403, 409], description=EDITORS_WRITE)
-@editors_only
 def update_outcome(outcome_id: int, payload):
     outcome = tenancy.get_or_404(Outcome, outcome_id)
     changes, version = _changes(payload)
     return queries.rated_outcome(services.update_outcome(outcome, changes, version=version))
 
 
-@operation("/outcomes/<int:outcome_id>", "DELETE", summary="Delete an outcome", tag="outcomes",
+@operation("/outcomes/<int:outcome_id>", "DELETE", allow=EDIT_CUSTOMERS,
+           summary="Delete an outcome", tag="outcomes",
            status=204, errors=[403],
            description="Deletes the outcome **with its ratings** (cascade) and the links of KPIs to it; "
                        "the KPIs and review actions that named it stay. " + EDITORS_WRITE)
-@editors_only
 def delete_outcome(outcome_id: int):
     services.delete_outcome(tenancy.get_or_404(Outcome, outcome_id))
 
@@ -226,7 +214,8 @@ def _rating_out(rating: OutcomeRating) -> RatingOut:
     return RatingOut(**fields, opportunity=opportunity_score(rating.importance, rating.satisfaction))
 
 
-@operation("/outcomes/<int:outcome_id>/ratings", "GET", summary="An outcome's ratings, newest first",
+@operation("/outcomes/<int:outcome_id>/ratings", "GET", allow=MEMBER,
+           summary="An outcome's ratings, newest first",
            tag="outcomes", response=RatingOut, paginated=True)
 def list_ratings(outcome_id: int):
     outcome = tenancy.get_or_404(Outcome, outcome_id)
@@ -234,21 +223,20 @@ def list_ratings(outcome_id: int):
     return Page([_rating_out(r) for r in page.items], page.total, page.page, page.per_page)
 
 
-@operation("/outcomes/<int:outcome_id>/ratings", "POST", summary="Enter a rating wave", tag="outcomes",
+@operation("/outcomes/<int:outcome_id>/ratings", "POST", allow=EDIT_CUSTOMERS,
+           summary="Enter a rating wave", tag="outcomes",
            body=RatingIn, response=RatingOut, status=201, errors=[403],
            description="Send either `importance` and `satisfaction` (0–10, optional `respondents`) or "
                        "`responses` (1–5 answers; importance and satisfaction become 10 × the share "
                        "of 4s and 5s, respondents their count) — exactly one of the two. " + EDITORS_WRITE)
-@editors_only
 def create_rating(outcome_id: int, payload: RatingIn):
     outcome = tenancy.get_or_404(Outcome, outcome_id)
     return _rating_out(services.add_rating(outcome, payload))
 
 
-@operation("/outcomes/<int:outcome_id>/ratings/<int:rating_id>", "DELETE",
+@operation("/outcomes/<int:outcome_id>/ratings/<int:rating_id>", "DELETE", allow=EDIT_CUSTOMERS,
            summary="Delete a rating entered by mistake", tag="outcomes", status=204, errors=[403],
            description=EDITORS_WRITE)
-@editors_only
 def delete_rating(outcome_id: int, rating_id: int):
     outcome = tenancy.get_or_404(Outcome, outcome_id)
     services.delete_rating(queries.rating_of(outcome, rating_id))

@@ -8,6 +8,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from lms.api import bp
+from lms.auth.boundary import Unauthenticated
 from lms.errors import ValidationFailed, VersionConflict
 from lms.extensions import db
 from lms.tenancy import Forbidden
@@ -45,6 +46,12 @@ def error_response(status: int, message: str, fields: dict | None = None, code: 
 def _api_error(exc: ApiError):
     db.session.rollback()
     return error_response(exc.status, exc.message, exc.fields, exc.code)
+
+
+@bp.errorhandler(Unauthenticated)
+def _unauthenticated(exc: Unauthenticated):
+    db.session.rollback()
+    return error_response(exc.status, exc.message)
 
 
 @bp.errorhandler(ValidationFailed)

@@ -10,6 +10,7 @@ from lms import tenancy
 from lms.api.errors import ApiError
 from lms.api.routing import QueryParam, operation, paginate, query_int
 from lms.kpis import assessments, services
+from lms.kpis.permissions import EDIT_KPIS, MEASURE
 from lms.kpis.schemas import (
     KpiDriftOut,
     KpiIn,
@@ -23,6 +24,7 @@ from lms.kpis.schemas import (
 from lms.lean.drift import STATUSES
 from lms.models import Kpi
 from lms.pagination import MAX_PER_PAGE
+from lms.permissions import MEMBER
 
 TAG = "kpis"
 WRITE_ROLES = "Admins and managers; others get 403."
@@ -55,7 +57,8 @@ def _as_of() -> date | None:
             from None
 
 
-@operation("/kpis", "GET", summary="List KPIs with their drift status", tag=TAG, response=KpiOut,
+@operation("/kpis", "GET", allow=MEMBER,
+           summary="List KPIs with their drift status", tag=TAG, response=KpiOut,
            paginated=True, query=[
                QueryParam("status", "string", f"Only KPIs with this drift status: {', '.join(STATUSES)}."),
                QueryParam("value_stream_id", description="Only KPIs of this value stream."),
@@ -79,7 +82,8 @@ def list_kpis():
     return type(listed.page)(items, listed.page.total, listed.page.page, listed.page.per_page)
 
 
-@operation("/kpis", "POST", summary="Create a KPI", tag=TAG, body=KpiIn, response=KpiOut, status=201,
+@operation("/kpis", "POST", allow=EDIT_KPIS,
+           summary="Create a KPI", tag=TAG, body=KpiIn, response=KpiOut, status=201,
            errors=(403,), description=f"{WRITE_ROLES} `outcome_ids` (or the extension `outcome_links`, "
                                       "which also carries each link's rationale) must name outcomes of your "
                                       "organization; `step_id` must belong to `value_stream_id`.")
@@ -87,12 +91,13 @@ def create_kpi(payload: KpiIn):
     return _with_status(services.create_kpi(payload))
 
 
-@operation("/kpis/<int:kpi_id>", "GET", summary="One KPI", tag=TAG, response=KpiOut)
+@operation("/kpis/<int:kpi_id>", "GET", allow=MEMBER, summary="One KPI", tag=TAG, response=KpiOut)
 def get_kpi(kpi_id: int):
     return _with_status(tenancy.get_or_404(Kpi, kpi_id))
 
 
-@operation("/kpis/<int:kpi_id>", "PATCH", summary="Change a KPI", tag=TAG, body=KpiPatch, response=KpiOut,
+@operation("/kpis/<int:kpi_id>", "PATCH", allow=EDIT_KPIS,
+           summary="Change a KPI", tag=TAG, body=KpiPatch, response=KpiOut,
            errors=(403, 409), description=f"{WRITE_ROLES} Any subset of the writable fields; "
                                           "`outcome_ids` / `outcome_links` replace the links whole. "
                                           "Every change, link changes included, raises `version`.")
@@ -101,7 +106,8 @@ def update_kpi(kpi_id: int, payload: KpiPatch):
     return _with_status(services.update_kpi(kpi, payload))
 
 
-@operation("/kpis/<int:kpi_id>", "DELETE", summary="Delete a KPI with its links and measurements", tag=TAG,
+@operation("/kpis/<int:kpi_id>", "DELETE", allow=EDIT_KPIS,
+           summary="Delete a KPI with its links and measurements", tag=TAG,
            status=204, errors=(403, 409), query=[QueryParam("version", description="Optional: 409 if the "
                                                                                   "KPI changed since.")],
            description="Deletes the KPI **with its outcome links and measurements** (cascade); review "
@@ -111,14 +117,16 @@ def delete_kpi(kpi_id: int):
     services.delete_kpi(kpi, version=query_int("version"))
 
 
-@operation("/kpis/<int:kpi_id>/measurements", "GET", summary="A KPI's measurements, newest first", tag=TAG,
+@operation("/kpis/<int:kpi_id>/measurements", "GET", allow=MEMBER,
+           summary="A KPI's measurements, newest first", tag=TAG,
            response=MeasurementOut, paginated=True)
 def list_measurements(kpi_id: int):
     kpi = tenancy.get_or_404(Kpi, kpi_id)
     return paginate(services.list_measurements_stmt(kpi))
 
 
-@operation("/kpis/<int:kpi_id>/measurements", "POST", summary="Enter one measurement, or many at once",
+@operation("/kpis/<int:kpi_id>/measurements", "POST", allow=MEASURE,
+           summary="Enter one measurement, or many at once",
            tag=TAG, body=MeasurementPostIn, response=MeasurementPostOut, status=201, errors=(403, 409),
            description="Admins, managers and the KPI's owner. One measurement per KPI and date: a "
                        "measurement for a date that has one updates it (same id, version raised). "
@@ -137,7 +145,8 @@ def add_measurements(kpi_id: int, payload):
     return response
 
 
-@operation("/kpis/<int:kpi_id>/drift", "GET", summary="Whether a KPI drifted from its customer outcomes",
+@operation("/kpis/<int:kpi_id>/drift", "GET", allow=MEMBER,
+           summary="Whether a KPI drifted from its customer outcomes",
            tag=TAG, response=KpiDriftOut,
            query=[QueryParam("as_of", "date", "Assess as of this day (default today); "
                                               "later data is ignored.")],

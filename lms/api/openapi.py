@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from lms.api.routing import MAX_PER_PAGE, OPERATIONS, Operation
+from lms.models import ROLES
 from lms.validation import MAX_INT
 
 REF = "#/components/schemas/{model}"
@@ -67,8 +68,9 @@ def _operation(op: Operation, path_params: list[dict]) -> dict[str, Any]:
     doc: dict[str, Any] = {"summary": op.summary, "tags": [op.tag],
                            "operationId": f"{op.method.lower()}_{op.rule}".replace("/", "_")
                            .replace("<int:", "").replace(">", "").replace("-", "_")}
-    if op.description:
-        doc["description"] = op.description
+    doc["x-permission"] = op.allow.description
+    who = f"Who may: {op.allow.description}."
+    doc["description"] = f"{op.description}\n\n{who}" if op.description else who
     if parameters:
         doc["parameters"] = parameters
     if op.body is not None:
@@ -93,6 +95,8 @@ def _operation(op: Operation, path_params: list[dict]) -> dict[str, Any]:
         # Any write may meet a rule (422), a concurrent or duplicate record (409), or a database
         # that stays busy past the retries (503).
         errors |= {403, 409, 422, 503}
+    if op.auth and (op.allow.rule is not None or len(op.allow.roles) < len(ROLES)):
+        errors |= {403}
     if op.paginated or op.query:
         errors |= {422}
     if path_params:

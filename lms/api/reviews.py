@@ -14,7 +14,8 @@ from lms.api.errors import ApiError
 from lms.api.routing import QueryParam, operation, paginate, query_int
 from lms.models import REVIEW_STATUSES, Action, Finding, Review
 from lms.pagination import Page
-from lms.reviews import queries, services
+from lms.permissions import MEMBER
+from lms.reviews import permissions, queries, services
 from lms.reviews.schemas import (
     ActionIn,
     ActionOut,
@@ -49,7 +50,8 @@ def _review_out(review: Review, participant_ids: list[int] | None = None) -> Rev
 # Reviews --------------------------------------------------------------------------------
 
 
-@operation("/reviews", "GET", summary="List reviews", tag=REVIEWS, response=ReviewOut, paginated=True,
+@operation("/reviews", "GET", allow=MEMBER,
+           summary="List reviews", tag=REVIEWS, response=ReviewOut, paginated=True,
            query=(QueryParam("value_stream_id", "integer", "Only reviews of this value stream"),
                   QueryParam("status", "string", "`planned`, `open` or `closed`")),
            description="Newest first (by `held_on`).")
@@ -65,7 +67,8 @@ def reviews_list():
                 result.per_page)
 
 
-@operation("/reviews", "POST", summary="Plan a review", tag=REVIEWS, body=ReviewIn, response=ReviewOut,
+@operation("/reviews", "POST", allow=permissions.PLAN,
+           summary="Plan a review", tag=REVIEWS, body=ReviewIn, response=ReviewOut,
            status=201, errors=WRITE_ERRORS,
            description=f"{RUNNERS} Ids must name records of your organization (422 naming the field). "
                        "A review created `open` or `closed` takes its snapshots at once.")
@@ -73,12 +76,14 @@ def reviews_create(payload: ReviewIn):
     return _review_out(services.create_review(payload.model_dump(exclude_unset=True)))
 
 
-@operation("/reviews/<int:review_id>", "GET", summary="Read a review", tag=REVIEWS, response=ReviewOut)
+@operation("/reviews/<int:review_id>", "GET", allow=MEMBER,
+           summary="Read a review", tag=REVIEWS, response=ReviewOut)
 def reviews_read(review_id: int):
     return _review_out(tenancy.get_or_404(Review, review_id))
 
 
-@operation("/reviews/<int:review_id>", "PATCH", summary="Change a review or move its status", tag=REVIEWS,
+@operation("/reviews/<int:review_id>", "PATCH", allow=permissions.RUN,
+           summary="Change a review or move its status", tag=REVIEWS,
            body=ReviewPatch, response=ReviewOut, errors=PATCH_ERRORS,
            description=f"{RUNNERS} Status runs `planned` → `open` → `closed`: opening stores "
                        "`snapshot_open`, closing `snapshot_close` (the stream's metrics object), each once "
@@ -91,13 +96,15 @@ def reviews_update(review_id: int, payload):
     return _review_out(services.update_review(review, changes, version=version))
 
 
-@operation("/reviews/<int:review_id>", "DELETE", summary="Delete a review with its findings and actions",
+@operation("/reviews/<int:review_id>", "DELETE", allow=permissions.DELETE,
+           summary="Delete a review with its findings and actions",
            tag=REVIEWS, status=204, errors=WRITE_ERRORS, description="Admins and managers.")
 def reviews_delete(review_id: int):
     services.delete_review(tenancy.get_or_404(Review, review_id))
 
 
-@operation("/reviews/<int:review_id>/agenda", "GET", summary="The review's agenda, computed now", tag=REVIEWS,
+@operation("/reviews/<int:review_id>/agenda", "GET", allow=MEMBER,
+           summary="The review's agenda, computed now", tag=REVIEWS,
            response=AgendaOut,
            description="Extension. Drift alerts (diverging, orphan, stale) of the stream's KPIs, untagged "
                        "steps, value-adding steps flagged contradiction or no-customer-job, over-takt steps, "
@@ -113,7 +120,8 @@ def reviews_agenda(review_id: int):
 # Actions --------------------------------------------------------------------------------
 
 
-@operation("/reviews/<int:review_id>/actions", "GET", summary="List a review's actions", tag=ACTIONS,
+@operation("/reviews/<int:review_id>/actions", "GET", allow=MEMBER,
+           summary="List a review's actions", tag=ACTIONS,
            response=ActionOut, paginated=True, description="By due date; `overdue` is read-only.")
 def actions_list(review_id: int):
     review = tenancy.get_or_404(Review, review_id)
@@ -121,7 +129,8 @@ def actions_list(review_id: int):
                     .order_by(Action.due_on.is_(None), Action.due_on, Action.id))
 
 
-@operation("/reviews/<int:review_id>/actions", "POST", summary="Agree an action", tag=ACTIONS, body=ActionIn,
+@operation("/reviews/<int:review_id>/actions", "POST", allow=permissions.RUN,
+           summary="Agree an action", tag=ACTIONS, body=ActionIn,
            response=ActionOut, status=201, errors=WRITE_ERRORS,
            description=f"{RUNNERS} `step_id` must be a step of the review's stream. Not on a closed review.")
 def actions_create(review_id: int, payload: ActionIn):
@@ -129,22 +138,24 @@ def actions_create(review_id: int, payload: ActionIn):
     return services.create_action(review, payload.model_dump(exclude_unset=True))
 
 
-@operation("/actions/<int:action_id>", "GET", summary="Read an action", tag=ACTIONS, response=ActionOut)
+@operation("/actions/<int:action_id>", "GET", allow=MEMBER,
+           summary="Read an action", tag=ACTIONS, response=ActionOut)
 def actions_read(action_id: int):
     return tenancy.get_or_404(Action, action_id)
 
 
-@operation("/actions/<int:action_id>", "PATCH", summary="Change an action or move its stage", tag=ACTIONS,
+@operation("/actions/<int:action_id>", "PATCH", allow=permissions.MOVE_ACTION,
+           summary="Change an action or move its stage", tag=ACTIONS,
            body=ActionPatch, response=ActionOut, errors=PATCH_ERRORS,
            description=f"{RUNNERS} The action's owner (`owner_id`), whatever their role, may change "
-                       "`stage` and `observed_result` only; changing anything else answers 403.",
-           viewer_may=True)
+                       "`stage` and `observed_result` only; changing anything else answers 403.")
 def actions_update(action_id: int, payload):
     changes, version = _changes(payload)
     return services.update_action(tenancy.get_or_404(Action, action_id), changes, version=version)
 
 
-@operation("/actions/<int:action_id>", "DELETE", summary="Remove an action", tag=ACTIONS, status=204,
+@operation("/actions/<int:action_id>", "DELETE", allow=permissions.RUN,
+           summary="Remove an action", tag=ACTIONS, status=204,
            errors=WRITE_ERRORS, description=f"{RUNNERS} Not on a closed review (422).")
 def actions_delete(action_id: int):
     services.delete_action(tenancy.get_or_404(Action, action_id))
@@ -153,7 +164,8 @@ def actions_delete(action_id: int):
 # Findings (extension) -------------------------------------------------------------------
 
 
-@operation("/reviews/<int:review_id>/findings", "GET", summary="List a review's findings", tag=FINDINGS,
+@operation("/reviews/<int:review_id>/findings", "GET", allow=MEMBER,
+           summary="List a review's findings", tag=FINDINGS,
            response=FindingOut, paginated=True, description="Extension. In the order recorded.")
 def findings_list(review_id: int):
     review = tenancy.get_or_404(Review, review_id)
@@ -161,7 +173,8 @@ def findings_list(review_id: int):
                     .order_by(Finding.created_at, Finding.id))
 
 
-@operation("/reviews/<int:review_id>/findings", "POST", summary="Record a finding", tag=FINDINGS,
+@operation("/reviews/<int:review_id>/findings", "POST", allow=permissions.RUN,
+           summary="Record a finding", tag=FINDINGS,
            body=FindingIn, response=FindingOut, status=201, errors=WRITE_ERRORS,
            description=f"Extension. {RUNNERS} Not on a closed review (422).")
 def findings_create(review_id: int, payload: FindingIn):
@@ -169,20 +182,23 @@ def findings_create(review_id: int, payload: FindingIn):
     return services.create_finding(review, payload.model_dump(exclude_unset=True))
 
 
-@operation("/findings/<int:finding_id>", "GET", summary="Read a finding", tag=FINDINGS, response=FindingOut,
+@operation("/findings/<int:finding_id>", "GET", allow=MEMBER,
+           summary="Read a finding", tag=FINDINGS, response=FindingOut,
            description="Extension.")
 def findings_read(finding_id: int):
     return tenancy.get_or_404(Finding, finding_id)
 
 
-@operation("/findings/<int:finding_id>", "PATCH", summary="Change a finding", tag=FINDINGS, body=FindingPatch,
+@operation("/findings/<int:finding_id>", "PATCH", allow=permissions.RUN,
+           summary="Change a finding", tag=FINDINGS, body=FindingPatch,
            response=FindingOut, errors=PATCH_ERRORS, description=f"Extension. {RUNNERS}")
 def findings_update(finding_id: int, payload):
     changes, version = _changes(payload)
     return services.update_finding(tenancy.get_or_404(Finding, finding_id), changes, version=version)
 
 
-@operation("/findings/<int:finding_id>", "DELETE", summary="Remove a finding", tag=FINDINGS, status=204,
+@operation("/findings/<int:finding_id>", "DELETE", allow=permissions.RUN,
+           summary="Remove a finding", tag=FINDINGS, status=204,
            errors=WRITE_ERRORS, description=f"Extension. {RUNNERS}")
 def findings_delete(finding_id: int):
     services.delete_finding(tenancy.get_or_404(Finding, finding_id))

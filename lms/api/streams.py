@@ -11,7 +11,9 @@ from lms.api.routing import QueryParam, operation, paginate, query_int
 from lms.lean.metrics import compute_metrics
 from lms.models import STREAM_STATES, Step, ValueStream
 from lms.pagination import Page
+from lms.permissions import MEMBER
 from lms.streams import figures, services
+from lms.streams.permissions import EDIT_STREAM, MAP_STREAMS
 from lms.streams.schemas import (
     FlagOut,
     MetricsOut,
@@ -45,7 +47,8 @@ def _changes(payload) -> tuple[dict, int | None]:
 # Value streams --------------------------------------------------------------------------
 
 
-@operation("/value-streams", "GET", summary="List value streams", tag=STREAMS, response=ValueStreamOut,
+@operation("/value-streams", "GET", allow=MEMBER,
+           summary="List value streams", tag=STREAMS, response=ValueStreamOut,
            paginated=True, query=(QueryParam("state", "string", "`current` or `future`"),
                                   QueryParam("customer_id", "integer", "Only streams serving this customer")),
            description="Sorted by name.")
@@ -63,7 +66,8 @@ def value_streams_list():
     return paginate(stmt)
 
 
-@operation("/value-streams", "POST", summary="Map a value stream", tag=STREAMS, body=ValueStreamIn,
+@operation("/value-streams", "POST", allow=MAP_STREAMS,
+           summary="Map a value stream", tag=STREAMS, body=ValueStreamIn,
            response=ValueStreamOut, status=201, errors=WRITE_ERRORS,
            description="Admins and managers; a process owner creates streams they own "
                        "(`owner_id` defaults to them). Ids must name records of your organization.")
@@ -71,13 +75,14 @@ def value_streams_create(payload: ValueStreamIn):
     return services.create_stream(payload.model_dump(exclude_unset=True))
 
 
-@operation("/value-streams/<int:stream_id>", "GET", summary="Read a value stream", tag=STREAMS,
+@operation("/value-streams/<int:stream_id>", "GET", allow=MEMBER, summary="Read a value stream", tag=STREAMS,
            response=ValueStreamOut)
 def value_streams_read(stream_id: int):
     return tenancy.get_or_404(ValueStream, stream_id)
 
 
-@operation("/value-streams/<int:stream_id>", "PATCH", summary="Change a value stream", tag=STREAMS,
+@operation("/value-streams/<int:stream_id>", "PATCH", allow=EDIT_STREAM,
+           summary="Change a value stream", tag=STREAMS,
            body=ValueStreamPatch, response=ValueStreamOut, errors=PATCH_ERRORS,
            description="Send any subset of the writable fields, and the `version` you read to be told "
                        "(409) when someone changed it meanwhile. Only managers and admins hand a stream "
@@ -87,7 +92,8 @@ def value_streams_update(stream_id: int, payload):
     return services.update_stream(tenancy.get_or_404(ValueStream, stream_id), changes, version=version)
 
 
-@operation("/value-streams/<int:stream_id>", "DELETE", summary="Delete a value stream and its steps",
+@operation("/value-streams/<int:stream_id>", "DELETE", allow=EDIT_STREAM,
+           summary="Delete a value stream and its steps",
            tag=STREAMS, status=204, errors=WRITE_ERRORS,
            description="Deletes the stream **with its steps and its reviews (their findings and actions)** "
                        "(cascade). KPIs of the stream or its steps, internal customers that are this stream "
@@ -96,7 +102,7 @@ def value_streams_delete(stream_id: int):
     services.delete_stream(tenancy.get_or_404(ValueStream, stream_id))
 
 
-@operation("/value-streams/<int:stream_id>/metrics", "GET", summary="The stream's lean figures",
+@operation("/value-streams/<int:stream_id>/metrics", "GET", allow=MEMBER, summary="The stream's lean figures",
            tag=STREAMS, response=MetricsOut,
            description="Times in seconds; ratios 0-1; null where undefined (e.g. takt without demand, "
                        "PCE of an untimed stream).")
@@ -105,7 +111,8 @@ def value_streams_metrics(stream_id: int):
     return compute_metrics(figures.stream_figures(stream, figures.steps_of(stream))).as_api_dict()
 
 
-@operation("/value-streams/<int:stream_id>/future-state", "POST", summary="Make a future state",
+@operation("/value-streams/<int:stream_id>/future-state", "POST", allow=EDIT_STREAM,
+           summary="Make a future state",
            tag=STREAMS, response=ValueStreamOut, status=201, errors=WRITE_ERRORS,
            description="Copies the stream and its steps as a `future` state with `derived_from_id` "
                        "set to this stream.")
@@ -113,7 +120,8 @@ def value_streams_future_state(stream_id: int):
     return services.make_future_state(tenancy.get_or_404(ValueStream, stream_id))
 
 
-@operation("/value-streams/<int:stream_id>/walked", "POST", summary="Confirm the map was walked today",
+@operation("/value-streams/<int:stream_id>/walked", "POST", allow=EDIT_STREAM,
+           summary="Confirm the map was walked today",
            tag=STREAMS, response=ValueStreamOut, errors=WRITE_ERRORS,
            description="Sets `last_walked_on` to today and `last_walked_by_id` to you.")
 def value_streams_walked(stream_id: int):
@@ -123,7 +131,8 @@ def value_streams_walked(stream_id: int):
 # Steps ----------------------------------------------------------------------------------
 
 
-@operation("/value-streams/<int:stream_id>/steps", "GET", summary="List a stream's steps in map order",
+@operation("/value-streams/<int:stream_id>/steps", "GET", allow=MEMBER,
+           summary="List a stream's steps in map order",
            tag=STEPS, response=StepOut, paginated=True)
 def steps_list(stream_id: int):
     stream = tenancy.get_or_404(ValueStream, stream_id)
@@ -132,7 +141,8 @@ def steps_list(stream_id: int):
                 result.per_page)
 
 
-@operation("/value-streams/<int:stream_id>/steps", "POST", summary="Add a step", tag=STEPS, body=StepIn,
+@operation("/value-streams/<int:stream_id>/steps", "POST", allow=EDIT_STREAM,
+           summary="Add a step", tag=STEPS, body=StepIn,
            response=StepOut, status=201, errors=WRITE_ERRORS,
            description="Appends the step unless `position` is given; then the step goes there and the "
                        "later steps move down one place. Positions stay 1..n. A value-adding step needs "
@@ -143,13 +153,14 @@ def steps_create(stream_id: int, payload: StepIn):
     return _step_out(stream, step)
 
 
-@operation("/steps/<int:step_id>", "GET", summary="Read a step", tag=STEPS, response=StepOut)
+@operation("/steps/<int:step_id>", "GET", allow=MEMBER, summary="Read a step", tag=STEPS, response=StepOut)
 def steps_read(step_id: int):
     step = tenancy.get_or_404(Step, step_id)
     return _step_out(tenancy.get_or_404(ValueStream, step.value_stream_id), step)
 
 
-@operation("/steps/<int:step_id>", "PATCH", summary="Change, tag or move a step", tag=STEPS,
+@operation("/steps/<int:step_id>", "PATCH", allow=EDIT_STREAM,
+           summary="Change, tag or move a step", tag=STEPS,
            body=StepPatch, response=StepOut, errors=PATCH_ERRORS,
            description="A new `position` moves the step and renumbers the others (1..n). A change of "
                        "`classification`, `waste_types` or `rationale` is recorded as a classification.")
@@ -160,7 +171,8 @@ def steps_update(step_id: int, payload):
     return _step_out(tenancy.get_or_404(ValueStream, step.value_stream_id), step)
 
 
-@operation("/steps/<int:step_id>", "DELETE", summary="Delete a step", tag=STEPS, status=204,
+@operation("/steps/<int:step_id>", "DELETE", allow=EDIT_STREAM,
+           summary="Delete a step", tag=STEPS, status=204,
            errors=WRITE_ERRORS, description="The steps after it move up one place. KPIs, review findings and "
                                             "actions that named the step stay, unlinked.")
 def steps_delete(step_id: int):

@@ -6,7 +6,7 @@ from flask import request
 from pydantic import BaseModel, ConfigDict, Field
 
 from lms.api.routing import operation
-from lms.transfer import services
+from lms.transfer import permissions, services
 
 
 class ExportDocumentIn(BaseModel):
@@ -24,6 +24,7 @@ class ImportOut(BaseModel):
 @operation(
     "/export",
     "GET",
+    allow=permissions.EXPORT,
     summary="Export the organization as one JSON document",
     tag="transfer",
     errors=(403,),
@@ -37,6 +38,7 @@ def export_organization():
 @operation(
     "/import",
     "POST",
+    allow=permissions.IMPORT,
     summary="Import an export into this (empty) organization",
     tag="transfer",
     body=ExportDocumentIn,

@@ -5,16 +5,18 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from lms import tenancy
 from lms.auth import bp, services
 from lms.auth.forms import ChangePasswordForm, SignInForm, TokenForm
+from lms.auth.permissions import REVOKE_TOKEN
 from lms.errors import ValidationFailed
 from lms.extensions import db
 from lms.forms import apply_field_errors
 from lms.models import ApiToken
+from lms.permissions import MEMBER, PUBLIC, allow
 
 
 def _safe_next(target: str | None) -> str:
@@ -28,6 +30,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@allow(PUBLIC)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.index"))
@@ -46,7 +49,7 @@ def login():
 
 
 @bp.post("/logout")
-@login_required
+@allow(MEMBER)
 def logout():
     services.end_session(current_user.session_key)
     logout_user()
@@ -56,7 +59,7 @@ def logout():
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
-@login_required
+@allow(MEMBER)
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
@@ -71,7 +74,7 @@ def change_password():
 
 
 @bp.route("/account/tokens", methods=["GET", "POST"])
-@login_required
+@allow(MEMBER)
 def tokens():
     form = TokenForm()
     issued = None
@@ -89,11 +92,9 @@ def tokens():
 
 
 @bp.post("/account/tokens/<int:token_id>/revoke")
-@login_required
+@allow(REVOKE_TOKEN)
 def revoke_token(token_id: int):
     token = tenancy.get_or_404(ApiToken, token_id)
-    if token.user_id != current_user.id:
-        tenancy.require("admin")
     services.revoke_token(token)
     flash(f"Token '{token.name}' revoked.", "success")
     return redirect(_safe_next(request.form.get("next")) if request.form.get("next")

@@ -19,6 +19,7 @@ from lms.extensions import db
 from lms.lean.jobs import would_create_cycle
 from lms.lean.opportunity import scores_from_responses
 from lms.models import Customer, Job, Outcome, OutcomeRating, ValueStream
+from lms.permissions import EDITORS
 from lms.validation import validate
 
 CUSTOMER_FIELDS = ("name", "kind", "description", "value_stream_id")
@@ -29,7 +30,7 @@ RATING_FIELDS = ("outcome_id", "rated_on", "importance", "satisfaction", "respon
 
 
 def _require_editor() -> None:
-    tenancy.require(*tenancy.EDITORS)
+    tenancy.require(*EDITORS)
 
 
 def _merged(obj: Any, fields: tuple[str, ...], changes: dict[str, Any]) -> dict[str, Any]:
@@ -241,7 +242,7 @@ def delete_outcome(outcome: Outcome, *, version: int | None = None) -> None:
 
 def add_rating(outcome: Outcome, data: RatingIn) -> OutcomeRating:
     """Enter a survey wave: aggregate figures, or raw answers turned into top-two-box scores."""
-    actor = tenancy.require(*tenancy.EDITORS)
+    actor = tenancy.require(*EDITORS)
     if data.responses is not None:
         importance, satisfaction, respondents = scores_from_responses(
             [(r.importance, r.satisfaction) for r in data.responses])

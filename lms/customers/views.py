@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_login import login_required
 
 from lms import tenancy
 from lms.charts.cache import chart_response
 from lms.charts.landscape import draw_landscape
-from lms.customers import bp, pages, queries, services
+from lms.customers import bp, pages, permissions, queries, services
 from lms.customers.forms import AggregateRatingForm, AnswersRatingForm, CustomerForm, JobForm, OutcomeForm
+from lms.customers.permissions import EDIT_CUSTOMERS
 from lms.customers.schemas import (
     CustomerIn,
     JobIn,
@@ -21,6 +21,7 @@ from lms.errors import ValidationFailed
 from lms.forms import apply_field_errors
 from lms.kpis.services import kpis_for_outcome
 from lms.models import Customer, Job, Outcome
+from lms.permissions import MEMBER, allow
 from lms.validation import validate, whole_number
 
 CUSTOMERS_PER_PAGE = 25
@@ -28,21 +29,8 @@ STACKS_PER_PAGE = 20
 RATINGS_PER_PAGE = 20
 
 
-@bp.before_request
-@login_required
-def _signed_in() -> None:
-    """Every customer page needs a signed-in user; reading is open to every role."""
-
-
-def _editable(model: type, record_id: int):
-    """Return the organization's record (else 404) when the actor may change it (else 403)."""
-    record = tenancy.get_or_404(model, record_id)
-    tenancy.require(*tenancy.EDITORS)
-    return record
-
-
 def _can_edit() -> bool:
-    return tenancy.actor().role in tenancy.EDITORS
+    return permissions.may_edit(tenancy.actor())
 
 
 def _page(param: str) -> int:
@@ -52,6 +40,7 @@ def _page(param: str) -> int:
 # --- Customers ------------------------------------------------------------------------------
 
 @bp.get("/")
+@allow(MEMBER)
 def index():
     columns = {kind: pages.customers_of_kind(kind, _page(f"{kind}_page"), CUSTOMERS_PER_PAGE)
                for kind in ("external", "internal")}
@@ -70,8 +59,8 @@ def _customer_form(form: CustomerForm) -> CustomerForm:
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@allow(EDIT_CUSTOMERS)
 def new_customer():
-    tenancy.require(*tenancy.EDITORS)
     form = _customer_form(CustomerForm(kind=request.args.get("kind", "external")))
     if form.validate_on_submit():
         try:
@@ -86,8 +75,9 @@ def new_customer():
 
 
 @bp.route("/<int:customer_id>/edit", methods=["GET", "POST"])
+@allow(EDIT_CUSTOMERS)
 def edit_customer(customer_id: int):
-    customer = _editable(Customer, customer_id)
+    customer = tenancy.get_or_404(Customer, customer_id)
     form = _customer_form(CustomerForm(obj=customer))
     if form.validate_on_submit():
         try:
@@ -102,8 +92,9 @@ def edit_customer(customer_id: int):
 
 
 @bp.post("/<int:customer_id>/delete")
+@allow(EDIT_CUSTOMERS)
 def delete_customer(customer_id: int):
-    customer = _editable(Customer, customer_id)
+    customer = tenancy.get_or_404(Customer, customer_id)
     name = customer.name
     services.delete_customer(customer, version=request.form.get("version", type=int))
     flash(f"Customer {name} deleted with its jobs and outcomes.", "success")
@@ -111,6 +102,7 @@ def delete_customer(customer_id: int):
 
 
 @bp.get("/<int:customer_id>")
+@allow(MEMBER)
 def show(customer_id: int):
     customer = tenancy.get_or_404(Customer, customer_id)
     overview = pages.customer_overview(customer, _page("page"), STACKS_PER_PAGE)
@@ -119,6 +111,7 @@ def show(customer_id: int):
 
 
 @bp.get("/<int:customer_id>/landscape.png")
+@allow(MEMBER)
 def customer_landscape(customer_id: int):
     customer = tenancy.get_or_404(Customer, customer_id)
     return chart_response("landscape", pages.customer_landscape(customer), draw_landscape)
@@ -146,8 +139,9 @@ def _after_job(job: Job):
 
 
 @bp.route("/<int:customer_id>/jobs/new", methods=["GET", "POST"])
+@allow(EDIT_CUSTOMERS)
 def new_job(customer_id: int):
-    customer = _editable(Customer, customer_id)
+    customer = tenancy.get_or_404(Customer, customer_id)
     form = _job_form(JobForm(parent_id=request.args.get("parent_id", type=int)), customer.id)
     if form.validate_on_submit():
         try:
@@ -162,8 +156,9 @@ def new_job(customer_id: int):
 
 
 @bp.route("/jobs/<int:job_id>/edit", methods=["GET", "POST"])
+@allow(EDIT_CUSTOMERS)
 def edit_job(job_id: int):
-    job = _editable(Job, job_id)
+    job = tenancy.get_or_404(Job, job_id)
     customer = job.customer
     form = _job_form(JobForm(obj=job), customer.id, job)
     if form.validate_on_submit():
@@ -179,8 +174,9 @@ def edit_job(job_id: int):
 
 
 @bp.post("/jobs/<int:job_id>/delete")
+@allow(EDIT_CUSTOMERS)
 def delete_job(job_id: int):
-    job = _editable(Job, job_id)
+    job = tenancy.get_or_404(Job, job_id)
     customer_id, statement = job.customer_id, job.statement
     services.delete_job(job, version=request.form.get("version", type=int))
     flash(f"Job '{statement}' deleted.", "success")
@@ -188,6 +184,7 @@ def delete_job(job_id: int):
 
 
 @bp.get("/jobs/<int:job_id>/landscape.png")
+@allow(MEMBER)
 def job_landscape(job_id: int):
     job = tenancy.get_or_404(Job, job_id)
     return chart_response("landscape", pages.job_landscape(job), draw_landscape)
@@ -196,8 +193,9 @@ def job_landscape(job_id: int):
 # --- Outcomes and ratings -------------------------------------------------------------------
 
 @bp.route("/jobs/<int:job_id>/outcomes/new", methods=["GET", "POST"])
+@allow(EDIT_CUSTOMERS)
 def new_outcome(job_id: int):
-    job = _editable(Job, job_id)
+    job = tenancy.get_or_404(Job, job_id)
     form = OutcomeForm()
     if form.validate_on_submit():
         try:
@@ -212,8 +210,9 @@ def new_outcome(job_id: int):
 
 
 @bp.route("/outcomes/<int:outcome_id>/edit", methods=["GET", "POST"])
+@allow(EDIT_CUSTOMERS)
 def edit_outcome(outcome_id: int):
-    outcome = _editable(Outcome, outcome_id)
+    outcome = tenancy.get_or_404(Outcome, outcome_id)
     form = OutcomeForm(obj=outcome)
     if form.validate_on_submit():
         try:
@@ -228,8 +227,9 @@ def edit_outcome(outcome_id: int):
 
 
 @bp.post("/outcomes/<int:outcome_id>/delete")
+@allow(EDIT_CUSTOMERS)
 def delete_outcome(outcome_id: int):
-    outcome = _editable(Outcome, outcome_id)
+    outcome = tenancy.get_or_404(Outcome, outcome_id)
     customer_id = outcome.job.customer_id
     services.delete_outcome(outcome, version=request.form.get("version", type=int))
     flash("Outcome deleted with its ratings.", "success")
@@ -249,13 +249,15 @@ def _render_outcome(outcome: Outcome, aggregate: AggregateRatingForm | None = No
 
 
 @bp.get("/outcomes/<int:outcome_id>")
+@allow(MEMBER)
 def outcome(outcome_id: int):
     return _render_outcome(tenancy.get_or_404(Outcome, outcome_id))
 
 
 @bp.post("/outcomes/<int:outcome_id>/ratings")
+@allow(EDIT_CUSTOMERS)
 def rate_outcome(outcome_id: int):
-    outcome = _editable(Outcome, outcome_id)
+    outcome = tenancy.get_or_404(Outcome, outcome_id)
     form = AggregateRatingForm(prefix="aggregate")
     if form.validate_on_submit():
         try:
@@ -269,8 +271,9 @@ def rate_outcome(outcome_id: int):
 
 
 @bp.post("/outcomes/<int:outcome_id>/answers")
+@allow(EDIT_CUSTOMERS)
 def rate_outcome_from_answers(outcome_id: int):
-    outcome = _editable(Outcome, outcome_id)
+    outcome = tenancy.get_or_404(Outcome, outcome_id)
     form = AnswersRatingForm(prefix="answers")
     if form.validate_on_submit():
         try:
@@ -287,8 +290,9 @@ def rate_outcome_from_answers(outcome_id: int):
 
 
 @bp.post("/outcomes/<int:outcome_id>/ratings/<int:rating_id>/delete")
+@allow(EDIT_CUSTOMERS)
 def delete_rating(outcome_id: int, rating_id: int):
-    outcome = _editable(Outcome, outcome_id)
+    outcome = tenancy.get_or_404(Outcome, outcome_id)
     services.delete_rating(queries.rating_of(outcome, rating_id))
     flash("Rating deleted.", "success")
     return redirect(url_for("customers.outcome", outcome_id=outcome.id))

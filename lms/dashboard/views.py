@@ -1,16 +1,16 @@
 """The dashboard: what needs attention in the organization, each number linked to its source."""
 
 from flask import render_template
-from flask_login import login_required
 
 from lms import tenancy
 from lms.charts.cache import chart_response
 from lms.charts.pareto import draw_waste_pareto
 from lms.dashboard import bp, services
+from lms.permissions import MEMBER, allow
 
 
 @bp.get("/")
-@login_required
+@allow(MEMBER)
 def index():
     organization = tenancy.actor().organization
     return render_template("dashboard/index.html", organization=organization,
@@ -18,7 +18,7 @@ def index():
 
 
 @bp.get("/dashboard/waste-pareto.png")
-@login_required
+@allow(MEMBER)
 def waste_pareto():
     organization = tenancy.actor().organization
     data = services.dashboard(organization)

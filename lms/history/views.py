@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 from flask import abort, render_template, request, url_for
-from flask_login import login_required
 from sqlalchemy import select
 from werkzeug.routing import BuildError
 
@@ -13,6 +12,7 @@ from lms.extensions import db
 from lms.history import bp, services
 from lms.models import Step
 from lms.pagination import page_args
+from lms.permissions import MEMBER, allow
 from lms.validation import whole_number
 
 # Where a record of each type is shown, if that page exists in this app.
@@ -65,7 +65,7 @@ def _int_arg(name: str) -> int | None:
 
 
 @bp.get("/")
-@login_required
+@allow(MEMBER)
 def index():
     record_type = request.args.get("type") or None
     if record_type not in services.RECORD_TYPES:
@@ -83,7 +83,7 @@ def index():
 
 
 @bp.get("/<record_type>/<int:record_id>")
-@login_required
+@allow(MEMBER)
 def record(record_type: str, record_id: int):
     if record_type not in services.RECORD_TYPES:
         abort(404)

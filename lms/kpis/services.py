@@ -14,10 +14,12 @@ from lms import audit, pagination, tenancy
 from lms.db import utcnow
 from lms.errors import ValidationFailed, VersionConflict, check_version
 from lms.extensions import db
+from lms.kpis import permissions
 from lms.kpis.assessments import KpiDrift, assess_kpis
 from lms.kpis.schemas import KpiIn, KpiOutcomeLinkIn, KpiPatch, MeasurementBatchIn, MeasurementIn
 from lms.lean.drift import STATUSES
 from lms.models import Job, Kpi, KpiMeasurement, KpiOutcomeLink, Outcome, Step, User, ValueStream
+from lms.permissions import EDITORS
 from lms.validation import validate
 
 KPI_FIELDS = ("name", "unit", "direction", "target", "description", "value_stream_id", "step_id", "owner_id")
@@ -26,23 +28,6 @@ ORPHANS_SHOWN = 20
 
 
 # --- who may do what ------------------------------------------------------------------------
-
-def may_edit_kpis(user: User) -> bool:
-    """Tell whether ``user`` may create, edit, link and delete KPIs."""
-    return user.role in tenancy.EDITORS
-
-
-def may_measure(user: User, kpi: Kpi) -> bool:
-    """Tell whether ``user`` may enter measurements of ``kpi``."""
-    return may_edit_kpis(user) or (user.role == "owner" and kpi.owner_id == user.id)
-
-
-def require_measurer(kpi: Kpi) -> User:
-    """Return the actor when they may enter measurements of ``kpi``; raise Forbidden otherwise."""
-    if not may_measure(tenancy.actor(), kpi):
-        raise tenancy.Forbidden("Only the KPI's owner, a manager or an admin may enter its measurements.")
-    return tenancy.actor()
-
 
 # --- lists -------------------------------------------------------------------------------------
 
@@ -233,7 +218,7 @@ def _replace_links(kpi: Kpi, wanted: dict[int, str]) -> None:
 
 def create_kpi(payload: KpiIn) -> Kpi:
     """Create a KPI with its outcome links."""
-    tenancy.require(*tenancy.EDITORS)
+    tenancy.require(*EDITORS)
     values = payload.model_dump(include=set(KPI_FIELDS))
     requested = _requested_links(payload, None)
     given = {name for name in KPI_FIELDS if values[name] is not None}  # a null stream is filled from the step
@@ -252,7 +237,7 @@ def create_kpi(payload: KpiIn) -> Kpi:
 
 def update_kpi(kpi: Kpi, payload: KpiPatch) -> Kpi:
     """Change any subset of a KPI's fields and links, refusing a stale version."""
-    tenancy.require(*tenancy.EDITORS)
+    tenancy.require(*EDITORS)
     check_version(kpi, payload.version)
     given = payload.model_fields_set & set(KPI_FIELDS)
     values = {name: getattr(kpi, name) for name in KPI_FIELDS} | payload.model_dump(include=given)
@@ -294,7 +279,7 @@ def remove_link(kpi: Kpi, outcome_id: int, *, version: int | None = None) -> Non
 
 def delete_kpi(kpi: Kpi, *, version: int | None = None) -> None:
     """Delete a KPI with its links and measurements."""
-    tenancy.require(*tenancy.EDITORS)
+    tenancy.require(*EDITORS)
     check_version(kpi, version)
     audit.record("delete", kpi, summary=f"KPI {kpi.name} deleted",
                  before=audit.snapshot(kpi, KPI_FIELDS) | _link_state(kpi))
@@ -355,7 +340,7 @@ def _upsert(kpi: Kpi, items: Sequence[MeasurementIn], user: User) -> list[KpiMea
 
 def record_measurement(kpi: Kpi, payload: MeasurementIn) -> KpiMeasurement:
     """Enter one measurement; a second one for the same date updates the first."""
-    user = require_measurer(kpi)
+    user = permissions.require_measurer(kpi)
     [measurement] = _upsert(kpi, [payload], user)
     db.session.commit()
     return measurement
@@ -363,7 +348,7 @@ def record_measurement(kpi: Kpi, payload: MeasurementIn) -> KpiMeasurement:
 
 def record_measurements(kpi: Kpi, payload: MeasurementBatchIn) -> list[KpiMeasurement]:
     """Enter many measurements at once: all of them, or none when one date repeats."""
-    user = require_measurer(kpi)
+    user = permissions.require_measurer(kpi)
     errors = _duplicate_dates(payload.measurements)
     if errors:
         raise ValidationFailed(errors)
@@ -374,7 +359,7 @@ def record_measurements(kpi: Kpi, payload: MeasurementBatchIn) -> list[KpiMeasur
 
 def delete_measurement(kpi: Kpi, measurement_id: int) -> None:
     """Delete one measurement of a KPI (a mistyped date, say)."""
-    require_measurer(kpi)
+    permissions.require_measurer(kpi)
     measurement = db.session.scalar(select(KpiMeasurement).where(
         KpiMeasurement.id == measurement_id, KpiMeasurement.kpi_id == kpi.id))
     if measurement is None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import login_required
 from sqlalchemy.orm.exc import StaleDataError
 
 from lms import tenancy
@@ -14,7 +13,7 @@ from lms.charts.kpi_trend import describe_kpi_trend, draw_kpi_trend
 from lms.errors import ValidationFailed, VersionConflict
 from lms.extensions import db
 from lms.forms import apply_field_errors
-from lms.kpis import assessments, bp, queries, services
+from lms.kpis import assessments, bp, permissions, queries, services
 from lms.kpis.forms import (
     STATUS_LABELS,
     FilterForm,
@@ -27,21 +26,17 @@ from lms.kpis.forms import (
     grouped,
 )
 from lms.kpis.importing import ImportRejected, RowError, decode, import_measurements
+from lms.kpis.permissions import EDIT_KPIS, MEASURE
 from lms.kpis.schemas import KpiIn, KpiOutcomeLinkIn, KpiPatch, MeasurementIn
 from lms.lean.drift import STATUSES
 from lms.models import Kpi
 from lms.pagination import page_args
+from lms.permissions import MEMBER, allow
 from lms.validation import validate, whole_number
 
 KPI_FORM_FIELDS = ("name", "unit", "direction", "target", "value_stream_id", "step_id", "owner_id",
                    "description")
 OPTIONAL = {"target", "value_stream_id", "step_id", "owner_id"}
-
-
-@bp.before_request
-@login_required
-def _signed_in() -> None:
-    """Every KPI page needs a signed-in user."""
 
 
 def _int_arg(name: str) -> int | None:
@@ -56,6 +51,7 @@ def _as_of() -> date | None:
 
 
 @bp.get("/")
+@allow(MEMBER)
 def index():
     filters = services.KpiFilters(
         status=request.args.get("status") if request.args.get("status") in STATUSES else None,
@@ -72,7 +68,7 @@ def index():
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("kpis/index.html", listed=listed, form=form, streams=streams, people=people,
                            orphans=orphans, orphan_total=orphan_total, args=args, filtered=bool(args),
-                           may_edit=services.may_edit_kpis(tenancy.actor()))
+                           may_edit=permissions.may_edit_kpis(tenancy.actor()))
 
 
 def _form_data(form: KpiForm) -> dict:
@@ -104,8 +100,8 @@ def _show_errors(form, failed: ValidationFailed) -> None:
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@allow(EDIT_KPIS)
 def new():
-    tenancy.require(*tenancy.EDITORS)
     form = NewKpiForm()
     _fill_choices(form)
     if form.validate_on_submit():
@@ -123,9 +119,9 @@ def new():
 
 
 @bp.route("/<int:kpi_id>/edit", methods=["GET", "POST"])
+@allow(EDIT_KPIS)
 def edit(kpi_id: int):
     kpi = tenancy.get_or_404(Kpi, kpi_id)
-    tenancy.require(*tenancy.EDITORS)
     form = KpiForm(obj=kpi)
     _fill_choices(form)
     if request.method == "GET":
@@ -143,6 +139,7 @@ def edit(kpi_id: int):
 
 
 @bp.post("/<int:kpi_id>/delete")
+@allow(EDIT_KPIS)
 def delete(kpi_id: int):
     kpi = tenancy.get_or_404(Kpi, kpi_id)
     name = kpi.name
@@ -172,7 +169,7 @@ def render_show(kpi: Kpi, *, status: int = 200, measurement_form: MeasurementFor
         chart_alt=describe_kpi_trend(spec), links=queries.link_details(kpi), measurements=measurements,
         streams=queries.stream_names(), people=queries.people_names(),
         step_name=queries.step_name(kpi.step_id),
-        may_edit=services.may_edit_kpis(user), may_measure=services.may_measure(user, kpi),
+        may_edit=permissions.may_edit_kpis(user), may_measure=permissions.may_measure(user, kpi),
         measurement_form=measurement_form or MeasurementForm(formdata=None,
                                                              measured_on=assessments.today().isoformat()),
         link_form=link_form, import_form=import_form or ImportForm(formdata=None),
@@ -181,11 +178,13 @@ def render_show(kpi: Kpi, *, status: int = 200, measurement_form: MeasurementFor
 
 
 @bp.get("/<int:kpi_id>")
+@allow(MEMBER)
 def show(kpi_id: int):
     return render_show(tenancy.get_or_404(Kpi, kpi_id))
 
 
 @bp.get("/<int:kpi_id>/chart.png")
+@allow(MEMBER)
 def chart(kpi_id: int):
     kpi = tenancy.get_or_404(Kpi, kpi_id)
     return chart_response("kpi_trend", assessments.trend_spec(kpi, _as_of()), draw_kpi_trend)
@@ -196,9 +195,9 @@ def _back_to(kpi: Kpi, anchor: str = ""):
 
 
 @bp.post("/<int:kpi_id>/links")
+@allow(EDIT_KPIS)
 def add_link(kpi_id: int):
     kpi = tenancy.get_or_404(Kpi, kpi_id)
-    tenancy.require(*tenancy.EDITORS)
     form = LinkForm()
     if form.validate_on_submit():
         try:
@@ -213,18 +212,18 @@ def add_link(kpi_id: int):
 
 
 @bp.post("/<int:kpi_id>/links/<int:outcome_id>/delete")
+@allow(EDIT_KPIS)
 def remove_link(kpi_id: int, outcome_id: int):
     kpi = tenancy.get_or_404(Kpi, kpi_id)
-    tenancy.require(*tenancy.EDITORS)
     services.remove_link(kpi, outcome_id, version=_int_form("version"))
     flash("Link removed.", "success")
     return _back_to(kpi, "#links")
 
 
 @bp.post("/<int:kpi_id>/measurements")
+@allow(MEASURE)
 def add_measurement(kpi_id: int):
     kpi = tenancy.get_or_404(Kpi, kpi_id)
-    services.require_measurer(kpi)
     form = MeasurementForm()
     if form.validate_on_submit():
         try:
@@ -239,9 +238,9 @@ def add_measurement(kpi_id: int):
 
 
 @bp.post("/<int:kpi_id>/measurements/import")
+@allow(MEASURE)
 def import_rows(kpi_id: int):
     kpi = tenancy.get_or_404(Kpi, kpi_id)
-    services.require_measurer(kpi)
     form = ImportForm()
     if not form.validate_on_submit():
         abort(400)
@@ -258,6 +257,7 @@ def import_rows(kpi_id: int):
 
 
 @bp.post("/<int:kpi_id>/measurements/<int:measurement_id>/delete")
+@allow(MEASURE)
 def delete_measurement(kpi_id: int, measurement_id: int):
     kpi = tenancy.get_or_404(Kpi, kpi_id)
     try:

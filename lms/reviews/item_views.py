@@ -10,6 +10,7 @@ from lms.errors import ValidationFailed, VersionConflict
 from lms.extensions import db
 from lms.forms import apply_field_errors, choices
 from lms.models import ACTION_STAGES, Action, Finding, Kpi, Outcome, Review, ValueStream
+from lms.permissions import allow
 from lms.reviews import bp, permissions, services
 from lms.reviews.forms import ActionForm, AssigneeActionForm, FindingForm, StageForm, schema_values
 from lms.reviews.views import messages, people_choices, render_review, review_or_404
@@ -38,9 +39,9 @@ def _posted() -> bool:
 
 
 @bp.post("/<int:review_id>/findings")
+@allow(permissions.RUN)
 def add_finding(review_id: int):
     review = review_or_404(review_id)
-    permissions.require_runner(_stream(review))
     form = FindingForm()
     if form.validate_on_submit():
         try:
@@ -54,11 +55,11 @@ def add_finding(review_id: int):
 
 
 @bp.route("/findings/<int:finding_id>/edit", methods=["GET", "POST"])
+@allow(permissions.RUN)
 def edit_finding(finding_id: int):
     finding = tenancy.get_or_404(Finding, finding_id)
     review = finding.review
     stream = _stream(review)
-    permissions.require_runner(stream)
     form = FindingForm(data=None if _posted() else {
         "text": finding.text, "step_id": str(finding.step_id or ""), "waste_type": finding.waste_type or "",
         "version": finding.version})
@@ -81,6 +82,7 @@ def edit_finding(finding_id: int):
 
 
 @bp.post("/findings/<int:finding_id>/delete")
+@allow(permissions.RUN)
 def delete_finding(finding_id: int):
     finding = tenancy.get_or_404(Finding, finding_id)
     review_id = finding.review_id
@@ -115,10 +117,10 @@ def _action_data(action: Action) -> dict:
 
 
 @bp.route("/<int:review_id>/actions/new", methods=["GET", "POST"])
+@allow(permissions.RUN)
 def new_action(review_id: int):
     review = review_or_404(review_id)
     stream = _stream(review)
-    permissions.require_runner(stream)
     form = _fill(ActionForm(data=None if _posted() else {"stage": "plan"}), stream)
     if form.validate_on_submit():
         try:
@@ -133,14 +135,12 @@ def new_action(review_id: int):
 
 
 @bp.route("/actions/<int:action_id>/edit", methods=["GET", "POST"])
+@allow(permissions.MOVE_ACTION)
 def edit_action(action_id: int):
     action = tenancy.get_or_404(Action, action_id)
     review, user = action.review, tenancy.actor()
     stream = _stream(review)
-    runner = permissions.may_run(stream, user)
-    if not runner and not permissions.is_assignee(action, user):
-        raise tenancy.Forbidden("Only the action's owner, the value stream's owner, a manager or an admin "
-                                "may change this action.")
+    runner = permissions.may_run(stream, user)  # else the assignee (the boundary let no one else in)
     if runner:
         form = _fill(ActionForm(data=None if _posted() else _action_data(action)), stream)
     else:
@@ -164,11 +164,9 @@ def edit_action(action_id: int):
 
 
 @bp.post("/actions/<int:action_id>/stage")
+@allow(permissions.MOVE_ACTION)
 def move_action(action_id: int):
     action = tenancy.get_or_404(Action, action_id)
-    if not permissions.may_move(action, _stream(action.review), tenancy.actor()):
-        raise tenancy.Forbidden("Only the action's owner, the value stream's owner, a manager or an admin "
-                                "may move this action.")
     form = StageForm()
     stage = form.stage.data or ""
     if not form.validate_on_submit() or stage not in ACTION_STAGES:
@@ -182,6 +180,7 @@ def move_action(action_id: int):
 
 
 @bp.post("/actions/<int:action_id>/delete")
+@allow(permissions.RUN)
 def delete_action(action_id: int):
     action = tenancy.get_or_404(Action, action_id)
     review_id = action.review_id

@@ -7,16 +7,23 @@ writes what it achieved. Only an admin takes a closed review back.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from lms import tenancy
-from lms.models import Action, User, ValueStream
-from lms.tenancy import EDITORS, Forbidden
+from lms.models import Action, Review, User, ValueStream
+from lms.permissions import EDITORS, Permission, editor_or_owner, roles
+from lms.tenancy import Forbidden
 
 RUNNER_ROLES = ("admin", "manager", "owner")
+RUN_DENIAL = "Only a manager, an admin or the value stream's owner may run its reviews."
+MOVE_DENIAL = ("Only the action's owner, the value stream's owner, a manager or an admin "
+               "may change this action.")
 
 
 def may_run(stream: ValueStream, user: User) -> bool:
     """Tell whether ``user`` may create, open, close and work a review of ``stream``."""
-    return user.role in EDITORS or (user.role == "owner" and stream.owner_id == user.id)
+    return editor_or_owner(user, stream.owner_id)
 
 
 def may_delete(user: User) -> bool:
@@ -43,7 +50,7 @@ def require_runner(stream: ValueStream) -> User:
     """Return the actor when they may run reviews of ``stream``; raise Forbidden otherwise."""
     user = tenancy.actor()
     if not may_run(stream, user):
-        raise Forbidden("Only a manager, an admin or the value stream's owner may run its reviews.")
+        raise Forbidden(RUN_DENIAL)
     return user
 
 
@@ -61,3 +68,35 @@ def require_may_create() -> User:
     if user.role not in RUNNER_ROLES:
         raise Forbidden("Only a manager, an admin or a process owner may plan a review.")
     return user
+
+
+# Declarations for the routes ------------------------------------------------------------
+
+
+def review_in_path(records: Mapping[str, Any]) -> Review:
+    """Return the review a path names, directly or through one of its findings or actions."""
+    if "review_id" in records:
+        return records["review_id"]
+    item = records.get("finding_id") or records["action_id"]
+    return tenancy.get_or_404(Review, item.review_id)
+
+
+def stream_in_path(records: Mapping[str, Any]) -> ValueStream:
+    """Return the value stream of the review a path names."""
+    return tenancy.get_or_404(ValueStream, review_in_path(records).value_stream_id)
+
+
+PLAN = roles(*RUNNER_ROLES, denial="Only a manager, an admin or a process owner may plan a review.")
+DELETE = roles(*EDITORS, denial="Only a manager or an admin may delete a review.")
+def _runs_review_in_path(user: User, records: Mapping[str, Any]) -> bool:
+    return may_run(stream_in_path(records), user)
+
+
+def _moves_action_in_path(user: User, records: Mapping[str, Any]) -> bool:
+    return may_move(records["action_id"], stream_in_path(records), user)
+
+
+RUN = Permission("an admin, a manager or the process owner of the review's value stream",
+                 frozenset(RUNNER_ROLES), _runs_review_in_path, RUN_DENIAL)
+MOVE_ACTION = Permission("the action's owner, or whoever may run the review",
+                         rule=_moves_action_in_path, denial=MOVE_DENIAL)

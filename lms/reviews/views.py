@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_login import login_required
 
 from lms import tenancy
 from lms.charts.a3 import draw_a3
@@ -14,6 +13,7 @@ from lms.forms import apply_field_errors, choices
 from lms.lean.waste import format_duration
 from lms.models import REVIEW_STATUSES, Review, ValueStream
 from lms.pagination import page_args
+from lms.permissions import MEMBER, allow
 from lms.reviews import agenda, bp, chart_data, permissions, queries, services
 from lms.reviews.forms import (
     STAGE_LABELS,
@@ -26,12 +26,6 @@ from lms.reviews.forms import (
 )
 from lms.reviews.services import KIND_LABELS
 from lms.validation import whole_number
-
-
-@bp.before_request
-@login_required
-def _signed_in():
-    """Every review page needs a signed-in person."""
 
 
 @bp.context_processor
@@ -85,6 +79,7 @@ def _review_form(review: Review | None = None) -> ReviewForm:
 
 
 @bp.get("/")
+@allow(MEMBER)
 def index():
     status = request.args.get("status")
     filters = queries.ReviewFilters(value_stream_id=_int_arg("value_stream_id"),
@@ -101,8 +96,8 @@ def index():
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@allow(permissions.PLAN)
 def new():
-    permissions.require_may_create()
     form = _review_form()
     if form.validate_on_submit():
         try:
@@ -131,14 +126,15 @@ def render_review(review: Review, *, status: int = 200, finding_form: FindingFor
 
 
 @bp.get("/<int:review_id>")
+@allow(MEMBER)
 def show(review_id: int):
     return render_review(review_or_404(review_id))
 
 
 @bp.route("/<int:review_id>/edit", methods=["GET", "POST"])
+@allow(permissions.RUN)
 def edit(review_id: int):
     review = review_or_404(review_id)
-    permissions.require_runner(tenancy.get_or_404(ValueStream, review.value_stream_id))
     form = _review_form(review)
     status = 200
     if form.validate_on_submit():
@@ -158,6 +154,7 @@ def edit(review_id: int):
 
 
 @bp.post("/<int:review_id>/delete")
+@allow(permissions.DELETE)
 def delete(review_id: int):
     review = review_or_404(review_id)
     services.delete_review(review)
@@ -166,9 +163,9 @@ def delete(review_id: int):
 
 
 @bp.post("/<int:review_id>/status")
+@allow(permissions.RUN)
 def change_status(review_id: int):
     review = review_or_404(review_id)
-    permissions.require_runner(tenancy.get_or_404(ValueStream, review.value_stream_id))
     form = StatusForm()
     wanted = form.status.data or ""
     if not form.validate_on_submit() or wanted not in REVIEW_STATUSES:
@@ -190,6 +187,7 @@ def change_status(review_id: int):
 
 
 @bp.get("/stream/<int:stream_id>")
+@allow(MEMBER)
 def stream_history(stream_id: int):
     stream = tenancy.get_or_404(ValueStream, stream_id)
     reviews = queries.stream_reviews(stream)
@@ -201,6 +199,7 @@ def stream_history(stream_id: int):
 
 
 @bp.get("/stream/<int:stream_id>/trend.png")
+@allow(MEMBER)
 def trend_png(stream_id: int):
     stream = tenancy.get_or_404(ValueStream, stream_id)
     return chart_response("review-trend", chart_data.trend_spec(stream, queries.stream_reviews(stream)),
@@ -208,6 +207,7 @@ def trend_png(stream_id: int):
 
 
 @bp.get("/<int:review_id>/a3.pdf")
+@allow(MEMBER)
 def a3_pdf(review_id: int):
     review = review_or_404(review_id)
     spec = chart_data.a3_spec(queries.review_page(review))

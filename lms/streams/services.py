@@ -11,6 +11,7 @@ from lms.db import utcnow
 from lms.errors import ValidationFailed, check_version
 from lms.extensions import db
 from lms.models import Customer, Job, Step, User, ValueStream
+from lms.streams import permissions
 from lms.streams.ordering import lock_stream, mark_structure_changed, ordered_steps, place
 from lms.streams.schemas import (
     CLASSIFY_FIELDS,
@@ -20,7 +21,7 @@ from lms.streams.schemas import (
     ValueStreamIn,
     validate_step,
 )
-from lms.tenancy import EDITORS, Forbidden
+from lms.tenancy import Forbidden
 from lms.validation import validate
 
 STREAM_REFERENCES = {
@@ -30,24 +31,6 @@ STREAM_REFERENCES = {
     "derived_from_id": (ValueStream, "value stream"),
 }
 STEP_REFERENCES = {"job_id": (Job, "job"), "owner_id": (User, "user")}
-WRITER_ROLES = ("admin", "manager", "owner")
-
-
-# Who may -----------------------------------------------------------------------------
-
-
-def can_edit(stream: ValueStream, user: User) -> bool:
-    """Tell whether ``user`` may change the stream and its steps (for showing buttons)."""
-    return user.role in EDITORS or (user.role == "owner" and stream.owner_id == user.id)
-
-
-def can_create(user: User) -> bool:
-    """Tell whether ``user`` may map a new value stream."""
-    return user.role in WRITER_ROLES
-
-
-def _require_editor(stream: ValueStream) -> User:
-    return tenancy.require_editor_or_owner([stream.owner_id])
 
 
 # Checks shared by streams and steps ---------------------------------------------------
@@ -85,7 +68,7 @@ def _raise_if(errors: dict[str, str]) -> None:
 
 def create_stream(values: dict[str, Any]) -> ValueStream:
     """Map a new value stream; a process owner creates streams they own."""
-    user = tenancy.require(*WRITER_ROLES)
+    user = tenancy.require(*permissions.WRITER_ROLES)
     data = validate(ValueStreamIn, values)
     if user.role == "owner":
         if data.owner_id not in (None, user.id):
@@ -104,7 +87,7 @@ def create_stream(values: dict[str, Any]) -> ValueStream:
 
 def update_stream(stream: ValueStream, changes: dict[str, Any], *, version: int | None = None) -> ValueStream:
     """Change some fields of a stream, refusing a stale version."""
-    user = _require_editor(stream)
+    user = permissions.require_edit(stream)
     check_version(stream, version)
     changes = {k: v for k, v in changes.items() if k in STREAM_FIELDS}
     data = validate(ValueStreamIn, {**_stream_values(stream), **changes})
@@ -128,7 +111,7 @@ def update_stream(stream: ValueStream, changes: dict[str, Any], *, version: int 
 
 def delete_stream(stream: ValueStream) -> None:
     """Delete a stream with its steps; the audit trail keeps what it was."""
-    _require_editor(stream)
+    permissions.require_edit(stream)
     audit.record("delete", stream, summary=f"Value stream {stream.name} deleted",
                  before=audit.snapshot(stream, STREAM_FIELDS))
     db.session.expire(stream, ["steps"])
@@ -139,7 +122,7 @@ def delete_stream(stream: ValueStream) -> None:
 
 def confirm_walked(stream: ValueStream) -> ValueStream:
     """Record that the map was checked on the floor today, by the acting person."""
-    user = _require_editor(stream)
+    user = permissions.require_edit(stream)
     before = {"last_walked_on": audit.snapshot(stream, ["last_walked_on"])["last_walked_on"],
               "last_walked_by_id": stream.last_walked_by_id}
     today = utcnow().date()
@@ -153,7 +136,7 @@ def confirm_walked(stream: ValueStream) -> ValueStream:
 
 def make_future_state(current: ValueStream) -> ValueStream:
     """Copy a stream and its steps as a future state derived from it."""
-    user = _require_editor(current)
+    user = permissions.require_edit(current)
     future = ValueStream(**{field: getattr(current, field) for field in STREAM_FIELDS})
     future.name = f"{current.name} (future state)"[:200]
     future.state, future.derived_from_id, future.last_walked_on = "future", current.id, None
@@ -194,7 +177,7 @@ def create_step(stream: ValueStream, values: dict[str, Any]) -> Step:
     """Add a step at the end, or at ``position`` moving later steps down one place."""
     data = _valid_step(values, set(STEP_REFERENCES))
     stream = lock_stream(stream.id)
-    user = _require_editor(stream)
+    user = permissions.require_edit(stream)
     steps = ordered_steps(stream)
     position = min(data.position or len(steps) + 1, len(steps) + 1)
     step = Step(value_stream_id=stream.id, **data.model_dump(include=set(STEP_FIELDS) - {"position"}))
@@ -214,7 +197,7 @@ def create_step(stream: ValueStream, values: dict[str, Any]) -> Step:
 def update_step(step: Step, changes: dict[str, Any], *, version: int | None = None) -> Step:
     """Change some fields of a step; a new position moves it and renumbers the others."""
     stream = lock_stream(step.value_stream_id)
-    user = _require_editor(stream)
+    user = permissions.require_edit(stream)
     steps = ordered_steps(stream)  # also re-reads ``step`` now that the stream is locked
     check_version(step, version)
     changes = {k: v for k, v in changes.items() if k in STEP_FIELDS}
@@ -246,7 +229,7 @@ def tag_step(step: Step, classification: str, waste_types: list[str] | None = No
 def move_step(step: Step, offset: int) -> Step:
     """Move a step ``offset`` places later (negative: earlier), within the map."""
     stream = lock_stream(step.value_stream_id)
-    user = _require_editor(stream)
+    user = permissions.require_edit(stream)
     steps = ordered_steps(stream)
     moved_from = step.position
     before = audit.snapshot(step, ["position"])
@@ -260,7 +243,7 @@ def move_step(step: Step, offset: int) -> Step:
 def delete_step(step: Step) -> None:
     """Remove a step and close the gap it leaves."""
     stream = lock_stream(step.value_stream_id)
-    _require_editor(stream)
+    permissions.require_edit(stream)
     steps = ordered_steps(stream)
     audit.record("delete", step, summary=f"Step {step.name} removed from {stream.name}",
                  before=audit.snapshot(step, STEP_FIELDS))

@@ -10,8 +10,10 @@ from lms.extensions import db
 from lms.forms import apply_field_errors
 from lms.kpis.services import kpis_measuring_step
 from lms.models import Step, ValueStream
+from lms.permissions import MEMBER, allow
 from lms.streams import bp, figures, services
 from lms.streams.forms import CLASSIFICATION_LABELS, MoveForm, StepForm, TagForm, schema_values
+from lms.streams.permissions import EDIT_STREAM
 from lms.streams.views import job_choices, plain_number, render_stream_page, stream_or_404, user_choices
 
 NUMBER_FIELDS = ("cycle_time_s", "changeover_s", "uptime_pct", "operators", "pct_complete_accurate",
@@ -48,9 +50,9 @@ def _to_step(stream: ValueStream, step: Step):
 
 
 @bp.route("/<int:stream_id>/steps/new", methods=["GET", "POST"])
+@allow(EDIT_STREAM)
 def new_step(stream_id: int):
     stream = stream_or_404(stream_id)
-    tenancy.require_editor_or_owner([stream.owner_id])
     form = _step_form()
     if form.validate_on_submit():
         try:
@@ -65,6 +67,7 @@ def new_step(stream_id: int):
 
 
 @bp.get("/<int:stream_id>/steps/<int:step_id>")
+@allow(MEMBER)
 def step(stream_id: int, step_id: int):
     stream = stream_or_404(stream_id)
     current = _step_or_404(stream, step_id)
@@ -76,10 +79,10 @@ def step(stream_id: int, step_id: int):
 
 
 @bp.route("/<int:stream_id>/steps/<int:step_id>/edit", methods=["GET", "POST"])
+@allow(EDIT_STREAM)
 def edit_step(stream_id: int, step_id: int):
     stream = stream_or_404(stream_id)
     current = _step_or_404(stream, step_id)
-    tenancy.require_editor_or_owner([stream.owner_id])
     form = _step_form(current)
     status = 200
     if form.validate_on_submit():
@@ -102,11 +105,11 @@ def edit_step(stream_id: int, step_id: int):
 
 
 @bp.post("/<int:stream_id>/steps/<int:step_id>/tag")
+@allow(EDIT_STREAM)
 def tag_step(stream_id: int, step_id: int):
     """Tag a step in place: a plain form post, or a fetch that gets the new row back."""
     stream = stream_or_404(stream_id)
     current = _step_or_404(stream, step_id)
-    tenancy.require_editor_or_owner([stream.owner_id])
     form = TagForm()
     errors: list[str] = []
     status = 200
@@ -145,10 +148,10 @@ def _tag_json(stream: ValueStream, step: Step, errors: list[str], status: int):
 
 
 @bp.post("/<int:stream_id>/steps/<int:step_id>/move")
+@allow(EDIT_STREAM)
 def move_step(stream_id: int, step_id: int):
     stream = stream_or_404(stream_id)
     current = _step_or_404(stream, step_id)
-    tenancy.require_editor_or_owner([stream.owner_id])
     form = MoveForm()
     if form.validate_on_submit():
         services.move_step(current, -1 if form.direction.data == "up" else 1)
@@ -156,10 +159,10 @@ def move_step(stream_id: int, step_id: int):
 
 
 @bp.post("/<int:stream_id>/steps/<int:step_id>/delete")
+@allow(EDIT_STREAM)
 def delete_step(stream_id: int, step_id: int):
     stream = stream_or_404(stream_id)
     current = _step_or_404(stream, step_id)
-    tenancy.require_editor_or_owner([stream.owner_id])
     name = current.name
     services.delete_step(current)
     flash(f"Step {name} removed; the steps after it moved up one place.", "success")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import login_required
 from sqlalchemy import select
 
 from lms import tenancy
@@ -17,14 +16,10 @@ from lms.forms import apply_field_errors, choices
 from lms.lean.waste import format_duration
 from lms.models import Customer, Job, User, ValueStream
 from lms.pagination import page_args
-from lms.streams import bp, chart_data, figures, services
+from lms.permissions import MEMBER, allow
+from lms.streams import bp, chart_data, figures, permissions, services
 from lms.streams.forms import CLASSIFICATION_LABELS, StreamForm, schema_values
-
-
-@bp.before_request
-@login_required
-def _signed_in():
-    """Every page of value streams needs a signed-in person."""
+from lms.streams.permissions import EDIT_STREAM, MAP_STREAMS
 
 
 def percent(ratio: float | None) -> str:
@@ -46,7 +41,7 @@ def plain_number(value: float | None) -> str:
 def _helpers():
     return {"duration": format_duration, "percent": percent,
             "classification_labels": CLASSIFICATION_LABELS,
-            "can_edit": lambda stream: services.can_edit(stream, tenancy.actor())}
+            "can_edit": lambda stream: permissions.may_edit(stream, tenancy.actor())}
 
 
 # Choices of the forms ------------------------------------------------------------------
@@ -102,16 +97,17 @@ def stream_or_404(stream_id: int) -> ValueStream:
 
 
 @bp.get("/")
+@allow(MEMBER)
 def index():
     page, per_page = page_args(request.args, 25)
     result, rows = figures.list_streams(page, per_page)
     return render_template("streams/index.html", page=result, rows=rows,
-                           may_create=services.can_create(tenancy.actor()))
+                           may_create=permissions.may_create(tenancy.actor()))
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@allow(MAP_STREAMS)
 def new():
-    tenancy.require(*services.WRITER_ROLES)
     form = _stream_form()
     if form.validate_on_submit():
         try:
@@ -128,6 +124,7 @@ def new():
 
 
 @bp.get("/<int:stream_id>")
+@allow(MEMBER)
 def show(stream_id: int):
     view = figures.stream_view(stream_or_404(stream_id))
     return render_stream_page(view)
@@ -141,9 +138,9 @@ def render_stream_page(view: figures.StreamView, row_errors: dict | None = None,
 
 
 @bp.route("/<int:stream_id>/edit", methods=["GET", "POST"])
+@allow(EDIT_STREAM)
 def edit(stream_id: int):
     stream = stream_or_404(stream_id)
-    tenancy.require_editor_or_owner([stream.owner_id])
     form = _stream_form(stream)
     status = 200
     if form.validate_on_submit():
@@ -163,9 +160,9 @@ def edit(stream_id: int):
 
 
 @bp.post("/<int:stream_id>/delete")
+@allow(EDIT_STREAM)
 def delete(stream_id: int):
     stream = stream_or_404(stream_id)
-    tenancy.require_editor_or_owner([stream.owner_id])
     name = stream.name
     services.delete_stream(stream)
     flash(f"Value stream {name} deleted.", "success")
@@ -173,6 +170,7 @@ def delete(stream_id: int):
 
 
 @bp.post("/<int:stream_id>/walked")
+@allow(EDIT_STREAM)
 def walked(stream_id: int):
     stream = services.confirm_walked(stream_or_404(stream_id))
     flash(f"Recorded: the map of {stream.name} was walked on the floor today.", "success")
@@ -180,6 +178,7 @@ def walked(stream_id: int):
 
 
 @bp.post("/<int:stream_id>/future-state")
+@allow(EDIT_STREAM)
 def future_state(stream_id: int):
     future = services.make_future_state(stream_or_404(stream_id))
     flash("Future state created from the current map: change it to the flow you aim for.", "success")
@@ -187,6 +186,7 @@ def future_state(stream_id: int):
 
 
 @bp.get("/<int:stream_id>/compare")
+@allow(MEMBER)
 def compare(stream_id: int):
     stream = stream_or_404(stream_id)
     if stream.state == "future" and stream.derived_from_id is not None:
@@ -208,18 +208,21 @@ def compare(stream_id: int):
 
 
 @bp.get("/<int:stream_id>/map.png")
+@allow(MEMBER)
 def map_png(stream_id: int):
     view = figures.stream_view(stream_or_404(stream_id))
     return chart_response("value-stream-map", chart_data.map_spec(view), draw_value_stream_map)
 
 
 @bp.get("/<int:stream_id>/takt.png")
+@allow(MEMBER)
 def takt_png(stream_id: int):
     view = figures.stream_view(stream_or_404(stream_id))
     return chart_response("takt", chart_data.takt_spec(view), draw_takt_chart)
 
 
 @bp.get("/<int:stream_id>/pareto.png")
+@allow(MEMBER)
 def pareto_png(stream_id: int):
     view = figures.stream_view(stream_or_404(stream_id))
     return chart_response("waste-pareto", chart_data.pareto_spec(view), draw_waste_pareto)

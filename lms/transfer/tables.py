@@ -21,7 +21,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from lms import audit, tenancy
+from lms import audit
 from lms.db import utcnow
 from lms.errors import DomainError, ValidationFailed
 from lms.extensions import db
@@ -29,6 +29,7 @@ from lms.kpis.importing import RowError
 from lms.lean.metrics import WASTE_TYPES
 from lms.lean.waste import classification_errors
 from lms.models import Job, Kpi, KpiMeasurement, Step, User, ValueStream
+from lms.streams import permissions as stream_permissions
 from lms.streams.ordering import lock_stream, mark_structure_changed, ordered_steps
 from lms.streams.schemas import STEP_FIELDS, StepIn
 from lms.validation import fields_from_validation
@@ -218,7 +219,7 @@ def _step_values(row: dict[str, str], emails: dict[str, int], number: int, error
 
 def import_steps(stream: ValueStream, filename: str, fileobj: IO[bytes]) -> ImportSummary:
     """Append the table's steps to the end of ``stream``'s map: all rows, or none."""
-    user = tenancy.require_editor_or_owner([stream.owner_id])
+    user = stream_permissions.require_edit(stream)
     rows = read_table(filename, fileobj, STEP_COLUMNS)
     errors = _Errors()
     emails = {email: uid for uid, email in db.session.execute(select(User.id, User.email))}
@@ -294,7 +295,7 @@ def import_measurements(kpi: Kpi, filename: str, fileobj: IO[bytes]) -> ImportSu
     value before and after.
     """
     from lms.bulk import insert_rows, refresh_statistics
-    from lms.kpis.services import require_measurer
+    from lms.kpis.permissions import require_measurer
 
     user = require_measurer(kpi)
     rows = read_table(filename, fileobj, MEASUREMENT_COLUMNS)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from flask import Response, flash, redirect, render_template, request, url_for
-from flask_login import login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
@@ -17,7 +16,8 @@ from lms.errors import ValidationFailed
 from lms.extensions import db
 from lms.kpis.importing import RowError
 from lms.models import Kpi, ValueStream
-from lms.transfer import bp, services, tables
+from lms.permissions import MEMBER, allow
+from lms.transfer import bp, permissions, services, tables
 
 
 class ImportForm(FlaskForm):
@@ -61,7 +61,7 @@ def _page(form=None, problems=None, table_errors=None, status: int = 200):
 
 
 @bp.get("/")
-@login_required
+@allow(MEMBER)
 def index():
     return _page()
 
@@ -73,7 +73,7 @@ def _download(data: bytes, fmt: str, name: str) -> Response:
 
 
 @bp.get("/<any(steps, measurements):table>/template.<any(csv, xlsx):fmt>")
-@login_required
+@allow(MEMBER)
 def template(table: str, fmt: str):
     return _download(
         tables.render(tables.TABLES[table], tables.template_rows(table), fmt), fmt, f"lms-{table}-template"
@@ -81,7 +81,7 @@ def template(table: str, fmt: str):
 
 
 @bp.get("/steps/export")
-@login_required
+@allow(MEMBER)
 def export_steps():
     stream = tenancy.get_or_404(ValueStream, request.args.get("record_id", type=int))
     fmt = request.args.get("format", "csv") if request.args.get("format") in FORMATS else "csv"
@@ -91,7 +91,7 @@ def export_steps():
 
 
 @bp.get("/measurements/export")
-@login_required
+@allow(MEMBER)
 def export_measurements():
     kpi = tenancy.get_or_404(Kpi, request.args.get("record_id", type=int))
     fmt = request.args.get("format", "csv") if request.args.get("format") in FORMATS else "csv"
@@ -103,7 +103,7 @@ def export_measurements():
 
 
 @bp.post("/<any(steps, measurements):table>/import")
-@login_required
+@allow(permissions.IMPORT_TABLE)
 def import_table(table: str):
     model = ValueStream if table == "steps" else Kpi
     record = tenancy.get_or_404(model, request.form.get(f"{table}-record_id", type=int))
@@ -126,7 +126,7 @@ def import_table(table: str):
 
 
 @bp.get("/export.json")
-@login_required
+@allow(permissions.EXPORT)
 def export_json():
     document = services.export_for_actor()
     slug = document["organization"]["slug"]
@@ -139,9 +139,8 @@ def export_json():
 
 
 @bp.post("/import")
-@login_required
+@allow(permissions.IMPORT)
 def import_json():
-    tenancy.require("admin")
     form = ImportForm()
     problems = None
     if form.validate_on_submit():

@@ -19,6 +19,7 @@ from lms.auth import services
 from lms.db import utcnow
 from lms.extensions import db
 from lms.models import LoginAttempt, User, UserSession
+from lms.permissions import PUBLIC, allow
 from tests.conftest import PASSWORD, login
 
 
@@ -214,6 +215,7 @@ def production_app(app, monkeypatch):
         deployed = create_app()
 
         @deployed.get("/_probe")
+        @allow(PUBLIC)
         def probe():
             from flask import request
 

@@ -100,15 +100,22 @@ def test_require(make, roles, role, allowed):
     ("admin", False, True), ("manager", False, True), ("owner", True, True),
     ("owner", False, False), ("viewer", True, False),
 ])
-def test_require_editor_or_owner(make, role, owns, allowed):
+def test_editor_or_owner(make, role, owns, allowed):
+    from lms.permissions import editor_or_owner
+    from lms.streams.permissions import require_edit
+
     user = make.user(make.org(), role)
     ctx = make.acting_as(user)
     try:
-        owner_ids = [user.id] if owns else [None, user.id + 1000]
+        actor = tenancy.actor()
+        owner_id = user.id if owns else user.id + 1000
+        assert editor_or_owner(actor, owner_id) is allowed
+        assert editor_or_owner(actor, None) is (role in ("admin", "manager"))
+        stream = type("Stream", (), {"owner_id": owner_id})()
         if allowed:
-            tenancy.require_editor_or_owner(owner_ids)
+            assert require_edit(stream) is actor
         else:
             with pytest.raises(tenancy.Forbidden):
-                tenancy.require_editor_or_owner(owner_ids)
+                require_edit(stream)
     finally:
         ctx.pop()
