@@ -26,6 +26,7 @@ from lms.lean.opportunity import (
     outcome_status,
 )
 from lms.models import Job, Organization, Outcome, OutcomeRating, Step, ValueStream
+from lms.streams.figures import step_time_columns
 
 
 def thresholds() -> OpportunityThresholds:
@@ -57,7 +58,8 @@ class RatedOutcome:
     rated_on: date | None
 
 
-def rate(outcome: Outcome, newest: OutcomeRating | Row | None, limits: OpportunityThresholds) -> RatedOutcome:
+def rate(outcome: Outcome | Row, newest: OutcomeRating | Row | None,
+         limits: OpportunityThresholds) -> RatedOutcome:
     """Combine an outcome with its newest rating under the organization's thresholds."""
     importance = newest.importance if newest else None
     satisfaction = newest.satisfaction if newest else None
@@ -184,11 +186,24 @@ class StackView:
 
 @dataclass
 class JobStacks:
-    """A set of jobs loaded with the steps that serve them and their rated outcomes."""
+    """A set of jobs loaded with the steps that serve them and their rated outcomes.
+
+    The jobs are records, or rows of ``_STACK_JOB_COLUMNS`` when only the analysis is wanted;
+    then ``serving`` (the steps as a page names them) stays empty and ``serving_steps`` (the
+    figures the analysis reads) is filled.
+    """
 
     jobs: list[Job]
     serving: dict[int, list[ServingStepView]] = field(default_factory=dict)
     outcomes: dict[int, list[RatedOutcome]] = field(default_factory=dict)
+    serving_steps: dict[int, tuple[ServingStep, ...]] = field(default_factory=dict)
+    _related: dict[int, list[Job]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._related = defaultdict(list)
+        for job in self.jobs:
+            if job.parent_id is not None:
+                self._related[job.parent_id].append(job)
 
     def high_level(self) -> list[Job]:
         """Return the high-level jobs, in order of position then entry."""
@@ -197,7 +212,7 @@ class JobStacks:
 
     def related_of(self, job_id: int) -> list[Job]:
         """Return the related jobs of a high-level job."""
-        return [j for j in self.jobs if j.parent_id == job_id]
+        return list(self._related.get(job_id, ()))
 
     def related_job(self, job: Job) -> RelatedJob:
         """Describe a related job for the pure analysis."""
@@ -206,7 +221,7 @@ class JobStacks:
             job_id=job.id, statement=job.statement, necessity=job.necessity,
             interchangeable_group=job.interchangeable_group, coordination=job.coordination,
             position=job.position,
-            serving_steps=tuple(s.as_serving_step() for s in self.serving.get(job.id, [])),
+            serving_steps=self.serving_steps.get(job.id, ()),
             underserved_outcomes=underserved,
         )
 
@@ -236,31 +251,71 @@ class JobStacks:
         return [o for outcomes in self.outcomes.values() for o in outcomes]
 
 
-def load_job_stacks(criterion: ColumnElement[bool]) -> JobStacks:
-    """Load the jobs matching ``criterion`` with coverage and rated outcomes, in four statements."""
-    jobs = list(db.session.scalars(select(Job).where(criterion).order_by(Job.id)))
+def _serving_of(criterion: ColumnElement[bool], *columns) -> Select:
+    """Select the steps serving the jobs matching ``criterion``, in stream then map order."""
+    return (select(*columns)
+            .join(ValueStream, ValueStream.id == Step.value_stream_id)
+            .join(Job, Job.id == Step.job_id)
+            .where(criterion)
+            .order_by(ValueStream.name, ValueStream.id, Step.position))
+
+
+def _serving_views(criterion: ColumnElement[bool]) -> dict[int, list[ServingStepView]]:
+    serving: dict[int, list[ServingStepView]] = defaultdict(list)
+    for row in db.session.execute(_serving_of(criterion, *_SERVING_COLUMNS)):
+        serving[row.job_id].append(_serving_step(row))
+    return dict(serving)
+
+
+def _serving_steps(criterion: ColumnElement[bool]) -> dict[int, tuple[ServingStep, ...]]:
+    """Return the figures of the steps serving each job, timed by the database."""
+    _, processing, waiting = step_time_columns()
+    serving: dict[int, list[ServingStep]] = defaultdict(list)
+    columns = (Step.job_id, Step.id, ValueStream.id, Step.owner_id, processing, waiting)
+    for job_id, step_id, stream_id, owner_id, processing_s, waiting_s in db.session.execute(
+            _serving_of(criterion, *columns)):
+        serving[job_id].append(ServingStep(step_id, stream_id, owner_id, float(processing_s),
+                                           float(waiting_s)))
+    return {job_id: tuple(steps) for job_id, steps in serving.items()}
+
+
+# What the analysis of a stack reads of a job: a page that analyses every stack of an
+# organization (the dashboard, the customers page) loads these, not whole records.
+_STACK_JOB_COLUMNS = (
+    Job.id, Job.customer_id, Job.parent_id, Job.statement, Job.necessity, Job.interchangeable_group,
+    Job.coordination, Job.position,
+)
+_OUTCOME_COLUMNS = (Outcome.id, Outcome.version, Outcome.job_id, Outcome.statement, Outcome.direction)
+
+
+def load_job_stacks(criterion: ColumnElement[bool], *, records: bool = True) -> JobStacks:
+    """Load the jobs matching ``criterion`` with coverage and rated outcomes, in four statements.
+
+    ``records=False`` loads the jobs as rows of the columns the analysis reads.
+    """
+    if records:
+        jobs = list(db.session.scalars(select(Job).where(criterion).order_by(Job.id)))
+    else:
+        jobs = list(db.session.execute(select(*_STACK_JOB_COLUMNS).where(criterion).order_by(Job.id)))
     loaded = JobStacks(jobs=jobs)
     if not jobs:
         return loaded
-    steps = db.session.execute(
-        select(*_SERVING_COLUMNS)
-        .join(ValueStream, ValueStream.id == Step.value_stream_id)
-        .join(Job, Job.id == Step.job_id)
-        .where(criterion)
-        .order_by(ValueStream.name, ValueStream.id, Step.position)
-    )
-    serving: dict[int, list[ServingStepView]] = defaultdict(list)
-    for row in steps:
-        serving[row.job_id].append(_serving_step(row))
+    if records:
+        loaded.serving = _serving_views(criterion)
+        loaded.serving_steps = {job_id: tuple(view.as_serving_step() for view in views)
+                                for job_id, views in loaded.serving.items()}
+    else:
+        loaded.serving_steps = _serving_steps(criterion)
     outcome_ids = select(Outcome.id).join(Job, Job.id == Outcome.job_id).where(criterion)
-    outcomes = list(db.session.scalars(
-        select(Outcome).join(Job, Job.id == Outcome.job_id).where(criterion).order_by(Outcome.id)))
+    outcomes = db.session.execute(
+        select(*_OUTCOME_COLUMNS).join(Job, Job.id == Outcome.job_id).where(criterion)
+        .order_by(Outcome.id)).all()
     newest = _newest_ratings(outcome_ids) if outcomes else {}
     limits = thresholds()
     by_job: dict[int, list[RatedOutcome]] = defaultdict(list)
     for outcome in outcomes:
         by_job[outcome.job_id].append(rate(outcome, newest.get(outcome.id), limits))
-    loaded.serving, loaded.outcomes = dict(serving), dict(by_job)
+    loaded.outcomes = dict(by_job)
     return loaded
 
 

@@ -18,7 +18,7 @@ from lms.db import utcnow
 from lms.extensions import db
 from lms.kpis.assessments import assess_organization
 from lms.lean.drift import STATUSES
-from lms.lean.metrics import WASTE_TYPES, StepFigures, StreamFigures, compute_metrics
+from lms.lean.metrics import WASTE_TYPES
 from lms.models import (
     Action,
     AuditEvent,
@@ -29,10 +29,10 @@ from lms.models import (
     Organization,
     Outcome,
     Review,
-    Step,
     User,
     ValueStream,
 )
+from lms.streams.figures import current_stream_totals
 
 ALERT_STATUSES = ("diverging", "orphan", "stale")
 OPEN_STAGES = ("plan", "do", "check", "act")
@@ -144,63 +144,14 @@ class DashboardData:
         return not any(self.counts.values())
 
 
-def _stream_figures(today: date) -> tuple[dict[int, StreamLine], dict[int, int | None], dict[str, float]]:
-    """Compute every current-state stream's figures from two statements."""
-    streams = db.session.execute(
-        select(
-            ValueStream.id,
-            ValueStream.name,
-            ValueStream.customer_id,
-            ValueStream.daily_demand,
-            ValueStream.available_seconds_per_day,
-        )
-        .where(ValueStream.state == "current")
-        .order_by(ValueStream.name, ValueStream.id)
-    ).all()
-    steps: dict[int, list[StepFigures]] = defaultdict(list)
-    for row in db.session.execute(
-        select(
-            Step.value_stream_id,
-            Step.id,
-            Step.position,
-            Step.name,
-            Step.kind,
-            Step.classification,
-            Step.waste_types,
-            Step.cycle_time_s,
-            Step.pct_complete_accurate,
-            Step.wait_time_s,
-            Step.inventory_units,
-            Step.job_id,
-        )
-        .join(ValueStream, ValueStream.id == Step.value_stream_id)
-        .where(ValueStream.state == "current")
-    ):
-        steps[row.value_stream_id].append(
-            StepFigures(
-                id=row.id,
-                position=row.position,
-                name=row.name,
-                kind=row.kind,
-                classification=row.classification,
-                waste_types=tuple(row.waste_types or ()),
-                cycle_time_s=row.cycle_time_s,
-                pct_complete_accurate=row.pct_complete_accurate,
-                wait_time_s=row.wait_time_s,
-                inventory_units=row.inventory_units,
-                job_id=row.job_id,
-            )
-        )
+def _stream_figures() -> tuple[dict[int, StreamLine], dict[int, int | None], dict[str, float]]:
+    """Return every current-state stream's line, its customer, and the waste time by type."""
     lines, customer_of, waste = {}, {}, dict.fromkeys(WASTE_TYPES, 0.0)
-    for s in streams:
-        metrics = compute_metrics(
-            StreamFigures(s.daily_demand, s.available_seconds_per_day, tuple(steps[s.id]))
-        )
-        lines[s.id] = StreamLine(
-            s.id, s.name, metrics.pce, metrics.waste_share, metrics.lead_time_days, metrics.untagged_count
-        )
-        customer_of[s.id] = s.customer_id
-        for kind, seconds in metrics.waste_time_by_type.items():
+    for totals in current_stream_totals():
+        lines[totals.id] = StreamLine(totals.id, totals.name, totals.pce, totals.waste_share,
+                                      totals.lead_time_days, totals.untagged_count)
+        customer_of[totals.id] = totals.customer_id
+        for kind, seconds in totals.waste_time_by_type.items():
             waste[kind] += seconds
     return lines, customer_of, waste
 
@@ -242,13 +193,13 @@ def _drift(panels: dict[int, CustomerPanel], organization: Organization, today: 
 
 
 def _jobs(panels: dict[int, CustomerPanel]) -> list[StrugglingJob]:
-    stacks = load_job_stacks(Job.customer_id.in_(list(panels)))
+    stacks = load_job_stacks(Job.customer_id.in_(list(panels)), records=False)
+    customer_of = {job.id: job.customer_id for job in stacks.jobs}
     for job in stacks.jobs:
         panels[job.customer_id].jobs += 1
     for outcome in sorted(stacks.all_outcomes(), key=lambda o: -(o.opportunity or 0)):
         if outcome.status == "underserved":
-            customer_id = next(j.customer_id for j in stacks.jobs if j.id == outcome.job_id)
-            panels[customer_id].underserved.append(
+            panels[customer_of[outcome.job_id]].underserved.append(
                 OutcomeLine(outcome.id, outcome.statement, outcome.opportunity, outcome.band)
             )
     struggling = []
@@ -311,7 +262,7 @@ def build_dashboard(organization: Organization, today: date | None = None) -> Da
         select(Customer.id, Customer.name, Customer.kind).order_by(Customer.name, Customer.id)
     ).all()
     panels = {c.id: CustomerPanel(c.id, c.name, c.kind) for c in customers}
-    streams, customer_of, waste = _stream_figures(today)
+    streams, customer_of, waste = _stream_figures()
     for stream_id, line in streams.items():
         if customer_of[stream_id] in panels:
             panels[customer_of[stream_id]].streams.append(line)
