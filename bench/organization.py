@@ -154,18 +154,20 @@ def serve(env: dict) -> Iterator[tuple[int, int]]:
         server.wait(timeout=10)
 
 
-def background_cpu_pct(seconds: float = 3) -> float:
-    """Share of the machine's CPU busy while the benchmark waits: other work that slows its figures."""
+def background_cpu_pct(server_pid: int, seconds: float = 3) -> float:
+    """Share of the machine's CPU that work other than our server used while the benchmark waited."""
 
-    def busy_and_total() -> tuple[int, int]:
-        ticks = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-        idle = ticks[3] + ticks[4]  # idle and iowait
-        return sum(ticks) - idle, sum(ticks)
+    def ticks() -> tuple[int, int, int]:
+        machine = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        server = Path(f"/proc/{server_pid}/stat").read_text().rsplit(")", 1)[1].split()
+        idle = machine[3] + machine[4]  # idle and iowait
+        return sum(machine) - idle, sum(machine), int(server[11]) + int(server[12])  # utime, stime
 
-    busy_before, total_before = busy_and_total()
+    busy_before, total_before, server_before = ticks()
     time.sleep(seconds)
-    busy_after, total_after = busy_and_total()
-    return 100 * (busy_after - busy_before) / max(1, total_after - total_before)
+    busy_after, total_after, server_after = ticks()
+    other = (busy_after - busy_before) - (server_after - server_before)
+    return 100 * max(0, other) / max(1, total_after - total_before)
 
 
 def rss_mb(pid: int) -> float:

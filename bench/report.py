@@ -60,7 +60,7 @@ def table(run, args) -> str:
 
 def _background(run) -> list[str]:
     shares = " and ".join(f"{pct:.0f} %" for pct in run.background_cpu_pct)
-    line = f"CPU busy with other work while the benchmark paused, before and after the reads: {shares}."
+    line = f"CPU used by other work than the server while the benchmark paused, before and after: {shares}."
     if max(run.background_cpu_pct, default=0) > BACKGROUND_WARNING_PCT:
         line += " **The machine was not idle: these figures are slower than an idle machine's.**"
     return [line, ""]

@@ -84,13 +84,13 @@ def bench(kind: str, args: argparse.Namespace) -> Run:
         step = writer_client.api(f"/value-streams/{ids['stream']}/steps?per_page=1")["items"][0]
         run.writer = scenarios.StepWriter(writer_client, step)
         readers = {"api": api, "page": people[0]}
-        run.background_cpu_pct.append(organization.background_cpu_pct())
+        run.background_cpu_pct.append(organization.background_cpu_pct(pid))
         run.first_views = scenarios.first_views(run.writer, readers, ids, args.repeats, say)
         say(f"{len(people)} people reload the dashboard for {args.seconds} s, "
             f"a step changes {args.writes_per_second} times a second …")
         run.busy = scenarios.busy_dashboard(people, run.writer, args.seconds, args.writes_per_second)
         run.memory_mb = organization.rss_mb(pid)
-        run.background_cpu_pct.append(organization.background_cpu_pct())
+        run.background_cpu_pct.append(organization.background_cpu_pct(pid))
     report.judge(run)
     return run
 
