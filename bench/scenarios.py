@@ -93,10 +93,11 @@ class BusyDashboard:
     ms: list[float] = field(default_factory=list)
     errors: list[int] = field(default_factory=list)
     writes: int = 0
+    write_ms: list[float] = field(default_factory=list)
     write_failures: list[int] = field(default_factory=list)
 
-    def percentile(self, p: float) -> float:
-        ranked = sorted(self.ms)
+    def percentile(self, p: float, of: str = "ms") -> float:
+        ranked = sorted(getattr(self, of)) or [float("nan")]
         return ranked[max(0, math.ceil(p / 100 * len(ranked)) - 1)]
 
     @property
@@ -129,7 +130,7 @@ def busy_dashboard(
             due = max(due + 1 / writes_per_s, time.perf_counter())
             stop.wait(max(0.0, due - time.perf_counter()))
 
-    started_failures = len(writer.failures)
+    started_failures, started_writes = len(writer.failures), len(writer.ms)
     threads = [threading.Thread(target=reload, args=(p,)) for p in people] + [threading.Thread(target=write)]
     started = time.perf_counter()
     for thread in threads:
@@ -140,4 +141,5 @@ def busy_dashboard(
         thread.join()
     result.seconds = time.perf_counter() - started
     result.write_failures = writer.failures[started_failures:]
+    result.write_ms = writer.ms[started_writes:]
     return result
