@@ -133,14 +133,22 @@ def _window_measurements(ids, start: date, as_of: date) -> dict[int, list[Measur
     return found
 
 
-def _last_measured(ids, as_of: date) -> dict[int, date]:
+def _kpi_facts(ids, as_of: date) -> tuple[dict[int, date], dict[int, str]]:
+    """Return each KPI's newest measurement day up to as_of, and the classification of its step."""
     # One max() per KPI, correlated: each is a single seek on the (kpi_id, measured_on) index,
     # where a GROUP BY would read every measurement up to as_of.
     newest = (select(func.max(KpiMeasurement.measured_on))
               .where(KpiMeasurement.kpi_id == Kpi.id, KpiMeasurement.measured_on <= as_of)
               .correlate(Kpi).scalar_subquery())
-    stmt = _only(select(Kpi.id, newest), Kpi.id, ids)
-    return {kpi_id: day for kpi_id, day in db.session.execute(stmt) if day is not None}
+    stmt = _only(select(Kpi.id, newest, Step.classification).outerjoin(Step, Step.id == Kpi.step_id),
+                 Kpi.id, ids)
+    last, classifications = {}, {}
+    for kpi_id, day, classification in db.session.execute(stmt):
+        if day is not None:
+            last[kpi_id] = day
+        if classification is not None:
+            classifications[kpi_id] = classification
+    return last, classifications
 
 
 def _linked_outcomes(ids) -> dict[int, list[tuple[int, str]]]:
@@ -165,17 +173,12 @@ def _window_ratings(ids, start: date, as_of: date) -> dict[int, list[Satisfactio
     return found
 
 
-def _step_classifications(ids) -> dict[int, str]:
-    stmt = _only(select(Kpi.id, Step.classification).join(Step, Step.id == Kpi.step_id), Kpi.id, ids)
-    return dict(db.session.execute(stmt).tuples().all())
-
-
 def _series(kpis: Sequence[Kpi | KpiName], ids, start: date, as_of: date,
-            measurements: dict[int, list[Measurement]]) -> dict[int, KpiSeries]:
+            measurements: dict[int, list[Measurement]],
+            classifications: dict[int, str]) -> dict[int, KpiSeries]:
     """Build each KPI's series from its outcomes (with the window's ratings) and its step."""
     links = _linked_outcomes(ids)
     ratings = _window_ratings(ids, start, as_of) if links else {}
-    classifications = _step_classifications(ids)
     return {
         kpi.id: KpiSeries(
             kpi_id=kpi.id, name=kpi.name, unit=kpi.unit, direction=kpi.direction,
@@ -190,7 +193,7 @@ def _series(kpis: Sequence[Kpi | KpiName], ids, start: date, as_of: date,
 
 def load_series(kpis: Sequence[Kpi], as_of: date, settings: DriftSettings, *,
                 whole_organization: bool = False) -> tuple[dict[int, KpiSeries], dict[int, date]]:
-    """Build each KPI's series from five bounded queries; also return each one's last measured day.
+    """Build each KPI's series from four bounded queries; also return each one's last measured day.
 
     ``whole_organization`` says that ``kpis`` are all of the organization's KPIs, so the
     queries need no list of ids (which could outgrow a statement's parameters).
@@ -200,13 +203,13 @@ def load_series(kpis: Sequence[Kpi], as_of: date, settings: DriftSettings, *,
     ids = None if whole_organization else [k.id for k in kpis]
     start = window_start(as_of, settings)
     measurements = _window_measurements(ids, start, as_of)
-    last = _last_measured(ids, as_of)
+    last, classifications = _kpi_facts(ids, as_of)
     for kpi_id, newest in last.items():
         if newest <= start:
             # Before the window: it only dates the last measurement, for staleness; no rule
             # reads its value, which is why the aggregate does not fetch it.
             measurements[kpi_id] = [Measurement(newest, 0.0), *measurements.get(kpi_id, [])]
-    return _series(kpis, ids, start, as_of, measurements), last
+    return _series(kpis, ids, start, as_of, measurements, classifications), last
 
 
 def assess_kpis(kpis: Sequence[Kpi | KpiName], as_of: date | None = None, *,
@@ -223,9 +226,9 @@ def assess_kpis(kpis: Sequence[Kpi | KpiName], as_of: date | None = None, *,
         return {}
     ids = None if whole_organization else [k.id for k in kpis]
     start = window_start(as_of, settings)
-    last = _last_measured(ids, as_of)
+    last, classifications = _kpi_facts(ids, as_of)
     facts = window_facts_many(*_window_columns(ids, start, as_of), start, as_of, last)
-    series = _series(kpis, ids, start, as_of, {})
+    series = _series(kpis, ids, start, as_of, {}, classifications)
     return {kpi.id: KpiDrift(assess_drift(series[kpi.id], as_of, settings, facts.get(kpi.id, NO_FACTS)),
                              last.get(kpi.id))
             for kpi in kpis}
