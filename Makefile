@@ -21,9 +21,10 @@ run: install
 	$(DEV_ENV) $(BIN)/lms seed-demo
 	$(DEV_ENV) $(BIN)/lms serve --port $(PORT)
 
-## Run the whole test suite (SQLite; set LMS_TEST_DATABASE_URL for PostgreSQL)
+## Run the whole test suite (SQLite; set LMS_TEST_DATABASE_URL for PostgreSQL), one worker per core
+TEST_WORKERS ?= auto
 test: install
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS)
 
 ## Run the suite on a fresh PostgreSQL database (PG_URL without the database name)
 PG_URL ?= postgresql://postgres@127.0.0.1:5432

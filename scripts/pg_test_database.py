@@ -1,7 +1,8 @@
 """Run a command against a fresh, throw-away PostgreSQL database.
 
 Usage: python scripts/pg_test_database.py postgresql://user@host:port -- COMMAND...
-The command sees LMS_TEST_DATABASE_URL; the database is dropped afterwards, pass or fail.
+The command sees LMS_TEST_DATABASE_URL; the database is dropped afterwards, pass or fail, with the
+databases the test workers made beside it (``<name>_gw0``, ``<name>_gw1``, …).
 """
 
 from __future__ import annotations
@@ -32,8 +33,11 @@ def main(argv: list[str]) -> int:
             env = dict(os.environ, LMS_TEST_DATABASE_URL=f"{server}/{name}")
             return subprocess.call(command, env=env)  # noqa: S603 - the developer's own command
         finally:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            print(f"PostgreSQL test database {name} dropped", flush=True)
+            workers = admin.execute("SELECT datname FROM pg_database WHERE datname LIKE %s",
+                                    (f"{name}_gw%",)).fetchall()
+            for (database,) in [(name,), *workers]:
+                admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+                print(f"PostgreSQL test database {database} dropped", flush=True)
 
 
 if __name__ == "__main__":

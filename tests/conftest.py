@@ -23,9 +23,29 @@ PASSWORD = "a long test passphrase"
 
 def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = os.environ.get("LMS_TEST_DATABASE_URL")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if url and worker:
+        return _worker_database(url, worker)
     if url:
         return url
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'lms-test.sqlite3'}"
+
+
+def _worker_database(url: str, worker: str) -> str:
+    """Give each pytest-xdist worker a PostgreSQL database of its own, named after the given one.
+
+    ``scripts/pg_test_database.py`` drops them with the database they are named after.
+    """
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    given = make_url(url)
+    name = f"{given.database}_{worker}"
+    server = given.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(server, autocommit=True) as admin:
+        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            admin.execute(f'CREATE DATABASE "{name}"')
+    return given.set(database=name).render_as_string(hide_password=False)
 
 
 def _reset_schema(app: Flask) -> None:
