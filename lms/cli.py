@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -43,7 +44,17 @@ def cli() -> None:
 def init_db() -> None:
     """Bring the database to the newest schema (Alembic upgrade; safe to run twice)."""
     from flask_migrate import upgrade
+    from sqlalchemy.engine import make_url
 
+    url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        folder = Path(url.database).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)  # the instance folder on a first run
+        except OSError as error:
+            raise click.ClickException(
+                f"Cannot create the folder {folder} for the SQLite database ({error.strerror}). "
+                "Set LMS_DATABASE_URL or LMS_INSTANCE_PATH.") from None
     upgrade()
     click.echo("Database is at the newest schema.")
 
@@ -229,8 +240,13 @@ def serve(host: str, port: int, threads: int | None) -> None:
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     threads = threads or app.config["LMS_SERVE_THREADS"]
+    options = {"host": host, "port": port, "threads": threads, "ident": "lms"}
+    if app.config["LMS_PROXY_FIX"]:
+        # waitress strips X-Forwarded-* from a peer it was not told to trust; lms trusts exactly
+        # LMS_PROXY_FIX proxies itself (ProxyFix, as under any WSGI server), so let them through.
+        options["clear_untrusted_proxy_headers"] = False
     click.echo(f"lms serving on http://{host}:{port}/ with {threads} threads (Ctrl+C stops it)")
-    waitress.serve(app, host=host, port=port, threads=threads, ident="lms")
+    waitress.serve(app, **options)
 
 
 def main() -> None:

@@ -32,7 +32,12 @@ CONTENT_SECURITY_POLICY = "; ".join([
 
 
 class RecordIdConverter(IntegerConverter):
-    """``<int:…>`` in a route: a whole number lms can store, so a larger one is simply not found (404)."""
+    """``<int:…>`` in a route: a whole number lms can store, so a larger one is simply not found (404).
+
+    ASCII digits only: Python's ``\\d`` also matches other scripts' digits (``٣`` would be 3).
+    """
+
+    regex = r"[0-9]+"
 
     def to_python(self, value: str) -> int:
         number = super().to_python(value)

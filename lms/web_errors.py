@@ -9,7 +9,7 @@ from flask import Flask, current_app, flash, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
 from lms.errors import VersionConflict
 from lms.extensions import db
@@ -57,7 +57,14 @@ def _render(status: int, message: str, error_id: str | None = None):
 def _http_error(exc: HTTPException):
     if exc.code == 401 and not _wants_json():
         return redirect("/login?next=" + request.full_path.rstrip("?"))
-    return _render(exc.code or 500, exc.description or "")
+    return with_allow(exc, current_app.make_response(_render(exc.code or 500, exc.description or "")))
+
+
+def with_allow(exc: HTTPException, response):
+    """Carry a 405's ``Allow`` header (the methods the address takes) over to our own answer."""
+    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+        response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+    return response
 
 
 def _csrf_error(exc: CSRFError):

@@ -10,34 +10,24 @@ positions must stay 1..n, and the customer's version must count exactly its succ
 from __future__ import annotations
 
 import json
-import os
 import random
-import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
 import urllib.request
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from lms import create_app
 from lms.extensions import db
+from tests.live_server import Server
 from tests.test_migrations import scratch_url  # noqa: F401 - a database of the test's own
 
 CLIENTS = 8
 REQUESTS = 20
 STEPS = 6
 TIMEOUT = 10
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _prepare(url: str) -> tuple[str, int, int, list[int]]:
@@ -66,46 +56,6 @@ def _prepare(url: str) -> tuple[str, int, int, list[int]]:
         db.session.remove()
         db.engine.dispose()
     return ids
-
-
-class Server:
-    """One ``lms serve`` process on a free port."""
-
-    def __init__(self, url: str, workdir: Path) -> None:
-        self.port = _free_port()
-        env = {**os.environ, "LMS_ENV": "production", "LMS_SECRET_KEY": "k" * 64, "LMS_DATABASE_URL": url,
-               "LMS_INSTANCE_PATH": str(workdir), "LMS_SERVE_THREADS": "4"}
-        self.log = (workdir / f"serve-{self.port}.log").open("w+")
-        lms = Path(sys.executable).with_name("lms")
-        self.process = subprocess.Popen([str(lms), "serve", "--port", str(self.port)], env=env,
-                                        stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(f"{self.base}/api/v1/health", timeout=1).close()  # noqa: S310
-                return
-            except OSError:
-                if self.process.poll() is not None:
-                    break
-                time.sleep(0.1)
-        self.stop()
-        raise AssertionError(f"lms serve did not start:\n{self.output()}")
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def output(self) -> str:
-        self.log.seek(0)
-        return self.log.read()
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
 
 
 def _call(base: str, token: str, method: str, path: str, body: dict | None = None) -> tuple[int, str]:

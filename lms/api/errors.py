@@ -82,5 +82,7 @@ def _forbidden(exc: Forbidden):
 
 @bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException):
+    from lms.web_errors import with_allow
+
     db.session.rollback()
-    return error_response(exc.code or 500, exc.description or exc.name)
+    return with_allow(exc, error_response(exc.code or 500, exc.description or exc.name))

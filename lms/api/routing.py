@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,8 @@ from lms.pagination import MAX_PER_PAGE, Page
 from lms.permissions import MEMBER, Permission
 from lms.retry import is_transient, run_again
 from lms.validation import MAX_INT, validate
+
+WHOLE_NUMBER = re.compile(r"-?[0-9]{1,19}")
 
 
 @dataclass(frozen=True)
@@ -69,14 +72,13 @@ def query_int(name: str, default: int | None = None, *, minimum: int | None = No
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ApiError(422, "Invalid query parameter.", {name: ["Must be a whole number."]}) from None
+    if not WHOLE_NUMBER.fullmatch(raw):
+        raise ApiError(422, "Invalid query parameter.", {name: ["Must be a whole number in ASCII digits."]})
+    value = int(raw)
+    minimum = -MAX_INT if minimum is None else minimum
     maximum = MAX_INT if maximum is None else maximum
-    if (minimum is not None and value < minimum) or value > maximum:
-        bounds = f"between {minimum if minimum is not None else -MAX_INT} and {maximum}"
-        raise ApiError(422, "Invalid query parameter.", {name: [f"Must be {bounds}."]})
+    if not minimum <= value <= maximum:
+        raise ApiError(422, "Invalid query parameter.", {name: [f"Must be between {minimum} and {maximum}."]})
     return value
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import secrets
 from dataclasses import dataclass
@@ -10,14 +11,16 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import DBAPIError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms import audit
-from lms.db import utcnow
+from lms.db import utcnow, write_intent
 from lms.errors import ValidationFailed
 from lms.extensions import db
 from lms.models import ROLES, ApiToken, LoginAttempt, Organization, User, UserSession
 
+log = logging.getLogger(__name__)
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 TOKEN_PREFIX = "lms_"  # noqa: S105 - a visible prefix, not a secret
 # Checked when the email is unknown, so that a wrong email costs as much time as a wrong password.
@@ -143,17 +146,31 @@ PRUNE_EVERY = 100
 
 
 def _record_failure(*keys: str) -> None:
-    """Count a failure under each key, and prune expired failures so guessing cannot grow the table."""
+    """Count a failure under each key, and prune expired failures so guessing cannot grow the table.
+
+    The count is written in a short transaction of its own, begun for writing (``BEGIN IMMEDIATE``
+    on SQLite): a request that only read — a bad token on a GET — would otherwise have to turn its
+    read into a write under load and fail "database is locked". If even that cannot be written,
+    the refusal still stands (401), and the failure is logged.
+    """
     window = timedelta(minutes=current_app.config["LMS_LOGIN_LOCKOUT_MINUTES"])
     expired = LoginAttempt.attempted_at < utcnow() - max(ATTEMPTS_KEPT, window)
-    db.session.execute(delete(LoginAttempt).where(LoginAttempt.key.in_(keys), expired))
-    attempts = [LoginAttempt(key=key) for key in keys]
-    db.session.add_all(attempts)
-    db.session.flush()
-    if any(attempt.id % PRUNE_EVERY == 0 for attempt in attempts):
-        # Keys an attacker never reuses (made-up emails, rotating addresses) go here.
-        db.session.execute(delete(LoginAttempt).where(expired))
-    db.session.commit()
+    db.session.rollback()  # end the checks' read; the count begins its own write
+    intent = write_intent.set(True)
+    try:
+        db.session.execute(delete(LoginAttempt).where(LoginAttempt.key.in_(keys), expired))
+        attempts = [LoginAttempt(key=key) for key in keys]
+        db.session.add_all(attempts)
+        db.session.flush()
+        if any(attempt.id % PRUNE_EVERY == 0 for attempt in attempts):
+            # Keys an attacker never reuses (made-up emails, rotating addresses) go here.
+            db.session.execute(delete(LoginAttempt).where(expired))
+        db.session.commit()
+    except DBAPIError:
+        db.session.rollback()
+        log.warning("could not count a failed sign-in or token check for %s", keys, exc_info=True)
+    finally:
+        write_intent.reset(intent)
 
 
 def authenticate(email: str, password: str, address: str) -> User:

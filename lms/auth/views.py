@@ -20,8 +20,12 @@ from lms.permissions import MEMBER, PUBLIC, allow
 
 
 def _safe_next(target: str | None) -> str:
-    """Return ``target`` when it stays on this site, else the dashboard."""
-    if target:
+    """Return ``target`` when it stays on this site, else the dashboard.
+
+    A target with any control character is refused whole: ``urlsplit`` would check a copy with
+    tabs and line breaks removed, and the original would then break the Location header.
+    """
+    if target and target.isprintable():
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/") \
                 and not target.startswith(("//", "/\\")):

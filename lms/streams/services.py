@@ -66,6 +66,14 @@ def _raise_if(errors: dict[str, str]) -> None:
 # Value streams ------------------------------------------------------------------------
 
 
+def _require_may_derive(source_id: int | None, user: User) -> None:
+    """Refuse to attach a future state to a current state the actor may not change."""
+    source = tenancy.find(ValueStream, source_id)
+    if source is not None and not permissions.may_edit(source, user):
+        raise Forbidden("A future state belongs with its current state: only that stream's process owner, "
+                        "a manager or an admin may derive one from it.")
+
+
 def create_stream(values: dict[str, Any]) -> ValueStream:
     """Map a new value stream; a process owner creates streams they own."""
     user = tenancy.require(*permissions.WRITER_ROLES)
@@ -75,6 +83,7 @@ def create_stream(values: dict[str, Any]) -> ValueStream:
             raise Forbidden("A process owner maps value streams they own; a manager can assign others.")
         data.owner_id = user.id
     _raise_if(_reference_errors(data.model_dump(), STREAM_REFERENCES) | _stream_rule_errors(data, None))
+    _require_may_derive(data.derived_from_id, user)
     stream = ValueStream(**data.model_dump(include=set(STREAM_FIELDS)))
     if stream.last_walked_on is not None:
         stream.last_walked_by_id = user.id
@@ -95,6 +104,8 @@ def update_stream(stream: ValueStream, changes: dict[str, Any], *, version: int 
         raise Forbidden("Only a manager or an admin may hand a value stream to another owner.")
     changed_values = {field: getattr(data, field) for field in changes}
     _raise_if(_reference_errors(changed_values, STREAM_REFERENCES) | _stream_rule_errors(data, stream))
+    if "derived_from_id" in changed_values:
+        _require_may_derive(data.derived_from_id, user)
     before = audit.snapshot(stream, STREAM_FIELDS)
     for field, value in changed_values.items():
         setattr(stream, field, value)

@@ -7,23 +7,17 @@ line by line, XLSX in openpyxl's read-only mode), so large files do not sit in m
 
 from __future__ import annotations
 
-import csv
-import io
-import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import IO, Any
-from xml.etree.ElementTree import ParseError  # noqa: S405 - only the exception; parsing goes through defusedxml
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 from pydantic import ValidationError
 from sqlalchemy import select
 
 from lms import audit
 from lms.db import utcnow
-from lms.errors import DomainError, ValidationFailed
+from lms.errors import ValidationFailed
 from lms.extensions import db
 from lms.kpis.importing import RowError
 from lms.lean.metrics import WASTE_TYPES
@@ -32,9 +26,10 @@ from lms.models import Job, Kpi, KpiMeasurement, Step, User, ValueStream
 from lms.streams import permissions as stream_permissions
 from lms.streams.ordering import lock_stream, mark_structure_changed, ordered_steps
 from lms.streams.schemas import STEP_FIELDS, StepIn
+from lms.transfer import spreadsheets
+from lms.transfer.spreadsheets import MAX_ROWS, TableRejected, readable_rows
 from lms.validation import fields_from_validation
 
-MAX_ROWS = 200_000
 MAX_ERRORS = 100
 
 
@@ -72,81 +67,17 @@ MEASUREMENT_COLUMNS = (
 TABLES = {"steps": STEP_COLUMNS, "measurements": MEASUREMENT_COLUMNS}
 
 
-class TableRejected(DomainError):
-    """Raise when a table has errors; nothing was written."""
-
-    def __init__(self, errors: list[RowError]) -> None:
-        super().__init__(f"{len(errors)} problem(s); nothing was imported.")
-        self.errors = errors
-
-
 @dataclass(frozen=True)
 class ImportSummary:
     added: int
     updated: int = 0
 
 
-# Reading -------------------------------------------------------------------------------
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _delimiter(first_line: str) -> str:
-    if "\t" in first_line:
-        return "\t"  # pasted from a spreadsheet
-    return ";" if first_line.count(";") > first_line.count(",") else ","
-
-
-def _csv_rows(stream: IO[bytes]) -> Iterator[list[str]]:
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
-    first_line = text.readline()
-    text.seek(0)  # uploads and files are seekable; the header decides the delimiter
-    yield from csv.reader(text, delimiter=_delimiter(first_line))
-
-
-def _xlsx_rows(stream: IO[bytes]) -> Iterator[list[str]]:
-    workbook = load_workbook(stream, read_only=True, data_only=True)
-    try:
-        sheet = workbook.worksheets[0]
-        for row in sheet.iter_rows(values_only=True):
-            yield [_cell_text(value) for value in row]
-    finally:
-        workbook.close()
-
-
-# What a damaged or disguised file raises while it is read: a refusal, never a server error.
-UNREADABLE = (csv.Error, zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, ParseError)
-
-
-def _readable_rows(filename: str, stream: IO[bytes]) -> Iterator[list[str]]:
-    """Yield the file's rows; a file that cannot be read rejects the table with the reason."""
-    xlsx = filename.lower().endswith(".xlsx")
-    read = 0
-    try:
-        for cells in _xlsx_rows(stream) if xlsx else _csv_rows(stream):
-            read += 1
-            yield cells
-    except UNREADABLE as error:
-        kind = "an .xlsx workbook" if xlsx else "a CSV file"
-        raise TableRejected([RowError(read + 1 if read else None, "file",
-                                      f"This cannot be read as {kind}: {str(error)[:200]}")]) from None
-
-
 def read_table(
     filename: str, stream: IO[bytes], columns: tuple[Column, ...]
 ) -> list[tuple[int, dict[str, str]]]:
     """Return ``(row number, {column: text})`` for each non-empty data row, checking the header."""
-    rows = _readable_rows(filename, stream)
+    rows = readable_rows(filename, stream)
     known = {c.name for c in columns}
     header: list[str] | None = None
     data: list[tuple[int, dict[str, str]]] = []
@@ -173,7 +104,7 @@ def read_table(
         data.append(
             (
                 number,
-                {name: _cell_text(cell) for name, cell in zip(header, cells, strict=False) if name in known},
+                {name: cell for name, cell in zip(header, cells, strict=False) if name in known},
             )
         )
     if header is None or not data:
@@ -383,26 +314,10 @@ def template_rows(table: str) -> list[list[Any]]:
 
 
 def render(columns: tuple[Column, ...], rows: Iterable[list[Any]], fmt: str) -> bytes:
-    """Write a header row and ``rows`` as CSV or XLSX bytes."""
-    header = [c.name for c in columns]
-    if fmt == "xlsx":
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet("data")
-        sheet.append(header)
-        for row in rows:
-            sheet.append(row)
-        notes = workbook.create_sheet("columns")
-        notes.append(["column", "meaning", "required"])
-        for c in columns:
-            notes.append([c.name, c.meaning, "yes" if c.required else ""])
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        return buffer.getvalue()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8")
+    """Write a header row and ``rows`` as CSV or XLSX bytes, with the columns explained in XLSX."""
+    notes = [["column", "meaning", "required"],
+             *([c.name, c.meaning, "yes" if c.required else ""] for c in columns)]
+    return spreadsheets.render([c.name for c in columns], rows, fmt, notes)
 
 
 def validation_fields(errors: list[RowError]) -> ValidationFailed:

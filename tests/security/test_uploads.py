@@ -7,6 +7,7 @@ whole-organization JSON import.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -90,3 +91,61 @@ def test_a_broken_json_import_is_refused_and_writes_nothing(client, make, snapsh
     response = client.post("/transfer/import", data={"document": (io.BytesIO(data), "lms.json")})
     assert response.status_code == 422
     assert snapshot(org.id) == before
+
+
+def _workbook(rows_xml: str, shared_strings: str | None = None) -> bytes:
+    """A real workbook from openpyxl, its sheet's rows (and dimension) replaced by ``rows_xml``."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["measured_on", "value"])
+    packed = io.BytesIO()
+    book.save(packed)
+    source, out = zipfile.ZipFile(io.BytesIO(packed.getvalue())), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode()
+                head, _, rest = text.partition("<sheetData>")
+                _, _, tail = rest.partition("</sheetData>")
+                head = re.sub(r"<dimension[^>]*/>", "", head)
+                data = (head + "<sheetData>" + rows_xml + "</sheetData>" + tail).encode()
+            target.writestr(item.filename, data)
+        if shared_strings is not None:
+            target.writestr("xl/sharedStrings.xml", shared_strings)
+    return out.getvalue()
+
+
+def test_spreadsheet_bombs_are_refused_at_once_with_the_reason(client, filled, snapshot):
+    """A cell that expands to 20 MB, and 250,000 empty rows without a dimension: refused, fast."""
+    import time
+
+    login(client, filled.admin)
+    before = snapshot(filled.org.id)
+    huge_cell = _workbook('<row r="1"><c r="A1" t="s"><v>0</v></c></row>',
+                          '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                          "<si><t>" + "x" * 20_000_000 + "</t></si></sst>")
+    endless = _workbook('<row r="1"><c r="A1" t="inlineStr"><is><t>measured_on</t></is></c>'
+                        '<c r="B1" t="inlineStr"><is><t>value</t></is></c></row>'
+                        + "".join(f'<row r="{n}"/>' for n in range(2, 250_002)))
+    assert len(huge_cell) < 200_000 and len(endless) < 1_000_000
+    answers = {}
+    for name, data in (("huge cell.xlsx", huge_cell), ("endless.xlsx", endless)):
+        started = time.perf_counter()
+        answers[name] = _post_table(client, filled, "measurements", "kpi_id", name, data)
+        assert time.perf_counter() - started < 20, f"{name} took too long to refuse"
+    assert answers["huge cell.xlsx"].status_code == 422
+    assert "expands to more than 16 MB" in answers["huge cell.xlsx"].get_data(as_text=True)
+    assert answers["endless.xlsx"].status_code == 422
+    assert "Too many rows" in answers["endless.xlsx"].get_data(as_text=True)
+    assert snapshot(filled.org.id) == before
+
+
+def test_a_cell_longer_than_the_limit_is_refused(client, filled, snapshot):
+    login(client, filled.admin)
+    before = snapshot(filled.org.id)
+    data = b"measured_on,value,note\n2025-01-01,1," + b"x" * 20_000 + b"\n"
+    answer = _post_table(client, filled, "measurements", "kpi_id", "long.csv", data)
+    assert answer.status_code == 422 and "more than 10,000 characters" in answer.get_data(as_text=True)
+    assert snapshot(filled.org.id) == before

@@ -145,3 +145,34 @@ def test_viewers_cannot_import_and_other_organizations_are_not_found(client, set
     assert _upload(client, "steps", setup["stream"], "s.csv", data).status_code == 404
     assert client.get(f"/transfer/steps/export?record_id={setup['stream']}").status_code == 404
     assert client.get(f"/transfer/measurements/export?record_id={setup['kpi']}").status_code == 404
+
+
+FORMULAS = ["=HYPERLINK(\"http://evil.example\",\"open\")", "+cmd|' /C calc'!A0", "@SUM(A1:A9)", "-2+3"]
+
+
+def test_exports_never_carry_a_formula_and_import_back_unchanged(client, setup, app):
+    """Text a spreadsheet would run gets a leading quote in CSV and stays text in XLSX."""
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    api = setup["api"]
+    for name in FORMULAS:
+        api.post(f"/value-streams/{setup['stream']}/steps", json={"name": name, "rationale": name})
+    api.post(f"/kpis/{setup['kpi']}/measurements", json={"measured_on": "2026-11-09", "value": -4, "note": "=1+1"})
+    as_csv = client.get(f"/transfer/steps/export?record_id={setup['stream']}&format=csv").get_data(as_text=True)
+    cells = [cell for row in csv.reader(io.StringIO(as_csv)) for cell in row]
+    assert not [cell for cell in cells if cell.startswith(("=", "+", "@")) or cell.startswith("-2")]
+    assert "'=HYPERLINK(\"http://evil.example\",\"open\")" in cells
+    measurements = client.get(f"/transfer/measurements/export?record_id={setup['kpi']}&format=csv")
+    assert "'=1+1" in measurements.get_data(as_text=True) and ",-4" in measurements.get_data(as_text=True)
+    workbook = client.get(f"/transfer/steps/export?record_id={setup['stream']}&format=xlsx").data
+    sheet = load_workbook(io.BytesIO(workbook)).worksheets[0]
+    written = [cell for row in sheet.iter_rows() for cell in row if cell.value in FORMULAS]
+    assert len(written) == 2 * len(FORMULAS) and {cell.data_type for cell in written} == {"s"}
+    for fmt, data in (("csv", as_csv.encode()), ("xlsx", workbook)):
+        copy = api.post("/value-streams", json={"name": f"Copy {fmt}"}).get_json()["id"]
+        assert _upload(client, "steps", copy, f"copy.{fmt}", data).status_code == 302
+        names = [s["name"] for s in api.get(f"/value-streams/{copy}/steps").get_json()["items"]]
+        assert names == ["Receive", *FORMULAS]
