@@ -158,20 +158,20 @@ def _stream_figures() -> tuple[dict[int, StreamLine], dict[int, int | None], dic
 
 def _kpi_customers() -> dict[int, set[int]]:
     """Return the customers each KPI stands for: through its outcomes, else through its stream."""
-    result: dict[int, set[int]] = defaultdict(set)
-    for kpi_id, customer_id in db.session.execute(
-        select(KpiOutcomeLink.kpi_id, Job.customer_id)
-        .join(Outcome, Outcome.id == KpiOutcomeLink.outcome_id)
-        .join(Job, Job.id == Outcome.job_id)
+    by_outcome: dict[int, set[int]] = defaultdict(set)
+    by_stream: dict[int, int] = {}
+    for kpi_id, outcome_customer_id, stream_customer_id in db.session.execute(
+        select(Kpi.id, Job.customer_id, ValueStream.customer_id)
+        .outerjoin(KpiOutcomeLink, KpiOutcomeLink.kpi_id == Kpi.id)
+        .outerjoin(Outcome, Outcome.id == KpiOutcomeLink.outcome_id)
+        .outerjoin(Job, Job.id == Outcome.job_id)
+        .outerjoin(ValueStream, ValueStream.id == Kpi.value_stream_id)
     ):
-        result[kpi_id].add(customer_id)
-    for kpi_id, customer_id in db.session.execute(
-        select(Kpi.id, ValueStream.customer_id)
-        .join(ValueStream, ValueStream.id == Kpi.value_stream_id)
-        .where(ValueStream.customer_id.is_not(None))
-    ):
-        result.setdefault(kpi_id, {customer_id})
-    return result
+        if outcome_customer_id is not None:
+            by_outcome[kpi_id].add(outcome_customer_id)
+        if stream_customer_id is not None:
+            by_stream[kpi_id] = stream_customer_id
+    return {**{kpi_id: {customer_id} for kpi_id, customer_id in by_stream.items()}, **by_outcome}
 
 
 def _drift(panels: dict[int, CustomerPanel], organization: Organization, today: date):
@@ -218,10 +218,12 @@ def _jobs(panels: dict[int, CustomerPanel]) -> list[StrugglingJob]:
 
 def _overdue(today: date) -> tuple[list[OverdueAction], int]:
     late = (Action.due_on < today) & Action.stage.in_(OPEN_STAGES)
-    total = db.session.scalar(select(func.count(Action.id)).where(late)) or 0
+    # The count comes with the first rows (a window over every late action, taken before the
+    # limit): one statement, and no rows means none are late.
     rows = db.session.execute(
         select(
-            Action.id, Action.title, Action.review_id, Action.due_on, ValueStream.name, User.name, User.email
+            Action.id, Action.title, Action.review_id, Action.due_on, ValueStream.name, User.name, User.email,
+            func.count().over(),
         )
         .join(Review, Review.id == Action.review_id)
         .join(ValueStream, ValueStream.id == Review.value_stream_id)
@@ -229,24 +231,25 @@ def _overdue(today: date) -> tuple[list[OverdueAction], int]:
         .where(late)
         .order_by(Action.due_on, Action.id)
         .limit(SHOWN)
-    )
+    ).all()
     return [
         OverdueAction(
             r.id, r.title, r.review_id, r[4], r[5] or r.email or "nobody", r.due_on, (today - r.due_on).days
         )
         for r in rows
-    ], total
+    ], rows[0][-1] if rows else 0
 
 
 def _changes() -> tuple[list[Change], int]:
     since = utcnow() - timedelta(days=7)
-    total = db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.at >= since)) or 0
-    events = db.session.scalars(
-        select(AuditEvent)
+    rows = db.session.execute(
+        select(AuditEvent, func.count().over())
         .where(AuditEvent.at >= since)
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
         .limit(SHOWN)
-    )
+    ).all()
+    total = rows[0][1] if rows else 0
+    events = [event for event, _ in rows]
     return [
         Change(
             e.at.strftime("%Y-%m-%d %H:%M"), e.actor_label, e.summary or e.action, e.record_type, e.record_id
