@@ -87,3 +87,42 @@ def test_main_reads_do_not_grow_with_the_data(app, organizations, api_as):
     # Equal, or fewer where the larger one lacks an optional part (e.g. an orphan KPI reads no ratings).
     grown = {path: c for path, c in counts.items() if c["large"] > c["small"]}
     assert grown == {}, grown
+
+
+# The computations behind the heaviest reads, counted on their own (whoever signs in and however a
+# request is served): each is a fixed number of statements, these many at most.
+COMPUTATIONS = {"dashboard": 14, "customer figures": 4, "drift of a page of KPIs": 4, "drift of one KPI": 4}
+
+
+def _computations(organization: Organization) -> dict:
+    from lms.customers.pages import customer_figures
+    from lms.dashboard.services import build_dashboard
+    from lms.kpis.assessments import assess_kpi, assess_kpis
+    from lms.models import Customer
+
+    kpis = list(db.session.scalars(select(Kpi).order_by(Kpi.id)))
+    customers = list(db.session.scalars(select(Customer.id)))
+    return {"dashboard": lambda: build_dashboard(organization),
+            "customer figures": lambda: customer_figures(customers),
+            "drift of a page of KPIs": lambda: assess_kpis(kpis),
+            "drift of one KPI": lambda: assess_kpi(kpis[0])}
+
+
+def test_the_heaviest_computations_read_a_fixed_number_of_statements(app, organizations, make):
+    counts: dict[str, dict[str, int]] = {}
+    for size, (admin, _ids) in organizations.items():
+        ctx = make.acting_as(admin)
+        try:
+            engine = db.engine
+            for name, compute in _computations(db.session.get(Organization, admin.organization_id)).items():
+                seen = []
+                listener = lambda *args: seen.append(1)  # noqa: E731
+                event.listen(engine, "before_cursor_execute", listener)
+                try:
+                    compute()
+                finally:
+                    event.remove(engine, "before_cursor_execute", listener)
+                counts.setdefault(name, {})[size] = len(seen)
+        finally:
+            ctx.pop()
+    assert all(counts[name][size] <= most for name, most in COMPUTATIONS.items() for size in SIZES), counts
