@@ -202,7 +202,7 @@ def window_facts_many(
     only there has facts too (no measurement in the window, but a newest day).
     """
     x = (days.astype("datetime64[D]") - np.datetime64(start, "D")).astype(np.int64)
-    inside = (x > 0) & (days.astype("datetime64[D]") <= np.datetime64(as_of, "D"))
+    inside = (x > 0) & (x <= (as_of - start).days)
     kpi_ids, x, values = kpi_ids[inside], x[inside], values[inside].astype(np.float64)
     order = np.lexsort((x, kpi_ids))
     kpi_ids, x, values = kpi_ids[order], x[order], values[order]
@@ -248,9 +248,11 @@ def _theil_sen_rows(x: np.ndarray, y: np.ndarray) -> list[tuple[float, float] | 
     """Fit ``theil_sen`` to each row of (x, y) at once: the same medians, the same floats."""
     left, right = np.triu_indices(x.shape[1], 1)
     dx = x[:, right] - x[:, left]
+    distinct = dx != 0
     with np.errstate(divide="ignore", invalid="ignore"):
-        slopes = np.where(dx != 0, (y[:, right] - y[:, left]) / dx, np.nan)
-    valid = np.count_nonzero(dx != 0, axis=1)
+        slopes = (y[:, right] - y[:, left]) / dx
+    slopes[~distinct] = np.nan
+    valid = np.count_nonzero(distinct, axis=1)
     slope = _median_of_first(np.sort(slopes, axis=1), valid)  # NaN sorts last
     residuals = np.sort(y - slope[:, None] * x, axis=1)
     intercept = _median_of_first(residuals, np.full(len(x), x.shape[1]))
@@ -304,14 +306,14 @@ def assess_drift(
 
 def _satisfaction_ends(ratings: Sequence[SatisfactionPoint]) -> tuple[float, float] | None:
     """Return the mean satisfaction on the oldest and on the newest rating date."""
-    days = sorted({r.rated_on for r in ratings})
+    days = {r.rated_on for r in ratings}
     if len(days) < 2:
         return None
 
     def mean_on(day: date) -> float:
-        return fmean(r.satisfaction for r in ratings if r.rated_on == day)
+        return fmean([r.satisfaction for r in ratings if r.rated_on == day])
 
-    return mean_on(days[0]), mean_on(days[-1])
+    return mean_on(min(days)), mean_on(max(days))
 
 
 def _gather(kpi: KpiSeries, as_of: date, settings: DriftSettings, facts: WindowFacts) -> _Evidence:
