@@ -63,6 +63,7 @@ def records(api: Client) -> dict:
 
 
 def bench(kind: str, args: argparse.Namespace) -> Run:
+    """Build, serve and measure the benchmark organization on one database."""
     run = Run(kind)
 
     def say(message: str) -> None:
