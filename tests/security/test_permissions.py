@@ -92,7 +92,15 @@ def test_every_read_answers_a_role_the_same_cold_and_after_an_admin_read_it(app,
         warm = reader.get(url, headers=reader_headers)
         tried += 1
         # An API answer must also be the same document; a page differs by its CSRF tokens.
-        if cold.status_code != warm.status_code or (api and cold.data != warm.data):
+        if cold.status_code != warm.status_code or (api and _document(cold) != _document(warm)):
             differences.append(f"GET {rule.rule}: {cold.status_code} cold, {warm.status_code} after an admin")
     assert tried >= 40, "the URL map lost its read routes"
     assert differences == []
+
+
+def _document(response):
+    """The JSON of an answer without the moment it was made (an export says when it was taken)."""
+    body = response.get_json(silent=True)
+    if isinstance(body, dict):
+        body.pop("exported_at", None)
+    return body if body is not None else response.data
