@@ -251,12 +251,20 @@ class JobStacks:
         return [o for outcomes in self.outcomes.values() for o in outcomes]
 
 
+def _jobs_matching(criterion: ColumnElement[bool]):
+    """Return the ids of the jobs matching ``criterion``, as a subquery for an IN.
+
+    An IN list of job ids, not a join to the jobs: SQLite (without statistics) would otherwise
+    walk every step or outcome of the organization to find one customer's.
+    """
+    return select(Job.id).where(criterion).scalar_subquery()
+
+
 def _serving_of(criterion: ColumnElement[bool], *columns) -> Select:
     """Select the steps serving the jobs matching ``criterion``, in stream then map order."""
     return (select(*columns)
             .join(ValueStream, ValueStream.id == Step.value_stream_id)
-            .join(Job, Job.id == Step.job_id)
-            .where(criterion)
+            .where(Step.job_id.in_(_jobs_matching(criterion)))
             .order_by(ValueStream.name, ValueStream.id, Step.position))
 
 
@@ -306,10 +314,9 @@ def load_job_stacks(criterion: ColumnElement[bool], *, records: bool = True) -> 
                                 for job_id, views in loaded.serving.items()}
     else:
         loaded.serving_steps = _serving_steps(criterion)
-    outcome_ids = select(Outcome.id).join(Job, Job.id == Outcome.job_id).where(criterion)
-    outcomes = db.session.execute(
-        select(*_OUTCOME_COLUMNS).join(Job, Job.id == Outcome.job_id).where(criterion)
-        .order_by(Outcome.id)).all()
+    of_jobs = Outcome.job_id.in_(_jobs_matching(criterion))
+    outcome_ids = select(Outcome.id).where(of_jobs)
+    outcomes = db.session.execute(select(*_OUTCOME_COLUMNS).where(of_jobs).order_by(Outcome.id)).all()
     newest = _newest_ratings(outcome_ids) if outcomes else {}
     limits = thresholds()
     by_job: dict[int, list[RatedOutcome]] = defaultdict(list)
