@@ -93,7 +93,15 @@ def find(model: type[T], record_id: int | None) -> T | None:
     """Return the record of the current organization with that id, or None."""
     if record_id is None or (isinstance(record_id, int) and not 0 < record_id <= MAX_INT):
         return None  # no such id can be stored, and PostgreSQL would refuse to compare it
-    return db.session.scalar(select(model).where(model.id == record_id))  # type: ignore[attr-defined]
+    if not isinstance(record_id, int):
+        return db.session.scalar(select(model).where(model.id == record_id))  # type: ignore[attr-defined]
+    # A record the request loaded already (the boundary loads the path's records) comes from the
+    # session without another query; its organization is checked here either way.
+    record = db.session.get(model, record_id)
+    scope = current_organization_id()
+    if scope is not None and isinstance(record, OrgScoped) and record.organization_id != scope:
+        return None
+    return record
 
 
 def require(*roles: str) -> User:
