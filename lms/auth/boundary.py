@@ -92,7 +92,7 @@ def admit() -> Response | None:
     if user is None:
         return login_manager.unauthorized()
     tenancy.act_as(user)
-    g.path_records = records = path_records(request.view_args)
+    records = path_records(request.view_args)
     if not permission.allows(user, records):
         raise tenancy.Forbidden(permission.denial)
     g.admitted = permission
