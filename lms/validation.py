@@ -13,6 +13,13 @@ M = TypeVar("M", bound=BaseModel)
 # The largest whole number lms stores: ids, positions and counts are PostgreSQL INTEGER columns.
 MAX_INT = 2**31 - 1
 
+# Realistic ranges of the numbers people enter, far beyond any real value stream or KPI yet small
+# enough that every sum, product and chart of them stays a readable float. Every schema takes them
+# from here, so the API, the forms, the importers and the OpenAPI document say the same.
+MAX_DURATION_S = 315_360_000  # ten years of 365 days, in seconds: one step's cycle, changeover or wait
+MAX_QUANTITY = 1_000_000_000  # units in stock, or of customer demand per day
+MAX_MEASUREMENT = 1e15  # a KPI's value or target: a quadrillion of any unit (money in cents or yen)
+
 _MESSAGES = {
     "extra_forbidden": "Unknown field.",
     "missing": "This field is required.",

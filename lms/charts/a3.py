@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import FixedLocator, NullLocator
 
-from lms.charts.base import BRAND, GRID, INK, INK_SOFT, to_pdf
+from lms.charts.base import BRAND, GRID, INK, INK_SOFT, plottable, to_pdf
 
 A3_LANDSCAPE_IN = (16.54, 11.69)
 PT = 72.0  # points per inch
@@ -216,8 +216,9 @@ def _timeline(fig: Figure, s: Section, timeline: list[dict], caption: str) -> No
         ax.set_axis_off()
         return
     ys = list(range(len(shown)))[::-1]
-    processing = [max(step["processing_s"], 0.0) for step in shown]
-    waiting = [max(step["waiting_s"], 0.0) for step in shown]
+    # A time no axis can hold (stored before the bounds) is drawn at the floor, not at its length.
+    processing = [max(plottable(step["processing_s"]) or 0.0, 0.0) for step in shown]
+    waiting = [max(plottable(step["waiting_s"]) or 0.0, 0.0) for step in shown]
     floor = 1.0
     ax.barh([y + 0.2 for y in ys], [max(v, floor) for v in processing], height=0.38, color=BRAND,
             label="Processing time", left=0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from io import BytesIO
 
 import matplotlib
@@ -25,6 +26,17 @@ CLASSIFICATION_STYLE = {
     "unclassified": {"color": "#9aa6b5", "hatch": "..", "label": "Not tagged"},
 }
 DPI = 110
+# The largest magnitude a chart draws, far beyond every bound of the schemas. A figure past it (stored
+# before the bounds existed, or one that overflowed) is left out of the drawing and labelled
+# "out of range": matplotlib cannot scale an axis to it.
+PLOT_LIMIT = 1e15
+
+
+def plottable(value: float | None) -> float | None:
+    """Return the value when a chart can draw it (finite, within ±PLOT_LIMIT), else None."""
+    if value is None or not math.isfinite(value) or abs(value) > PLOT_LIMIT:
+        return None
+    return float(value)
 
 
 def new_figure(width_in: float = 8.0, height_in: float = 4.0) -> Figure:

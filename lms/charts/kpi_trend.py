@@ -6,7 +6,17 @@ from datetime import date
 
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 
-from lms.charts.base import BRAND, GRID, INK_SOFT, empty_message, new_figure, shorten, style_axes, to_png
+from lms.charts.base import (
+    BRAND,
+    GRID,
+    INK_SOFT,
+    empty_message,
+    new_figure,
+    plottable,
+    shorten,
+    style_axes,
+    to_png,
+)
 
 # Outcomes differ by colour, marker and line style, so the chart reads without colour too.
 OUTCOME_STYLES = (
@@ -28,6 +38,11 @@ def _values(points: list) -> list[float]:
     return [value for _, value in points]
 
 
+def _drawable(points: list) -> list:
+    """Keep the points an axis can hold; a value stored before the bounds may be beyond any."""
+    return [(day, value) for day, value in points if plottable(value) is not None]
+
+
 def _kpi_label(spec: dict) -> str:
     return f"{spec['name']} ({spec['unit']})" if spec.get("unit") else spec["name"]
 
@@ -39,16 +54,21 @@ def draw_kpi_trend(spec: dict) -> bytes:
     better = "higher" if spec["direction"] == "increase" else "lower"
     style_axes(ax, title=f"{spec['name']}: trend, target and customer satisfaction",
                xlabel="Date", ylabel=f"{_kpi_label(spec)}, {better} is better")
-    outcomes = spec.get("outcomes", [])
-    if not spec["points"] and not any(o["points"] for o in outcomes):
+    points = _drawable(spec["points"])
+    outcomes = [{**o, "points": _drawable(o["points"])} for o in spec.get("outcomes", [])]
+    left_out = len(spec["points"]) - len(points)
+    if left_out:
+        ax.set_title(f"{left_out} measurement{'s' if left_out != 1 else ''} out of range, not drawn",
+                     loc="right", fontsize=9, color=INK_SOFT)
+    if not points and not any(o["points"] for o in outcomes):
         empty_message(ax, "No measurements or outcome ratings in this period yet.")
         return to_png(fig)
     ax.axvspan(date.fromisoformat(spec["window_start"]), date.fromisoformat(spec["as_of"]),
                color=WINDOW_SHADE, zorder=0, label=f"Drift window ({spec['window_days']} days)")
-    if spec["points"]:
-        ax.plot(_days(spec["points"]), _values(spec["points"]), color=BRAND, marker="o", markersize=4,
+    if points:
+        ax.plot(_days(points), _values(points), color=BRAND, marker="o", markersize=4,
                 linewidth=2, label=_kpi_label(spec))
-    if spec.get("target") is not None:
+    if plottable(spec.get("target")) is not None:
         ax.axhline(spec["target"], color=INK_SOFT, linestyle=(0, (6, 3)), linewidth=1.4,
                    label=f"Target {spec['target']:g} {spec.get('unit', '')}".rstrip())
     right = ax.twinx()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from lms.charts.base import BRAND, empty_message, new_figure, style_axes, to_png
+from lms.charts.base import BRAND, empty_message, new_figure, plottable, style_axes, to_png
 from lms.charts.takt import time_unit
 from lms.lean.waste import format_duration
 
@@ -17,11 +17,16 @@ def draw_waste_pareto(spec: dict) -> bytes:
 
 def pareto_figure(spec: dict) -> Figure:
     """Return the figure of waste time by type with the cumulative share."""
-    ranked = [(waste, seconds) for waste, seconds in spec["waste_time_by_type"] if seconds > 0]
+    # A waste time no axis can hold (stored before the bounds) is named in the title, not drawn.
+    ranked = [(waste, seconds) for waste, seconds in spec["waste_time_by_type"]
+              if plottable(seconds) is not None and seconds > 0]
+    beyond = [waste for waste, seconds in spec["waste_time_by_type"]
+              if plottable(seconds) is None and seconds == seconds and seconds > 0]
     fig = new_figure(8.0, 4.4)
     ax = fig.add_subplot()
     divisor, unit = time_unit(max((s for _, s in ranked), default=0.0))
-    style_axes(ax, title=spec["title"], xlabel="Waste type (TIMWOODS), largest first",
+    title = spec["title"] + (f"\n(out of range, not drawn: {', '.join(beyond)})" if beyond else "")
+    style_axes(ax, title=title, xlabel="Waste type (TIMWOODS), largest first",
                ylabel=f"Time in steps tagged with it ({unit})")
     if not ranked:
         empty_message(ax, "No time is tagged with a waste type yet.")

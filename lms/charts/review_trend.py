@@ -7,14 +7,14 @@ from datetime import date
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.lines import Line2D
 
-from lms.charts.base import BRAND, INK_SOFT, empty_message, new_figure, style_axes, to_png
+from lms.charts.base import BRAND, INK_SOFT, empty_message, new_figure, plottable, style_axes, to_png
 
 PCE_COLOUR = "#c05a00"
 
 
 def _points(spec: dict, key: str) -> list[tuple[date, float, str]]:
     return [(date.fromisoformat(p["day"]), p[key], p["moment"]) for p in spec["points"]
-            if p.get(key) is not None]
+            if plottable(p.get(key)) is not None]
 
 
 def _plot_series(ax, points, *, colour: str, marker: str, linestyle: str, label: str) -> None:
@@ -65,6 +65,10 @@ def draw_review_trend(spec: dict) -> bytes:
     return to_png(fig)
 
 
+def _days(value: float | None) -> str:
+    return "out of range" if plottable(value) is None else f"{value:.1f}"
+
+
 def describe_review_trend(spec: dict) -> str:
     """Say in words what the chart shows, for its alt text."""
     points = spec["points"]
@@ -74,7 +78,7 @@ def describe_review_trend(spec: dict) -> str:
     for p in points[:8]:
         pce = "—" if p.get("pce") is None else f"{p['pce'] * 100:.1f} %"
         parts.append(f"{p['day']} ({'opening' if p['moment'] == 'open' else 'closing'}): "
-                     f"lead time {p['lead_time_days']:.1f} working days, PCE {pce}")
+                     f"lead time {_days(p['lead_time_days'])} working days, PCE {pce}")
     if len(points) > 8:
         parts.append(f"and {len(points) - 8} more")
     return "; ".join(parts) + "."

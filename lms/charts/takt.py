@@ -14,6 +14,7 @@ from lms.charts.base import (
     INK,
     empty_message,
     new_figure,
+    plottable,
     shorten,
     style_axes,
     to_png,
@@ -50,10 +51,12 @@ def draw_takt_chart(spec: dict) -> bytes:
 
 def takt_figure(spec: dict) -> Figure:
     """Return the figure of cycle time per process step against the takt line."""
-    steps, takt = spec["steps"], spec["takt_time_s"]
+    steps, takt = spec["steps"], plottable(spec["takt_time_s"])
     fig = new_figure(max(7.0, min(1.1 * len(steps) + 3.0, 24.0)), 4.6)
     ax = fig.add_subplot()
-    largest = max([s["cycle_time_s"] for s in steps] + [takt or 0.0, 0.0])
+    # A cycle time no axis can hold (stored before the bounds) gets no bar, only its label.
+    drawn = [max(plottable(s["cycle_time_s"]) or 0.0, 0.0) for s in steps]
+    largest = max(drawn + [takt or 0.0, 0.0])
     divisor, unit = time_unit(largest)
     style_axes(ax, title=spec["title"], xlabel="Process step, in flow order",
                ylabel=f"Cycle time ({unit})")
@@ -61,7 +64,7 @@ def takt_figure(spec: dict) -> Figure:
         empty_message(ax, "No process step has a cycle time yet.")
         return fig
     positions = list(range(len(steps)))
-    heights = [s["cycle_time_s"] / divisor for s in steps]
+    heights = [seconds / divisor for seconds in drawn]
     for x, height, step in zip(positions, heights, steps, strict=True):
         style = _style(step["classification"])
         ax.bar(x, height, width=0.62, color=to_rgba(style["color"], 0.75), hatch=style["hatch"],
@@ -80,7 +83,10 @@ def takt_figure(spec: dict) -> Figure:
                      label=s["label"])
                for key, s in CLASSIFICATION_STYLE.items()
                if any(step["classification"] == key for step in steps)]
-    if takt is not None:
+    if spec["takt_time_s"] is not None and takt is None:
+        ax.text(0.99, 0.97, "Takt out of range", transform=ax.transAxes, ha="right", va="top",
+                fontsize=9, color=INK)
+    elif takt is not None:
         ax.axhline(takt / divisor, color=INK, linestyle="--", linewidth=1.5)
         handles.append(Line2D([], [], color=INK, linestyle="--", label=f"Takt {format_duration(takt)}"))
     else:

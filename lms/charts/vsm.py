@@ -8,6 +8,7 @@ with the totals (lead time against processing time) at the right.
 
 from __future__ import annotations
 
+import math
 import textwrap
 
 from matplotlib.colors import to_rgba
@@ -15,7 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, Patch, Polygon, Rectangle
 
 from lms.charts.base import CLASSIFICATION_STYLE, GRID, INK, INK_SOFT, new_figure, style_axes, to_png
-from lms.lean.waste import format_duration
+from lms.lean.waste import LARGEST_SHOWN, OUT_OF_RANGE, format_duration
 
 SLOT_W = 1.0          # every step takes one slot of the flow
 BOX_W = 0.82
@@ -27,11 +28,15 @@ SHORT_TAG = {"value-adding": "VA", "necessary": "NVA", "waste": "WASTE", "unclas
 
 
 def _number(value: float) -> str:
+    if not abs(value) <= LARGEST_SHOWN:
+        return OUT_OF_RANGE
     return f"{value:,.1f}".removesuffix(".0")
 
 
 def _span(seconds: float, day_s: float) -> str:
     """Write a time on the map: in working days from one working day on, as value-stream maps do."""
+    if not abs(seconds) <= LARGEST_SHOWN:
+        return OUT_OF_RANGE
     if seconds >= day_s:
         return f"{_number(round(seconds / day_s, 1))} d"
     return format_duration(seconds)
@@ -40,6 +45,8 @@ def _span(seconds: float, day_s: float) -> str:
 def _pct(ratio: float | None) -> str:
     if ratio is None:
         return "—"
+    if not math.isfinite(ratio):
+        return OUT_OF_RANGE
     pct = ratio * 100
     return f"{pct:.1f} %" if pct >= 1 else f"{pct:.2g} %"
 
@@ -143,7 +150,8 @@ def _totals(ax, x: float, spec: dict, font: float) -> None:
     ax.add_patch(Rectangle((x + 0.1, LOWER - 0.75), TOTALS_W - 0.2, UPPER - LOWER + 1.7,
                            facecolor="#f4f6f9", edgecolor=INK_SOFT, linewidth=0.9))
     ax.text(x + 0.2, UPPER + 0.1, f"Lead time\n{_span(spec['lead_time_s'], spec['day_s'])}"
-            f" ({_number(round(spec['lead_time_s']))} s)", ha="left", va="center", fontsize=font, color=INK)
+            f" ({_number(round(spec['lead_time_s'], 0))} s)", ha="left", va="center", fontsize=font,
+            color=INK)
     ax.text(x + 0.2, LOWER - 0.05, f"Processing time\n{format_duration(spec['processing_time_s'])}\n"
             f"PCE {_pct(spec['pce'])}", ha="left", va="center", fontsize=font, color=INK)
 

@@ -9,9 +9,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, PlainValidator, RootModel, WithJsonSchema, field_validator
 
 from lms.api.schemas import Name, Out, Strict, Text, partial
+from lms.validation import MAX_MEASUREMENT
 
 Direction = Literal["increase", "decrease"]
-FiniteNumber = Annotated[float, Field(allow_inf_nan=False)]
+FiniteNumber = Annotated[float, Field(ge=-MAX_MEASUREMENT, le=MAX_MEASUREMENT, allow_inf_nan=False)]
 Note = Annotated[str, Field(max_length=2000)]
 Rationale = Annotated[str, Field(max_length=2000)]
 MAX_BATCH = 5000
@@ -78,7 +79,7 @@ class KpiIn(_KpiRules):
     name: Name
     unit: str = Field(default="", max_length=50)
     direction: Direction = Field(default="increase", description="Which way is better.")
-    target: FiniteNumber | None = None
+    target: FiniteNumber | None = Field(default=None, description="Within ±10¹⁵.")
     value_stream_id: int | None = None
     step_id: int | None = Field(default=None, description="Must belong to value_stream_id when both are set; "
                                                           "when only the step is given its stream is taken.")
@@ -107,7 +108,7 @@ class MeasurementIn(Strict):
     """One value of a KPI on one date; a second one for the same date replaces the first."""
 
     measured_on: IsoDate
-    value: Value
+    value: Value = Field(description="Within ±10¹⁵.")
     note: Note = ""
 
 

@@ -2,6 +2,9 @@
 
 Times are seconds. A day is the stream's available seconds per day when set, else 86,400.
 Nothing is rounded here; a ratio is None when its denominator is zero.
+Stored figures may be anything a float holds: nothing here raises on them. A figure beyond a float
+comes out as inf or nan; ``StreamMetrics.out_of_range`` names those figures and the API shows them
+as null.
 """
 
 import math
@@ -104,13 +107,43 @@ class StreamMetrics:
     waste_share: float | None
     step_timings: list[StepTiming]
 
+    @property
+    def out_of_range(self) -> list[str]:
+        """Name the API figures that came out beyond a float (inf or nan)."""
+        names = [key for key in API_METRIC_KEYS if not _finite(getattr(self, key))]
+        names += [f"waste_time_by_type.{waste}" for waste, seconds in self.waste_time_by_type.items()
+                  if not _finite(seconds)]
+        return names
+
     def as_api_dict(self) -> dict:
-        """Return the metrics object of the JSON API as plain values."""
-        values = {key: getattr(self, key) for key in API_METRIC_KEYS}
+        """Return the API's metrics object; a non-finite figure is null and named in out_of_range."""
+        values = {key: _finite_or_none(getattr(self, key)) for key in API_METRIC_KEYS}
         values["over_takt_step_ids"] = list(self.over_takt_step_ids)
-        values["waste_time_by_type"] = dict(self.waste_time_by_type)
+        values["waste_time_by_type"] = {waste: _finite_or_none(seconds)
+                                        for waste, seconds in self.waste_time_by_type.items()}
         values["steps_by_classification"] = dict(self.steps_by_classification)
+        if self.out_of_range:
+            values["out_of_range"] = self.out_of_range
         return values
+
+
+def _finite(value: object) -> bool:
+    """Tell whether a figure is usable: anything but a float that is inf or nan."""
+    return not isinstance(value, float) or math.isfinite(value)
+
+
+def _finite_or_none(value: object) -> object:
+    """Return the figure, or None when it is inf or nan."""
+    return value if _finite(value) else None
+
+
+def total(values: Iterable[float]) -> float:
+    """Add figures exactly (fsum); past a float's range give inf, -inf or nan instead of raising."""
+    values = list(values)
+    try:
+        return math.fsum(values)
+    except (OverflowError, ValueError):  # an intermediate overflow, or inf + -inf
+        return sum(values, 0.0)
 
 
 def working_day_s(available_seconds_per_day: float | None) -> float:
@@ -187,7 +220,7 @@ def _waste_time_by_type(
         for waste in dict.fromkeys(step.waste_types):
             if waste in parts:
                 parts[waste].append(timing.lead_time_s)
-    return {waste: math.fsum(times) for waste, times in parts.items()}
+    return {waste: total(times) for waste, times in parts.items()}
 
 
 def _steps_by_classification(steps: Iterable[StepFigures]) -> dict[str, int]:
@@ -201,7 +234,7 @@ def _steps_by_classification(steps: Iterable[StepFigures]) -> dict[str, int]:
 
 def _rework_time_s(steps: Sequence[StepFigures], timings: Sequence[StepTiming]) -> float:
     """Sum the expected time lost redoing the share of each step's work that is not right."""
-    return math.fsum(
+    return total(
         (1 - step.pct_complete_accurate / 100) * timing.lead_time_s
         for step, timing in zip(steps, timings, strict=True)
         if step.pct_complete_accurate is not None
@@ -218,8 +251,8 @@ def _time_in_classification(
         if step.classification == classification
     ]
     return (
-        math.fsum(timing.processing_s for timing in chosen),
-        math.fsum(timing.lead_time_s for timing in chosen),
+        total(timing.processing_s for timing in chosen),
+        total(timing.lead_time_s for timing in chosen),
     )
 
 
@@ -229,8 +262,8 @@ def compute_metrics(stream: StreamFigures) -> StreamMetrics:
     day_s = working_day_s(stream.available_seconds_per_day)
     takt_s = takt_time_s(stream.daily_demand, stream.available_seconds_per_day)
     timings = [step_timing(step, stream.daily_demand, day_s, takt_s) for step in steps]
-    lead_s = math.fsum(timing.lead_time_s for timing in timings)
-    processing_s = math.fsum(timing.processing_s for timing in timings)
+    lead_s = total(timing.lead_time_s for timing in timings)
+    processing_s = total(timing.processing_s for timing in timings)
     value_added_s, _ = _time_in_classification(steps, timings, "value-adding")
     _, waste_s = _time_in_classification(steps, timings, "waste")
     by_classification = _steps_by_classification(steps)

@@ -29,6 +29,10 @@ FLAG_CODES: tuple[str, ...] = (
     "contradiction",
 )
 DEFECT_THRESHOLD_PCT = 90.0
+# What a page shows for a figure beyond a float's range, or too large to read (over 31 million years
+# in seconds; only values stored before the schemas' bounds get there).
+OUT_OF_RANGE = "out of range"
+LARGEST_SHOWN = 1e15
 
 _MINUTE_S = 60
 _HOUR_S = 3_600
@@ -45,6 +49,8 @@ class WasteFlag:
 
 def format_duration(seconds: float) -> str:
     """Write a duration in the two largest units a person reads: "2 h 5 min", "3 d 4 h"."""
+    if not abs(seconds) <= LARGEST_SHOWN:  # also true of nan
+        return OUT_OF_RANGE
     if seconds < 0:
         return "-" + format_duration(-seconds)
     if round(seconds, 1) < _MINUTE_S:
@@ -68,6 +74,8 @@ def _round_half_up(value: float) -> int:
 
 def _figure(value: float) -> str:
     """Write a number with thousands separators and at most one decimal: 4,600, 87.5."""
+    if not abs(value) <= LARGEST_SHOWN:
+        return OUT_OF_RANGE
     text = f"{value:,.1f}"
     return text.removesuffix(".0")
 

@@ -6,14 +6,14 @@ import math
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, ValidationInfo, field_validator
+from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_serializer
 
 from lms.api.schemas import Name, Out, Strict, Text, partial
 from lms.errors import ValidationFailed
 from lms.lean.metrics import CLASSIFICATIONS, STEP_KINDS, WASTE_TYPES
 from lms.lean.waste import classification_errors
 from lms.models import STREAM_STATES
-from lms.validation import validate
+from lms.validation import MAX_DURATION_S, MAX_QUANTITY, validate
 
 
 def _refuse_bool(value: Any) -> Any:
@@ -38,11 +38,14 @@ def _finite_number(value: Any) -> Any:
 
 
 Id = Annotated[int, BeforeValidator(_refuse_bool), Field(ge=1)]
-Seconds = Annotated[float, BeforeValidator(_finite_number), Field(ge=0, allow_inf_nan=False)]
-Quantity = Annotated[float, BeforeValidator(_finite_number), Field(ge=0, allow_inf_nan=False)]
+Seconds = Annotated[float, BeforeValidator(_finite_number),
+                    Field(ge=0, le=MAX_DURATION_S, allow_inf_nan=False)]
+Quantity = Annotated[float, BeforeValidator(_finite_number),
+                     Field(ge=0, le=MAX_QUANTITY, allow_inf_nan=False)]
 Percent = Annotated[float, BeforeValidator(_finite_number), Field(ge=0, le=100, allow_inf_nan=False)]
 Headcount = Annotated[int, BeforeValidator(_refuse_bool), Field(ge=0, le=100_000)]
-Demand = Annotated[float, BeforeValidator(_finite_number), Field(gt=0, allow_inf_nan=False)]
+Demand = Annotated[float, BeforeValidator(_finite_number),
+                   Field(gt=0, le=MAX_QUANTITY, allow_inf_nan=False)]
 DaySeconds = Annotated[float, BeforeValidator(_finite_number), Field(ge=1, le=86_400, allow_inf_nan=False)]
 
 StepKind = Literal[STEP_KINDS]  # type: ignore[valid-type]
@@ -73,14 +76,17 @@ class StepIn(Strict):
     waste_types: list[str] = Field(
         default_factory=list, description="Subset of the eight wastes (TIMWOODS), each named once.",
         json_schema_extra={"items": {"type": "string", "enum": list(WASTE_TYPES)}, "uniqueItems": True})
-    cycle_time_s: Seconds | None = Field(None, description="Cycle time C/T in seconds.")
-    changeover_s: Seconds | None = Field(None, description="Changeover time C/O in seconds.")
+    cycle_time_s: Seconds | None = Field(None, description="Cycle time C/T in seconds, at most ten years "
+                                                           "(315,360,000 s).")
+    changeover_s: Seconds | None = Field(None, description="Changeover time C/O in seconds, at most ten "
+                                                           "years.")
     uptime_pct: Percent | None = None
     operators: Headcount | None = None
     pct_complete_accurate: Percent | None = Field(
         None, description="%C&A: share of the work handed on complete and accurate, 0-100.")
-    wait_time_s: Seconds | None = Field(None, description="Waiting before or in this step, seconds.")
-    inventory_units: Quantity | None = Field(None, description="Units waiting at this step.")
+    wait_time_s: Seconds | None = Field(None, description="Waiting before or in this step, seconds, at "
+                                                          "most ten years.")
+    inventory_units: Quantity | None = Field(None, description="Units waiting at this step, at most 10⁹.")
     owner_id: Id | None = None
     rationale: Text = Field("", description="Why the step carries its classification.")
 
@@ -113,7 +119,8 @@ class ValueStreamIn(Strict):
     customer_id: Id | None = Field(None, description="The customer (external or internal) it serves.")
     job_id: Id | None = Field(None, description="The (high-level) job it serves.")
     owner_id: Id | None = Field(None, description="The process owner; defaults to an owner who creates it.")
-    daily_demand: Demand | None = Field(None, description="Customer demand in units per day.")
+    daily_demand: Demand | None = Field(None, description="Customer demand in units per day, "
+                                                          "more than 0, at most 10⁹.")
     available_seconds_per_day: DaySeconds | None = Field(
         None, description="Working seconds per day (1-86,400); a day is 86,400 s when left empty.")
     state: StreamState = "current"
@@ -197,15 +204,25 @@ class ValueStreamOut(Out):
 
 
 class MetricsOut(Out):
-    lead_time_s: float
-    lead_time_days: float
-    processing_time_s: float
-    value_added_time_s: float
+    lead_time_s: float | None = Field(description="Null only when out of range (see out_of_range).")
+    lead_time_days: float | None
+    processing_time_s: float | None
+    value_added_time_s: float | None
     pce: float | None = Field(description="Value-added time / lead time, 0-1.")
     activity_ratio: float | None = Field(description="Processing time / lead time, 0-1.")
     rolled_pct_complete_accurate: float | None = Field(description="Product of %C&A / 100, 0-1.")
     takt_time_s: float | None = Field(description="Available seconds per day / daily demand.")
     over_takt_step_ids: list[int]
-    rework_adjusted_lead_time_s: float
-    waste_time_by_type: dict[str, float]
+    rework_adjusted_lead_time_s: float | None
+    waste_time_by_type: dict[str, float | None]
     steps_by_classification: dict[str, int]
+    out_of_range: list[str] | None = Field(
+        None, description="Extension, present only when needed: the figures that are null because "
+                          "stored values (from before today's bounds) put them beyond a number's range.")
+
+    @model_serializer(mode="wrap")
+    def _out_of_range_only_when_some(self, handler: Any) -> dict[str, Any]:
+        data = handler(self)
+        if not data.get("out_of_range"):
+            data.pop("out_of_range", None)
+        return data
