@@ -27,6 +27,7 @@ from lms.lean.drift import (
     LinkedOutcome,
     Measurement,
     SatisfactionPoint,
+    as_days,
     assess_drift,
     window_facts_many,
 )
@@ -101,8 +102,8 @@ def _window_columns(ids, start: date, as_of: date) -> tuple[np.ndarray, np.ndarr
     The statement seeks each KPI's window in the covering (organization, KPI, day, value)
     index; it never reads a measurement outside the window.
     """
-    # The day as the driver gives it (an ISO string on SQLite, a date on PostgreSQL): numpy
-    # reads both in one call, where the Date type would parse 26,000 strings one by one.
+    # The day as the driver gives it (an ISO string on SQLite, a date on PostgreSQL): ``as_days``
+    # reads both in one pass, where the Date type would parse 26,000 strings one by one.
     day = type_coerce(KpiMeasurement.measured_on, String)
     # An IN list of KPIs, not a join: SQLite (without statistics) would otherwise scan the
     # organization's whole index and filter on the day.
@@ -119,8 +120,7 @@ def _window_columns(ids, start: date, as_of: date) -> tuple[np.ndarray, np.ndarr
         kpi_ids.append(kpi_id)
         days.append(day_value)
         values.append(value)
-    return (np.array(kpi_ids, dtype=np.int64), np.array(days, dtype="datetime64[D]"),
-            np.array(values, dtype=np.float64))
+    return np.array(kpi_ids, dtype=np.int64), as_days(days), np.array(values, dtype=np.float64)
 
 
 def _window_measurements(ids, start: date, as_of: date) -> dict[int, list[Measurement]]:

@@ -175,6 +175,20 @@ def satisfaction_change(ratings: Sequence[SatisfactionPoint]) -> float | None:
     return None if ends is None else ends[1] - ends[0]
 
 
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
+def as_days(days: Sequence[date] | Sequence[str]) -> np.ndarray:
+    """Return dates, or ISO date strings, as a datetime64[D] array.
+
+    Dates go through their ordinals: numpy converts date objects one by one, 40 times slower.
+    """
+    if days and isinstance(days[0], date):
+        ordinals = np.fromiter(map(date.toordinal, days), dtype=np.int64, count=len(days))
+        return (ordinals - _EPOCH_ORDINAL).astype("datetime64[D]")
+    return np.array(days, dtype="datetime64[D]")
+
+
 def window_facts(
     measurements: Sequence[Measurement], as_of: date, settings: DriftSettings = DriftSettings()
 ) -> WindowFacts:
@@ -184,7 +198,7 @@ def window_facts(
     inside = [m for m in measurements if start < m.measured_on <= as_of]
     facts = window_facts_many(
         np.zeros(len(inside), dtype=np.int64),
-        np.array([m.measured_on for m in inside], dtype="datetime64[D]"),
+        as_days([m.measured_on for m in inside]),
         np.array([m.value for m in inside], dtype=np.float64),
         start, as_of, {0: max(past)} if past else {},
     )

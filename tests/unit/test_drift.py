@@ -16,6 +16,7 @@ from lms.lean.drift import (
     LinkedOutcome,
     Measurement,
     SatisfactionPoint,
+    as_days,
     assess_drift,
     relative_change,
     satisfaction_change,
@@ -490,3 +491,15 @@ def test_window_facts_many_equal_one_at_a_time() -> None:
         assert many.get(kpi_id, NO_FACTS) == window_facts(ms, AS_OF), kpi_id
         one = kpi(ms)
         assert assess_drift(one, AS_OF, facts=many.get(kpi_id, NO_FACTS)) == assess_drift(one, AS_OF)
+
+
+@pytest.mark.parametrize(
+    "days",
+    [[], [day(0)], [day(30), day(-400), day(180)], ["2026-01-31", "2025-11-26"], [date(1969, 12, 31)]],
+)
+def test_as_days_reads_dates_and_iso_strings_alike(days: list) -> None:
+    import numpy as np
+
+    expected = [d if isinstance(d, str) else d.isoformat() for d in days]
+    assert as_days(days).dtype == np.dtype("datetime64[D]")
+    assert [str(d) for d in as_days(days)] == expected
