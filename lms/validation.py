@@ -27,6 +27,14 @@ _MESSAGES = {
 }
 
 
+def json_whole_number(value: Any) -> Any:
+    """Take a whole number as JSON writes it (3 or 3.0, as JSON Schema's integer does), not text or
+    true/false; pydantic then refuses a fraction."""
+    if isinstance(value, bool | str | bytes):
+        raise ValueError("Enter a whole number.")
+    return value
+
+
 def fields_from_validation(exc: ValidationError) -> dict[str, list[str]]:
     """Turn pydantic's errors into field -> messages, naming nested fields with dots."""
     fields: dict[str, list[str]] = {}

@@ -42,7 +42,7 @@ def _changes(payload) -> tuple[dict, int | None]:
 @operation("/customers", "GET", allow=MEMBER,
            summary="List customers, external and internal", tag="customers",
            response=CustomerOut, paginated=True,
-           query=[QueryParam("kind", "string", "external or internal")])
+           query=[QueryParam("kind", "string", "external or internal", enum=CUSTOMER_KINDS)])
 def list_customers():
     stmt = select(Customer).order_by(Customer.name, Customer.id)
     kind = request.args.get("kind")
@@ -89,8 +89,9 @@ def delete_customer(customer_id: int):
 # --- Jobs -----------------------------------------------------------------------------------
 
 @operation("/jobs", "GET", allow=MEMBER, summary="List jobs", tag="jobs", response=JobOut, paginated=True,
-           query=[QueryParam("customer_id", "integer", "Only this customer's jobs"),
-                  QueryParam("parent_id", "integer", "Only the related jobs of this high-level job")])
+           query=[QueryParam("customer_id", "integer", "Only this customer's jobs", minimum=1),
+                  QueryParam("parent_id", "integer", "Only the related jobs of this high-level job",
+                             minimum=1)])
 def list_jobs():
     stmt = select(Job).order_by(Job.customer_id, Job.id)
     customer_id = query_int("customer_id", minimum=1)
@@ -164,8 +165,8 @@ _FIGURES = ("`importance`, `satisfaction`, `opportunity`, `status` and `rated_on
 @operation("/outcomes", "GET", allow=MEMBER,
            summary="List desired outcomes with their newest figures", tag="outcomes",
            response=OutcomeOut, paginated=True, description=_FIGURES,
-           query=[QueryParam("job_id", "integer", "Only this job's outcomes"),
-                  QueryParam("customer_id", "integer", "Only outcomes on this customer's jobs")])
+           query=[QueryParam("job_id", "integer", "Only this job's outcomes", minimum=1),
+                  QueryParam("customer_id", "integer", "Only outcomes on this customer's jobs", minimum=1)])
 def list_outcomes():
     stmt = select(Outcome).order_by(Outcome.job_id, Outcome.id)
     job_id = query_int("job_id", minimum=1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from flask import current_app, jsonify, request
@@ -26,6 +27,8 @@ from lms.models import Kpi
 from lms.pagination import MAX_PER_PAGE
 from lms.permissions import MEMBER
 
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
 TAG = "kpis"
 WRITE_ROLES = "Admins and managers; others get 403."
 
@@ -48,9 +51,11 @@ def _with_status(kpi: Kpi) -> KpiOut:
 
 def _as_of() -> date | None:
     raw = request.args.get("as_of")
-    if not raw:
+    if raw is None:
         return None
     try:
+        if not ISO_DATE.fullmatch(raw):  # as the document's `format: date` says: not 20261122
+            raise ValueError(raw)
         return date.fromisoformat(raw)
     except ValueError:
         raise ApiError(422, "Invalid query parameter.", {"as_of": ["Use an ISO date such as 2026-11-22."]}) \
@@ -60,7 +65,8 @@ def _as_of() -> date | None:
 @operation("/kpis", "GET", allow=MEMBER,
            summary="List KPIs with their drift status", tag=TAG, response=KpiOut,
            paginated=True, query=[
-               QueryParam("status", "string", f"Only KPIs with this drift status: {', '.join(STATUSES)}."),
+               QueryParam("status", "string", f"Only KPIs with this drift status: {', '.join(STATUSES)}.",
+                          enum=tuple(STATUSES)),
                QueryParam("value_stream_id", description="Only KPIs of this value stream."),
                QueryParam("owner_id", description="Only KPIs this user owns."),
                QueryParam("customer_id", description="Only KPIs linked to an outcome of this customer."),

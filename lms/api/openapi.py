@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from lms.api.routing import MAX_PER_PAGE, OPERATIONS, Operation
+from lms.api.routing import MAX_PER_PAGE, OPERATIONS, Operation, QueryParam
 from lms.models import ROLES
 from lms.validation import MAX_INT
 
@@ -23,7 +23,12 @@ ERROR_DESCRIPTIONS = {
     409: "The record's version is not the one sent, or the change conflicts with another record "
          "(e.g. a duplicate name): nothing changed.",
     422: "Invalid fields, or a rule of the record refuses the change; `error.fields` says which and "
-         "why. Nothing changed.",
+         "why. Nothing changed. Besides what this document states, only rules that need the stored "
+         "records refuse a body: an id that names no record of your organization (or one of another "
+         "stream or review), a duplicate name, a rule between two fields where a PATCH leaves one at "
+         "its stored value (an internal customer's stream, an interchangeable job's group, a "
+         "value-adding step's job), each outcome linked once in `outcome_links`, a closed review's "
+         "records, a cycle of parents, and an import into an organization that has content.",
     429: "Too many failed token checks from this address.",
     503: "The database stayed busy with other changes after three tries; nothing changed. Try again "
          "(see Retry-After).",
@@ -42,6 +47,18 @@ def _path(rule: str) -> tuple[str, list[dict]]:
     return _CONVERTER.sub(lambda m: "{" + m.group(2) + "}", rule), params
 
 
+def _query_schema(param: QueryParam) -> dict[str, Any]:
+    """Say what the view accepts for a query parameter: its type, its values or its bounds."""
+    schema = dict(_TYPES[param.kind])
+    if param.enum:
+        schema["enum"] = list(param.enum)
+    if param.minimum is not None:
+        schema["minimum"] = param.minimum
+    if param.maximum is not None:
+        schema["maximum"] = param.maximum
+    return schema
+
+
 def _page_schema(item_ref: dict) -> dict:
     return {
         "type": "object",
@@ -58,7 +75,7 @@ def _page_schema(item_ref: dict) -> dict:
 def _operation(op: Operation, path_params: list[dict]) -> dict[str, Any]:
     parameters = list(path_params)
     parameters += [{"name": q.name, "in": "query", "required": False, "description": q.description,
-                    "schema": _TYPES[q.kind]} for q in op.query]
+                    "schema": _query_schema(q)} for q in op.query]
     if op.paginated:
         parameters += [
             {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_INT}},

@@ -52,8 +52,8 @@ def _review_out(review: Review, participant_ids: list[int] | None = None) -> Rev
 
 @operation("/reviews", "GET", allow=MEMBER,
            summary="List reviews", tag=REVIEWS, response=ReviewOut, paginated=True,
-           query=(QueryParam("value_stream_id", "integer", "Only reviews of this value stream"),
-                  QueryParam("status", "string", "`planned`, `open` or `closed`")),
+           query=(QueryParam("value_stream_id", "integer", "Only reviews of this value stream", minimum=1),
+                  QueryParam("status", "string", "`planned`, `open` or `closed`", enum=REVIEW_STATUSES)),
            description="Newest first (by `held_on`).")
 def reviews_list():
     status = request.args.get("status") or None

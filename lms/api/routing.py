@@ -30,6 +30,9 @@ class QueryParam:
     name: str
     kind: str = "integer"  # integer | string | date
     description: str = ""
+    enum: tuple[str, ...] = ()  # the only values a string parameter takes
+    minimum: int | None = None  # the bounds the view passes to query_int (default ±MAX_INT)
+    maximum: int | None = None
 
 
 @dataclass

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Union, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, create_model, field_serializer, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    create_model,
+    field_serializer,
+    field_validator,
+)
 
 from lms.validation import MAX_INT
 
@@ -50,6 +58,16 @@ def _document_bounds(schema: dict[str, Any], _model: type | None = None) -> None
         for child in children:
             if isinstance(child, dict):
                 _document_bounds(child)
+
+
+def with_rules(**keywords: Any) -> ConfigDict:
+    """Return the config of a body schema whose document also states rules between its fields."""
+
+    def document(schema: dict[str, Any], model: type | None = None) -> None:
+        _document_bounds(schema)
+        schema.update(keywords)
+
+    return ConfigDict(json_schema_extra=document)
 
 
 class Checked(BaseModel):
@@ -116,14 +134,44 @@ class MeOut(Out):
     organization: OrganizationOut
 
 
-def partial(model: type[Strict], name: str | None = None) -> type[Strict]:
-    """Derive a PATCH schema: every field optional, same rules, plus the expected ``version``."""
+NOT_NULL_MESSAGE = "This field cannot be null."
+
+
+def _refuse_null(value: Any) -> Any:
+    """Refuse an explicit null for a field that always holds a value (leave it out to keep it)."""
+    if value is None:
+        raise ValueError(NOT_NULL_MESSAGE)
+    return value
+
+
+def _nullable(annotation: Any) -> bool:
+    return annotation is None or type(None) in get_args(annotation) or annotation is Any
+
+
+def _without_none(annotation: Any) -> Any:
+    """Return ``X`` for ``X | None``; any other annotation unchanged."""
+    if not _nullable(annotation) or annotation is Any:
+        return annotation
+    return Union[tuple(arg for arg in get_args(annotation) if arg is not type(None))]  # noqa: UP007
+
+
+def partial(model: type[Strict], name: str | None = None, not_null: tuple[str, ...] = ()) -> type[Strict]:
+    """Derive a PATCH schema: every field optional, same rules, plus the expected ``version``.
+
+    A field that may be null in the full schema may be null here (it clears the value); any other
+    field may be left out but not sent as null, and the document says so (no ``null`` in its type);
+    ``not_null`` names nullable fields that a PATCH must not set to null all the same.
+    """
     fields: dict[str, Any] = {}
     for field_name, info in model.model_fields.items():
         copy = info._copy() if hasattr(info, "_copy") else info.__class__.from_field(info)  # type: ignore[attr-defined]
         copy.default = None
         copy.default_factory = None
-        fields[field_name] = (info.annotation | None, copy)
+        if _nullable(info.annotation) and field_name not in not_null:
+            fields[field_name] = (info.annotation, copy)
+        else:
+            never_null = _without_none(info.annotation)
+            fields[field_name] = (Annotated[never_null, BeforeValidator(_refuse_null)], copy)
     fields["version"] = (int | None, Field(default=None, ge=1,
                                            description="The version you read; 409 if it changed."))
     return create_model(name or f"{model.__name__.removesuffix('In')}Patch", __base__=Strict, **fields)

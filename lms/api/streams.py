@@ -49,8 +49,9 @@ def _changes(payload) -> tuple[dict, int | None]:
 
 @operation("/value-streams", "GET", allow=MEMBER,
            summary="List value streams", tag=STREAMS, response=ValueStreamOut,
-           paginated=True, query=(QueryParam("state", "string", "`current` or `future`"),
-                                  QueryParam("customer_id", "integer", "Only streams serving this customer")),
+           paginated=True, query=(QueryParam("state", "string", "`current` or `future`", enum=STREAM_STATES),
+                                  QueryParam("customer_id", "integer", "Only streams serving this customer",
+                                             minimum=1)),
            description="Sorted by name.")
 def value_streams_list():
     stmt = select(ValueStream).order_by(ValueStream.name, ValueStream.id)

@@ -12,20 +12,21 @@ import re
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import BeforeValidator, Field, ValidationInfo, field_validator
 
-from lms.api.schemas import Out, Strict, partial
+from lms.api.schemas import Out, Strict, partial, with_rules
 from lms.errors import ValidationFailed
 from lms.lean.jobs import COORDINATIONS, DIMENSIONS, NECESSITIES
 from lms.models import CUSTOMER_KINDS, OUTCOME_DIRECTIONS
-from lms.validation import validate
+from lms.validation import json_whole_number, validate
 
-RecordId = Annotated[int, Field(ge=1, strict=True)]
+WholeNumber = Annotated[int, BeforeValidator(json_whole_number)]
+RecordId = Annotated[WholeNumber, Field(ge=1)]
 Statement = Annotated[str, Field(min_length=1, max_length=500)]
 LongText = Annotated[str, Field(max_length=20_000)]
 Label = Annotated[str, Field(max_length=100)]
 Score = Annotated[float, Field(ge=0, le=10, allow_inf_nan=False, strict=True)]
-Answer = Annotated[int, Field(ge=1, le=5, strict=True)]
+Answer = Annotated[WholeNumber, Field(ge=1, le=5)]
 
 CustomerKind = Literal[CUSTOMER_KINDS]  # type: ignore[valid-type]
 Necessity = Literal[NECESSITIES]  # type: ignore[valid-type]
@@ -36,6 +37,9 @@ Direction = Literal[OUTCOME_DIRECTIONS]  # type: ignore[valid-type]
 
 class CustomerIn(Strict):
     """A customer, external or internal; an internal one may be a value stream of its own."""
+
+    model_config = with_rules(**{"if": {"required": ["kind"], "properties": {"kind": {"const": "internal"}}},
+                                 "else": {"properties": {"value_stream_id": {"type": "null"}}}})
 
     name: str = Field(min_length=1, max_length=200, description="Unique in the organization.")
     kind: CustomerKind = "external"
@@ -55,6 +59,14 @@ class CustomerIn(Strict):
 class JobIn(Strict):
     """A job-to-be-done statement; with a parent it is a related job in that job's stack."""
 
+    model_config = with_rules(**{
+        "if": {"required": ["necessity"], "properties": {"necessity": {"const": "interchangeable"}}},
+        "then": {"required": ["interchangeable_group"],
+                 "properties": {"interchangeable_group": {"type": "string", "pattern": r"\S"}}},
+        "else": {"properties": {"interchangeable_group": {
+            "anyOf": [{"type": "null"}, {"type": "string", "pattern": r"^\s*$"}]}}},
+    })
+
     customer_id: RecordId
     statement: Statement = Field(description="Verb + object + context, e.g. 'Pay a bill on time'.")
     parent_id: RecordId | None = Field(
@@ -64,7 +76,7 @@ class JobIn(Strict):
         default=None, validate_default=True,
         description="Required when necessity is interchangeable: any served member serves the group.")
     coordination: Coordination | None = None
-    position: Annotated[int, Field(ge=1, strict=True)] | None = Field(
+    position: Annotated[WholeNumber, Field(ge=1)] | None = Field(
         default=None, description="Place in the stack's sequence, from 1.")
     dimension: Dimension = "functional"
     circumstance: LongText = Field(default="", description="Who needs it and when.")
@@ -101,6 +113,15 @@ _EITHER = "Give either importance and satisfaction, or responses — not both."
 class RatingIn(Strict):
     """One survey wave: aggregate 0-10 figures, or raw 1-5 answers turned into top-two-box scores."""
 
+    model_config = with_rules(anyOf=[
+        {"required": ["importance", "satisfaction"],
+         "properties": {"importance": {"type": "number"}, "satisfaction": {"type": "number"},
+                        "responses": {"type": "null"}}},
+        {"required": ["responses"],
+         "properties": {"responses": {"type": "array"}, "importance": {"type": "null"},
+                        "satisfaction": {"type": "null"}, "respondents": {"type": "null"}}},
+    ])
+
     # Declared first so the figures below can see whether answers were sent.
     responses: list[ResponseIn] | None = Field(
         default=None, min_length=1,
@@ -108,7 +129,7 @@ class RatingIn(Strict):
     rated_on: date
     importance: Score | None = Field(default=None, validate_default=True)
     satisfaction: Score | None = Field(default=None, validate_default=True)
-    respondents: Annotated[int, Field(ge=1, strict=True)] | None = Field(
+    respondents: Annotated[WholeNumber, Field(ge=1)] | None = Field(
         default=None, validate_default=True, description="With aggregate figures only.")
     segment: Label | None = None
 

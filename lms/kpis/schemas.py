@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, PlainValidator, RootModel, WithJsonSchema, field_validator
 
-from lms.api.schemas import Name, Out, Strict, Text, partial
+from lms.api.schemas import Name, Out, Strict, Text, partial, with_rules
 from lms.validation import MAX_MEASUREMENT
 
 Direction = Literal["increase", "decrease"]
@@ -73,8 +73,16 @@ class _KpiRules(Strict):
         return links
 
 
+# "Send outcome_ids or outcome_links, not both", as the document says it.
+_ONE_WAY_TO_LINK = {"not": {"required": ["outcome_ids", "outcome_links"],
+                            "properties": {"outcome_ids": {"type": "array"},
+                                           "outcome_links": {"type": "array"}}}}
+
+
 class KpiIn(_KpiRules):
     """A KPI: what is counted, which way is better, and the outcomes it stands for."""
+
+    model_config = with_rules(**_ONE_WAY_TO_LINK)
 
     name: Name
     unit: str = Field(default="", max_length=50)
@@ -86,15 +94,19 @@ class KpiIn(_KpiRules):
     owner_id: int | None = None
     description: Text = ""
     outcome_ids: list[int] | None = Field(
-        default=None, description="Outcomes the KPI stands for; replaced whole on PATCH. Links made this "
-                                  "way keep the rationale they had, new ones get none.")
+        default=None, json_schema_extra={"uniqueItems": True},
+        description="Outcomes the KPI stands for, each once; replaced whole on PATCH. Links made this "
+                    "way keep the rationale they had, new ones get none.")
     outcome_links: list[KpiOutcomeLinkIn] | None = Field(
         default=None, description="Extension: an alternative to outcome_ids that also sets each link's "
                                   "rationale; replaced whole on PATCH. Send one of the two, not both.")
 
 
-class KpiPatch(partial(KpiIn, "KpiPatchFields"), _KpiRules):  # type: ignore[misc]
+class KpiPatch(partial(KpiIn, "KpiPatchFields", not_null=("outcome_ids", "outcome_links")),  # type: ignore[misc]
+               _KpiRules):
     """Any subset of a KPI's writable fields, with the version the client read."""
+
+    model_config = with_rules(**_ONE_WAY_TO_LINK)
 
     @field_validator("name", "unit", "direction", "description", "outcome_ids", "outcome_links")
     @classmethod

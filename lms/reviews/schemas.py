@@ -81,8 +81,9 @@ class ReviewIn(Strict):
     held_on: IsoDate = Field(description="The day the review is (or was) held.")
     facilitator_id: Id | None = Field(None, description="A user of your organization.")
     participant_ids: list[Id] = Field(
-        default_factory=list, description="Extension: users of your organization taking part; "
-                                          "replaced whole on PATCH.")
+        default_factory=list, json_schema_extra={"uniqueItems": True},
+        description="Extension: users of your organization taking part, each once; "
+                    "replaced whole on PATCH.")
     status: ReviewStatus = Field(
         "planned", description="`planned` → `open` → `closed`. Opening stores `snapshot_open`, closing "
                                "`snapshot_close` (both once). Only an admin takes a closed review back.")
