@@ -9,7 +9,7 @@ from lms import tenancy
 from lms.errors import ValidationFailed, VersionConflict
 from lms.extensions import db
 from lms.forms import apply_field_errors, choices
-from lms.models import ACTION_STAGES, Action, Finding, Kpi, Outcome, Review, ValueStream
+from lms.models import ACTION_STAGES, Action, Customer, Finding, Job, Kpi, Outcome, Review, ValueStream
 from lms.permissions import allow
 from lms.reviews import bp, permissions, services
 from lms.reviews.forms import ActionForm, AssigneeActionForm, FindingForm, StageForm, schema_values
@@ -100,10 +100,18 @@ def delete_finding(finding_id: int):
 def _fill(form: ActionForm, stream: ValueStream) -> ActionForm:
     form.owner_id.choices = people_choices()
     form.step_id.choices = step_choices(stream)
-    kpis = db.session.execute(select(Kpi.id, Kpi.name).order_by(Kpi.value_stream_id != stream.id, Kpi.name))
-    form.kpi_id.choices = choices(list(kpis.tuples()), blank="— none —")
-    outcomes = db.session.execute(select(Outcome.id, Outcome.statement).order_by(Outcome.statement))
-    form.outcome_id.choices = choices(list(outcomes.tuples()), blank="— none —")
+    kpis = db.session.execute(
+        select(Kpi.id, Kpi.name, ValueStream.name)
+        .outerjoin(ValueStream, ValueStream.id == Kpi.value_stream_id)
+        .order_by(Kpi.value_stream_id != stream.id, Kpi.name))
+    form.kpi_id.choices = choices([(kpi_id, f"{name} ({stream_name})" if stream_name else name)
+                                   for kpi_id, name, stream_name in kpis], blank="— none —")
+    outcomes = db.session.execute(
+        select(Outcome.id, Outcome.statement, Customer.name).join(Job, Job.id == Outcome.job_id)
+        .join(Customer, Customer.id == Job.customer_id)
+        .order_by(Customer.id != stream.customer_id, Customer.name, Outcome.statement))
+    form.outcome_id.choices = choices([(outcome_id, f"{customer}: {statement}")
+                                       for outcome_id, statement, customer in outcomes], blank="— none —")
     return form
 
 

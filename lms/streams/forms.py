@@ -66,7 +66,9 @@ class StepForm(FlaskForm):
     job_id = SelectField("Customer job it serves", choices=[],
                          description="Required for a value-adding step: "
                                      "every step exists for a customer job.")
-    classification = SelectField("Classification", choices=choices(CLASSIFICATIONS, CLASSIFICATION_LABELS))
+    # New steps start untagged: the owner tags them when ready (value-adding needs a customer job).
+    classification = SelectField("Classification", choices=choices(CLASSIFICATIONS, CLASSIFICATION_LABELS),
+                                 default="unclassified")
     waste_types = MultiCheckboxField("Waste types", choices=choices(WASTE_TYPES))
     rationale = TextAreaField("Why this classification", render_kw={"rows": 3})
     cycle_time_s = _number("Cycle time C/T (seconds)")

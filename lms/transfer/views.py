@@ -14,9 +14,11 @@ from wtforms.fields.choices import SelectChoice
 from lms import tenancy
 from lms.errors import ValidationFailed
 from lms.extensions import db
+from lms.kpis import permissions as kpi_permissions
 from lms.kpis.importing import RowError
 from lms.models import Kpi, ValueStream
 from lms.permissions import MEMBER, allow
+from lms.streams import permissions as stream_permissions
 from lms.transfer import bp, permissions, services, tables
 
 
@@ -41,15 +43,25 @@ FORMATS = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocu
 
 
 def _table_forms() -> dict[str, TableImportForm]:
-    streams = db.session.execute(select(ValueStream.id, ValueStream.name).order_by(ValueStream.name)).all()
-    kpis = db.session.execute(select(Kpi.id, Kpi.name).order_by(Kpi.name)).all()
+    """The table forms: every stream and KPI to export; to import, only those the person may write."""
+    user = tenancy.actor()
+    streams = db.session.scalars(select(ValueStream).order_by(ValueStream.name)).all()
+    kpis = db.session.scalars(select(Kpi).order_by(Kpi.name)).all()
     forms = {"steps": TableImportForm(prefix="steps"), "measurements": TableImportForm(prefix="measurements")}
-    forms["steps"].record_id.choices = [SelectChoice(str(i), n) for i, n in streams]
-    forms["measurements"].record_id.choices = [SelectChoice(str(i), n) for i, n in kpis]
+    forms["steps"].record_id.choices = [SelectChoice(str(s.id), s.name) for s in streams
+                                        if stream_permissions.may_edit(s, user)]
+    forms["measurements"].record_id.choices = [SelectChoice(str(k.id), k.name) for k in kpis
+                                               if kpi_permissions.may_measure(user, k)]
+    forms["steps"].exportable = [SelectChoice(str(s.id), s.name) for s in streams]
+    forms["measurements"].exportable = [SelectChoice(str(k.id), k.name) for k in kpis]
+    # The stream or KPI the person came from is the one proposed.
+    for table, arg in (("steps", "stream_id"), ("measurements", "kpi_id")):
+        forms[table].record_id.data = request.args.get(arg, type=int)
     return forms
 
 
 def _page(form=None, problems=None, table_errors=None, status: int = 200):
+    user = tenancy.actor()
     return render_template(
         "transfer/index.html",
         form=form or ImportForm(),
@@ -57,6 +69,8 @@ def _page(form=None, problems=None, table_errors=None, status: int = 200):
         tables=_table_forms(),
         table_errors=table_errors,
         columns=tables.TABLES,
+        may_export=permissions.EXPORT.allows(user, {}),
+        may_import=permissions.IMPORT.allows(user, {}),
     ), status
 
 

@@ -344,3 +344,27 @@ def test_a3_pdf_is_one_page(as_user, api_as, team, line):
     assert pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") == 1
     assert as_user(team.viewer).get(f"/reviews/{review['id']}/a3.pdf", headers={
         "If-None-Match": response.headers["ETag"]}).status_code == 304
+
+
+def test_an_action_is_tied_to_a_kpi_and_an_outcome_chosen_from_the_form(as_user, api_as, team, line, app):
+    """The lists offer readable names (KPI with its stream, outcome with its customer) and save."""
+    review = _review(api_as, team, line, status="open")
+    client = as_user(team.manager)
+    page = _text(client.get(f"/reviews/{review['id']}/actions/new"))
+    kpis, outcomes = _options(page, "kpi_id"), _options(page, "outcome_id")
+    assert kpis[str(line.diverging_kpi_id)].startswith("Welds per hour (")  # named with its stream
+    assert ": " in outcomes[str(line.underserved_outcome_id)]  # named with its customer
+    assert not [label for label in [*kpis.values(), *outcomes.values()] if label.startswith("(")]
+    response = client.post(f"/reviews/{review['id']}/actions/new", data={
+        "title": "Cut the weld rework", "stage": "plan", "owner_id": "", "step_id": "",
+        "kpi_id": str(line.diverging_kpi_id), "outcome_id": str(line.underserved_outcome_id)})
+    assert response.status_code == 302, _text(response)[:500]
+    with app.app_context():
+        action = db.session.scalar(select(Action).where(Action.title == "Cut the weld rework"))
+        assert (action.kpi_id, action.outcome_id) == (line.diverging_kpi_id, line.underserved_outcome_id)
+
+
+def _options(page: str, name: str) -> dict[str, str]:
+    """The options of the select named ``name``: value → label."""
+    select_html = re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', page, re.S).group(1)
+    return dict(re.findall(r'<option[^>]*value="([^"]*)"[^>]*>([^<]*)</option>', select_html))

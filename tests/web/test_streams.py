@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -479,3 +480,16 @@ def test_step_form_reports_the_job_rule_together_with_other_errors(login_as, sho
     assert 'id="cycle_time_s-error"' in page and 'id="job_id-error"' in page
     assert "A value-adding step must serve a customer job." in page
     assert count(app, Step) == 5
+
+
+def test_a_new_step_starts_untagged_so_the_first_save_succeeds(login_as, shop, line, app):
+    """The form preselects 'unclassified'; sent as the browser would, the step is saved at once."""
+    stream_id, _ = line
+    client = login_as(shop.owner)
+    page = _text(client.get(f"/value-streams/{stream_id}/steps/new"))
+    select_html = re.search(r'<select[^>]*name="classification"[^>]*>(.*?)</select>', page, re.S).group(1)
+    assert re.findall(r'<option[^>]*selected[^>]*value="([^"]+)"|<option[^>]*value="([^"]+)"[^>]*selected',
+                      select_html) in ([("unclassified", "")], [("", "unclassified")])
+    response = client.post(f"/value-streams/{stream_id}/steps/new", data=_step_form(name="First try"))
+    assert response.status_code == 302
+    assert count(app, Step) == 6

@@ -176,3 +176,23 @@ def test_exports_never_carry_a_formula_and_import_back_unchanged(client, setup, 
         assert _upload(client, "steps", copy, f"copy.{fmt}", data).status_code == 302
         names = [s["name"] for s in api.get(f"/value-streams/{copy}/steps").get_json()["items"]]
         assert names == ["Receive", *FORMULAS]
+
+
+def test_the_page_offers_only_the_imports_a_person_may_make(client, setup, make, login_as):
+    """A viewer exports but sees no import form; an owner imports only into streams they own."""
+    api = setup["api"]
+    owner = make.user(setup["org"], "owner")
+    theirs = api.post("/value-streams", json={"name": "Owner's line", "owner_id": owner.id}).get_json()["id"]
+    client.post("/logout")
+    login_as(make.user(setup["org"], "viewer"))
+    page = client.get("/transfer/").get_data(as_text=True)
+    assert 'action="/transfer/steps/import"' not in page and 'action="/transfer/measurements/import"' not in page
+    assert 'id="steps-export"' in page and "Repair line" in page
+    assert "Download the export (.json)" not in page and 'action="/transfer/import"' not in page
+    client.post("/logout")
+    login_as(owner)
+    page = client.get(f"/transfer/?stream_id={theirs}").get_data(as_text=True)
+    import_select = page.split('id="steps-record_id"')[1].split("</select>")[0]
+    assert "Owner&#39;s line" in import_select and "Repair line" not in import_select
+    assert f'value="{theirs}" selected' in page or f'selected value="{theirs}"' in import_select
+    assert 'action="/transfer/measurements/import"' not in page  # owns no KPI
