@@ -60,3 +60,39 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+# Field names as stored in the trail → the words the pages use.
+FIELD_LABELS = {
+    "name": "Name", "description": "Description", "kind": "Kind", "state": "State",
+    "position": "Position in the flow", "classification": "Classification", "waste_types": "Waste types",
+    "rationale": "Why this classification", "cycle_time_s": "Cycle time (C/T)",
+    "changeover_s": "Changeover (C/O)", "uptime_pct": "Uptime", "operators": "Operators",
+    "pct_complete_accurate": "%C&A (complete and accurate)", "wait_time_s": "Waiting time",
+    "inventory_units": "Inventory (units)", "job_id": "Customer job", "owner_id": "Owner",
+    "customer_id": "Customer", "daily_demand": "Daily demand (units/day)",
+    "available_seconds_per_day": "Available time per day", "derived_from_id": "Future state of",
+    "last_walked_on": "Map last walked on", "value_stream_id": "Value stream", "step_id": "Step",
+    "statement": "Statement", "parent_id": "High-level job", "necessity": "Necessity",
+    "interchangeable_group": "Interchangeable group", "coordination": "Coordination",
+    "dimension": "Dimension", "circumstance": "Circumstance", "direction": "Direction",
+    "unit": "Unit", "target": "Target", "outcome_ids": "Linked outcomes", "outcome_id": "Outcome",
+    "kpi_id": "KPI", "measured_on": "Measured on", "value": "Value", "note": "Note",
+    "rated_on": "Rated on", "importance": "Importance", "satisfaction": "Satisfaction",
+    "respondents": "Respondents", "segment": "Segment", "held_on": "Held on", "status": "Status",
+    "notes": "Notes", "facilitator_id": "Facilitator", "participant_ids": "Participants",
+    "text": "Finding", "waste_type": "Waste type", "title": "Title", "due_on": "Due on",
+    "stage": "Stage", "expected_effect": "Expected effect", "observed_result": "Observed result",
+    "email": "Email", "role": "Role", "active": "Active",
+}
+
+
+def field_label(field: str) -> str:
+    """Return the words the pages use for a stored field name (an unknown one made readable)."""
+    return FIELD_LABELS.get(field) or field.removesuffix("_id").replace("_", " ").capitalize()
+
+
+def field_names(fields) -> str:
+    """Name changed fields for a summary: "waiting time, classification"."""
+    labels = [field_label(field) for field in fields]
+    return ", ".join(label if label[:2].isupper() else label[0].lower() + label[1:] for label in labels)

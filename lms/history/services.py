@@ -7,9 +7,11 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Select, distinct, select
 
+from lms import models, tenancy
 from lms.extensions import db
-from lms.models import AuditEvent, User
+from lms.models import AuditEvent, Organization, User
 from lms.pagination import Page, paginate
+from lms.tenancy import current_organization_id
 
 # The record types people may filter by, with a readable name.
 RECORD_TYPES = {
@@ -62,3 +64,31 @@ def record_events(record_type: str, record_id: int, limit: int = 200) -> list[Au
     """Return the trail of one record, newest first."""
     stmt = _statement(HistoryFilter(record_type=record_type, record_id=record_id)).limit(limit)
     return list(db.session.scalars(stmt))
+
+
+# How each kind of record is named on its pages.
+_NAME_COLUMNS = {
+    "ValueStream": "name", "Step": "name", "Customer": "name", "Job": "statement", "Outcome": "statement",
+    "Kpi": "name", "Finding": "text", "Action": "title", "User": "email", "ApiToken": "name",
+    "Organization": "name", "OutcomeRating": "rated_on", "KpiMeasurement": "measured_on", "Review": "held_on",
+}
+
+
+def record_name(record_type: str, record_id: int, trail: list[AuditEvent]) -> str:
+    """Return the record's name as its pages show it; a deleted record is named as the trail last saw it."""
+    column = _NAME_COLUMNS.get(record_type)
+    model = getattr(models, record_type, None)
+    record = None
+    if model is Organization:
+        record = db.session.get(Organization, record_id) if record_id == current_organization_id() else None
+    elif model is not None:
+        record = tenancy.find(model, record_id)
+    value = getattr(record, column, None) if record is not None and column else None
+    if value is None and column:
+        value = next((snapshot[column] for event in trail for snapshot in (event.after, event.before)
+                      if isinstance(snapshot, dict) and snapshot.get(column)), None)
+    label = RECORD_TYPES.get(record_type, record_type)
+    if value is None:
+        return f"{label} #{record_id}"
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return f"{label} “{text[:120]}”"

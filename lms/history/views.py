@@ -9,7 +9,7 @@ from sqlalchemy import select
 from werkzeug.routing import BuildError
 
 from lms.extensions import db
-from lms.history import bp, services
+from lms.history import bp, services, wording
 from lms.models import Step
 from lms.pagination import page_args
 from lms.permissions import MEMBER, allow
@@ -35,6 +35,11 @@ def record_url(record_type: str, record_id: int | None) -> str | None:
         return url_for(target[0], **{target[1]: record_id})
     except BuildError:
         return None
+
+
+@bp.context_processor
+def _wording():
+    return {"history_changes": wording.changes}
 
 
 def record_links(events) -> dict[tuple[str, int], str]:
@@ -92,4 +97,5 @@ def record(record_type: str, record_id: int):
         abort(404)
     link = record_links(trail[:1]).get((record_type, record_id))
     return render_template("history/record.html", trail=trail, record_type=record_type,
-                           record_id=record_id, label=services.RECORD_TYPES[record_type], record_url=link)
+                           record_id=record_id, label=services.record_name(record_type, record_id, trail),
+                           record_url=link)

@@ -253,7 +253,7 @@ def update_kpi(kpi: Kpi, payload: KpiPatch) -> Kpi:
         audit.record("target", kpi, summary=f"Target of KPI {kpi.name}: {old['target']} → {new['target']}",
                      before={"target": old.pop("target")}, after={"target": new.pop("target")})
     if new:
-        audit.record("update", kpi, summary=f"KPI {kpi.name} changed: {', '.join(sorted(new))}",
+        audit.record("update", kpi, summary=f"KPI {kpi.name} changed: {audit.field_names(sorted(new))}",
                      before=old, after=new)
     if requested is not None:
         _replace_links(kpi, requested[1])

@@ -168,7 +168,7 @@ def update_review(review: Review, changes: dict[str, Any], *, version: int | Non
         review.updated_at = utcnow()  # the row changes too, so the version rises
     old, new = audit.changed(before, _review_state(review))
     if new:
-        audit.record("update", review, summary=f"Review of {target.name} changed: {', '.join(new)}",
+        audit.record("update", review, summary=f"Review of {target.name} changed: {audit.field_names(new)}",
                      before=old, after=new)
     if "status" in changes:
         _change_status(review, target, data.status, user)
@@ -267,8 +267,8 @@ def update_finding(finding: Finding, changes: dict[str, Any], *, version: int | 
         setattr(finding, field, getattr(data, field))
     old, new = audit.changed(before, audit.snapshot(finding, FINDING_FIELDS))
     if new:
-        audit.record("update", finding, summary=f"Finding of review {review.id} changed: {', '.join(new)}",
-                     before=old, after=new)
+        audit.record("update", finding, before=old, after=new,
+                     summary=f"Finding of review {review.id} changed: {audit.field_names(new)}")
         db.session.commit()
     return finding
 
@@ -337,7 +337,7 @@ def update_action(action: Action, changes: dict[str, Any], *, version: int | Non
                      before={"stage": old["stage"]}, after={"stage": new["stage"]})
     rest = [f for f in new if f != "stage"]
     if rest:
-        audit.record("update", action, summary=f"Action “{action.title}” changed: {', '.join(rest)}",
+        audit.record("update", action, summary=f"Action “{action.title}” changed: {audit.field_names(rest)}",
                      before={f: old[f] for f in rest}, after={f: new[f] for f in rest})
     if new:
         db.session.commit()

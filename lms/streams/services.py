@@ -114,7 +114,7 @@ def update_stream(stream: ValueStream, changes: dict[str, Any], *, version: int 
         return stream
     if "last_walked_on" in new and stream.last_walked_on is not None:
         stream.last_walked_by_id = user.id
-    audit.record("update", stream, summary=f"Value stream {stream.name} changed: {', '.join(new)}",
+    audit.record("update", stream, summary=f"Value stream {stream.name} changed: {audit.field_names(new)}",
                  before=old, after=new)
     db.session.commit()
     return stream
@@ -288,7 +288,7 @@ def _record_step_changes(step: Step, old: dict, new: dict, user: User, moved_fro
                      before={"position": moved_from}, after={"position": step.position})
     rest = [f for f in new if f not in CLASSIFY_FIELDS and f != "position"]
     if rest:
-        audit.record("update", step, summary=f"Step {step.name} changed: {', '.join(rest)}",
+        audit.record("update", step, summary=f"Step {step.name} changed: {audit.field_names(rest)}",
                      before={f: old[f] for f in rest}, after={f: new[f] for f in rest})
 
 

@@ -19,7 +19,7 @@ def test_history_lists_changes_newest_first_with_before_and_after(client, make, 
     page = client.get("/history/").get_data(as_text=True)
     assert "role viewer → manager" in page
     assert page.index("role viewer → manager") < page.index("created as viewer")
-    assert "<td>viewer</td>" in page and "<td>manager</td>" in page
+    assert "<td>Viewer</td>" in page and "<td>Manager</td>" in page
 
 
 def test_history_filters_by_person_kind_and_date(client, make, login_as, app):
@@ -85,3 +85,33 @@ def test_events_link_to_their_records_pages(client, make, login_as, api_as):
     assert f'href="/value-streams/{stream["id"]}"' in page
     trail = client.get(f"/history/Step/{step['id']}").get_data(as_text=True)
     assert f'/value-streams/{stream["id"]}/steps/{step["id"]}' in trail
+
+
+def test_history_speaks_the_pages_language(client, make, login_as, api_as):
+    """Field labels and units as the pages show them, and the record named, not numbered."""
+    org = make.org("Pump Works")
+    admin = make.user(org, "admin")
+    api = api_as(admin)
+    stream = api.post("/value-streams", json={"name": "Repair"}).get_json()
+    step = api.post(f"/value-streams/{stream['id']}/steps", json={"name": "Wait for parts"}).get_json()
+    api.patch(f"/steps/{step['id']}", json={"wait_time_s": 57600, "classification": "waste",
+                                            "waste_types": ["waiting"]})
+    login_as(admin)
+    page = client.get(f"/history/Step/{step['id']}").get_data(as_text=True)
+    assert "<h1>History of Step “Wait for parts”</h1>" in page
+    assert '<th scope="row">Waiting time</th><td>—</td><td>16 h 0 min</td>' in page
+    assert '<th scope="row">Classification</th><td>Unclassified</td><td>Waste</td>' in page
+    assert "wait_time_s" not in page and "{&#39;" not in page
+    organization = client.get(f"/history/Organization/{org.id}")
+    if organization.status_code == 200:  # the organization's own trail, when it has one
+        assert "History of Organization “Pump Works”" in organization.get_data(as_text=True)
+
+
+def test_a_deleted_record_keeps_the_name_it_had(client, make, login_as, api_as):
+    admin = make.user(make.org(), "admin")
+    api = api_as(admin)
+    customer = api.post("/customers", json={"name": "Gone Ltd", "kind": "external"}).get_json()
+    api.delete(f"/customers/{customer['id']}")
+    login_as(admin)
+    page = client.get(f"/history/Customer/{customer['id']}").get_data(as_text=True)
+    assert "History of Customer “Gone Ltd”" in page
