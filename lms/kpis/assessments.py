@@ -111,12 +111,15 @@ def _window_columns(ids, start: date, as_of: date) -> tuple[np.ndarray, np.ndarr
     stmt = (select(KpiMeasurement.kpi_id, day, KpiMeasurement.value)
             .where(KpiMeasurement.kpi_id.in_(kpis), KpiMeasurement.measured_on > start,
                    KpiMeasurement.measured_on <= as_of))
-    # Streamed into three lists of plain values: no 26,000 rows outlive the loop, which
-    # would otherwise each be traced by the garbage collector's full passes.
+    if ids is None:
+        # The whole organization's window (26,000 rows), fetched in batches into three lists of
+        # plain values: no rows outlive their batch for the garbage collector to trace. A page
+        # of KPIs is fetched at once: on PostgreSQL batches cost a server-side cursor's round trips.
+        stmt = stmt.execution_options(yield_per=_ROWS_PER_FETCH)
     kpi_ids: list[int] = []
     days: list = []
     values: list[float] = []
-    for kpi_id, day_value, value in db.session.execute(stmt.execution_options(yield_per=_ROWS_PER_FETCH)):
+    for kpi_id, day_value, value in db.session.execute(stmt):
         kpi_ids.append(kpi_id)
         days.append(day_value)
         values.append(value)
