@@ -20,17 +20,15 @@ from lms import tenancy
 from lms.db import utcnow
 from lms.extensions import db
 from lms.lean.drift import (
-    NO_FACTS,
     DriftAssessment,
     DriftSettings,
     KpiSeries,
     LinkedOutcome,
     Measurement,
     SatisfactionPoint,
-    as_days,
     assess_drift,
-    window_facts_many,
 )
+from lms.lean.drift_window import NO_FACTS, as_days, window_facts_many
 from lms.models import Kpi, KpiMeasurement, KpiOutcomeLink, Organization, Outcome, OutcomeRating, Step
 
 

@@ -5,9 +5,9 @@ fit, which a single mistyped measurement cannot swing; an outcome's change is it
 newest minus its oldest satisfaction inside the window.
 
 The rules read a KPI's measurements only through ``WindowFacts`` (how many fall in the window,
-on how many days, the newest, the fitted change). ``window_facts_many`` computes them for
-thousands of KPIs at once from three numpy columns, with a vectorised Theil-Sen that gives
-the same floats as ``theil_sen``.
+on how many days, the newest, the fitted change). ``window_facts_many`` (``drift_window``)
+computes them for thousands of KPIs at once from three numpy columns, with a vectorised
+Theil-Sen that gives the same floats as ``theil_sen``.
 """
 
 from collections.abc import Sequence
@@ -16,6 +16,8 @@ from datetime import date, timedelta
 from statistics import fmean, median
 
 import numpy as np
+
+from lms.lean.drift_window import NO_FACTS, WindowFacts, as_days, window_facts_many
 
 STATUSES = ("orphan", "stale", "insufficient-data", "measures-waste", "diverging", "aligned")
 DIRECTIONS = ("increase", "decrease")
@@ -98,20 +100,6 @@ class DriftAssessment:
 
 
 @dataclass(frozen=True)
-class WindowFacts:
-    """What a KPI's measurements come to for the rules, as of a day."""
-
-    count: int  # measurements inside the window
-    distinct_days: int  # days they fall on
-    first_day: date | None  # the earliest of them
-    newest_day: date | None  # the newest measurement up to as_of, inside the window or before it
-    kpi_change: float | None  # the fitted change over the window (``relative_change``)
-
-
-NO_FACTS = WindowFacts(0, 0, None, None, None)  # a KPI never measured up to as_of
-
-
-@dataclass(frozen=True)
 class _Window:
     """The days (start, end] an assessment looks at."""
 
@@ -175,20 +163,6 @@ def satisfaction_change(ratings: Sequence[SatisfactionPoint]) -> float | None:
     return None if ends is None else ends[1] - ends[0]
 
 
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
-
-
-def as_days(days: Sequence[date] | Sequence[str]) -> np.ndarray:
-    """Return dates, or ISO date strings, as a datetime64[D] array.
-
-    Dates go through their ordinals: numpy converts date objects one by one, 40 times slower.
-    """
-    if days and isinstance(days[0], date):
-        ordinals = np.fromiter(map(date.toordinal, days), dtype=np.int64, count=len(days))
-        return (ordinals - _EPOCH_ORDINAL).astype("datetime64[D]")
-    return np.array(days, dtype="datetime64[D]")
-
-
 def window_facts(
     measurements: Sequence[Measurement], as_of: date, settings: DriftSettings = DriftSettings()
 ) -> WindowFacts:
@@ -203,93 +177,6 @@ def window_facts(
         start, as_of, {0: max(past)} if past else {},
     )
     return facts.get(0, NO_FACTS)
-
-
-def window_facts_many(
-    kpi_ids: np.ndarray, days: np.ndarray, values: np.ndarray, start: date, as_of: date,
-    newest: dict[int, date],
-) -> dict[int, WindowFacts]:
-    """Return the window facts of every KPI that has a measurement in (start, as_of].
-
-    ``kpi_ids``, ``days`` (datetime64[D]) and ``values`` are the measurements as columns, in
-    any order; ``newest`` is each KPI's newest measurement day up to ``as_of``: a KPI found
-    only there has facts too (no measurement in the window, but a newest day).
-    """
-    x = (days.astype("datetime64[D]") - np.datetime64(start, "D")).astype(np.int64)
-    inside = (x > 0) & (x <= (as_of - start).days)
-    kpi_ids, x, values = kpi_ids[inside], x[inside], values[inside].astype(np.float64)
-    order = np.lexsort((x, kpi_ids))
-    kpi_ids, x, values = kpi_ids[order], x[order], values[order]
-    ids, first, counts = np.unique(kpi_ids, return_index=True, return_counts=True)
-    new_day = np.ones(len(x), dtype=bool)
-    new_day[1:] = (x[1:] != x[:-1]) | (kpi_ids[1:] != kpi_ids[:-1])
-    distinct = np.add.reduceat(new_day, first) if len(first) else np.zeros(0, dtype=np.int64)
-    changes = _relative_changes(x.astype(np.float64), values, first, counts)
-    found = {kpi_id: WindowFacts(0, 0, None, day, None) for kpi_id, day in newest.items()}
-    for kpi_id, i, n, d, change in zip(ids.tolist(), first.tolist(), counts.tolist(),
-                                       distinct.tolist(), changes, strict=True):
-        found[kpi_id] = WindowFacts(
-            count=n, distinct_days=d, first_day=start + timedelta(days=int(x[i])),
-            newest_day=newest.get(kpi_id), kpi_change=change,
-        )
-    return found
-
-
-_PAIRS_PER_CHUNK = 400_000  # bounds the pairwise-slope matrix of one vectorised batch
-
-
-def _relative_changes(
-    x: np.ndarray, y: np.ndarray, first: np.ndarray, counts: np.ndarray
-) -> list[float | None]:
-    """Return ``relative_change`` of each group x[first:first+count], x sorted in each group."""
-    changes: list[float | None] = [None] * len(first)
-    for n in np.unique(counts):
-        if n < 2:
-            continue
-        groups = np.flatnonzero(counts == n)
-        pairs = n * (n - 1) // 2
-        step = max(1, _PAIRS_PER_CHUNK // pairs)
-        for at in range(0, len(groups), step):
-            chosen = groups[at : at + step]
-            rows = first[chosen][:, None] + np.arange(n)
-            fits = _theil_sen_rows(x[rows], y[rows])
-            for group, fit, xs in zip(chosen, fits, x[rows], strict=True):
-                changes[group] = _change_of_fit(fit, xs[0], xs[-1])
-    return changes
-
-
-def _theil_sen_rows(x: np.ndarray, y: np.ndarray) -> list[tuple[float, float] | None]:
-    """Fit ``theil_sen`` to each row of (x, y) at once: the same medians, the same floats."""
-    left, right = np.triu_indices(x.shape[1], 1)
-    dx = x[:, right] - x[:, left]
-    distinct = dx != 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        slopes = (y[:, right] - y[:, left]) / dx
-    slopes[~distinct] = np.nan
-    valid = np.count_nonzero(distinct, axis=1)
-    slope = _median_of_first(np.sort(slopes, axis=1), valid)  # NaN sorts last
-    residuals = np.sort(y - slope[:, None] * x, axis=1)
-    intercept = _median_of_first(residuals, np.full(len(x), x.shape[1]))
-    return [None if v == 0 else (float(s), float(i))
-            for v, s, i in zip(valid, slope, intercept, strict=True)]
-
-
-def _median_of_first(ordered: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Return each row's median of its first ``count`` (sorted) values, as ``statistics.median``."""
-    rows = np.arange(len(ordered))
-    low = ordered[rows, np.maximum(counts - 1, 0) // 2]
-    high = ordered[rows, np.minimum(counts // 2, ordered.shape[1] - 1)]
-    return np.where(counts % 2 == 1, low, (low + high) / 2)
-
-
-def _change_of_fit(fit: tuple[float, float] | None, first_x: float, last_x: float) -> float | None:
-    """Return the fitted change from first_x to last_x relative to the fitted start."""
-    if fit is None:
-        return None
-    slope, intercept = fit
-    start = intercept + slope * first_x
-    end = intercept + slope * last_x
-    return (end - start) / abs(start) if start else None
 
 
 def assess_drift(

@@ -10,20 +10,18 @@ from statistics import linear_regression
 import pytest
 
 from lms.lean.drift import (
-    NO_FACTS,
     DriftSettings,
     KpiSeries,
     LinkedOutcome,
     Measurement,
     SatisfactionPoint,
-    as_days,
     assess_drift,
     relative_change,
     satisfaction_change,
     theil_sen,
     window_facts,
-    window_facts_many,
 )
+from lms.lean.drift_window import NO_FACTS, as_days, window_facts_many
 
 START = date(2026, 1, 1)  # AS_OF - 180 days; itself outside the window
 AS_OF = date(2026, 6, 30)
