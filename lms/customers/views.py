@@ -7,7 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 from lms import tenancy
 from lms.charts.cache import chart_response
 from lms.charts.landscape import draw_landscape
-from lms.customers import bp, pages, permissions, queries, services
+from lms.customers import bp, deletion, pages, permissions, queries, services
 from lms.customers.forms import AggregateRatingForm, AnswersRatingForm, CustomerForm, JobForm, OutcomeForm
 from lms.customers.permissions import EDIT_CUSTOMERS
 from lms.customers.schemas import (
@@ -106,8 +106,10 @@ def delete_customer(customer_id: int):
 def show(customer_id: int):
     customer = tenancy.get_or_404(Customer, customer_id)
     overview = pages.customer_overview(customer, _page("page"), STACKS_PER_PAGE)
-    return render_template("customers/show.html", customer=customer, overview=overview,
-                           page=overview.stacks, can_edit=_can_edit(), thresholds=queries.thresholds())
+    can_edit = _can_edit()
+    reach = deletion.reach(deletion.jobs_of_customer(customer.id), customer.id) if can_edit else None
+    return render_template("customers/show.html", customer=customer, overview=overview, reach=reach,
+                           page=overview.stacks, can_edit=can_edit, thresholds=queries.thresholds())
 
 
 @bp.get("/<int:customer_id>/landscape.png")
@@ -169,7 +171,8 @@ def edit_job(job_id: int):
         else:
             flash(f"Job '{job.statement}' saved.", "success")
             return _after_job(job)
-    return render_template("customers/job_form.html", form=form, customer=customer, job=job), \
+    return render_template("customers/job_form.html", form=form, customer=customer, job=job,
+                           reach=deletion.reach(deletion.job_and_related(job.id))), \
         422 if form.errors or form.form_errors else 200
 
 

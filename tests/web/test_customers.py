@@ -356,3 +356,35 @@ def test_customer_columns_page_independently(client, admin, app):
     assert "Next team" in second  # the internal column stays on its own first page
     beyond = page(client, "/customers/?external_page=9")
     assert "No external customers on page 9" in beyond
+
+
+def test_deleting_a_customer_says_its_reach_and_leaves_no_step_invalid(client, make, login_as, api_as, app):
+    """A value-adding step whose job goes becomes untagged, with an audit entry saying why."""
+    from lms.models import AuditEvent, Step
+
+    admin = make.user(make.org(), "admin")
+    api = api_as(admin)
+    customer = api.post("/customers", json={"name": "Utilities", "kind": "external"}).get_json()
+    job = api.post("/jobs", json={"customer_id": customer["id"], "statement": "Get a pump repaired"}).get_json()
+    outcome = api.post("/outcomes", json={"job_id": job["id"], "statement": "Minimize the downtime",
+                                          "direction": "minimize"}).get_json()
+    api.post(f"/outcomes/{outcome['id']}/ratings", json={"rated_on": "2026-11-01", "importance": 9,
+                                                         "satisfaction": 4})
+    stream = api.post("/value-streams", json={"name": "Repair", "customer_id": customer["id"]}).get_json()
+    step = api.post(f"/value-streams/{stream['id']}/steps", json={
+        "name": "Fix the pump", "classification": "value-adding", "job_id": job["id"]}).get_json()
+    login_as(admin)
+    page = client.get(f"/customers/{customer['id']}").get_data(as_text=True)
+    assert ("This deletes 1 job, 1 outcome, 1 rating. 1 value stream(s) lose their customer or job; "
+            "1 step(s) lose their customer job (1 value-adding, which become untagged).") in page
+    assert client.post(f"/customers/{customer['id']}/delete", data={"version": customer["version"]}).status_code == 302
+    after = api.get(f"/steps/{step['id']}").get_json()
+    assert (after["classification"], after["job_id"]) == ("unclassified", None)
+    with app.app_context():
+        from sqlalchemy import select
+
+        summaries = list(db.session.scalars(select(AuditEvent.summary).where(
+            AuditEvent.record_type == "Step", AuditEvent.record_id == step["id"], AuditEvent.action == "classify"
+        ).execution_options(all_organizations=True)))
+        assert any("untagged" in s and "Get a pump repaired" in s for s in summaries)
+        assert db.session.get(Step, step["id"]).classification == "unclassified"
