@@ -71,6 +71,7 @@ TABLES = {"steps": STEP_COLUMNS, "measurements": MEASUREMENT_COLUMNS}
 class ImportSummary:
     added: int
     updated: int = 0
+    removed: int = 0
 
 
 def read_table(
@@ -148,8 +149,13 @@ def _step_values(row: dict[str, str], emails: dict[str, int], number: int, error
     return values
 
 
-def import_steps(stream: ValueStream, filename: str, fileobj: IO[bytes]) -> ImportSummary:
-    """Append the table's steps to the end of ``stream``'s map: all rows, or none."""
+def import_steps(stream: ValueStream, filename: str, fileobj: IO[bytes], *,
+                 replace: bool = False) -> ImportSummary:
+    """Append the table's steps to the end of ``stream``'s map, or replace its steps: all rows, or none.
+
+    Appending the very steps the stream already has, in the same order, is refused: it is what
+    re-importing an export does, and it would double the map.
+    """
     user = stream_permissions.require_edit(stream)
     rows = read_table(filename, fileobj, STEP_COLUMNS)
     errors = _Errors()
@@ -174,7 +180,15 @@ def import_steps(stream: ValueStream, filename: str, fileobj: IO[bytes]) -> Impo
     errors.raise_if_any()
 
     stream = lock_stream(stream.id)
-    start = len(ordered_steps(stream))
+    existing = ordered_steps(stream)
+    if not replace and existing and [s.name for s in existing] == [data.name for _, data in checked]:
+        raise TableRejected([RowError(None, "file", (
+            f"These {len(checked)} steps are already the steps of {stream.name}, in the same order: "
+            "importing them again would double the map. Choose to replace the stream's steps "
+            "to load the file instead."))])
+    if replace:
+        _remove_steps(stream, existing)
+    start = 0 if replace else len(existing)
     now = utcnow()
     for offset, (_, data) in enumerate(checked, start=1):
         step = Step(value_stream_id=stream.id, **data.model_dump(include=set(STEP_FIELDS) - {"position"}))
@@ -190,7 +204,16 @@ def import_steps(stream: ValueStream, filename: str, fileobj: IO[bytes]) -> Impo
         )
     mark_structure_changed(stream)
     db.session.commit()
-    return ImportSummary(added=len(checked))
+    return ImportSummary(added=len(checked), removed=len(existing) if replace else 0)
+
+
+def _remove_steps(stream: ValueStream, steps: list[Step]) -> None:
+    """Delete a stream's steps before an import replaces them, each with its audit entry."""
+    for step in steps:
+        audit.record("delete", step, summary=f"Step {step.name} removed: an import replaced the steps of "
+                                             f"{stream.name}", before=audit.snapshot(step, STEP_FIELDS))
+        db.session.delete(step)
+    db.session.flush()
 
 
 # Measurements --------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
-from wtforms import SelectField
+from wtforms import RadioField, SelectField
 from wtforms.fields.choices import SelectChoice
 
 from lms import tenancy
@@ -32,6 +32,11 @@ class ImportForm(FlaskForm):
 
 class TableImportForm(FlaskForm):
     record_id = SelectField("Into", coerce=int)
+    mode = RadioField("The stream's steps", default="append", choices=[
+        SelectChoice("append", "Append the file's steps after them"),
+        SelectChoice("replace", "Replace them with the file's steps "
+                                "(KPIs, findings and actions that named them lose the link)"),
+    ])
     table = FileField(
         "File (.csv or .xlsx)",
         validators=[FileRequired("Choose a .csv or .xlsx file.")],
@@ -128,13 +133,15 @@ def import_table(table: str):
         )
     try:
         if table == "steps":
-            summary = tables.import_steps(record, upload.filename, upload.stream)
+            replace = request.form.get("steps-mode") == "replace"
+            summary = tables.import_steps(record, upload.filename, upload.stream, replace=replace)
         else:
             summary = tables.import_measurements(record, upload.filename, upload.stream)
     except tables.TableRejected as rejected:
         return _page(table_errors={table: rejected.errors}, status=422)
     noun = "steps" if table == "steps" else "measurements"
     updated = f", {summary.updated:,} updated" if summary.updated else ""
+    updated += f", replacing its {summary.removed:,} steps" if summary.removed else ""
     flash(f"{summary.added:,} {noun} imported into {record.name}{updated}.", "success")
     return redirect(url_for("transfer.index"))
 

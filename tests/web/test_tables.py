@@ -196,3 +196,25 @@ def test_the_page_offers_only_the_imports_a_person_may_make(client, setup, make,
     assert "Owner&#39;s line" in import_select and "Repair line" not in import_select
     assert f'value="{theirs}" selected' in page or f'selected value="{theirs}"' in import_select
     assert 'action="/transfer/measurements/import"' not in page  # owns no KPI
+
+
+def test_reimporting_an_export_is_refused_unless_the_steps_are_replaced(client, setup, app):
+    """Appending the stream's own steps again would double it; replacing loads the file instead."""
+    api = setup["api"]
+    for name in ("Diagnose", "Repair", "Test"):
+        api.post(f"/value-streams/{setup['stream']}/steps", json={"name": name, "cycle_time_s": 60})
+    exported = client.get(f"/transfer/steps/export?record_id={setup['stream']}&format=csv").data
+    doubled = _upload(client, "steps", setup["stream"], "again.csv", exported)
+    assert doubled.status_code == 422 and "would double the map" in doubled.get_data(as_text=True)
+    steps = lambda: [s["name"] for s in api.get(f"/value-streams/{setup['stream']}/steps").get_json()["items"]]  # noqa: E731
+    assert steps() == ["Receive", "Diagnose", "Repair", "Test"]
+    changed = exported.replace(b"Repair", b"Repair and clean")
+    replaced = client.post("/transfer/steps/import", data={
+        "steps-record_id": str(setup["stream"]), "steps-mode": "replace",
+        "steps-table": (io.BytesIO(changed), "changed.csv")}, content_type="multipart/form-data")
+    assert replaced.status_code == 302
+    assert steps() == ["Receive", "Diagnose", "Repair and clean", "Test"]
+    page = client.get("/transfer/").get_data(as_text=True)
+    assert "replacing its 4 steps" in page and 'value="replace"' in page
+    history = client.get("/history/?type=Step").get_data(as_text=True)
+    assert "removed: an import replaced the steps of Repair line" in history
