@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import Select, html_params
 
 from lms.errors import ValidationFailed
 
@@ -34,3 +36,25 @@ def choices(values, labels: dict[str, str] | None = None, blank: str | None = No
         options.append(SelectChoice(str(value), label or labels.get(value) or
                                     str(value).replace("-", " ").capitalize()))
     return options
+
+
+class QuickSelect(Select):
+    """A select drawn in one pass.
+
+    WTForms draws each option through a widget call of its own; for the 2,000 outcomes of the
+    benchmark organization that took 70 ms of a KPI page. The same HTML is built here in one join.
+    """
+
+    def __call__(self, field, **kwargs) -> Markup:
+        if field.has_groups():
+            return super().__call__(field, **kwargs)
+        kwargs.setdefault("id", field.id)
+        if self.multiple:
+            kwargs["multiple"] = True
+        if "required" not in kwargs and "required" in getattr(field, "flags", []):
+            kwargs["required"] = True
+        options = "".join(
+            f'<option value="{escape(value)}"{" selected" if selected else ""}>{escape(label)}</option>'
+            for value, label, selected, *_ in field.iter_choices())
+        # Every value and label above is escaped, and html_params escapes the attributes.
+        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{options}</select>")  # noqa: S704  # nosec B704

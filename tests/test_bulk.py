@@ -1,4 +1,4 @@
-"""Bulk loads refresh PostgreSQL's planner statistics; small ones and SQLite leave them alone."""
+"""Bulk loads refresh the planner statistics (PostgreSQL and SQLite); small ones leave them alone."""
 
 from __future__ import annotations
 
@@ -27,16 +27,15 @@ def _statements(app, call) -> list[str]:
     return seen
 
 
-@pytest.mark.parametrize("rows, postgresql_expects", [
+@pytest.mark.parametrize("rows, expected", [
     (None, ["ANALYZE kpi_measurements", "ANALYZE steps"]),
     (ANALYZE_AFTER_ROWS, ["ANALYZE kpi_measurements", "ANALYZE steps"]),
     (ANALYZE_AFTER_ROWS - 1, []),
     (0, []),
 ])
-def test_only_large_loads_on_postgresql_analyze_the_tables_they_filled(database, rows, postgresql_expects):
+def test_only_large_loads_analyze_the_tables_they_filled(database, rows, expected):
     seen = _statements(database, lambda: refresh_statistics(KpiMeasurement, Step, rows=rows))
-    postgresql = database.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
-    assert seen == (postgresql_expects if postgresql else [])
+    assert seen == expected
 
 
 def test_generation_analyzes_every_content_table_it_filled_whatever_its_size(database, make):
@@ -46,9 +45,8 @@ def test_generation_analyzes_every_content_table_it_filled_whatever_its_size(dat
     runner = database.test_cli_runner()
     seen = _statements(database, lambda: runner.invoke(cli, [
         "generate", "--org", "bench", "--value-streams", "2", "--steps", "3", "--kpis", "2", "--weeks", "5"]))
-    postgresql = database.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
     expected = {f"ANALYZE {model.__tablename__}" for model in content_models()}
-    assert set(seen) == (expected if postgresql else set())
+    assert set(seen) == expected
     assert {"ANALYZE kpi_measurements", "ANALYZE outcome_ratings"} <= expected
 
 
@@ -68,9 +66,8 @@ def test_an_organization_import_analyzes_every_content_table_whatever_its_size(d
     results = []
     seen = _statements(database, lambda: results.append(runner.invoke(cli, ["import", str(path), "--org", "target"])))
     assert results[0].exit_code == 0, results[0].output
-    postgresql = database.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
     expected = {f"ANALYZE {model.__tablename__}" for model in content_models()}
-    assert set(seen) == (expected if postgresql else set())
+    assert set(seen) == expected
 
 
 def test_inserted_rows_come_back_as_ids_in_order_or_not_at_all_when_not_asked(database, make):

@@ -8,7 +8,7 @@ from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAre
 from wtforms.validators import Optional
 from wtforms.widgets import DateInput, NumberInput
 
-from lms.forms import choices
+from lms.forms import QuickSelect, choices
 from lms.lean.drift import STATUSES
 
 DIRECTION_LABELS = {"increase": "Higher is better", "decrease": "Lower is better"}
@@ -29,7 +29,7 @@ class Required:
 
 def _loose_select(label: str, **kwargs) -> SelectField:
     # The schema checks the value, so a select does not refuse what is not in its options.
-    return SelectField(label, validate_choice=False, **kwargs)
+    return SelectField(label, validate_choice=False, widget=QuickSelect(), **kwargs)
 
 
 class KpiForm(FlaskForm):
