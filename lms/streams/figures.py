@@ -133,6 +133,18 @@ class StreamTotals:
         return self.lead_time_s / self.day_s
 
 
+# Stored figures are held within this size in SQL arithmetic. Every figure that can be entered is
+# far below it (ten years of seconds, 10⁹ units), so it changes nothing entered through lms; a value
+# stored before the bounds existed would otherwise overflow PostgreSQL's float arithmetic (an
+# error, where SQLite and Python give infinity). Results this large are shown as out of range.
+HELD_WITHIN = 1e18
+LEAST_DEMAND = 1e-12
+
+
+def _held(column, low: float = -HELD_WITHIN):
+    return case((column > HELD_WITHIN, HELD_WITHIN), (column < low, low), else_=column)
+
+
 def step_time_columns():
     """Return SQL for a stream's working day and a step's processing and waiting time.
 
@@ -140,13 +152,14 @@ def step_time_columns():
     ``processing_time_s`` and ``waiting_time_s``: a step's times come out as the same floats.
     A statement using them joins ``Step`` to its ``ValueStream``.
     """
-    day_s = case((ValueStream.available_seconds_per_day > 0, ValueStream.available_seconds_per_day),
+    day_s = case((ValueStream.available_seconds_per_day > 0, _held(ValueStream.available_seconds_per_day)),
                  else_=literal(float(SECONDS_PER_DAY), Float))
     processing = case((Step.kind == "inventory", 0.0), (Step.cycle_time_s.is_(None), 0.0),
-                      else_=Step.cycle_time_s)
+                      else_=_held(Step.cycle_time_s))
     held = case(((ValueStream.daily_demand > 0) & (Step.inventory_units != 0),
-                 Step.inventory_units / ValueStream.daily_demand * day_s), else_=0.0)
-    return day_s, processing, func.coalesce(Step.wait_time_s, 0.0) + held
+                 _held(Step.inventory_units) / _held(ValueStream.daily_demand, LEAST_DEMAND) * day_s),
+                else_=0.0)
+    return day_s, processing, func.coalesce(_held(Step.wait_time_s), 0.0) + held
 
 
 def current_stream_totals() -> list[StreamTotals]:
