@@ -42,13 +42,16 @@ def show(value: float | None, kind: str) -> str:
 
 
 def show_change(move: FigureMove) -> str:
-    """Write a figure's change with its sign."""
+    """Write a figure's change with its sign; a change of a percentage in points (pp)."""
     change = move.change
     if change is None:
         return "—"
     if change == 0:
         return "0"
     sign = "+" if change > 0 else "−"
+    if move.kind == "ratio":
+        points = abs(change) * 100
+        return sign + (f"{points:.1f} pp" if points >= 1 else f"{points:.2g} pp")
     return sign + show(abs(change), move.kind)
 
 

@@ -118,3 +118,17 @@ def test_chart_modules_use_no_pyplot():
         with open(module.__file__, encoding="utf-8") as handle:
             source = handle.read()
         assert "pyplot" not in source and "parse_math=True" not in source
+
+
+@pytest.mark.parametrize("before, after, kind, expected", [
+    pytest.param(0.102, 0.1064, "ratio", "+0.44 pp", id="a PCE change in points, not percent"),
+    pytest.param(0.30, 0.25, "ratio", "−5.0 pp", id="a fall of five points"),
+    pytest.param(3600.0, 1800.0, "duration", "−30 min", id="a duration keeps its unit"),
+    pytest.param(0.2, 0.2, "ratio", "0", id="no change"),
+    pytest.param(None, 0.2, "ratio", "—", id="unknown before"),
+])
+def test_figure_changes_are_written_in_their_own_units(before, after, kind, expected):
+    from lms.reviews.chart_data import show_change
+    from lms.reviews.figures import FigureMove
+
+    assert show_change(FigureMove("figure", kind, before, after)) == expected
