@@ -130,3 +130,27 @@ def test_concurrent_writers_lose_nothing_and_never_fail(servers):
     assert sorted(step["id"] for step in steps) == sorted(step_ids)
     customer = json.loads(_call(base, token, "GET", f"/customers/{customer_id}")[1])
     assert customer["version"] == 1 + sum(customer_saves.values()), "an update was lost"
+
+
+def test_bad_tokens_are_refused_401_while_others_write(servers):
+    """Failed token checks are counted in a write of their own: never 503 'busy' under writers."""
+    running, (token, _customer_id, _stream_id, step_ids) = servers
+    base = running[0].base
+    stop = threading.Event()
+
+    def writer(number: int) -> None:
+        turn = 0
+        while not stop.is_set():
+            _call(base, token, "PATCH", f"/steps/{step_ids[number]}", {"name": f"Written {number}.{turn}"})
+            turn += 1
+
+    writers = [threading.Thread(target=writer, args=(n,)) for n in range(3)]
+    for thread in writers:
+        thread.start()
+    try:
+        statuses = Counter(_call(base, f"lms_not_a_token_{n}", "GET", "/me")[0] for n in range(40))
+    finally:
+        stop.set()
+        for thread in writers:
+            thread.join(TIMEOUT)
+    assert statuses == Counter({401: 40})
