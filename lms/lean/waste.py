@@ -67,6 +67,16 @@ def format_duration(seconds: float) -> str:
     return f"{days} d {hours} h"
 
 
+def format_points(change: float) -> str:
+    """Write a change between two shares in percentage points, with its sign: "+0.44 pp", "−5.0 pp"."""
+    if not abs(change) <= LARGEST_SHOWN:
+        return OUT_OF_RANGE
+    if change == 0:
+        return "0 pp"
+    points = abs(change) * 100
+    return ("+" if change > 0 else "−") + (f"{points:.1f} pp" if points >= 1 else f"{points:.2g} pp")
+
+
 def _round_half_up(value: float) -> int:
     """Round to the nearest whole number, halves up, as people expect on a page."""
     return math.floor(value + 0.5)

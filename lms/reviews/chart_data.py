@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from lms.db import utcnow
 from lms.lean.metrics import compute_metrics
-from lms.lean.waste import format_duration
+from lms.lean.waste import format_duration, format_points
 from lms.models import Review, ValueStream
 from lms.reviews.figures import FigureMove
 from lms.reviews.queries import ReviewPage
@@ -48,11 +48,9 @@ def show_change(move: FigureMove) -> str:
         return "—"
     if change == 0:
         return "0"
-    sign = "+" if change > 0 else "−"
     if move.kind == "ratio":
-        points = abs(change) * 100
-        return sign + (f"{points:.1f} pp" if points >= 1 else f"{points:.2g} pp")
-    return sign + show(abs(change), move.kind)
+        return format_points(change)
+    return ("+" if change > 0 else "−") + show(abs(change), move.kind)
 
 
 def _current_figures(snapshot: dict) -> list[tuple[str, str]]:

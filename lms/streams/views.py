@@ -13,7 +13,7 @@ from lms.charts.vsm import draw_value_stream_map
 from lms.errors import ValidationFailed, VersionConflict
 from lms.extensions import db
 from lms.forms import apply_field_errors, choices
-from lms.lean.waste import format_duration
+from lms.lean.waste import format_duration, format_points
 from lms.models import Customer, Job, User, ValueStream
 from lms.pagination import page_args
 from lms.permissions import MEMBER, allow
@@ -39,7 +39,7 @@ def plain_number(value: float | None) -> str:
 
 @bp.context_processor
 def _helpers():
-    return {"duration": format_duration, "percent": percent,
+    return {"duration": format_duration, "percent": percent, "points": format_points,
             "classification_labels": CLASSIFICATION_LABELS,
             "can_edit": lambda stream: permissions.may_edit(stream, tenancy.actor())}
 

@@ -431,3 +431,15 @@ def test_classification_errors(
 )
 def test_format_duration(seconds: float, text: str) -> None:
     assert format_duration(seconds) == text
+
+
+@pytest.mark.parametrize("change, expected", [
+    pytest.param(0.0044, "+0.44 pp", id="under a point, two significant digits"),
+    pytest.param(-0.055, "−5.5 pp", id="a fall of five and a half points"),
+    pytest.param(0.0, "0 pp", id="no change"),
+    pytest.param(float("inf"), "out of range", id="beyond a float"),
+])
+def test_format_points_writes_share_changes_in_percentage_points(change, expected):
+    from lms.lean.waste import format_points
+
+    assert format_points(change) == expected
