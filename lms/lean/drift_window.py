@@ -113,14 +113,16 @@ def _median_of_first(ordered: np.ndarray, counts: np.ndarray) -> np.ndarray:
     rows = np.arange(len(ordered))
     low = ordered[rows, np.maximum(counts - 1, 0) // 2]
     high = ordered[rows, np.minimum(counts // 2, ordered.shape[1] - 1)]
-    return np.where(counts % 2 == 1, low, (low + high) / 2)
+    with np.errstate(over="ignore"):  # two values near the float limit: inf, as statistics.median gives
+        middle = (low + high) / 2
+    return np.where(counts % 2 == 1, low, middle)
 
 
 def _change_of_fit(fit: tuple[float, float] | None, first_x: float, last_x: float) -> float | None:
     """Return the fitted change from first_x to last_x relative to the fitted start."""
     if fit is None:
         return None
-    slope, intercept = fit
+    slope, intercept = float(fit[0]), float(fit[1])  # Python floats, as drift.py computes it
     start = intercept + slope * first_x
     end = intercept + slope * last_x
     return (end - start) / abs(start) if start else None
