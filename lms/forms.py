@@ -38,6 +38,14 @@ def choices(values, labels: dict[str, str] | None = None, blank: str | None = No
     return options
 
 
+def grouped(groups: dict[str, list[tuple[int, str]]], blank: str | None = None) -> dict:
+    """Build select options grouped under headings (rendered as optgroups), after a blank option."""
+    options: dict = {"": [("", blank)]} if blank is not None else {}
+    for heading, items in groups.items():
+        options[heading] = [(str(value), label) for value, label in items]
+    return options
+
+
 class QuickSelect(Select):
     """A select drawn in one pass, option groups included.
 

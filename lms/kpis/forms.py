@@ -82,14 +82,6 @@ class FilterForm(FlaskForm):
     owner_id = _loose_select("Owner")
 
 
-def grouped(groups: dict[str, list[tuple[int, str]]], blank: str | None = None) -> dict | list:
-    """Build select options grouped under headings (rendered as optgroups)."""
-    options: dict = {"": [("", blank)]} if blank is not None else {}
-    for heading, items in groups.items():
-        options[heading] = [(str(value), label) for value, label in items]
-    return options
-
-
 def flat(names: dict[int, str], blank: str) -> list[tuple[str, str]]:
     """Build select options from id → name, after a blank option."""
     return [("", blank)] + [(str(value), label) for value, label in names.items()]

@@ -12,7 +12,7 @@ from lms.charts.cache import chart_response
 from lms.charts.kpi_trend import describe_kpi_trend, draw_kpi_trend
 from lms.errors import ValidationFailed, VersionConflict
 from lms.extensions import db
-from lms.forms import apply_field_errors
+from lms.forms import apply_field_errors, grouped
 from lms.kpis import assessments, bp, permissions, queries, services
 from lms.kpis.forms import (
     STATUS_LABELS,
@@ -23,7 +23,6 @@ from lms.kpis.forms import (
     MeasurementForm,
     NewKpiForm,
     flat,
-    grouped,
 )
 from lms.kpis.importing import ImportRejected, RowError, decode, import_measurements
 from lms.kpis.permissions import EDIT_KPIS, MEASURE

@@ -27,7 +27,7 @@ def _step_or_404(stream: ValueStream, step_id: int) -> Step:
     return step
 
 
-def _step_form(step: Step | None = None) -> StepForm:
+def _step_form(stream: ValueStream, step: Step | None = None) -> StepForm:
     data = None
     if step is not None:
         data = {"name": step.name, "kind": step.kind, "classification": step.classification,
@@ -36,7 +36,7 @@ def _step_form(step: Step | None = None) -> StepForm:
                 "position": str(step.position), "version": step.version}
         data.update({name: plain_number(getattr(step, name)) for name in NUMBER_FIELDS})
     form = StepForm(data=data)
-    form.job_id.choices = job_choices()
+    form.job_id.choices = job_choices(stream.customer_id)  # the stream's customer's jobs first
     form.owner_id.choices = user_choices()
     return form
 
@@ -53,7 +53,7 @@ def _to_step(stream: ValueStream, step: Step):
 @allow(EDIT_STREAM)
 def new_step(stream_id: int):
     stream = stream_or_404(stream_id)
-    form = _step_form()
+    form = _step_form(stream)
     if form.validate_on_submit():
         try:
             step = services.create_step(stream, schema_values(form))
@@ -83,7 +83,7 @@ def step(stream_id: int, step_id: int):
 def edit_step(stream_id: int, step_id: int):
     stream = stream_or_404(stream_id)
     current = _step_or_404(stream, step_id)
-    form = _step_form(current)
+    form = _step_form(stream, current)
     status = 200
     if form.validate_on_submit():
         values = schema_values(form)

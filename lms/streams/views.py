@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lms import tenancy
 from lms.charts.cache import chart_response
@@ -12,7 +12,7 @@ from lms.charts.takt import draw_takt_chart
 from lms.charts.vsm import draw_value_stream_map
 from lms.errors import ValidationFailed, VersionConflict
 from lms.extensions import db
-from lms.forms import apply_field_errors, choices
+from lms.forms import apply_field_errors, choices, grouped
 from lms.lean.waste import format_duration, format_points
 from lms.models import Customer, Job, User, ValueStream
 from lms.pagination import page_args
@@ -53,13 +53,19 @@ def customer_choices():
     return choices([(cid, f"{name} ({kind})") for cid, name, kind in rows], blank="— none —")
 
 
-def job_choices():
-    """Offer every job of the organization, named with its customer."""
+def job_choices(customer_id: int | None = None):
+    """Offer every job of the organization grouped by customer, ``customer_id``'s first."""
     rows = db.session.execute(
-        select(Job.id, Job.statement, Customer.name).join(Customer, Customer.id == Job.customer_id)
-        .order_by(Customer.name, Job.position, Job.statement))
-    return choices([(jid, f"{customer}: {statement}") for jid, statement, customer in rows],
-                   blank="— no customer job —")
+        select(Job.id, Job.statement, Job.parent_id, Customer.name)
+        .join(Customer, Customer.id == Job.customer_id)
+        .order_by(Customer.id != customer_id, Customer.name, Customer.id,  # the stream's customer first
+                  func.coalesce(Job.parent_id, Job.id), Job.parent_id.is_not(None), Job.position,
+                  Job.statement))
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for job_id, statement, parent_id, customer in rows:
+        # A related job is indented under the high-level jobs of its customer.
+        groups.setdefault(customer, []).append((job_id, f"  · {statement}" if parent_id else statement))
+    return grouped(groups, blank="— no customer job —")
 
 
 def user_choices(blank: str = "— nobody —"):

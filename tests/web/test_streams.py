@@ -493,3 +493,17 @@ def test_a_new_step_starts_untagged_so_the_first_save_succeeds(login_as, shop, l
     response = client.post(f"/value-streams/{stream_id}/steps/new", data=_step_form(name="First try"))
     assert response.status_code == 302
     assert count(app, Step) == 6
+
+
+def test_the_step_form_offers_the_streams_customer_jobs_first_grouped_by_customer(login_as, shop, line, api_as):
+    stream_id, _ = line
+    api = api_as(shop.manager)
+    zebra = api.post("/customers", json={"name": "Zebra works", "kind": "external"}).get_json()
+    api.post("/jobs", json={"customer_id": zebra["id"], "statement": "Keep the zebras fed"})
+    assert api.patch(f"/value-streams/{stream_id}", json={"customer_id": zebra["id"], "job_id": None}).status_code == 200
+    client = login_as(shop.owner)
+    page = _text(client.get(f"/value-streams/{stream_id}/steps/new"))
+    select_html = re.search(r'<select[^>]*name="job_id"[^>]*>(.*?)</select>', page, re.S).group(1)
+    groups = re.findall(r'<optgroup label="([^"]*)">', select_html)
+    assert groups[:2] == ["", "Zebra works"]  # the blank choice, then the stream's own customer
+    assert "Keep the zebras fed" in select_html.split('<optgroup label="Zebra works">')[1].split("</optgroup>")[0]
