@@ -50,18 +50,16 @@ FORMATS = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocu
 def _table_forms() -> dict[str, TableImportForm]:
     """The table forms: every stream and KPI to export; to import, only those the person may write."""
     user = tenancy.actor()
-    streams = db.session.scalars(select(ValueStream).order_by(ValueStream.name)).all()
-    kpis = db.session.scalars(select(Kpi).order_by(Kpi.name)).all()
+    streams = db.session.execute(select(ValueStream.id, ValueStream.name, ValueStream.owner_id)
+                                 .order_by(ValueStream.name)).all()
+    kpis = db.session.execute(select(Kpi.id, Kpi.name, Kpi.owner_id).order_by(Kpi.name)).all()
+    writable = {"steps": [s for s in streams if stream_permissions.may_edit(s, user)],
+                "measurements": [k for k in kpis if kpi_permissions.may_measure(user, k)]}
     forms = {"steps": TableImportForm(prefix="steps"), "measurements": TableImportForm(prefix="measurements")}
-    forms["steps"].record_id.choices = [SelectChoice(str(s.id), s.name) for s in streams
-                                        if stream_permissions.may_edit(s, user)]
-    forms["measurements"].record_id.choices = [SelectChoice(str(k.id), k.name) for k in kpis
-                                               if kpi_permissions.may_measure(user, k)]
-    forms["steps"].exportable = [SelectChoice(str(s.id), s.name) for s in streams]
-    forms["measurements"].exportable = [SelectChoice(str(k.id), k.name) for k in kpis]
-    # The stream or KPI the person came from is the one proposed.
-    for table, arg in (("steps", "stream_id"), ("measurements", "kpi_id")):
-        forms[table].record_id.data = request.args.get(arg, type=int)
+    for table, rows, arg in (("steps", streams, "stream_id"), ("measurements", kpis, "kpi_id")):
+        forms[table].record_id.choices = [SelectChoice(str(row.id), row.name) for row in writable[table]]
+        forms[table].exportable = [SelectChoice(str(row.id), row.name) for row in rows]
+        forms[table].record_id.data = request.args.get(arg, type=int)  # the one the person came from
     return forms
 
 
