@@ -15,12 +15,11 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from lms.extensions import db
-from lms.models import ROLES, OrgScoped, User
+from lms.models import OrgScoped, User
 from lms.validation import MAX_INT
 
 T = TypeVar("T")
 
-ROLE_RANK = {role: rank for rank, role in enumerate(reversed(ROLES))}  # viewer 0 … admin 3
 
 
 class Forbidden(Exception):

@@ -4,30 +4,20 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from lms.auth.boundary import PATH_RECORDS
 from lms.extensions import db
 from lms.models import (
-    Action,
-    ApiToken,
     AuditEvent,
-    Customer,
-    Finding,
     Job,
-    Kpi,
     KpiMeasurement,
     Organization,
     Outcome,
     OutcomeRating,
-    Review,
     Step,
-    User,
-    ValueStream,
 )
 
-ID_MODELS = {
-    "stream_id": ValueStream, "step_id": Step, "customer_id": Customer, "job_id": Job,
-    "outcome_id": Outcome, "rating_id": OutcomeRating, "kpi_id": Kpi, "measurement_id": KpiMeasurement,
-    "review_id": Review, "action_id": Action, "finding_id": Finding, "user_id": User, "token_id": ApiToken,
-}
+# The records a path can name, as the boundary loads them (one map for the app and its attacks).
+ID_MODELS = PATH_RECORDS
 
 
 def fingerprint(org_id: int) -> dict:
