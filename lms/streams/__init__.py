@@ -9,4 +9,4 @@ import lms.api  # noqa: F401
 
 bp = Blueprint("streams", __name__, url_prefix="/value-streams")
 
-from lms.streams import step_views, views  # noqa: E402,F401
+from lms.streams import grid_views, step_views, views  # noqa: E402,F401

@@ -7,6 +7,7 @@ from typing import Any
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
+    Form,
     HiddenField,
     IntegerField,
     SelectField,
@@ -86,6 +87,25 @@ class StepForm(FlaskForm):
     SCHEMA_FIELDS = ("name", "kind", "job_id", "classification", "waste_types", "rationale",
                      "cycle_time_s", "changeover_s", "uptime_pct", "operators", "pct_complete_accurate",
                      "wait_time_s", "inventory_units", "owner_id", "position")
+
+
+# The columns of the steps table, in the order a value-stream map's data box reads.
+GRID_FIELDS = ("name", "kind", "cycle_time_s", "wait_time_s", "inventory_units", "pct_complete_accurate",
+               "operators", "uptime_pct", "job_id", "classification")
+
+
+# One row of the steps table, made of the step form's own fields: the same labels, inputs and parsing.
+# A plain WTForms form: the table's one CSRF token travels in GridForm.
+StepRowForm = type("StepRowForm", (Form,), {
+    **{name: getattr(StepForm, name) for name in GRID_FIELDS},
+    "version": IntegerField(widget=HiddenField.widget, validators=[Optional()]),
+    "SCHEMA_FIELDS": GRID_FIELDS,
+    "__doc__": "One row of the steps table, built from the step form's field definitions.",
+})
+
+
+class GridForm(FlaskForm):
+    """The steps table's envelope: its CSRF token."""
 
 
 class TagForm(FlaskForm):

@@ -27,15 +27,18 @@ def _step_or_404(stream: ValueStream, step_id: int) -> Step:
     return step
 
 
+def step_form_data(step: Step) -> dict:
+    """Return a stored step as its form's fields show it (also the steps table's cells)."""
+    data = {"name": step.name, "kind": step.kind, "classification": step.classification,
+            "waste_types": list(step.waste_types or []), "rationale": step.rationale,
+            "job_id": str(step.job_id or ""), "owner_id": str(step.owner_id or ""),
+            "position": str(step.position), "version": step.version}
+    data.update({name: plain_number(getattr(step, name)) for name in NUMBER_FIELDS})
+    return data
+
+
 def _step_form(stream: ValueStream, step: Step | None = None) -> StepForm:
-    data = None
-    if step is not None:
-        data = {"name": step.name, "kind": step.kind, "classification": step.classification,
-                "waste_types": list(step.waste_types or []), "rationale": step.rationale,
-                "job_id": str(step.job_id or ""), "owner_id": str(step.owner_id or ""),
-                "position": str(step.position), "version": step.version}
-        data.update({name: plain_number(getattr(step, name)) for name in NUMBER_FIELDS})
-    form = StepForm(data=data)
+    form = StepForm(data=step_form_data(step) if step is not None else None)
     form.job_id.choices = job_choices(stream.customer_id)  # the stream's customer's jobs first
     form.owner_id.choices = user_choices()
     return form

@@ -1,0 +1,132 @@
+"""Save a stream's steps edited as one table: every row checked, then all written, or none.
+
+Each row is a step as the grid shows it (an existing step with the version it was read at, or a
+new one appended at the end). The rows go through the same validation as the step form and the
+API; a row whose step changed meanwhile is refused with a message instead of overwriting
+someone else's change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from lms import audit
+from lms.db import utcnow
+from lms.errors import ValidationFailed
+from lms.extensions import db
+from lms.models import Step, ValueStream
+from lms.streams import permissions
+from lms.streams.ordering import lock_stream, mark_structure_changed, ordered_steps, place
+from lms.streams.schemas import STEP_FIELDS
+from lms.streams.services import (
+    STEP_REFERENCES,
+    _record_classification,
+    _record_step_changes,
+    _step_values,
+    _valid_step,
+)
+
+CHANGED_MEANWHILE = ("Someone else changed this step after you opened the table; reload the table to "
+                     "see their change, then enter yours again.")
+
+
+@dataclass
+class GridRow:
+    """One row of the grid: ``step_id`` None for a new step; ``values`` as the row's cells give them."""
+
+    key: str
+    values: dict[str, Any]
+    step_id: int | None = None
+    version: int | None = None
+
+
+@dataclass
+class GridResult:
+    """What a saved grid did."""
+
+    added: int = 0
+    changed: int = 0
+
+
+class GridRejected(Exception):
+    """Raise when any row of the grid is refused: ``errors`` maps row key -> field -> messages."""
+
+    def __init__(self, errors: dict[str, dict[str, list[str]]]) -> None:
+        super().__init__("Some rows of the steps table were refused.")
+        self.errors = errors
+
+
+@dataclass
+class _Plan:
+    updates: list[tuple[Step, dict[str, Any]]] = field(default_factory=list)
+    new: list[Any] = field(default_factory=list)
+    errors: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+
+
+def _plan_existing(row: GridRow, step: Step | None, plan: _Plan) -> None:
+    """Check an existing step's row; remember the fields it changes."""
+    if step is None:
+        plan.errors[row.key] = {"name": ["This step was removed meanwhile; reload the table."]}
+        return
+    stored = _step_values(step)
+    changes = {name: value for name, value in row.values.items() if stored.get(name) != value}
+    try:
+        data = _valid_step({**stored, **row.values}, set(changes))
+    except ValidationFailed as failed:
+        plan.errors[row.key] = failed.fields
+        return
+    changes = {name: getattr(data, name) for name in row.values if getattr(data, name) != stored.get(name)}
+    if not changes:
+        return
+    if row.version is not None and step.version != row.version:
+        plan.errors[row.key] = {"version": [CHANGED_MEANWHILE]}
+        return
+    plan.updates.append((step, changes))
+
+
+def _plan(stream: ValueStream, rows: list[GridRow]) -> _Plan:
+    steps = {step.id: step for step in ordered_steps(stream)}
+    plan = _Plan()
+    for row in rows:
+        if row.step_id is not None:
+            _plan_existing(row, steps.get(row.step_id), plan)
+            continue
+        try:
+            plan.new.append(_valid_step(row.values, set(STEP_REFERENCES)))
+        except ValidationFailed as failed:
+            plan.errors[row.key] = failed.fields
+    return plan
+
+
+def save_grid(stream: ValueStream, rows: list[GridRow]) -> GridResult:
+    """Write every row of the grid, or none when any row is refused (GridRejected says why, per cell)."""
+    stream = lock_stream(stream.id)
+    user = permissions.require_edit(stream)
+    plan = _plan(stream, rows)
+    if plan.errors:
+        db.session.rollback()
+        raise GridRejected(plan.errors)
+    for step, changes in plan.updates:
+        before = audit.snapshot(step, STEP_FIELDS)
+        for name, value in changes.items():
+            setattr(step, name, list(value) if name == "waste_types" else value)
+        old, new = audit.changed(before, audit.snapshot(step, STEP_FIELDS))
+        _record_step_changes(step, old, new, user, step.position)
+    existing = ordered_steps(stream)
+    for data in plan.new:
+        step = Step(value_stream_id=stream.id, **data.model_dump(include=set(STEP_FIELDS) - {"position"}))
+        if step.classification != "unclassified":
+            step.classified_by_id, step.classified_at = user.id, utcnow()
+        existing.append(step)
+        place(existing, new=step)
+        audit.record("create", step, summary=f"Step {step.name} added to {stream.name} at position "
+                                             f"{step.position} (steps table)",
+                     after=audit.snapshot(step, STEP_FIELDS))
+        if step.classified_by_id is not None:
+            _record_classification(step, {"classification": "unclassified", "waste_types": [],
+                                          "rationale": ""}, user)
+    if plan.new:
+        mark_structure_changed(stream)
+    db.session.commit()
+    return GridResult(added=len(plan.new), changed=len(plan.updates))

@@ -1,0 +1,113 @@
+"""The steps table: every step of a stream edited at once, rows pasted from a spreadsheet.
+
+Each row is a StepRowForm, the step form's own fields under a prefix (``s<step id>-`` for a stored
+step, ``n<number>-`` for a new one). The page works as a plain form; lms/static/js/steps_grid.js
+adds pasting tab-separated rows and moving between rows with the arrow keys.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import flash, redirect, render_template, request, url_for
+
+from lms.models import ValueStream
+from lms.permissions import allow
+from lms.streams import bp, grid
+from lms.streams.forms import GRID_FIELDS, GridForm, StepRowForm, schema_values
+from lms.streams.ordering import ordered_steps
+from lms.streams.permissions import EDIT_STREAM
+from lms.streams.step_views import step_form_data
+from lms.streams.views import job_choices, stream_or_404
+
+ROW_KEY = re.compile(r"[sn][0-9]{1,9}")
+MAX_ROWS = 500  # far beyond any value-stream map; a bound on what one post makes the server check
+BLANK_ROWS = 3
+NEW_ROW_PLACEHOLDER = "__key__"
+# Cells a person types into: a new row with all of them empty is left out, not refused.
+TYPED_FIELDS = tuple(name for name in GRID_FIELDS if name not in ("kind", "classification", "job_id"))
+
+
+def _row_form(key: str, jobs, formdata=None, data: dict | None = None) -> StepRowForm:
+    form = StepRowForm(formdata=formdata, data=data, prefix=f"{key}-")
+    form.job_id.choices = jobs
+    return form
+
+
+def _is_blank(form: StepRowForm) -> bool:
+    return not any((str(form[name].data or "")).strip() for name in TYPED_FIELDS + ("job_id",))
+
+
+def _stored_rows(stream: ValueStream, jobs) -> list[tuple[str, StepRowForm]]:
+    rows = [(f"s{step.id}", _row_form(f"s{step.id}", jobs, data=step_form_data(step)))
+            for step in ordered_steps(stream)]
+    blanks = BLANK_ROWS if rows else BLANK_ROWS + 2
+    return rows + [(f"n{number}", _row_form(f"n{number}", jobs)) for number in range(1, blanks + 1)]
+
+
+def _posted_rows(jobs) -> list[tuple[str, StepRowForm]]:
+    keys = [key for key in dict.fromkeys(request.form.getlist("row")) if ROW_KEY.fullmatch(key)]
+    return [(key, _row_form(key, jobs, formdata=request.form)) for key in keys[:MAX_ROWS]]
+
+
+def _grid_rows(posted: list[tuple[str, StepRowForm]]) -> tuple[list[grid.GridRow], dict[str, list[str]]]:
+    """Read each posted row the way the step form reads its fields; note what WTForms itself refuses."""
+    rows, messages = [], {}
+    for key, form in posted:
+        if key.startswith("n") and _is_blank(form):
+            continue
+        if not form.validate():
+            messages[key] = [f"{form[name].label.text}: {' '.join(errors)}"
+                             for name, errors in form.errors.items()]
+            continue
+        step_id = int(key[1:]) if key.startswith("s") else None
+        rows.append(grid.GridRow(key, schema_values(form), step_id, form.version.data))
+    return rows, messages
+
+
+def _show_errors(posted: list[tuple[str, StepRowForm]], errors: dict[str, dict[str, list[str]]],
+                 messages: dict[str, list[str]]) -> None:
+    """Put each refused cell's messages beside it; a message about no cell goes on its row."""
+    forms = dict(posted)
+    for key, fields in errors.items():
+        for name, field_messages in fields.items():
+            if name in GRID_FIELDS:
+                forms[key][name].errors = list(forms[key][name].errors) + field_messages
+            else:
+                messages.setdefault(key, []).extend(field_messages)
+
+
+@bp.route("/<int:stream_id>/steps/table", methods=["GET", "POST"])
+@allow(EDIT_STREAM)
+def steps_grid(stream_id: int):
+    stream = stream_or_404(stream_id)
+    jobs = job_choices(stream.customer_id)
+    envelope = GridForm()
+    messages: dict[str, list[str]] = {}
+    status = 200
+    if request.method == "POST":
+        posted = _posted_rows(jobs)
+        if envelope.validate_on_submit():
+            rows, messages = _grid_rows(posted)
+            try:
+                if messages:
+                    raise grid.GridRejected({})
+                result = grid.save_grid(stream, rows)
+            except grid.GridRejected as rejected:
+                _show_errors(posted, rejected.errors, messages)
+                conflict = any("version" in fields for fields in rejected.errors.values())
+                status = 409 if conflict else 422
+            else:
+                flash(f"Steps table saved: {result.changed} step(s) changed, {result.added} added.",
+                      "success")
+                return redirect(url_for("streams.show", stream_id=stream.id, _anchor="steps"))
+        else:
+            status = 400
+    else:
+        posted = _stored_rows(stream, jobs)
+    return render_template(
+        "streams/grid.html", stream=stream, envelope=envelope, rows=posted, messages=messages,
+        refused=status in (409, 422),
+        columns=GRID_FIELDS, template_row=_row_form(NEW_ROW_PLACEHOLDER, jobs),
+        next_number=1 + max((int(key[1:]) for key, _ in posted if key.startswith("n")), default=0),
+    ), status
