@@ -16,16 +16,13 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from lms import audit
-from lms.db import utcnow
 from lms.errors import ValidationFailed
 from lms.extensions import db
 from lms.kpis.importing import RowError
 from lms.lean.metrics import WASTE_TYPES
-from lms.lean.waste import classification_errors
-from lms.models import Job, Kpi, KpiMeasurement, Step, User, ValueStream
-from lms.streams import permissions as stream_permissions
-from lms.streams.ordering import lock_stream, mark_structure_changed, ordered_steps
-from lms.streams.schemas import STEP_FIELDS, StepIn
+from lms.models import Kpi, KpiMeasurement, Step, User, ValueStream
+from lms.streams.ordering import ordered_steps
+from lms.streams.schemas import STEP_FIELDS
 from lms.transfer import spreadsheets
 from lms.transfer.spreadsheets import MAX_ROWS, TableRejected, readable_rows
 from lms.validation import fields_from_validation
@@ -147,73 +144,6 @@ def _step_values(row: dict[str, str], emails: dict[str, int], number: int, error
         if values.get(key) is None:
             values.pop(key, None)
     return values
-
-
-def import_steps(stream: ValueStream, filename: str, fileobj: IO[bytes], *,
-                 replace: bool = False) -> ImportSummary:
-    """Append the table's steps to the end of ``stream``'s map, or replace its steps: all rows, or none.
-
-    Appending the very steps the stream already has, in the same order, is refused: it is what
-    re-importing an export does, and it would double the map.
-    """
-    user = stream_permissions.require_edit(stream)
-    rows = read_table(filename, fileobj, STEP_COLUMNS)
-    errors = _Errors()
-    emails = {email: uid for uid, email in db.session.execute(select(User.id, User.email))}
-    jobs = set(db.session.scalars(select(Job.id)))
-    checked: list[tuple[int, StepIn]] = []
-    for number, row in rows:
-        values = _step_values(row, emails, number, errors)
-        try:
-            step = StepIn.model_validate(values)
-        except ValidationError as exc:
-            for field, messages in fields_from_validation(exc).items():
-                errors.add(number, field, " ".join(messages))
-            continue
-        if step.job_id is not None and step.job_id not in jobs:
-            errors.add(number, "job_id", "No such job in your organization.")
-        for field, message in classification_errors(
-            classification=step.classification, job_id=step.job_id, waste_types=step.waste_types
-        ).items():
-            errors.add(number, field, message)
-        checked.append((number, step))
-    errors.raise_if_any()
-
-    stream = lock_stream(stream.id)
-    existing = ordered_steps(stream)
-    if not replace and existing and [s.name for s in existing] == [data.name for _, data in checked]:
-        raise TableRejected([RowError(None, "file", (
-            f"These {len(checked)} steps are already the steps of {stream.name}, in the same order: "
-            "importing them again would double the map. Choose to replace the stream's steps "
-            "to load the file instead."))])
-    if replace:
-        _remove_steps(stream, existing)
-    start = 0 if replace else len(existing)
-    now = utcnow()
-    for offset, (_, data) in enumerate(checked, start=1):
-        step = Step(value_stream_id=stream.id, **data.model_dump(include=set(STEP_FIELDS) - {"position"}))
-        step.position = start + offset
-        if step.classification != "unclassified":
-            step.classified_by_id, step.classified_at = user.id, now
-        db.session.add(step)
-        audit.record(
-            "create",
-            step,
-            summary=f"Step {step.name} imported into {stream.name}",
-            after=audit.snapshot(step, STEP_FIELDS),
-        )
-    mark_structure_changed(stream)
-    db.session.commit()
-    return ImportSummary(added=len(checked), removed=len(existing) if replace else 0)
-
-
-def _remove_steps(stream: ValueStream, steps: list[Step]) -> None:
-    """Delete a stream's steps before an import replaces them, each with its audit entry."""
-    for step in steps:
-        audit.record("delete", step, summary=f"Step {step.name} removed: an import replaced the steps of "
-                                             f"{stream.name}", before=audit.snapshot(step, STEP_FIELDS))
-        db.session.delete(step)
-    db.session.flush()
 
 
 # Measurements --------------------------------------------------------------------------

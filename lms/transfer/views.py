@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 from flask import Response, flash, redirect, render_template, request, url_for
@@ -19,7 +20,7 @@ from lms.kpis.importing import RowError
 from lms.models import Kpi, ValueStream
 from lms.permissions import MEMBER, allow
 from lms.streams import permissions as stream_permissions
-from lms.transfer import bp, permissions, services, tables
+from lms.transfer import bp, permissions, previews, services, step_import, tables
 
 
 class ImportForm(FlaskForm):
@@ -30,13 +31,17 @@ class ImportForm(FlaskForm):
     )
 
 
+MODE_LABELS = {
+    "append": "Append the file's steps after them",
+    "replace": "Replace them with the file's steps (a step of the same name is changed in place and keeps "
+               "its KPIs, findings and actions; steps the file does not name are removed)",
+}
+
+
 class TableImportForm(FlaskForm):
     record_id = SelectField("Into", coerce=int)
-    mode = RadioField("The stream's steps", default="append", choices=[
-        SelectChoice("append", "Append the file's steps after them"),
-        SelectChoice("replace", "Replace them with the file's steps "
-                                "(KPIs, findings and actions that named them lose the link)"),
-    ])
+    mode = RadioField("The stream's steps", default="append",
+                      choices=[SelectChoice(value, label) for value, label in MODE_LABELS.items()])
     table = FileField(
         "File (.csv or .xlsx)",
         validators=[FileRequired("Choose a .csv or .xlsx file.")],
@@ -122,6 +127,7 @@ def export_measurements():
 @bp.post("/<any(steps, measurements):table>/import")
 @allow(permissions.IMPORT_TABLE)
 def import_table(table: str):
+    """Import measurements at once; show what a steps file would do before it is written."""
     model = ValueStream if table == "steps" else Kpi
     record = tenancy.get_or_404(model, request.form.get(f"{table}-record_id", type=int))
     upload = request.files.get(f"{table}-table")
@@ -129,19 +135,78 @@ def import_table(table: str):
         return _page(
             table_errors={table: [RowError(None, "file", "Choose a .csv or .xlsx file.")]}, status=422
         )
+    if table == "steps":
+        mode = _posted_mode("steps-mode")
+        data = upload.stream.read()
+        try:
+            checked = step_import.check_steps(record, upload.filename, io.BytesIO(data))
+        except tables.TableRejected as rejected:
+            return _page(table_errors={table: rejected.errors}, status=422)
+        token = previews.keep(data, upload.filename, record.id)
+        return _preview_page(record, checked, mode, token, upload.filename)
     try:
-        if table == "steps":
-            replace = request.form.get("steps-mode") == "replace"
-            summary = tables.import_steps(record, upload.filename, upload.stream, replace=replace)
-        else:
-            summary = tables.import_measurements(record, upload.filename, upload.stream)
+        summary = tables.import_measurements(record, upload.filename, upload.stream)
     except tables.TableRejected as rejected:
         return _page(table_errors={table: rejected.errors}, status=422)
-    noun = "steps" if table == "steps" else "measurements"
     updated = f", {summary.updated:,} updated" if summary.updated else ""
-    updated += f", replacing its {summary.removed:,} steps" if summary.removed else ""
-    flash(f"{summary.added:,} {noun} imported into {record.name}{updated}.", "success")
+    flash(f"{summary.added:,} measurements imported into {record.name}{updated}.", "success")
     return redirect(url_for("transfer.index"))
+
+
+def _preview_page(stream: ValueStream, checked, mode: str, token: str, filename: str, status: int = 200):
+    plan = step_import.plan_steps(stream, checked, mode)
+    return render_template("transfer/steps_preview.html", stream=stream, plan=plan, token=token,
+                           filename=filename, modes=MODE_LABELS), 422 if plan.refusal else status
+
+
+def _kept(stream: ValueStream):
+    """Return the kept upload the posted token names, read and checked again, or an answer to send."""
+    try:
+        kept = previews.open_kept(request.form.get("token", ""), stream.id)
+        return kept, step_import.check_steps(stream, kept.filename, io.BytesIO(kept.data))
+    except previews.PreviewExpired as expired:
+        error = RowError(None, "file", expired.message)
+    except tables.TableRejected as rejected:
+        error = rejected.errors[0]
+    return None, _page(table_errors={"steps": [error]}, status=422)
+
+
+def _posted_mode(name: str = "mode") -> str:
+    mode = request.form.get(name)
+    return mode if mode in step_import.MODES else "append"
+
+
+@bp.post("/steps/preview")
+@allow(permissions.IMPORT_TABLE)
+def preview_steps():
+    """Show again what the kept file would do, in the other mode."""
+    stream = tenancy.get_or_404(ValueStream, request.form.get("stream_id", type=int))
+    kept, checked = _kept(stream)
+    if kept is None:
+        return checked
+    return _preview_page(stream, checked, _posted_mode(), request.form.get("token", ""), kept.filename)
+
+
+@bp.post("/steps/confirm")
+@allow(permissions.IMPORT_TABLE)
+def confirm_steps():
+    """Write the previewed import, unless the stream's steps changed since the preview."""
+    stream = tenancy.get_or_404(ValueStream, request.form.get("stream_id", type=int))
+    kept, checked = _kept(stream)
+    if kept is None:
+        return checked
+    mode, token, expected = _posted_mode(), request.form.get("token", ""), request.form.get("fingerprint", "")
+    try:
+        summary = step_import.import_steps(stream, checked, mode, expected=expected)
+    except tables.TableRejected as rejected:
+        db.session.rollback()
+        flash(rejected.errors[0].message, "error")
+        return _preview_page(stream, checked, mode, token, kept.filename, status=409)
+    previews.discard(kept.file_id)
+    parts = [f"{summary.added:,} added"] + [f"{n:,} {label}" for n, label in (
+        (summary.updated, "changed"), (summary.removed, "removed")) if n]
+    flash(f"Steps imported into {stream.name}: {', '.join(parts)}.", "success")
+    return redirect(url_for("streams.show", stream_id=stream.id, _anchor="steps"))
 
 
 @bp.get("/export.json")

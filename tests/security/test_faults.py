@@ -85,7 +85,7 @@ WRITER = textwrap.dedent("""
 
     app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": sys.argv[1]})
     with app.app_context():
-        from lms.transfer import tables
+        from lms.transfer import step_import
         tenancy.act_as(db.session.get(User, int(sys.argv[2])))
         stream = db.session.get(ValueStream, int(sys.argv[3]))
 
@@ -96,7 +96,8 @@ WRITER = textwrap.dedent("""
 
         db.session.commit = stop_before_commit
         rows = "name,kind\\n" + "".join(f"Killed step {n},process\\n" for n in range(40))
-        tables.import_steps(stream, "steps.csv", __import__("io").BytesIO(rows.encode()))
+        checked = step_import.check_steps(stream, "steps.csv", __import__("io").BytesIO(rows.encode()))
+        step_import.import_steps(stream, checked, "append")
 """)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from pathlib import Path
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -26,10 +28,21 @@ def setup(make, api_as, login_as):
     return {"org": org, "admin": admin, "stream": stream["id"], "kpi": kpi["id"], "api": api}
 
 
-def _upload(client, table, record_id, name, data: bytes):
-    return client.post(f"/transfer/{table}/import", data={
-        f"{table}-record_id": str(record_id), f"{table}-table": (io.BytesIO(data), name)},
+def confirm_form(page: str) -> dict[str, str]:
+    """Return the hidden fields of a steps preview's confirm form."""
+    form = page.split('action="/transfer/steps/confirm"')[1].split("</form>")[0]
+    return dict(re.findall(r'name="([a-z_]+)" value="([^"]*)"', form))
+
+
+def _upload(client, table, record_id, name, data: bytes, mode: str = "append", confirm: bool = True):
+    """Upload a table; a steps file answers with its preview, confirmed here unless ``confirm`` is false."""
+    response = client.post(f"/transfer/{table}/import", data={
+        f"{table}-record_id": str(record_id), f"{table}-table": (io.BytesIO(data), name), f"{table}-mode": mode},
         content_type="multipart/form-data", follow_redirects=False)
+    if table != "steps" or response.status_code != 200 or not confirm:
+        return response
+    assert "Nothing has been written yet." in response.get_data(as_text=True)
+    return client.post("/transfer/steps/confirm", data=confirm_form(response.get_data(as_text=True)))
 
 
 def _csv(rows) -> bytes:
@@ -206,15 +219,122 @@ def test_reimporting_an_export_is_refused_unless_the_steps_are_replaced(client, 
     exported = client.get(f"/transfer/steps/export?record_id={setup['stream']}&format=csv").data
     doubled = _upload(client, "steps", setup["stream"], "again.csv", exported)
     assert doubled.status_code == 422 and "would double the map" in doubled.get_data(as_text=True)
+    assert 'action="/transfer/steps/confirm"' not in doubled.get_data(as_text=True)
     steps = lambda: [s["name"] for s in api.get(f"/value-streams/{setup['stream']}/steps").get_json()["items"]]  # noqa: E731
     assert steps() == ["Receive", "Diagnose", "Repair", "Test"]
     changed = exported.replace(b"Repair", b"Repair and clean")
-    replaced = client.post("/transfer/steps/import", data={
-        "steps-record_id": str(setup["stream"]), "steps-mode": "replace",
-        "steps-table": (io.BytesIO(changed), "changed.csv")}, content_type="multipart/form-data")
+    replaced = _upload(client, "steps", setup["stream"], "changed.csv", changed, mode="replace")
     assert replaced.status_code == 302
     assert steps() == ["Receive", "Diagnose", "Repair and clean", "Test"]
-    page = client.get("/transfer/").get_data(as_text=True)
-    assert "replacing its 4 steps" in page and 'value="replace"' in page
+    page = client.get(replaced.headers["Location"]).get_data(as_text=True)
+    assert "Steps imported into Repair line: 1 added, 1 removed." in page
+    assert 'value="replace"' in client.get("/transfer/").get_data(as_text=True)
     history = client.get("/history/?type=Step").get_data(as_text=True)
     assert "removed: an import replaced the steps of Repair line" in history
+
+
+# The preview: what an import will do, written only when confirmed ---------------------------
+
+
+def _replace_line(api, stream_id):
+    for name, seconds in (("Diagnose", 60), ("Repair", 60), ("Test", 60)):
+        api.post(f"/value-streams/{stream_id}/steps", json={"name": name, "cycle_time_s": seconds})
+
+
+def test_the_preview_says_what_is_added_changed_kept_and_removed_and_writes_nothing(client, setup, app):
+    api = setup["api"]
+    _replace_line(api, setup["stream"])
+    kpi_of_test = api.post("/kpis", json={"name": "First-pass yield", "unit": "%", "direction": "increase",
+                                          "step_id": api.get(f"/value-streams/{setup['stream']}/steps")
+                                          .get_json()["items"][3]["id"]}).get_json()
+    data = _csv([["name", "cycle_time_s"], ["Receive", "30"], ["Diagnose", "90"], ["Clean", "20"],
+                 ["Test", "60"]])
+    preview = _upload(client, "steps", setup["stream"], "new.csv", data, mode="replace", confirm=False)
+    assert preview.status_code == 200
+    page = preview.get_data(as_text=True)
+    assert "Nothing has been written yet." in page and "1 added, 1 changed, 2 kept as they are, 1 removed" in page
+    rows = re.findall(r'<tr class="preview-(\w+)">\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>', page)
+    assert rows == [("keep", "2", "Receive"), ("change", "3", "Diagnose"), ("add", "4", "Clean"),
+                    ("keep", "5", "Test"), ("remove", "—", "Repair")]
+    assert "Cycle time (C/T)" in page.split('class="preview-change"')[1].split("</tr>")[0]
+    names = lambda: [s["name"] for s in api.get(f"/value-streams/{setup['stream']}/steps").get_json()["items"]]  # noqa: E731
+    assert names() == ["Receive", "Diagnose", "Repair", "Test"]  # nothing written by the preview
+    done = client.post("/transfer/steps/confirm", data=confirm_form(page))
+    assert done.status_code == 302 and done.headers["Location"].endswith(f"/value-streams/{setup['stream']}#steps")
+    steps = api.get(f"/value-streams/{setup['stream']}/steps").get_json()["items"]
+    assert [(s["name"], s["cycle_time_s"]) for s in steps] == [("Receive", 30), ("Diagnose", 90), ("Clean", 20),
+                                                               ("Test", 60)]
+    # Test was changed in place, not re-created: its KPI still measures it.
+    assert api.get(f"/kpis/{kpi_of_test['id']}").get_json()["step_id"] == steps[3]["id"]
+    again = client.post("/transfer/steps/confirm", data=confirm_form(page))
+    assert again.status_code == 422 and "upload the file again" in again.get_data(as_text=True)
+
+
+def test_append_preview_can_switch_to_replace_without_uploading_again(client, setup):
+    data = _csv([["name"], ["Pack"], ["Ship"]])
+    preview = _upload(client, "steps", setup["stream"], "s.csv", data, confirm=False)
+    page = preview.get_data(as_text=True)
+    assert "append 2 steps after the stream&#39;s current steps" in page or "append 2 steps after the stream's" in page
+    assert re.findall(r'<tr class="preview-(\w+)">', page) == ["add", "add"]
+    switch = page.split('action="/transfer/steps/preview"')[1].split("</form>")[0]
+    fields = dict(re.findall(r'name="([a-z_]+)" value="([^"]*)"', switch))
+    assert fields["mode"] == "replace"
+    replaced = client.post("/transfer/steps/preview", data=fields).get_data(as_text=True)
+    assert re.findall(r'<tr class="preview-(\w+)">', replaced) == ["add", "add", "remove"]
+    assert client.post("/transfer/steps/confirm", data=confirm_form(replaced)).status_code == 302
+    names = [s["name"] for s in setup["api"].get(f"/value-streams/{setup['stream']}/steps").get_json()["items"]]
+    assert names == ["Pack", "Ship"]
+
+
+def test_a_preview_is_refused_when_the_steps_changed_since(client, setup):
+    preview = _upload(client, "steps", setup["stream"], "s.csv", _csv([["name"], ["Pack"]]), confirm=False)
+    setup["api"].post(f"/value-streams/{setup['stream']}/steps", json={"name": "Sneaked in"})
+    late = client.post("/transfer/steps/confirm", data=confirm_form(preview.get_data(as_text=True)))
+    assert late.status_code == 409 and "changed since this preview was made" in late.get_data(as_text=True)
+    names = [s["name"] for s in setup["api"].get(f"/value-streams/{setup['stream']}/steps").get_json()["items"]]
+    assert names == ["Receive", "Sneaked in"]
+
+
+def test_a_preview_token_is_only_its_uploaders_and_expires(client, setup, make, login_as, app, monkeypatch):
+    preview = _upload(client, "steps", setup["stream"], "s.csv", _csv([["name"], ["Pack"]]), confirm=False)
+    fields = confirm_form(preview.get_data(as_text=True))
+    client.post("/logout")
+    login_as(make.user(setup["org"], "manager"))  # may import into the stream, but did not upload this
+    other = client.post("/transfer/steps/confirm", data=fields)
+    assert other.status_code == 422 and "not yours" in other.get_data(as_text=True)
+    tampered = client.post("/transfer/steps/confirm", data={**fields, "token": fields["token"][:-2] + "xx"})
+    assert tampered.status_code == 422
+    client.post("/logout")
+    login_as(setup["admin"])
+    from lms.transfer import previews
+
+    monkeypatch.setattr(previews, "MAX_AGE_S", -1)
+    expired = client.post("/transfer/steps/confirm", data=fields)
+    assert expired.status_code == 422 and "more than 30 minutes old" in expired.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Step.id))) == 1
+        kept = list((Path(app.instance_path) / previews.FOLDER).glob("*.upload"))
+        assert kept and all(oct(path.stat().st_mode)[-3:] == "600" for path in kept)
+
+
+def test_kept_uploads_older_than_a_preview_lives_are_swept(app, setup, client):
+    from lms.transfer import previews
+
+    _upload(client, "steps", setup["stream"], "s.csv", _csv([["name"], ["Pack"]]), confirm=False)
+    with app.test_request_context():
+        folder = Path(app.instance_path) / previews.FOLDER
+        assert list(folder.glob("*.upload"))
+        import time
+
+        assert previews.sweep(now=time.time() + previews.MAX_AGE_S + 1) >= 1
+        assert not list(folder.glob("*.upload"))
+
+
+def test_the_stream_page_links_to_an_import_into_that_stream(client, setup, make):
+    other = setup["api"].post("/value-streams", json={"name": "A first stream by name"}).get_json()["id"]
+    page = client.get(f"/value-streams/{setup['stream']}").get_data(as_text=True)
+    assert f"/transfer/?stream_id={setup['stream']}#steps-title" in page
+    form = client.get(f"/transfer/?stream_id={setup['stream']}").get_data(as_text=True)
+    chosen = form.split('id="steps-record_id"')[1].split("</select>")[0]
+    assert re.search(rf'<option selected value="{setup["stream"]}">|<option value="{setup["stream"]}" selected', chosen)
+    assert f'value="{other}" selected' not in chosen
