@@ -7,7 +7,7 @@ from datetime import date
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy.orm.exc import StaleDataError
 
-from lms import tenancy
+from lms import deletion, tenancy
 from lms.charts.cache import chart_response
 from lms.charts.kpi_trend import describe_kpi_trend, draw_kpi_trend
 from lms.errors import ValidationFailed, VersionConflict
@@ -168,6 +168,7 @@ def render_show(kpi: Kpi, *, status: int = 200, measurement_form: MeasurementFor
         chart_alt=describe_kpi_trend(spec), links=queries.link_details(kpi), measurements=measurements,
         streams=queries.stream_names(), people=queries.people_names(),
         step_name=queries.step_name(kpi.step_id),
+        reach=deletion.kpi_reach(kpi) if permissions.may_edit_kpis(user) else "",
         may_edit=permissions.may_edit_kpis(user), may_measure=permissions.may_measure(user, kpi),
         measurement_form=measurement_form or MeasurementForm(formdata=None,
                                                              measured_on=assessments.today().isoformat()),

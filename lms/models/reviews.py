@@ -41,6 +41,8 @@ class Review(OrgScoped, Versioned, Timestamped, Base):
     snapshot_close: Mapped[dict | None] = mapped_column(JSON)
     opened_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    # The names the review showed when it closed (customer, job, people), kept as written then.
+    recorded_names: Mapped[dict | None] = mapped_column(JSON)
 
     participants: Mapped[list[User]] = relationship(secondary=review_participants)
     findings: Mapped[list[Finding]] = relationship(back_populates="review", passive_deletes=True)
@@ -58,6 +60,7 @@ class Finding(OrgScoped, Versioned, Timestamped, Base):
     step_id: Mapped[int | None] = mapped_column(ForeignKey("steps.id", ondelete="SET NULL"))
     waste_type: Mapped[str | None] = mapped_column(String(20))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    recorded_names: Mapped[dict | None] = mapped_column(JSON)  # its step and author when the review closed
 
     review: Mapped[Review] = relationship(back_populates="findings")
 
@@ -80,5 +83,6 @@ class Action(OrgScoped, Versioned, Timestamped, Base):
     stage: Mapped[str] = mapped_column(String(20), default="plan")
     expected_effect: Mapped[str] = mapped_column(Text, default="")
     observed_result: Mapped[str] = mapped_column(Text, default="")
+    recorded_names: Mapped[dict | None] = mapped_column(JSON)  # its step, KPI, outcome, owner at closing
 
     review: Mapped[Review] = relationship(back_populates="actions")

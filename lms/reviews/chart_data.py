@@ -87,14 +87,14 @@ def a3_spec(page: ReviewPage) -> dict:
     before = review.snapshot_open
     timeline, timeline_caption = _timeline(page)
     moves = page.figures
-    customer = f"{page.customer.name} ({page.customer.kind})" if page.customer else ""
+    names = page.names
+    customer = f"{names['customer']} ({names['customer_kind']})" if names.get("customer") else ""
     return {
         "stream": stream.name, "kind_label": KIND_LABELS.get(review.kind, review.kind),
         "held_on": review.held_on.isoformat(), "status": review.status,
-        "facilitator": page.facilitator.display_name if page.facilitator else "",
-        "participants": ", ".join(u.display_name for u in page.participants),
-        "customer": customer, "job": page.job.statement if page.job else "",
-        "owner": page.people[stream.owner_id].display_name if stream.owner_id in page.people else "",
+        "facilitator": names.get("facilitator") or "",
+        "participants": ", ".join(names.get("participants") or []),
+        "customer": customer, "job": names.get("job") or "", "owner": names.get("owner") or "",
         "notes": review.notes or "",
         "current_caption": ("Figures recorded when the review opened." if before else
                             "Not opened yet: the figures of the map as it is today."),
@@ -102,10 +102,10 @@ def a3_spec(page: ReviewPage) -> dict:
         "current_wide": _steps_by_tag(before or page.metrics),
         "timeline": timeline, "timeline_caption": timeline_caption,
         "findings": [{"text": f.text, "waste": f.waste_type or "",
-                      "step": page.steps_by_id[f.step_id].name if f.step_id in page.steps_by_id else ""}
+                      "step": page.finding_names.get(f.id, {}).get("step") or ""}
                      for f in page.findings],
         "actions": [{"title": c.action.title, "expected_effect": c.action.expected_effect or "",
-                     "owner": c.owner.display_name if c.owner else "",
+                     "owner": c.names.get("owner") or "",
                      "due_on": c.action.due_on.isoformat() if c.action.due_on else "",
                      "stage": c.action.stage, "overdue": c.overdue} for c in page.cards],
         "before_label": _short(moves.before_label), "after_label": _short(moves.after_label),

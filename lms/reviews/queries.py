@@ -19,7 +19,7 @@ from lms.extensions import db
 from lms.kpis.assessments import KpiDrift, assess_kpis
 from lms.lean.metrics import compute_metrics
 from lms.models import Action, Customer, Finding, Job, Kpi, Outcome, Review, Step, User, ValueStream
-from lms.reviews import agenda, permissions
+from lms.reviews import agenda, permissions, records
 from lms.reviews.figures import BeforeAfter, KpiMovement, before_after, kpi_movements, opened_on
 from lms.reviews.schemas import CLOSED_STAGES, is_overdue
 from lms.streams import figures
@@ -146,6 +146,7 @@ class ActionCard:
     step: Step | None = None
     kpi: Kpi | None = None
     outcome: Outcome | None = None
+    names: dict = field(default_factory=dict)  # step, kpi, outcome, owner: as recorded when closed
 
     @property
     def next_stage(self) -> str | None:
@@ -177,6 +178,8 @@ class ReviewPage:
     may_delete: bool = False
     may_reopen: bool = False
     steps_by_id: dict[int, Step] = field(default_factory=dict)
+    names: dict = field(default_factory=dict)  # customer, job, people: as recorded when closed
+    finding_names: dict[int, dict] = field(default_factory=dict)  # finding id -> its step and author
 
     @property
     def board(self) -> list[tuple[str, list[ActionCard]]]:
@@ -213,15 +216,20 @@ def _actions(review: Review) -> list[Action]:
                                    .order_by(Action.due_on.is_(None), Action.due_on, Action.id)))
 
 
-def _cards(actions: list[Action], stream: ValueStream, people_by_id: dict, steps: dict, day: date,
-           user: User) -> list[ActionCard]:
+def _cards(review: Review, actions: list[Action], stream: ValueStream, people_by_id: dict, steps: dict,
+           day: date, user: User) -> list[ActionCard]:
     kpis = by_id(Kpi, (a.kpi_id for a in actions))
     outcomes = by_id(Outcome, (a.outcome_id for a in actions))
     runner = permissions.may_run(stream, user)
-    return [ActionCard(a, people_by_id.get(a.owner_id), is_overdue(a.due_on, a.stage, day),
-                       may_move=runner or permissions.is_assignee(a, user), may_edit=runner,
-                       step=steps.get(a.step_id), kpi=kpis.get(a.kpi_id), outcome=outcomes.get(a.outcome_id))
-            for a in actions]
+    cards = []
+    for a in actions:
+        step, kpi, outcome = steps.get(a.step_id), kpis.get(a.kpi_id), outcomes.get(a.outcome_id)
+        owner = people_by_id.get(a.owner_id)
+        names = records.shown(review, records.action_names(step, kpi, outcome, owner), a.recorded_names)
+        cards.append(ActionCard(a, owner, is_overdue(a.due_on, a.stage, day),
+                                may_move=runner or permissions.is_assignee(a, user), may_edit=runner,
+                                step=step, kpi=kpi, outcome=outcome, names=names))
+    return cards
 
 
 def review_page(review: Review) -> ReviewPage:
@@ -237,17 +245,23 @@ def review_page(review: Review) -> ReviewPage:
     kpis = stream_kpis(stream)
     drift = assess_kpis(kpis, day) if kpis else {}
     steps_by_id = {s.id: s for s in steps}
+    customer, job = tenancy.find(Customer, stream.customer_id), tenancy.find(Job, stream.job_id)
+    live = records.review_names(stream, customer, job, people_by_id.get(review.facilitator_id), participants,
+                                people_by_id.get(stream.owner_id))
+    finding_names = {f.id: records.shown(review, records.finding_names(
+        steps_by_id.get(f.step_id), people_by_id.get(f.created_by_id)), f.recorded_names) for f in findings}
     return ReviewPage(
         review=review, stream=stream, steps=steps, metrics=metrics,
         facilitator=people_by_id.get(review.facilitator_id), participants=participants, findings=findings,
-        cards=_cards(actions, stream, people_by_id, steps_by_id, day, user), people=people_by_id,
+        cards=_cards(review, actions, stream, people_by_id, steps_by_id, day, user), people=people_by_id,
         kpis=kpis, drift=drift,
         agenda=(None if review.status == "closed"
                 else agenda.build_agenda(review, stream, steps, kpis, drift, day)),
         figures=before_after(review, metrics), movements=kpi_movements(kpis, drift, opened_on(review)),
-        customer=tenancy.find(Customer, stream.customer_id), job=tenancy.find(Job, stream.job_id),
+        customer=customer, job=job,
         may_run=permissions.may_run(stream, user), may_delete=permissions.may_delete(user),
         may_reopen=permissions.may_reopen(user), steps_by_id=steps_by_id,
+        names=records.shown(review, live, review.recorded_names), finding_names=finding_names,
     )
 
 

@@ -159,6 +159,9 @@ class ReviewOut(Out):
         description="Read-only: the stream's metrics object when the review closed.")
     opened_at: datetime | None = Field(description="Read-only extension: when the review opened.")
     closed_at: datetime | None = Field(description="Read-only extension: when the review closed.")
+    recorded_names: dict[str, Any] | None = Field(
+        None, description="Read-only extension: the names shown when the review closed (stream, customer, "
+                          "customer_kind, job, facilitator, participants, owner), kept as written then.")
     created_at: datetime
     updated_at: datetime
 
@@ -171,6 +174,8 @@ class FindingOut(Out):
     step_id: int | None
     waste_type: str | None
     created_by_id: int | None
+    recorded_names: dict[str, Any] | None = Field(
+        None, description="Read-only extension: its step and author as named when the review closed.")
     created_at: datetime
 
 
@@ -188,6 +193,9 @@ class ActionOut(Out):
     expected_effect: str
     observed_result: str
     overdue: bool = Field(False, description="Read-only extension: past due and not done or dropped.")
+    recorded_names: dict[str, Any] | None = Field(
+        None, description="Read-only extension: its step, KPI, outcome and owner as named when the review "
+                          "closed.")
     created_at: datetime
     updated_at: datetime
 

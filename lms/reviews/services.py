@@ -19,7 +19,7 @@ from lms.extensions import db
 from lms.lean.metrics import compute_metrics
 from lms.lean.waste import format_duration
 from lms.models import Action, Finding, Kpi, Outcome, Review, Step, User, ValueStream
-from lms.reviews import permissions
+from lms.reviews import permissions, records
 from lms.reviews.schemas import (
     ACTION_FIELDS,
     ASSIGNEE_FIELDS,
@@ -213,6 +213,8 @@ def _change_status(review: Review, stream: ValueStream, new: str, user: User) ->
             review.snapshot_close, review.closed_at = snapshot, now
             taken.append("at closing")
     review.status = new
+    if new == "closed":
+        records.record_names(review, stream)
     verb = {"open": "opened", "closed": "closed", "planned": "set back to planned"}[new]
     if old == "closed":
         verb = "reopened" if new == "open" else verb

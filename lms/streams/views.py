@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from lms import tenancy
+from lms import deletion, tenancy
 from lms.charts.cache import chart_response
 from lms.charts.pareto import draw_waste_pareto
 from lms.charts.takt import draw_takt_chart
@@ -138,8 +138,10 @@ def show(stream_id: int):
 
 def render_stream_page(view: figures.StreamView, row_errors: dict | None = None, status: int = 200):
     """Render the stream page, with form errors beside the rows they belong to."""
+    editable = permissions.may_edit(view.stream, tenancy.actor())
     return render_template("streams/show.html", view=view, stream=view.stream,
                            alt=chart_data.chart_alt_texts(view), row_errors=row_errors or {},
+                           reach=deletion.stream_reach(view.stream) if editable else "",
                            history=figures.stream_history(view.stream)), status
 
 
