@@ -177,6 +177,7 @@ class StackView:
     outcomes: list[RatedOutcome]
     related: list[RelatedJobView]
     analysis: StackAnalysis
+    serving: list[ServingStepView] = field(default_factory=list)  # steps that serve the high-level job itself
 
     @property
     def rated_outcomes(self) -> list[RatedOutcome]:
@@ -240,7 +241,7 @@ class JobStacks:
             for item in analysis.related
         ]
         return StackView(job=job, outcomes=self.outcomes.get(job.id, []), related=related,
-                         analysis=analysis)
+                         analysis=analysis, serving=self.serving.get(job.id, []))
 
     def stacks(self) -> list[StackView]:
         """Return every stack headed by a loaded high-level job."""

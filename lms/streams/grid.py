@@ -49,6 +49,13 @@ class GridResult:
     changed: int = 0
 
 
+def summary(result: GridResult) -> str:
+    """Say what a saved table did: "2 steps changed, 1 step added", or "nothing changed"."""
+    parts = [f"{count} step{'s' if count != 1 else ''} {verb}" for count, verb in (
+        (result.changed, "changed"), (result.added, "added")) if count]
+    return ", ".join(parts) or "nothing changed"
+
+
 class GridRejected(Exception):
     """Raise when any row of the grid is refused: ``errors`` maps row key -> field -> messages."""
 

@@ -98,8 +98,7 @@ def steps_grid(stream_id: int):
                 conflict = any("version" in fields for fields in rejected.errors.values())
                 status = 409 if conflict else 422
             else:
-                flash(f"Steps table saved: {result.changed} step(s) changed, {result.added} added.",
-                      "success")
+                flash(f"Steps table saved: {grid.summary(result)}.", "success")
                 return redirect(url_for("streams.show", stream_id=stream.id, _anchor="steps"))
         else:
             status = 400

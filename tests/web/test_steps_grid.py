@@ -219,3 +219,16 @@ def test_stream_page_links_each_step_on_the_map_and_offers_the_table(login_as, s
     for step_id in step_ids:
         assert f'/value-streams/{stream_id}/steps/{step_id}"' in links
     assert f'/value-streams/{stream_id}/steps/table"' in page
+
+
+def test_a_job_linked_in_the_table_shows_on_the_customer_page_as_served(login_as, shop, line, app):
+    stream_id, step_ids = line
+    client = login_as(shop.owner)
+    before = client.get(f"/customers/{shop.customer_id}").get_data(as_text=True)
+    assert "Served</span> directly by" in before and "“Coils before welding”" not in before
+    values, rows, _ = _grid(client, stream_id)
+    values[f"s{step_ids[1]}-job_id"] = str(shop.job_id)  # the coils now serve the assembly plant's job too
+    assert _post(client, stream_id, values, rows).status_code == 302
+    page = client.get(f"/customers/{shop.customer_id}").get_data(as_text=True)
+    served = page[page.index("directly by"):].split("</p>")[0]
+    assert "step 2 “Coils before welding” of Stamped brackets" in served and "step 1 “Stamping”" in served
