@@ -159,16 +159,17 @@ def _preview_page(stream: ValueStream, checked, mode: str, token: str, filename:
                            filename=filename, modes=MODE_LABELS), 422 if plan.refusal else status
 
 
-def _kept(stream: ValueStream):
-    """Return the kept upload the posted token names, read and checked again, or an answer to send."""
+def _kept():
+    """Return the posted stream, its kept upload read and checked again, and an answer to send instead."""
+    stream = tenancy.get_or_404(ValueStream, request.form.get("stream_id", type=int))
     try:
         kept = previews.open_kept(request.form.get("token", ""), stream.id)
-        return kept, step_import.check_steps(stream, kept.filename, io.BytesIO(kept.data))
+        return stream, kept, step_import.check_steps(stream, kept.filename, io.BytesIO(kept.data)), None
     except previews.PreviewExpired as expired:
         error = RowError(None, "file", expired.message)
     except tables.TableRejected as rejected:
         error = rejected.errors[0]
-    return None, _page(table_errors={"steps": [error]}, status=422)
+    return stream, None, [], _page(table_errors={"steps": [error]}, status=422)
 
 
 def _posted_mode(name: str = "mode") -> str:
@@ -180,10 +181,9 @@ def _posted_mode(name: str = "mode") -> str:
 @allow(permissions.IMPORT_TABLE)
 def preview_steps():
     """Show again what the kept file would do, in the other mode."""
-    stream = tenancy.get_or_404(ValueStream, request.form.get("stream_id", type=int))
-    kept, checked = _kept(stream)
-    if kept is None:
-        return checked
+    stream, kept, checked, refused = _kept()
+    if refused is not None:
+        return refused
     return _preview_page(stream, checked, _posted_mode(), request.form.get("token", ""), kept.filename)
 
 
@@ -191,10 +191,9 @@ def preview_steps():
 @allow(permissions.IMPORT_TABLE)
 def confirm_steps():
     """Write the previewed import, unless the stream's steps changed since the preview."""
-    stream = tenancy.get_or_404(ValueStream, request.form.get("stream_id", type=int))
-    kept, checked = _kept(stream)
-    if kept is None:
-        return checked
+    stream, kept, checked, refused = _kept()
+    if refused is not None:
+        return refused
     mode, token, expected = _posted_mode(), request.form.get("token", ""), request.form.get("fingerprint", "")
     try:
         summary = step_import.import_steps(stream, checked, mode, expected=expected)

@@ -130,17 +130,22 @@ def test_a_bad_cell_refuses_the_whole_table_with_a_message_beside_it(login_as, s
     assert len(steps) == 5 and steps[2].cycle_time_s == 39 and steps[2].version == 1
 
 
-def test_a_step_changed_meanwhile_is_refused_not_overwritten(login_as, make, shop, line, app):
-    stream_id, step_ids = line
-    client = login_as(shop.owner)
-    values, rows, _ = _grid(client, stream_id)
+def _changed_meanwhile(make, shop, step_id: int, **changes) -> None:
+    """Change a step as the manager does while the owner has the table open."""
     from lms.streams import services
 
     ctx = make.acting_as(shop.manager)
     try:
-        services.update_step(db.session.get(Step, step_ids[2]), {"cycle_time_s": 35})
+        services.update_step(db.session.get(Step, step_id), changes)
     finally:
         ctx.pop()
+
+
+def test_a_step_changed_meanwhile_is_refused_not_overwritten(login_as, make, shop, line, app):
+    stream_id, step_ids = line
+    client = login_as(shop.owner)
+    values, rows, _ = _grid(client, stream_id)
+    _changed_meanwhile(make, shop, step_ids[2], cycle_time_s=35)
     values[f"s{step_ids[2]}-cycle_time_s"] = "28"
     values["n1-name"] = "Ship"
     response = _post(client, stream_id, values, rows)
@@ -154,13 +159,7 @@ def test_rows_not_changed_are_not_refused_when_another_row_changed_meanwhile(log
     stream_id, step_ids = line
     client = login_as(shop.owner)
     values, rows, _ = _grid(client, stream_id)
-    from lms.streams import services
-
-    ctx = make.acting_as(shop.manager)
-    try:
-        services.update_step(db.session.get(Step, step_ids[0]), {"operators": 3})
-    finally:
-        ctx.pop()
+    _changed_meanwhile(make, shop, step_ids[0], operators=3)
     values[f"s{step_ids[0]}-operators"] = "3"  # a reload would show the same: nothing lost
     values[f"s{step_ids[2]}-operators"] = "2"
     assert _post(client, stream_id, values, rows).status_code == 302
