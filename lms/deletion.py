@@ -34,7 +34,10 @@ def _phrase(number: int, noun: str, plural: str | None = None) -> str:
 def _sentence(removed: list[str], unlinked: list[tuple[int, str]]) -> str:
     text = "This deletes " + (", ".join(removed) if removed else "nothing else") + "."
     parts = [phrase for count, phrase in unlinked if count]
-    return text + (" " + "; ".join(parts) + "." if parts else "")
+    if not parts:
+        return text
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return f"{text} It unlinks {listed}."
 
 
 def stream_reach(stream: ValueStream) -> str:
@@ -54,9 +57,10 @@ def stream_reach(stream: ValueStream) -> str:
         removed.append(f"{_phrase(reviews, 'review')} ({closed} closed) with their "
                        f"{_phrase(findings, 'finding')} and {_phrase(actions, 'action')}")
     return _sentence(removed, [
-        (kpis, f"{_phrase(kpis, 'KPI')} lose their value stream or step (their measurements stay)"),
-        (futures, f"{_phrase(futures, 'future state')} lose the current state they came from"),
-        (customers, f"{_phrase(customers, 'internal customer')} no longer name the stream they are"),
+        (kpis, f"{_phrase(kpis, 'KPI')} (measurements stay)"),
+        (futures, _phrase(futures, "future state")),
+        (customers, f"{_phrase(customers, 'internal customer')} that {'is' if customers == 1 else 'are'} "
+                    "this stream"),
     ])
 
 
@@ -67,7 +71,7 @@ def kpi_reach(kpi: Kpi) -> str:
     actions = _count(Action, Action.kpi_id == kpi.id)
     closed = _count(Action, Action.kpi_id == kpi.id, Action.review_id.in_(
         select(Review.id).where(Review.status == "closed")))
-    kept = f" ({closed} of closed reviews, which keep the KPI's name as they recorded it)" if closed else ""
+    kept = f" ({closed} of closed reviews, which keep the KPI's name as recorded)" if closed else ""
     return _sentence([_phrase(measurements, "measurement"), _phrase(links, "link to an outcome",
                                                                     "links to outcomes")],
-                     [(actions, f"{_phrase(actions, 'review action')} lose their KPI{kept}")])
+                     [(actions, f"{_phrase(actions, 'review action')}{kept}")])

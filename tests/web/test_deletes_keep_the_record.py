@@ -96,12 +96,12 @@ def test_the_a3_of_a_closed_review_uses_the_recorded_names(world, app):
 def test_the_stream_delete_confirmation_names_everything_it_reaches(world):
     page = html.unescape(world["client"].get(f"/value-streams/{world['stream']['id']}").get_data(as_text=True))
     assert ("Delete Claims? This deletes 2 steps, 2 reviews (1 closed) with their 2 findings and 2 actions. "
-            "1 KPI lose their value stream or step (their measurements stay).") in page
+            "It unlinks 1 KPI (measurements stay).") in page
 
 
 def test_the_kpi_delete_confirmation_names_everything_it_reaches(world):
     api = world["api"]
     api.post(f"/kpis/{world['kpi']['id']}/measurements", json={"measured_on": "2026-11-02", "value": 4})
     page = html.unescape(world["client"].get(f"/kpis/{world['kpi']['id']}").get_data(as_text=True))
-    assert ("Delete Claims closed per day? This deletes 1 measurement, 1 link to an outcome. 2 review actions "
-            "lose their KPI (1 of closed reviews, which keep the KPI's name as they recorded it).") in page
+    assert ("Delete Claims closed per day? This deletes 1 measurement, 1 link to an outcome. It unlinks 2 review "
+            "actions (1 of closed reviews, which keep the KPI's name as recorded).") in page
