@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -10,6 +11,7 @@ from werkzeug.datastructures import MultiDict
 
 from lms.extensions import db
 from lms.models import AuditEvent, Customer, Job, Step
+from lms.streams.forms import GRID_FIELDS
 from tests.web.streams_fixtures import map_stamping_line, open_shop
 
 
@@ -78,13 +80,20 @@ def _steps(app, stream_id):
 
 def test_the_table_shows_every_step_as_cells_of_the_step_forms_fields(login_as, shop, line):
     stream_id, step_ids = line
-    values, rows, _ = _grid(login_as(shop.owner), stream_id)
+    client = login_as(shop.owner)
+    values, rows, _ = _grid(client, stream_id)
     assert rows[:5] == [f"s{i}" for i in step_ids] and rows[5:] == ["n1", "n2", "n3"]
     welding = f"s{step_ids[2]}"
     assert values[f"{welding}-name"] == "Welding"
-    assert values[f"{welding}-cycle_time_s"] == "39" and values[f"{welding}-wait_time_s"] == "600"
     assert values[f"{welding}-job_id"] == str(shop.job_id)
     assert values[f"{welding}-classification"] == "value-adding" and values[f"{welding}-version"] == "1"
+    # Each cell shows the stored value exactly as the step's own form does (39 s, a 600 s wait).
+    edit = _FormReader()
+    edit.feed(client.get(f"/value-streams/{stream_id}/steps/{step_ids[2]}/edit").get_data(as_text=True))
+    form = dict(edit.fields)
+    for name in GRID_FIELDS:
+        assert values[f"{welding}-{name}"] == form[name], name
+    assert form["cycle_time_s"] and form["wait_time_s"]
 
 
 def test_save_changes_and_new_rows_at_once_with_audit(login_as, shop, line, app):
@@ -125,7 +134,8 @@ def test_a_bad_cell_refuses_the_whole_table_with_a_message_beside_it(login_as, s
     assert f'id="s{step_ids[4]}-pct_complete_accurate-error"' in page and "less than or equal to 100" in page
     assert 'id="n1-job_id-error"' in page and "A value-adding step must serve a customer job." in page
     assert 'aria-invalid="true"' in page and 'aria-invalid="None"' not in page
-    assert 'value="28"' in page  # what the person typed stays in the table
+    typed = re.search(rf'<input[^>]*id="s{step_ids[2]}-cycle_time_s"[^>]*>', page).group(0)
+    assert "28" in typed  # what the person typed stays in the table
     steps = _steps(app, stream_id)
     assert len(steps) == 5 and steps[2].cycle_time_s == 39 and steps[2].version == 1
 
