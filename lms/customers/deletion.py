@@ -14,7 +14,7 @@ from sqlalchemy import Select, func, or_, select
 
 from lms import audit
 from lms.extensions import db
-from lms.models import Action, Job, KpiOutcomeLink, Outcome, OutcomeRating, Step, ValueStream
+from lms.models import Action, Job, KpiOutcomeLink, Outcome, OutcomeRating, Review, Step, ValueStream
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ class Reach:
     steps_untagged: int
     kpi_links: int
     actions_unlinked: int
+    closed_reviews: int = 0  # closed reviews of the streams it reaches: they keep the names they recorded
 
     def sentence(self) -> str:
         """Say the reach as a person reads it in the confirmation."""
@@ -43,7 +44,11 @@ class Reach:
             (self.kpi_links, f"{self.kpi_links} KPI link(s) to its outcomes are removed"),
             (self.actions_unlinked, f"{self.actions_unlinked} review action(s) lose their outcome"),
         ) if count]
-        return text + (" " + "; ".join(unlinked) + "." if unlinked else "")
+        text += " " + "; ".join(unlinked) + "." if unlinked else ""
+        if self.closed_reviews:
+            text += (f" {self.closed_reviews} closed review(s) of those streams keep the names they recorded "
+                     "when they closed.")
+        return text
 
 
 def _count_of(number: int, noun: str) -> str:
@@ -83,6 +88,8 @@ def reach(job_ids: Select, customer_id: int | None = None) -> Reach:
             KpiOutcomeLink.outcome_id.in_(outcome_ids))),
         actions_unlinked=_count(select(func.count()).select_from(Action)
                                 .where(Action.outcome_id.in_(outcome_ids))),
+        closed_reviews=_count(select(func.count()).select_from(Review).where(
+            Review.status == "closed", Review.value_stream_id.in_(select(ValueStream.id).where(streams)))),
     )
 
 

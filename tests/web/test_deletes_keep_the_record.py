@@ -105,3 +105,9 @@ def test_the_kpi_delete_confirmation_names_everything_it_reaches(world):
     page = html.unescape(world["client"].get(f"/kpis/{world['kpi']['id']}").get_data(as_text=True))
     assert ("Delete Claims closed per day? This deletes 1 measurement, 1 link to an outcome. It unlinks 2 review "
             "actions (1 of closed reviews, which keep the KPI's name as recorded).") in page
+
+
+def test_the_customer_delete_confirmation_says_closed_reviews_keep_their_names(world):
+    page = html.unescape(world["client"].get(f"/customers/{world['customer']['id']}").get_data(as_text=True))
+    assert "1 value stream(s) lose their customer or job" in page
+    assert "1 closed review(s) of those streams keep the names they recorded when they closed." in page
