@@ -90,7 +90,7 @@ def takt_figure(spec: dict) -> Figure:
         ax.axhline(takt / divisor, color=INK, linestyle="--", linewidth=1.5)
         handles.append(Line2D([], [], color=INK, linestyle="--", label=f"Takt {format_duration(takt)}"))
     else:
-        ax.text(0.99, 0.97, "No takt: set the daily demand", transform=ax.transAxes, ha="right",
-                va="top", fontsize=9, color=INK)
+        ax.text(0.99, 0.97, spec.get("no_takt") or "No takt: set the daily demand",
+                transform=ax.transAxes, ha="right", va="top", fontsize=9, color=INK)
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8.5)
     return fig
