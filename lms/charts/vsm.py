@@ -190,10 +190,11 @@ def value_stream_map_figure(spec: dict) -> Figure:
     wrap = 13 if n <= 8 else 11
     fig = new_figure(width, 5.8)
     ax = fig.add_subplot()
-    day = format_duration(spec["day_s"])
+    days = (f"s, min, h and working days (d = {format_duration(spec['day_s'])})" if spec["day_s"] else
+            "s, min and h (no working day set, so no days)")
     style_axes(ax, title=spec["title"],
                xlabel=f"Flow of work, left to right\nTimeline: waiting on the upper rung, processing on "
-                      f"the lower; times in s, min, h and working days (d = {day})")
+                      f"the lower; times in {days}")
     ax.grid(False)
     for side in ("left", "bottom"):
         ax.spines[side].set_visible(False)

@@ -55,6 +55,9 @@ API_EXTRA_KEYS: tuple[str, ...] = (
     "operators_needed",
     "operators_entered",
 )
+# Every key of the API's metrics object ("out_of_range" comes only when needed).
+API_OBJECT_KEYS: tuple[str, ...] = (*API_METRIC_KEYS, *API_EXTRA_KEYS, "missing", "missing_by_figure",
+                                    "process_steps")
 
 
 @dataclass(frozen=True)
