@@ -20,7 +20,8 @@ def pareto_figure(spec: dict) -> Figure:
     # A waste time no axis can hold (stored before the bounds) is named in the title, not drawn.
     timed = [(waste, seconds) for waste, seconds in spec["waste_time_by_type"] if seconds is not None]
     ranked = [(waste, seconds) for waste, seconds in timed if plottable(seconds) is not None and seconds > 0]
-    beyond = [waste for waste, seconds in timed if plottable(seconds) is None and seconds == seconds and seconds > 0]
+    beyond = [waste for waste, seconds in timed
+              if plottable(seconds) is None and seconds == seconds and seconds > 0]
     fig = new_figure(8.0, 4.4)
     ax = fig.add_subplot()
     divisor, unit = time_unit(max((s for _, s in ranked), default=0.0))

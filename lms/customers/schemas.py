@@ -243,7 +243,8 @@ class OutcomeOut(Out):
         description="Read-only: Ulwick's opportunity score, importance + max(importance − satisfaction, 0).")
     status: Literal["underserved", "served", "overserved", "unrated"] = Field(
         description="Read-only: by the organization's thresholds (underserved when opportunity ≥ 10 and "
-                    "importance exceeds satisfaction); unrated also when the newest rating is off the 0-10 scale.")
+                    "importance exceeds satisfaction); unrated also when the newest rating is off the 0-10 "
+                    "scale.")
     rated_on: date | None = Field(description="Read-only: the date of the newest rating.")
 
 

@@ -16,6 +16,8 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from lms.lean.missing import STREAM_INPUTS, missing_inputs, missing_reasons
+
 WASTE_TYPES: tuple[str, ...] = (
     "transport",
     "inventory",
@@ -28,11 +30,6 @@ WASTE_TYPES: tuple[str, ...] = (
 )
 CLASSIFICATIONS: tuple[str, ...] = ("value-adding", "necessary", "waste", "unclassified")
 STEP_KINDS: tuple[str, ...] = ("process", "inventory")
-# The stream inputs a figure can be missing, in the order a form asks for them, with their names.
-STREAM_INPUTS: dict[str, str] = {
-    "daily_demand": "the daily demand",
-    "available_seconds_per_day": "the available time per day",
-}
 
 API_METRIC_KEYS: tuple[str, ...] = (
     "lead_time_s",
@@ -384,51 +381,6 @@ def _time_in_classification(
     )
 
 
-def _count(value: float) -> str:
-    """Write a count for a sentence: 7,000 or 12.5."""
-    return f"{value:,.1f}".removesuffix(".0")
-
-
-def _inputs(names: Sequence[str]) -> str:
-    """Name the inputs for a sentence: 'the daily demand and the available time per day'."""
-    return " and ".join(STREAM_INPUTS[name] for name in names)
-
-
-def missing_inputs(stream: StreamFigures, unconverted: float) -> dict[str, tuple[str, ...]]:
-    """Return, for each figure that cannot be computed, the stream inputs it needs."""
-    day_missing = () if working_day_s(stream.available_seconds_per_day) else ("available_seconds_per_day",)
-    pace = (() if stream.daily_demand and stream.daily_demand > 0 else ("daily_demand",)) + day_missing
-    missing: dict[str, tuple[str, ...]] = {}
-    if pace:
-        missing |= dict.fromkeys(("takt_time_s", "over_takt_step_ids", "operators_needed"), pace)
-    if unconverted:
-        missing |= dict.fromkeys(("lead_time_s", "pce", "activity_ratio", "rework_adjusted_lead_time_s",
-                                  "waste_share", "waste_time_by_type"), pace)
-    days = pace if unconverted else day_missing
-    if days:
-        missing["lead_time_days"] = days
-    return missing
-
-
-def missing_reasons(missing: dict[str, tuple[str, ...]], unconverted: float) -> dict[str, str]:
-    """Say for each missing figure, in a sentence a person can act on, what to enter."""
-    reasons: dict[str, str] = {}
-    if "lead_time_s" in missing:
-        lead = (f"Incomplete: set {_inputs(missing['lead_time_s'])} to turn the "
-                f"{_count(unconverted)} units waiting into days.")
-        reasons["lead_time_s"] = lead
-        for key in ("pce", "activity_ratio", "rework_adjusted_lead_time_s", "waste_share",
-                    "waste_time_by_type"):
-            reasons[key] = "Withheld while the lead time is incomplete: " + lead[len("Incomplete: "):]
-    if "lead_time_days" in missing and "lead_time_s" not in missing:
-        reasons["lead_time_days"] = f"Set {_inputs(missing['lead_time_days'])} to count it in working days."
-    if "takt_time_s" in missing:
-        pace = f"set {_inputs(missing['takt_time_s'])} to know the pace of demand."
-        reasons["takt_time_s"] = "No takt: " + pace
-        reasons["over_takt_step_ids"] = reasons["operators_needed"] = "Unknown without takt: " + pace
-    return reasons
-
-
 def compute_metrics(stream: StreamFigures) -> StreamMetrics:
     """Compute the figures of a value stream from its steps, in map order."""
     steps = sorted(stream.steps, key=lambda step: step.position)
@@ -442,7 +394,7 @@ def compute_metrics(stream: StreamFigures) -> StreamMetrics:
     value_added_s, _ = _time_in_classification(steps, timings, "value-adding")
     _, waste_s = _time_in_classification(steps, timings, "waste")
     by_classification = _steps_by_classification(steps)
-    missing = missing_inputs(stream, unconverted)
+    missing = missing_inputs(stream.daily_demand, day_s, unconverted)
     return StreamMetrics(
         lead_time_s=lead_s,
         lead_time_days=lead_s / day_s if lead_s is not None and day_s else None,

@@ -119,4 +119,5 @@ def score_outcome(
         return OutcomeScore(None, "unrated", None, off_scale=True)
     score = opportunity_score(importance, satisfaction)
     status = outcome_status(importance, satisfaction, thresholds)
-    return OutcomeScore(score, status, opportunity_band(score, thresholds) if status == "underserved" else None)
+    band = opportunity_band(score, thresholds) if status == "underserved" else None
+    return OutcomeScore(score, status, band)

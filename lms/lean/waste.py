@@ -139,7 +139,7 @@ def _inventory(step: StepFigures, daily_demand: float | None, day_s: float | Non
             stock += f", {days} {'day' if days == '1' else 'days'} of demand"
     missing = ""
     if unconverted_units(step, daily_demand, day_s):
-        needed = "the daily demand" if not (daily_demand and daily_demand > 0) else "the available time per day"
+        needed = "the available time per day" if daily_demand and daily_demand > 0 else "the daily demand"
         missing = f" Set {needed} to count its waiting time in the lead time."
     return WasteFlag(
         "inventory",

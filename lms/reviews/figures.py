@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from lms.extensions import db
 from lms.kpis.assessments import KpiDrift
 from lms.lean.metrics import WASTE_TYPES
+from lms.lean.missing import STREAM_INPUTS
 from lms.models import Kpi, KpiMeasurement, Review
 
 
@@ -83,9 +84,6 @@ def figure_moves(before: dict | None, after: dict | None) -> list[FigureMove]:
     return rows
 
 
-INPUT_NAMES = {"daily_demand": "the daily demand", "available_seconds_per_day": "the available time per day"}
-
-
 def snapshot_notes(before: dict | None, after: dict | None) -> list[str]:
     """Say what a reader must know of two metrics objects: inputs missing, and an older way of counting.
 
@@ -96,11 +94,10 @@ def snapshot_notes(before: dict | None, after: dict | None) -> list[str]:
     if any(snapshot is not None and "missing" not in snapshot for snapshot in (before, after)):
         notes.append("A snapshot taken before waste time was shared among a step's wastes counts a step "
                      "under each of its wastes in full: compare its waste times with care.")
-    needed = [name for name in INPUT_NAMES
+    needed = [label for name, label in STREAM_INPUTS.items()
               if any(name in (snapshot or {}).get("missing", []) for snapshot in (before, after))]
     if needed:
-        notes.append(f"Figures shown “—” could not be computed: set {' and '.join(INPUT_NAMES[n] for n in needed)} "
-                     "to have them.")
+        notes.append(f"Figures shown “—” could not be computed: set {' and '.join(needed)} to have them.")
     return notes
 
 

@@ -60,7 +60,7 @@ def takt_spec(view: StreamView) -> dict:
 
 
 def ranked_waste(waste_time_by_type: dict[str, float | None]) -> list[list]:
-    """Return [waste, seconds] of the wastes with time, largest first; a waste whose time is unknown is left out."""
+    """Return [waste, seconds] of the wastes with time, largest first; a waste of unknown time is left out."""
     known = [(waste, seconds) for waste, seconds in waste_time_by_type.items()
              if seconds is not None and seconds > 0]
     return [[waste, seconds] for waste, seconds in sorted(known, key=lambda item: (-item[1], item[0]))]

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Float, Text, case, cast, func, literal, select
+from sqlalchemy import Text, case, cast, func, literal, select
 
 from lms import pagination, tenancy
 from lms.db import utcnow
@@ -174,7 +174,7 @@ def step_time_columns():
 
 
 def unconverted_column():
-    """Return SQL that is 1 for a step whose inventory cannot be timed (``lean.metrics.unconverted_units``)."""
+    """Return SQL: 1 for a step whose inventory cannot be timed (as ``lean.metrics.unconverted_units``)."""
     converts = (ValueStream.daily_demand > 0) & (ValueStream.available_seconds_per_day > 0)
     return case(((Step.inventory_units != 0) & ~func.coalesce(converts, False), 1), else_=0)
 

@@ -227,8 +227,9 @@ class MetricsOut(Out):
     rolled_pct_complete_accurate: float | None = Field(description="Product of %C&A / 100, 0-1.")
     takt_time_s: float | None = Field(description="Available seconds per day / daily demand; null without "
                                                   "either (never a 24-hour day by default).")
-    over_takt_step_ids: list[int] = Field(description="Process steps whose effective cycle time (C/T / uptime) "
-                                                      "exceeds takt; empty without takt.")
+    over_takt_step_ids: list[int] = Field(
+        description="Process steps whose effective cycle time (C/T / uptime) exceeds takt; empty without "
+                    "takt.")
     rework_adjusted_lead_time_s: float | None
     waste_time_by_type: dict[str, float | None] = Field(
         description="Seconds per waste type: a step's processing + waiting time is shared equally among its "
@@ -253,7 +254,8 @@ class MetricsOut(Out):
     operators_entered: int | None = Field(
         None, description="Addition: the operators entered on the process steps; null when none is.")
     process_steps: list[ProcessStepPaceOut] = Field(
-        default_factory=list, description="Addition: each timed process step's effective cycle time and pace.")
+        default_factory=list,
+        description="Addition: each timed process step's effective cycle time and pace.")
     out_of_range: list[str] | None = Field(
         None, description="Extension, present only when needed: the figures that are null because "
                           "stored values (from before today's bounds) put them beyond a number's range.")
