@@ -29,9 +29,10 @@ def pareto_figure(spec: dict) -> Figure:
     if spec.get("untimed"):  # a waste with inventory that cannot be timed has no bar, and says so
         title += f"\n(not timed, no bar: {', '.join(spec['untimed'])} — set the daily demand and working day)"
     style_axes(ax, title=title, xlabel="Waste type (TIMWOODS), largest first",
-               ylabel=f"Time in steps tagged with it ({unit})")
+               ylabel=f"Waste time, a step's shared among its wastes ({unit})")
     if not ranked:
-        empty_message(ax, "No time is tagged with a waste type yet.")
+        empty_message(ax, "The time of the wastes tagged here is not known yet." if spec.get("untimed")
+                      else "No time is tagged with a waste type yet.")
         return fig
     # The figures go under each bar, so the cumulative line never hides them.
     labels = [f"{waste.capitalize()}\n{format_duration(seconds)}" for waste, seconds in ranked]

@@ -50,16 +50,15 @@ def missing_reasons(missing: dict[str, tuple[str, ...]], unconverted: float) -> 
     """Say for each missing figure, in a sentence a person can act on, what to enter."""
     reasons: dict[str, str] = {}
     if "lead_time_s" in missing:
-        lead = (f"Incomplete: set {_inputs(missing['lead_time_s'])} to turn the "
-                f"{_count(unconverted)} units waiting into days.")
-        reasons["lead_time_s"] = lead
+        reasons["lead_time_s"] = (f"Set {_inputs(missing['lead_time_s'])} to turn the "
+                                  f"{_count(unconverted)} units waiting into days.")
         for key in ("pce", "activity_ratio", "rework_adjusted_lead_time_s", "waste_share",
                     "waste_time_by_type"):
-            reasons[key] = "Withheld while the lead time is incomplete: " + lead[len("Incomplete: "):]
+            reasons[key] = "Withheld: the lead time is incomplete."
     if "lead_time_days" in missing and "lead_time_s" not in missing:
         reasons["lead_time_days"] = f"Set {_inputs(missing['lead_time_days'])} to count it in working days."
     if "takt_time_s" in missing:
-        pace = f"set {_inputs(missing['takt_time_s'])} to know the pace of demand."
-        reasons["takt_time_s"] = "No takt: " + pace
-        reasons["over_takt_step_ids"] = reasons["operators_needed"] = "Unknown without takt: " + pace
+        inputs = _inputs(missing["takt_time_s"])
+        reasons["takt_time_s"] = f"No takt: set {inputs} to know the pace of demand."
+        reasons["over_takt_step_ids"] = reasons["operators_needed"] = f"Needs takt: set {inputs}."
     return reasons

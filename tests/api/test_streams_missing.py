@@ -51,7 +51,7 @@ def test_inventory_without_daily_demand_leaves_the_lead_time_incomplete(api_as, 
     assert metrics["missing_by_figure"]["lead_time_s"] == ["daily_demand"]
     assert metrics["missing_by_figure"]["takt_time_s"] == ["daily_demand"]
     page = login_as(shop.viewer).get(f"/value-streams/{stream_id}").get_data(as_text=True)
-    assert "Incomplete: set the daily demand to turn the 7,000 units waiting into days." in page
+    assert "Set the daily demand to turn the 7,000 units waiting into days." in page
     assert "at least 1 min" in page and "incomplete" in page
     # Entering the demand completes it: 7,000 / 1,000 a day = 7 days x 27,600 s = 193,200 s; + 60 s.
     api.patch(f"/value-streams/{stream_id}", json={"daily_demand": 1_000})

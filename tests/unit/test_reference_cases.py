@@ -237,5 +237,5 @@ def test_pump_repair_without_demand_says_what_is_missing() -> None:
     assert (metrics.pce, metrics.activity_ratio, metrics.takt_time_s) == (None, None, None)
     assert metrics.missing_inputs == ["daily_demand"]
     assert metrics.reasons["lead_time_s"] == \
-        "Incomplete: set the daily demand to turn the 44 units waiting into days."
+        "Set the daily demand to turn the 44 units waiting into days."
     assert metrics.waste_time_by_type["inventory"] is None and metrics.waste_time_by_type["defects"] == 6_000
