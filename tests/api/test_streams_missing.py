@@ -144,3 +144,21 @@ def test_equal_importance_and_satisfaction_of_ten_is_served(api_as, shop):
                                                       "satisfaction": 10})
     body = api.get(f"/outcomes/{outcome_id}").get_json()
     assert body["opportunity"] == 10 and body["status"] == "served"
+
+
+def test_pages_and_charts_show_an_incomplete_stream(api_as, login_as, shop):
+    # Every page that shows a stream's lead time copes with its absence and says "incomplete".
+    api = api_as(shop.manager)
+    stream_id = _stream(api, SEVEN_THOUSAND_WAITING, available_seconds_per_day=27_600)
+    api.patch(f"/value-streams/{stream_id}", json={"customer_id": shop.customer_id})
+    future_id = api.post(f"/value-streams/{stream_id}/future-state").get_json()["id"]
+    client = login_as(shop.manager)
+    for url in (f"/value-streams/{future_id}/compare", "/value-streams/", "/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "incomplete" in response.get_data(as_text=True), url
+    dashboard = client.get("/").get_data(as_text=True)
+    assert "Leaves out inventory that cannot be timed (no daily demand or working day) in Brackets." in dashboard
+    for chart in ("map.png", "takt.png", "pareto.png"):
+        assert client.get(f"/value-streams/{stream_id}/{chart}").status_code == 200, chart
+    assert client.get("/dashboard/waste-pareto.png").status_code == 200
