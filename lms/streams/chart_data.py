@@ -47,13 +47,15 @@ def map_spec(view: StreamView) -> dict:
 def takt_spec(view: StreamView) -> dict:
     """Return the process steps' cycle times and the takt they are measured against."""
     over = set(view.metrics.over_takt_step_ids)
+    effective = {t.step_id: t.effective_cycle_time_s for t in view.metrics.step_timings}
     return {
         "title": f"Cycle time per step against takt: {_title_name(view)}",
         "takt_time_s": view.metrics.takt_time_s,
         "no_takt": view.metrics.reasons.get("takt_time_s"),
         "steps": [
             {"name": step.name, "classification": step.classification,
-             "cycle_time_s": step.cycle_time_s, "over_takt": step.id in over}
+             "cycle_time_s": step.cycle_time_s, "effective_cycle_time_s": effective.get(step.id),
+             "over_takt": step.id in over}
             for step in view.steps if step.kind == "process" and step.cycle_time_s is not None
         ],
     }
