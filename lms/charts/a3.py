@@ -198,10 +198,19 @@ def _current_state(fig: Figure, spec: dict) -> None:
         s.advance()
     s.y -= 8
     s.rule()
-    _timeline(fig, s, spec["timeline"], spec["timeline_caption"])
+    _timeline(fig, s, spec["timeline"], spec["timeline_caption"], spec.get("day_s"))
 
 
-def _timeline(fig: Figure, s: Section, timeline: list[dict], caption: str) -> None:
+def _time_ticks(day_s: float | None) -> list[tuple[float, str]]:
+    """Return the log axis's ticks: s, min, h, then working days of ``day_s`` (hours without one)."""
+    ticks = [(1.0, "1 s"), (60.0, "1 min"), (3600.0, "1 h")]
+    if day_s is None:
+        return [*ticks, (10 * 3600.0, "10 h"), (100 * 3600.0, "100 h"), (1000 * 3600.0, "1000 h")]
+    days = [(n * day_s, f"{n} d") for n in (1, 5, 20, 100)]
+    return [tick for tick in ticks if tick[0] < day_s] + days
+
+
+def _timeline(fig: Figure, s: Section, timeline: list[dict], caption: str, day_s: float | None) -> None:
     """Draw the steps' processing and waiting times as paired bars on a log scale."""
     left, bottom, width, height = s.rect
     s.advance(BODY, 0.4)
@@ -227,8 +236,7 @@ def _timeline(fig: Figure, s: Section, timeline: list[dict], caption: str) -> No
     ax.set_xscale("log")
     biggest = max(processing + waiting + [60.0])
     ax.set_xlim(1, biggest * 3)
-    ticks = [(1, "1 s"), (60, "1 min"), (3600, "1 h"), (86400, "1 d"), (604800, "1 wk"), (2592000, "30 d")]
-    ticks = [(v, lab) for v, lab in ticks if v <= biggest * 3]
+    ticks = [(v, lab) for v, lab in _time_ticks(day_s) if v <= biggest * 3]
     ax.xaxis.set_major_locator(FixedLocator([v for v, _ in ticks]))
     ax.xaxis.set_minor_locator(NullLocator())
     ax.set_xticklabels([lab for _, lab in ticks], fontsize=SMALL)

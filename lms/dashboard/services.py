@@ -18,6 +18,7 @@ from lms.db import utcnow
 from lms.extensions import db
 from lms.kpis.assessments import assess_organization
 from lms.lean.drift import STATUSES
+from lms.lean.durations import working_day
 from lms.lean.metrics import WASTE_TYPES
 from lms.models import (
     Action,
@@ -48,6 +49,8 @@ class StreamLine:
     waste_share: float | None
     lead_time_days: float
     untagged: int
+    lead_time_s: float = 0.0
+    day_s: float | None = None  # the stream's working day; None when it has none
 
 
 @dataclass(frozen=True)
@@ -149,7 +152,8 @@ def _stream_figures() -> tuple[dict[int, StreamLine], dict[int, int | None], dic
     lines, customer_of, waste = {}, {}, dict.fromkeys(WASTE_TYPES, 0.0)
     for totals in current_stream_totals():
         lines[totals.id] = StreamLine(totals.id, totals.name, totals.pce, totals.waste_share,
-                                      totals.lead_time_days, totals.untagged_count)
+                                      totals.lead_time_days, totals.untagged_count, totals.lead_time_s,
+                                      working_day(totals.available_seconds_per_day))
         customer_of[totals.id] = totals.customer_id
         for kind, seconds in totals.waste_time_by_type.items():
             waste[kind] += seconds

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lms.lean.waste import format_duration
+from lms.lean.durations import format_duration
 from lms.streams.figures import StreamView
 
 
@@ -49,6 +49,7 @@ def takt_spec(view: StreamView) -> dict:
     return {
         "title": f"Cycle time per step against takt: {_title_name(view)}",
         "takt_time_s": view.metrics.takt_time_s,
+        "day_s": view.day_s,
         "steps": [
             {"name": step.name, "classification": step.classification,
              "cycle_time_s": step.cycle_time_s, "over_takt": step.id in over}
@@ -62,24 +63,27 @@ def pareto_spec(view: StreamView) -> dict:
     ranked = sorted(view.metrics.waste_time_by_type.items(), key=lambda item: (-item[1], item[0]))
     return {
         "title": f"Waste time by type: {_title_name(view)}",
+        "day_s": view.day_s,
         "waste_time_by_type": [[waste, seconds] for waste, seconds in ranked if seconds > 0],
     }
 
 
 def chart_alt_texts(view: StreamView) -> dict[str, str]:
     """Describe each chart's content for people who cannot see it (the ``alt`` of the images)."""
-    m = view.metrics
+    m, day_s = view.metrics, view.day_s
     process = sum(1 for s in view.steps if s.kind == "process")
     pce = "unknown" if m.pce is None else f"{m.pce * 100:.1f} %"
     takt = "no takt (daily demand not set)" if m.takt_time_s is None else \
-        f"takt {format_duration(m.takt_time_s)}"
+        f"takt {format_duration(m.takt_time_s, day_s)}"
     over = len(m.over_takt_step_ids)
     wastes = [(w, s) for w, s in sorted(m.waste_time_by_type.items(), key=lambda i: -i[1]) if s > 0]
-    pareto = "; ".join(f"{w} {format_duration(s)}" for w, s in wastes) or "no time tagged with a waste yet"
+    pareto = ("; ".join(f"{w} {format_duration(s, day_s)}" for w, s in wastes)
+              or "no time tagged with a waste yet")
     return {
         "map": (f"Value-stream map of {view.stream.name}: {process} process steps and "
                 f"{len(view.steps) - process} inventories in flow order; lead time "
-                f"{format_duration(m.lead_time_s)}, processing time {format_duration(m.processing_time_s)}, "
+                f"{format_duration(m.lead_time_s, day_s)}, processing time "
+                f"{format_duration(m.processing_time_s, day_s)}, "
                 f"process cycle efficiency {pce}."),
         "takt": (f"Bar chart of cycle time per process step against {takt}; "
                  f"{over} step{'s' if over != 1 else ''} over takt."),

@@ -12,6 +12,7 @@ from sqlalchemy import Float, Text, case, cast, func, literal, select
 from lms import pagination, tenancy
 from lms.db import utcnow
 from lms.extensions import db
+from lms.lean.durations import working_day
 from lms.lean.metrics import (
     CLASSIFICATIONS,
     SECONDS_PER_DAY,
@@ -90,7 +91,8 @@ def step_flags(stream: ValueStream, step: Step) -> list[WasteFlag]:
     """Return one step's waste flags; they depend on the step and the stream's demand only."""
     day_s = working_day_s(stream.available_seconds_per_day)
     return flag_step(step_figures(step), daily_demand=stream.daily_demand, day_s=day_s,
-                     takt_time_s=demand_takt_s(stream.daily_demand, stream.available_seconds_per_day))
+                     takt_time_s=demand_takt_s(stream.daily_demand, stream.available_seconds_per_day),
+                     unit_day_s=working_day(stream.available_seconds_per_day))
 
 
 def _by_id(model, ids: Iterable[int | None]) -> dict:
@@ -116,6 +118,7 @@ class StreamTotals:
     waste_step_time_s: float
     untagged_count: int
     waste_time_by_type: dict[str, float]
+    available_seconds_per_day: float | None = None
 
     @property
     def pce(self) -> float | None:
@@ -180,7 +183,7 @@ def current_stream_totals() -> list[StreamTotals]:
             func.sum(lead), func.sum(case((Step.classification == "value-adding", processing), else_=0.0)),
             func.sum(case((Step.classification == "waste", lead), else_=0.0)),
             func.count(Step.id) - func.count(case((Step.classification.in_(known), 1))),
-            *tagged,
+            func.max(ValueStream.available_seconds_per_day), *tagged,
         )
         .outerjoin(Step, Step.value_stream_id == ValueStream.id)
         .where(ValueStream.state == "current")
@@ -191,8 +194,10 @@ def current_stream_totals() -> list[StreamTotals]:
         StreamTotals(id=stream_id, name=name, customer_id=customer_id, day_s=float(stream_day_s),
                      lead_time_s=float(lead_s or 0.0), value_added_time_s=float(value_added or 0.0),
                      waste_step_time_s=float(waste or 0.0), untagged_count=untagged,
-                     waste_time_by_type={w: float(t or 0.0) for w, t in zip(WASTE_TYPES, times, strict=True)})
-        for stream_id, name, customer_id, stream_day_s, lead_s, value_added, waste, untagged, *times in rows
+                     waste_time_by_type={w: float(t or 0.0) for w, t in zip(WASTE_TYPES, times, strict=True)},
+                     available_seconds_per_day=available_s)
+        for (stream_id, name, customer_id, stream_day_s, lead_s, value_added, waste, untagged, available_s,
+             *times) in rows
     ]
 
 
@@ -263,9 +268,9 @@ class StreamView:
         return {timing.step_id: timing for timing in self.metrics.step_timings}
 
     @property
-    def day_s(self) -> float:
-        """Return the stream's working day in seconds."""
-        return working_day_s(self.stream.available_seconds_per_day)
+    def day_s(self) -> float | None:
+        """Return the stream's working day in seconds; None when it has none (no available time set)."""
+        return working_day(self.stream.available_seconds_per_day)
 
 
 def stream_view(stream: ValueStream) -> StreamView:
