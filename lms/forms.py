@@ -8,7 +8,6 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import ValidationError
 from wtforms.widgets import Select, TextInput, html_params
 
 from lms.errors import ValidationFailed
@@ -16,9 +15,14 @@ from lms.lean.durations import parse_duration, write_duration
 
 
 def apply_field_errors(form: FlaskForm, failed: ValidationFailed) -> None:
-    """Show a service's field errors beside the form fields they name."""
+    """Show a service's field errors beside the form fields they name.
+
+    A duration that could not be read says why in its own words, not the schema's ("not a number").
+    """
     for name, messages in failed.fields.items():
         field = getattr(form, name, None)
+        if isinstance(field, DurationField) and field.parse_error:
+            messages = [field.parse_error]
         if field is not None and hasattr(field, "errors"):
             field.errors = list(field.errors) + messages
         else:
@@ -82,6 +86,9 @@ class DurationField(StringField):
     ``d`` is the working day of the form's stream: ``set_working_day`` gives it to every duration field
     of a form. Without one (or for a field with ``days=False``, such as the length of the day itself)
     ``d`` is refused with a message saying why.
+
+    Text that is no duration stays text: the schema refuses it beside every other broken rule (one
+    answer names them all), and ``apply_field_errors`` shows this field's own message for it.
     """
 
     widget = TextInput()
@@ -95,6 +102,7 @@ class DurationField(StringField):
         self.days = days
         self.no_day_message = no_day_message
         self.day_s: float | None = None
+        self.parse_error: str | None = None
 
     def process_formdata(self, valuelist: list) -> None:
         """Keep the typed text; it is read once the working day is known (``pre_validate``)."""
@@ -102,7 +110,8 @@ class DurationField(StringField):
             self.data = valuelist[0]
 
     def pre_validate(self, form) -> None:
-        """Read the typed text as seconds, or say what is wrong with it."""
+        """Read the typed text as seconds; keep what cannot be read as text, with the reason why."""
+        self.parse_error = None
         if not isinstance(self.data, str):
             return
         text = self.data.strip()
@@ -113,7 +122,7 @@ class DurationField(StringField):
             self.data = parse_duration(text, self.day_s if self.days else None,
                                        no_day_message=self.no_day_message)
         except ValueError as error:
-            raise ValidationError(str(error)) from None
+            self.data, self.parse_error = text, str(error)
 
     def _value(self) -> str:
         """Show what was typed, or the stored seconds in words."""

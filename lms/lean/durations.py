@@ -30,7 +30,8 @@ _UNIT_NAMES = {
 }
 _NUMBER = r"\d+(?:\.\d+)?|\.\d+"
 _PART = re.compile(rf"\s*({_NUMBER})\s*([a-z]+)\s*")
-_PLAIN = re.compile(rf"(?:{_NUMBER}|\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?)")
+# Plain seconds: 57600, 4.5, 27,600 or 1e6 (a number as a spreadsheet writes it).
+_PLAIN = re.compile(rf"(?:{_NUMBER}|\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?)(?:e[+-]?\d+)?")
 NO_DAY = ("This stream has no working day: set its available time per day to enter days, "
           "or write the duration in hours and minutes (e.g. 16 h).")
 EXAMPLES = "45 s, 15 min, 2 h, 1.5 d, 1 h 30 min, or plain seconds such as 57600"
@@ -45,7 +46,7 @@ def working_day(available_seconds_per_day: float | None) -> float | None:
 
 def _units(day_s: float | None) -> list[tuple[str, float]]:
     """Return the units durations are written in, largest first: d (when there is a day), h, min, s."""
-    if day_s is None or not 0 < day_s <= LARGEST_SHOWN:
+    if day_s is None or not 1 <= day_s <= LARGEST_SHOWN:  # a day under a second is not one
         return list(_CLOCK_UNITS)
     return [("d", day_s), *((name, size) for name, size in _CLOCK_UNITS if size < day_s)]
 
