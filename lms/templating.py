@@ -84,6 +84,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["nav_items"] = _nav_items
     app.jinja_env.globals["duration"] = _duration
     app.jinja_env.globals["day_note"] = _day_note
+    app.jinja_env.globals["working_day"] = working_day
     app.jinja_env.filters["day"] = _format_date
     app.jinja_env.filters["number"] = _format_number
     app.jinja_env.filters["pct"] = _format_pct

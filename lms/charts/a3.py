@@ -15,6 +15,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.ticker import FixedLocator, NullLocator
 
 from lms.charts.base import BRAND, GRID, INK, INK_SOFT, plottable, to_pdf
+from lms.lean.durations import format_day
 
 A3_LANDSCAPE_IN = (16.54, 11.69)
 PT = 72.0  # points per inch
@@ -247,7 +248,8 @@ def _timeline(fig: Figure, s: Section, timeline: list[dict], caption: str, day_s
     ax.set_yticklabels([fit(label, label_pt, SMALL) for label in labels], fontsize=SMALL)
     for label in ax.get_yticklabels():
         label.set_parse_math(False)
-    ax.set_xlabel("Time per step (log scale)", fontsize=SMALL, color=INK_SOFT)
+    day = format_day(day_s).removesuffix(".") if day_s else "no working day set: hours"
+    ax.set_xlabel(f"Time per step (log scale; {day})", fontsize=SMALL, color=INK_SOFT)
     ax.tick_params(colors=INK_SOFT, length=2)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)

@@ -134,3 +134,20 @@ def test_figure_changes_are_written_in_their_own_units(before, after, kind, expe
     from lms.reviews.figures import FigureMove
 
     assert show_change(FigureMove("figure", kind, before, after), 27_600.0) == expected
+
+
+@pytest.mark.parametrize("unit, expected", [
+    # Issue 14, item 8: a KPI measured in % moves in percentage points: 91.5 % -> 92.0 % = +0.5 pp.
+    pytest.param("%", "+0.5 pp", id="a percentage moves in points"),
+    pytest.param("repairs", "+0.50", id="other units keep their own"),
+])
+def test_a_kpi_in_percent_moves_in_points(unit, expected):
+    from datetime import date
+    from types import SimpleNamespace
+
+    from lms.reviews.chart_data import kpi_change
+    from lms.reviews.figures import KpiMovement
+
+    kpi = SimpleNamespace(unit=unit, direction="increase")
+    movement = KpiMovement(kpi, date(2026, 11, 2), 91.5, date(2026, 11, 20), 92.0, None)
+    assert kpi_change(movement) == expected

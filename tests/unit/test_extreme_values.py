@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from lms.charts.pareto import draw_waste_pareto
 from lms.charts.takt import draw_takt_chart
 from lms.charts.vsm import draw_value_stream_map
-from lms.lean.metrics import API_METRIC_KEYS, StepFigures, StreamFigures, compute_metrics, total
 from lms.lean.durations import OUT_OF_RANGE, format_duration
+from lms.lean.metrics import API_METRIC_KEYS, StepFigures, StreamFigures, compute_metrics, total
 from lms.lean.waste import flag_stream
 
 EXTREME = st.one_of(st.floats(allow_nan=False, allow_infinity=False),
