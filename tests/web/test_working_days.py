@@ -16,20 +16,12 @@ from sqlalchemy import select
 
 from lms.extensions import db
 from lms.models import Step, ValueStream
-from tests.web.streams_fixtures import map_stamping_line, open_shop
+from tests.web import test_streams
+from tests.web.streams_fixtures import map_stamping_line
 
 # The stamping line: a working day of 27,600 s (7 h 40 min), demand 920 a day.
 DAY = 27_600
-
-
-@pytest.fixture()
-def shop(make, app):
-    return open_shop(make, app)
-
-
-@pytest.fixture()
-def line(make, shop):
-    return map_stamping_line(make, shop)
+shop, line = test_streams.shop, test_streams.line  # the same fixtures as the stream pages' tests
 
 
 def _text(response) -> str:
