@@ -56,7 +56,7 @@ def test_list_shows_each_streams_figures_and_staleness(login_as, shop, line):
     assert f'href="/value-streams/{stream_id}"' in page and "Stamped brackets" in page
     assert "Acme assembly plant" in page and shop.owner.email in page
     assert "0.05 %" in page        # PCE 86 / 171,686 s
-    assert "6.2 d" in page         # 171,686 s / 27,600 s per working day
+    assert "6 d 2 h" in page       # 171,686 s = 6 working days of 27,600 s + 6,086 s (1 h 41 min)
     assert "99.6 %" in page        # waste share: 171,000 of 171,686 s in the two inventories
     assert "never walked" in page  # nobody confirmed the map on the floor yet
 
