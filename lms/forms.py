@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
@@ -139,3 +139,11 @@ def set_working_day(form: FlaskForm, day_s: float | None) -> FlaskForm:
         if isinstance(field, DurationField):
             field.day_s = day_s
     return form
+
+
+def people_choices(current: int | str | Iterable[int | str] | None = None,
+                   blank: str | None = "— nobody —") -> list[SelectChoice]:
+    """Offer the organization's active people, keeping ``current`` (the record's person) if deactivated."""
+    from lms import people
+
+    return choices(list(people.offered(current).items()), blank=blank)

@@ -7,7 +7,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from lms import tenancy
 from lms.errors import ValidationFailed, VersionConflict
 from lms.extensions import db
-from lms.forms import apply_field_errors, set_working_day
+from lms.forms import apply_field_errors, people_choices, set_working_day
 from lms.kpis.services import kpis_measuring_step
 from lms.lean.durations import working_day
 from lms.models import Step, ValueStream
@@ -15,7 +15,7 @@ from lms.permissions import MEMBER, allow
 from lms.streams import bp, figures, services
 from lms.streams.forms import CLASSIFICATION_LABELS, MoveForm, StepForm, TagForm, schema_values
 from lms.streams.permissions import EDIT_STREAM
-from lms.streams.views import job_choices, plain_number, render_stream_page, stream_or_404, user_choices
+from lms.streams.views import job_choices, plain_number, render_stream_page, stream_or_404
 
 NUMBER_FIELDS = ("uptime_pct", "operators", "pct_complete_accurate", "inventory_units")
 DURATION_FIELDS = ("cycle_time_s", "changeover_s", "wait_time_s")  # seconds, shown back in words
@@ -39,7 +39,7 @@ def _step_form(stream: ValueStream, step: Step | None = None) -> StepForm:
         data.update({name: getattr(step, name) for name in DURATION_FIELDS})
     form = set_working_day(StepForm(data=data), working_day(stream.available_seconds_per_day))
     form.job_id.choices = job_choices(stream.customer_id)  # the stream's customer's jobs first
-    form.owner_id.choices = user_choices()
+    form.owner_id.choices = people_choices(step.owner_id if step else None)
     return form
 
 
