@@ -29,6 +29,8 @@ FLAG_CODES: tuple[str, ...] = (
     "contradiction",
 )
 DEFECT_THRESHOLD_PCT = 90.0
+
+
 @dataclass(frozen=True)
 class WasteFlag:
     """A computed sign of waste on a step, with a sentence that gives the reason."""
