@@ -24,6 +24,7 @@ from lms.admin.services import create_organization, organization_by_slug
 from lms.auth.services import create_user
 from lms.config import ROOT
 from lms.errors import ValidationFailed
+from lms.lean.durations import metrics_in_days, working_day
 from lms.lean.metrics import StepFigures, StreamFigures, compute_metrics
 from lms.transfer.document import SCHEMA_VERSION
 from lms.transfer.importer import SECTIONS, read_document
@@ -139,6 +140,7 @@ def computed_snapshot(stream: dict, changes: dict) -> dict:
         StreamFigures(stream.get("daily_demand"), stream.get("available_seconds_per_day"), tuple(steps))
     )
     snapshot = metrics.as_api_dict()
+    snapshot |= metrics_in_days(snapshot, working_day(stream.get("available_seconds_per_day")))
     by_ref = {step.id: step for step in steps}
     snapshot["step_timeline"] = [
         {"position": t.position, "name": t.name, "kind": by_ref[t.step_id].kind,

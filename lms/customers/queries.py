@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, Row, Select, func, select
 from lms import tenancy
 from lms.extensions import db
 from lms.lean import metrics
+from lms.lean.durations import working_day
 from lms.lean.jobs import RelatedJob, ServingStep, StackAnalysis, analyse_stack
 from lms.lean.opportunity import (
     OpportunityThresholds,
@@ -121,11 +122,12 @@ class ServingStepView:
     owner_id: int | None
     processing_s: float
     waiting_s: float
+    day_s: float | None = None
 
     def as_serving_step(self) -> ServingStep:
         """Return the figures the job-stack analysis needs."""
         return ServingStep(self.step_id, self.value_stream_id, self.owner_id,
-                           self.processing_s, self.waiting_s)
+                           self.processing_s, self.waiting_s, self.day_s)
 
 
 # What the coverage of a job needs of a step and its stream: columns, not whole records (a large
@@ -150,6 +152,7 @@ def _serving_step(row) -> ServingStepView:
         value_stream_name=row.stream_name, owner_id=row.owner_id,
         processing_s=metrics.processing_time_s(figures),
         waiting_s=metrics.waiting_time_s(figures, row.daily_demand, day_s),
+        day_s=working_day(row.available_seconds_per_day),
     )
 
 
@@ -278,11 +281,12 @@ def _serving_steps(criterion: ColumnElement[bool]) -> dict[int, tuple[ServingSte
     """Return the figures of the steps serving each job, timed by the database."""
     _, processing, waiting = step_time_columns()
     serving: dict[int, list[ServingStep]] = defaultdict(list)
-    columns = (Step.job_id, Step.id, ValueStream.id, Step.owner_id, processing, waiting)
-    for job_id, step_id, stream_id, owner_id, processing_s, waiting_s in db.session.execute(
+    columns = (Step.job_id, Step.id, ValueStream.id, Step.owner_id, processing, waiting,
+               ValueStream.available_seconds_per_day)
+    for job_id, step_id, stream_id, owner_id, processing_s, waiting_s, available_s in db.session.execute(
             _serving_of(criterion, *columns)):
         serving[job_id].append(ServingStep(step_id, stream_id, owner_id, float(processing_s),
-                                           float(waiting_s)))
+                                           float(waiting_s), working_day(available_s)))
     return {job_id: tuple(steps) for job_id, steps in serving.items()}
 
 

@@ -49,6 +49,8 @@ class StreamLine:
     lead_time_days: float | None
     untagged: int
     lead_time_note: str = ""  # why the lead time in days is not shown: "incomplete" or "no working day"
+    lead_time_s: float | None = None
+    day_s: float | None = None  # the stream's working day; None when it has none
 
 
 @dataclass(frozen=True)
@@ -160,7 +162,8 @@ def _stream_figures() -> tuple[dict[int, StreamLine], dict[int, int | None], dic
     untimed: list[str] = []
     for totals in current_stream_totals():
         lines[totals.id] = StreamLine(totals.id, totals.name, totals.pce, totals.waste_share,
-                                      totals.lead_time_days, totals.untagged_count, _lead_time_note(totals))
+                                      totals.lead_time_days, totals.untagged_count, _lead_time_note(totals),
+                                      totals.lead_time_s, totals.day_s)
         customer_of[totals.id] = totals.customer_id
         for kind, seconds in totals.waste_time_by_type.items():
             if seconds is not None:

@@ -7,6 +7,8 @@ capable, then coordinate it, then execute each prime job better.
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from lms.lean.durations import format_duration
+
 NECESSITIES = ("required", "optional", "interchangeable")
 COORDINATIONS = ("concurrent", "sequential", "co-executed")
 DIMENSIONS = ("functional", "emotional", "social")
@@ -26,6 +28,7 @@ class ServingStep:
     owner_id: int | None
     processing_s: float
     waiting_s: float
+    day_s: float | None = None  # the working day of the step's stream; None when it has none
 
 
 @dataclass(frozen=True)
@@ -196,17 +199,6 @@ def _quoted(jobs: Iterable[RelatedJob]) -> str:
     return ", ".join(f"'{job.statement}'" for job in jobs)
 
 
-def _duration(seconds: float) -> str:
-    """Say a duration in the unit a manager reads most easily."""
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 2 * 3600:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 2 * 86400:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.1f} days"
-
-
 def _not_capable(
     statement: str,
     ordered: Sequence[RelatedJob],
@@ -246,9 +238,13 @@ def _waiting_sequence(ordered: Sequence[RelatedJob]) -> list[Struggle]:
     processing_s = sum(step.processing_s for step in steps.values())
     if waiting_s <= processing_s:
         return []
+    # Working days when every step's stream has the same one; else hours, which they all share.
+    days = {step.day_s for step in steps.values()}
+    day_s = days.pop() if len(days) == 1 else None
     message = (
         f"Poorly coordinated: the sequential jobs {_quoted(jobs)} wait "
-        f"{_duration(waiting_s)} in total but are worked {_duration(processing_s)}; "
+        f"{format_duration(waiting_s, day_s)} in total but are worked "
+        f"{format_duration(processing_s, day_s)}; "
         "make each hand-over to the next job seamless."
     )
     return [Struggle("poorly-coordinated", message, [j.job_id for j in jobs])]

@@ -13,8 +13,9 @@ from lms.charts.vsm import draw_value_stream_map
 from lms.errors import ValidationFailed, VersionConflict
 from lms.extensions import db
 from lms.forms import apply_field_errors, choices, grouped, people_choices
+from lms.lean.durations import working_day
 from lms.lean.metrics import WASTE_TYPES
-from lms.lean.waste import format_duration, format_points
+from lms.lean.waste import format_points
 from lms.models import Customer, Job, ValueStream
 from lms.pagination import page_args
 from lms.permissions import MEMBER, allow
@@ -40,7 +41,8 @@ def plain_number(value: float | None) -> str:
 
 @bp.context_processor
 def _helpers():
-    return {"duration": format_duration, "percent": percent, "points": format_points,
+    # ``duration`` is the app's template global: it writes in the working days of the page's stream.
+    return {"percent": percent, "points": format_points,
             "classification_labels": CLASSIFICATION_LABELS,
             "tags": TAGS, "waste_types": WASTE_TYPES,
             "can_edit": lambda stream: permissions.may_edit(stream, tenancy.actor())}
@@ -77,7 +79,7 @@ def _stream_form(stream: ValueStream | None = None) -> StreamForm:
             "name": stream.name, "description": stream.description, "state": stream.state,
             "customer_id": str(stream.customer_id or ""), "job_id": str(stream.job_id or ""),
             "owner_id": str(stream.owner_id or ""), "daily_demand": plain_number(stream.daily_demand),
-            "available_seconds_per_day": plain_number(stream.available_seconds_per_day),
+            "available_seconds_per_day": stream.available_seconds_per_day,
             "last_walked_on": stream.last_walked_on, "version": stream.version,
         }
     elif tenancy.actor().role == "owner":
@@ -201,8 +203,9 @@ def compare(stream_id: int):
     comparison = None
     if future is not None:
         comparison = figures.compare(figures.stream_view(current), figures.stream_view(future))
+    # The comparison is written in the current state's working days.
     return render_template("streams/compare.html", stream=stream, current=current, future=future,
-                           comparison=comparison)
+                           comparison=comparison, day_s=working_day(current.available_seconds_per_day))
 
 
 # Charts --------------------------------------------------------------------------------

@@ -198,7 +198,7 @@ def sequential_pair(first_wait_s: float, second_wait_s: float) -> list[RelatedJo
 
 
 def test_sequential_jobs_that_wait_longer_than_they_work_are_poorly_coordinated() -> None:
-    # waiting 1800 + 3600 = 5400 s (90 min) > processing 600 + 900 = 1500 s (25 min)
+    # waiting 1800 + 3600 = 5400 s (1 h 30 min) > processing 600 + 900 = 1500 s (25 min)
     analysis = analyse_stack(1, "Improve a credit score", sequential_pair(1800, 3600))
     assert analysis.capable
     (struggle,) = analysis.struggles
@@ -206,8 +206,30 @@ def test_sequential_jobs_that_wait_longer_than_they_work_are_poorly_coordinated(
     assert struggle.job_ids == [1, 2]
     assert struggle.message == (
         "Poorly coordinated: the sequential jobs 'Receive the bill', 'Pay a bill' wait "
-        "90 min in total but are worked 25 min; make each hand-over to the next job seamless."
+        "1 h 30 min in total but are worked 25 min; make each hand-over to the next job seamless."
     )
+
+
+@pytest.mark.parametrize(
+    ("days", "wording"),
+    [
+        # 1 working day of 27,600 s + 1 h: 31,200 s = 1 d 1 h in the streams' working days.
+        pytest.param((27_600.0, 27_600.0), "wait 1 d 1 h in total", id="one-working-day-in-d"),
+        # Streams with different working days share no d: hours (31,200 s = 8 h 40 min).
+        pytest.param((27_600.0, 28_800.0), "wait 8 h 40 min in total", id="different-days-in-hours"),
+        # Without a working day: hours, never 24-hour days.
+        pytest.param((None, None), "wait 8 h 40 min in total", id="no-working-day-in-hours"),
+    ],
+)
+def test_the_diagnosis_writes_waits_in_the_streams_working_days(days, wording) -> None:
+    related = [
+        job(1, "Receive the bill", coordination="sequential",
+            steps=(ServingStep(101, 1, 1, 600, 27_600, days[0]),)),
+        job(2, "Pay a bill", coordination="sequential",
+            steps=(ServingStep(102, 2, 1, 900, 3_600, days[1]),)),
+    ]
+    (struggle,) = analyse_stack(1, "Improve a credit score", related).struggles
+    assert wording in struggle.message
 
 
 @pytest.mark.parametrize(
@@ -236,7 +258,7 @@ def test_a_step_serving_two_sequential_jobs_is_counted_once() -> None:
         job(2, "Pay a bill", coordination="sequential", steps=(shared, step(102, pt=900))),
     ]
     (struggle,) = analyse_stack(1, "Improve a credit score", related).struggles
-    assert "wait 33 min in total but are worked 25 min" in struggle.message
+    assert "wait 33 min 20 s in total but are worked 25 min" in struggle.message
 
 
 @pytest.mark.parametrize(
