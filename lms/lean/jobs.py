@@ -19,13 +19,24 @@ UNNAMED_GROUP = "(unnamed group)"
 
 @dataclass(frozen=True)
 class ServingStep:
-    """A step, in any value stream of the organization, that serves a related job."""
+    """A step, in any value stream of the organization, that serves a related job.
+
+    It may stand for several steps of one value stream and one owner that serve the same job
+    (``also_step_ids`` names the others), their times added up: the analysis reads nothing else
+    of a step, so a stack comes out the same from one row per step or one per stream and owner.
+    """
 
     step_id: int
     value_stream_id: int
     owner_id: int | None
     processing_s: float
     waiting_s: float
+    also_step_ids: tuple[int, ...] = ()
+
+    @property
+    def step_ids(self) -> tuple[int, ...]:
+        """Return the ids of every step this stands for."""
+        return (self.step_id, *self.also_step_ids)
 
 
 @dataclass(frozen=True)
@@ -147,7 +158,7 @@ def _stack_order(job: RelatedJob) -> tuple[bool, int, int]:
 
 def _step_ids(job: RelatedJob) -> list[int]:
     """Return the distinct ids of the steps serving a job, ascending."""
-    return sorted({step.step_id for step in job.serving_steps})
+    return sorted({step_id for step in job.serving_steps for step_id in step.step_ids})
 
 
 def _coverage(job: RelatedJob) -> RelatedCoverage:
@@ -241,7 +252,7 @@ def _poorly_coordinated(ordered: Sequence[RelatedJob]) -> list[Struggle]:
 def _waiting_sequence(ordered: Sequence[RelatedJob]) -> list[Struggle]:
     """Flag sequential jobs whose steps, taken together, wait longer than they are worked."""
     jobs = [j for j in ordered if j.coordination == "sequential" and j.serving_steps]
-    steps = {step.step_id: step for job in jobs for step in job.serving_steps}
+    steps = {step.step_ids: step for job in jobs for step in job.serving_steps}
     waiting_s = sum(step.waiting_s for step in steps.values())
     processing_s = sum(step.processing_s for step in steps.values())
     if waiting_s <= processing_s:
