@@ -17,7 +17,14 @@ from sqlalchemy import ColumnElement, Row, Select, String, cast, func, select
 
 from lms import tenancy
 from lms.extensions import db
-from lms.lean.jobs import RelatedJob, ServingStep, StackAnalysis, analyse_stack
+from lms.lean.jobs import (
+    CapabilityChange,
+    RelatedJob,
+    ServingStep,
+    StackAnalysis,
+    analyse_stack,
+    capability_change,
+)
 from lms.lean.opportunity import (
     OpportunityThresholds,
     opportunity_band,
@@ -251,15 +258,20 @@ def _jobs_matching(criterion: ColumnElement[bool]):
     return select(Job.id).where(criterion).scalar_subquery()
 
 
-def _serving_of(criterion: ColumnElement[bool], *columns) -> Select:
+CURRENT_STATE = ValueStream.state == "current"
+
+
+def _serving_of(criterion: ColumnElement[bool], *columns,
+                streams: ColumnElement[bool] = CURRENT_STATE) -> Select:
     """Select the steps serving the jobs matching ``criterion``: steps of current-state streams only.
 
     A future state is a plan: its steps serve no job (and make no stack capable) until it is the
-    way the work is done; the comparison with its current state says what it would change.
+    way the work is done; ``future_state_changes`` says what it would change. ``streams`` picks
+    other streams for such a what-if.
     """
     return (select(*columns)
             .join(ValueStream, ValueStream.id == Step.value_stream_id)
-            .where(Step.job_id.in_(_jobs_matching(criterion)), ValueStream.state == "current"))
+            .where(Step.job_id.in_(_jobs_matching(criterion)), streams))
 
 
 def _serving_views(criterion: ColumnElement[bool]) -> dict[int, list[ServingStepView]]:
@@ -271,7 +283,8 @@ def _serving_views(criterion: ColumnElement[bool]) -> dict[int, list[ServingStep
     return dict(serving)
 
 
-def _serving_steps(criterion: ColumnElement[bool]) -> dict[int, tuple[ServingStep, ...]]:
+def _serving_steps(criterion: ColumnElement[bool],
+                   streams: ColumnElement[bool] = CURRENT_STATE) -> dict[int, tuple[ServingStep, ...]]:
     """Return what serves each job: per value stream and owner, the steps' ids and their times added up.
 
     One row per job, stream and owner, not per step (an organization's stacks are served by
@@ -282,8 +295,8 @@ def _serving_steps(criterion: ColumnElement[bool]) -> dict[int, tuple[ServingSte
     _, processing, waiting = step_time_columns()
     step_ids = func.aggregate_strings(cast(Step.id, String), ",")
     stmt = _serving_of(criterion, Step.job_id, ValueStream.id, Step.owner_id, step_ids,
-                       func.sum(processing), func.sum(waiting)).group_by(Step.job_id, ValueStream.id,
-                                                                         Step.owner_id)
+                       func.sum(processing), func.sum(waiting),
+                       streams=streams).group_by(Step.job_id, ValueStream.id, Step.owner_id)
     serving: dict[int, list[ServingStep]] = defaultdict(list)
     for job_id, stream_id, owner_id, ids, processing_s, waiting_s in db.session.execute(stmt):
         first, *others = sorted(map(int, ids.split(",")))
@@ -335,6 +348,42 @@ def stack_of(job: Job) -> StackView:
     """Load and analyse the stack headed by the high-level ``job``."""
     loaded = load_job_stacks((Job.id == job.id) | (Job.parent_id == job.id))
     return loaded.stack(job)
+
+
+@dataclass(frozen=True)
+class FutureChange:
+    """A stack whose capability a future state would change, as the comparison page says it."""
+
+    job: Row
+    change: CapabilityChange
+    closed: list[str]
+    opened: list[str]
+
+
+def future_state_changes(current_id: int, future_id: int) -> list[FutureChange]:
+    """Say which stacks would gain or lose capability if the future state replaced its current state.
+
+    The stacks are those of the jobs either map's steps serve. Today's analysis reads the
+    current-state streams; the what-if reads the same streams without ``current_id`` and with
+    ``future_id``. Nothing is written: until the future state is the current one, it changes
+    no stack (``_serving_of``).
+    """
+    touched = select(Step.job_id).where(Step.value_stream_id.in_([current_id, future_id]),
+                                        Step.job_id.is_not(None))
+    heads = select(func.coalesce(Job.parent_id, Job.id)).where(Job.id.in_(touched.scalar_subquery()))
+    criterion = Job.id.in_(heads.scalar_subquery()) | Job.parent_id.in_(heads.scalar_subquery())
+    today = load_job_stacks(criterion, records=False)
+    planned = (CURRENT_STATE & (ValueStream.id != current_id)) | (ValueStream.id == future_id)
+    what_if = JobStacks(jobs=today.jobs, outcomes=today.outcomes,
+                        serving_steps=_serving_steps(criterion, planned))
+    statements = {job.id: job.statement for job in today.jobs}
+    changes = []
+    for head in today.high_level():
+        change = capability_change(today.analyse(head), what_if.analyse(head))
+        if change is not None:
+            changes.append(FutureChange(head, change, [statements[i] for i in change.gaps_closed],
+                                        [statements[i] for i in change.gaps_opened]))
+    return changes
 
 
 def jobs_of_customer(customer_id: int) -> JobStacks:

@@ -127,6 +127,31 @@ def analyse_stack(job_id: int, statement: str, related: Sequence[RelatedJob]) ->
     )
 
 
+@dataclass(frozen=True)
+class CapabilityChange:
+    """What serving a stack's jobs another way would change: the gaps it closes and opens."""
+
+    job_id: int
+    capable_before: bool
+    capable_after: bool
+    gaps_closed: list[int]
+    gaps_opened: list[int]
+
+
+def capability_change(before: StackAnalysis, after: StackAnalysis) -> CapabilityChange | None:
+    """Compare two analyses of one stack (as served today, and as a plan would serve it).
+
+    None when the plan closes and opens no gap; the gaps keep stack order.
+    """
+    if before.job_id != after.job_id:
+        raise ValueError(f"two different stacks: {before.job_id} and {after.job_id}")
+    closed = [job_id for job_id in before.gaps if job_id not in after.gaps]
+    opened = [job_id for job_id in after.gaps if job_id not in before.gaps]
+    if not closed and not opened:
+        return None
+    return CapabilityChange(before.job_id, before.capable, after.capable, closed, opened)
+
+
 def would_create_cycle(
     job_id: int, new_parent_id: int | None, parent_of: Mapping[int, int | None]
 ) -> bool:
