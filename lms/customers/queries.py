@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from flask import abort, g
@@ -301,7 +301,7 @@ def _serving_steps(criterion: ColumnElement[bool],
     for job_id, stream_id, owner_id, ids, processing_s, waiting_s in db.session.execute(stmt):
         first, *others = sorted(map(int, ids.split(",")))
         serving[job_id].append(ServingStep(first, stream_id, owner_id, float(processing_s),
-                                           float(waiting_s), tuple(others)))
+                                           float(waiting_s), also_step_ids=tuple(others)))
     return {job_id: tuple(steps) for job_id, steps in serving.items()}
 
 
@@ -374,8 +374,7 @@ def future_state_changes(current_id: int, future_id: int) -> list[FutureChange]:
     criterion = Job.id.in_(heads.scalar_subquery()) | Job.parent_id.in_(heads.scalar_subquery())
     today = load_job_stacks(criterion, records=False)
     planned = (CURRENT_STATE & (ValueStream.id != current_id)) | (ValueStream.id == future_id)
-    what_if = JobStacks(jobs=today.jobs, outcomes=today.outcomes,
-                        serving_steps=_serving_steps(criterion, planned))
+    what_if = replace(today, serving_steps=_serving_steps(criterion, planned))
     statements = {job.id: job.statement for job in today.jobs}
     changes = []
     for head in today.high_level():
