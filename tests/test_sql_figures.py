@@ -16,7 +16,7 @@ from lms.extensions import db
 from lms.kpis.assessments import assess_kpis, assess_organization, drift_settings, load_series, today
 from lms.lean.drift import assess_drift
 from lms.lean.metrics import compute_metrics, processing_time_s, waiting_time_s, working_day_s
-from lms.models import Job, Kpi, Organization, Step, ValueStream
+from lms.models import Job, Kpi, KpiMeasurement, Organization, Step, ValueStream
 from lms.streams import figures
 
 
@@ -88,6 +88,24 @@ def test_serving_steps_are_timed_as_the_domain_times_them(generated):
         # The same arithmetic in the same order: the very same floats.
         assert view.processing_s == processing_time_s(figures.step_figures(step))
         assert view.waiting_s == waiting_time_s(figures.step_figures(step), stream.daily_demand, day_s)
+
+
+@pytest.mark.parametrize("whole_organization", [True, False])
+def test_the_window_columns_hold_the_stored_measurements_exactly(generated, whole_organization):
+    from lms.kpis.assessments import _window_columns, window_start
+
+    as_of = today()
+    start = window_start(as_of, drift_settings(generated))
+    kpis = list(db.session.scalars(select(Kpi.id).order_by(Kpi.id)))
+    ids = None if whole_organization else kpis[:4]
+    stored = sorted(db.session.execute(
+        select(KpiMeasurement.kpi_id, KpiMeasurement.measured_on, KpiMeasurement.value)
+        .where(KpiMeasurement.kpi_id.in_(ids or kpis), KpiMeasurement.measured_on > start,
+               KpiMeasurement.measured_on <= as_of)).tuples())
+    kpi_ids, days, values = _window_columns(ids, start, as_of)
+    # One row per KPI of arrays on PostgreSQL, one per measurement on SQLite: the same values either way.
+    read = sorted(zip(kpi_ids.tolist(), days.tolist(), values.tolist(), strict=True))
+    assert stored and read == stored
 
 
 def test_bulk_drift_matches_one_kpi_at_a_time(generated):
