@@ -11,10 +11,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import chain
 from typing import NamedTuple
 
 import numpy as np
-from sqlalchemy import Select, String, func, select, type_coerce
+from sqlalchemy import Integer, Select, String, cast, func, select, type_coerce
 
 from lms import tenancy
 from lms.db import utcnow
@@ -100,19 +101,20 @@ def _window_columns(ids, start: date, as_of: date) -> tuple[np.ndarray, np.ndarr
     The statement seeks each KPI's window in the covering (organization, KPI, day, value)
     index; it never reads a measurement outside the window.
     """
-    # The day as the driver gives it (an ISO string on SQLite, a date on PostgreSQL): ``as_days``
-    # reads both in one pass, where the Date type would parse 26,000 strings one by one.
-    day = type_coerce(KpiMeasurement.measured_on, String)
     # An IN list of KPIs, not a join: SQLite (without statistics) would otherwise scan the
     # organization's whole index and filter on the day.
     kpis = select(Kpi.id).scalar_subquery() if ids is None else ids
-    stmt = (select(KpiMeasurement.kpi_id, day, KpiMeasurement.value)
-            .where(KpiMeasurement.kpi_id.in_(kpis), KpiMeasurement.measured_on > start,
-                   KpiMeasurement.measured_on <= as_of))
+    within = (KpiMeasurement.kpi_id.in_(kpis), KpiMeasurement.measured_on > start,
+              KpiMeasurement.measured_on <= as_of)
+    if db.engine.dialect.name == "postgresql":
+        return _window_arrays(within, start)
+    # The day as the driver gives it (an ISO string on SQLite): ``as_days`` reads them in one
+    # pass, where the Date type would parse 26,000 strings one by one.
+    day = type_coerce(KpiMeasurement.measured_on, String)
+    stmt = select(KpiMeasurement.kpi_id, day, KpiMeasurement.value).where(*within)
     if ids is None:
         # The whole organization's window (26,000 rows), fetched in batches into three lists of
-        # plain values: no rows outlive their batch for the garbage collector to trace. A page
-        # of KPIs is fetched at once: on PostgreSQL batches cost a server-side cursor's round trips.
+        # plain values: no rows outlive their batch for the garbage collector to trace.
         stmt = stmt.execution_options(yield_per=_ROWS_PER_FETCH)
     kpi_ids: list[int] = []
     days: list = []
@@ -122,6 +124,31 @@ def _window_columns(ids, start: date, as_of: date) -> tuple[np.ndarray, np.ndarr
         days.append(day_value)
         values.append(value)
     return np.array(kpi_ids, dtype=np.int64), as_days(days), np.array(values, dtype=np.float64)
+
+
+def _window_arrays(within, start: date) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Read the window as one row per KPI of two arrays (PostgreSQL): its days and its values.
+
+    26,000 measurements come as 1,000 rows instead of 26,000: building rows in the driver, not
+    the statement, was most of the read (200 of 220 ms on the benchmark organization). Days
+    come as whole days after ``start`` (``date - date`` is an integer), values as the stored
+    floats (SQLite keeps one row per measurement: its float-to-text conversion is not exact).
+    """
+    offset = cast(KpiMeasurement.measured_on - start, Integer)
+    stmt = (select(KpiMeasurement.kpi_id, func.array_agg(offset), func.array_agg(KpiMeasurement.value))
+            .where(*within).group_by(KpiMeasurement.kpi_id))
+    kpi_ids: list[int] = []
+    offsets: list[list[int]] = []
+    values: list[list[float]] = []
+    for kpi_id, kpi_offsets, kpi_values in db.session.execute(stmt):
+        kpi_ids.append(kpi_id)
+        offsets.append(kpi_offsets)
+        values.append(kpi_values)
+    counts = np.fromiter(map(len, offsets), dtype=np.int64, count=len(offsets))
+    total = int(counts.sum())
+    days = np.datetime64(start, "D") + np.fromiter(chain.from_iterable(offsets), dtype=np.int64, count=total)
+    return (np.repeat(np.array(kpi_ids, dtype=np.int64), counts), days,
+            np.fromiter(chain.from_iterable(values), dtype=np.float64, count=total))
 
 
 def _window_measurements(ids, start: date, as_of: date) -> dict[int, list[Measurement]]:

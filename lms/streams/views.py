@@ -10,6 +10,7 @@ from lms.charts.cache import chart_response
 from lms.charts.pareto import draw_waste_pareto
 from lms.charts.takt import draw_takt_chart
 from lms.charts.vsm import draw_value_stream_map
+from lms.customers import queries as job_stacks
 from lms.errors import ValidationFailed, VersionConflict
 from lms.extensions import db
 from lms.forms import apply_field_errors, choices, grouped, people_choices
@@ -200,12 +201,14 @@ def compare(stream_id: int):
         future = tenancy.find(ValueStream, wanted) if wanted else figures.newest_future_state(stream)
         if future is not None and future.derived_from_id != current.id:
             abort(404)
-    comparison = None
+    comparison, changes = None, []
     if future is not None:
         comparison = figures.compare(figures.stream_view(current), figures.stream_view(future))
+        changes = job_stacks.future_state_changes(current.id, future.id)
     # The comparison is written in the current state's working days.
     return render_template("streams/compare.html", stream=stream, current=current, future=future,
-                           comparison=comparison, day_s=working_day(current.available_seconds_per_day))
+                           comparison=comparison, changes=changes,
+                           day_s=working_day(current.available_seconds_per_day))
 
 
 # Charts --------------------------------------------------------------------------------
