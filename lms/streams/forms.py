@@ -23,8 +23,10 @@ from lms.models import STREAM_STATES
 
 CLASSIFICATION_LABELS = {"value-adding": "Value-adding", "necessary": "Necessary (non-value-adding)",
                          "waste": "Waste", "unclassified": "Not tagged yet"}
-# The tags a person chooses between on the map (clearing a tag is its own button).
+# The tags a person chooses between on the map (clearing a tag is its own button), with the short
+# names their buttons show (the full name is the button's title).
 TAGS: tuple[str, ...] = tuple(value for value in CLASSIFICATIONS if value != "unclassified")
+TAG_BUTTON_LABELS = {"value-adding": "Value-adding", "necessary": "Necessary", "waste": "Waste"}
 
 
 TEXT_FIELDS = ("name", "description", "rationale")

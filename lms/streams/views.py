@@ -21,7 +21,7 @@ from lms.models import Customer, Job, ValueStream
 from lms.pagination import page_args
 from lms.permissions import MEMBER, allow
 from lms.streams import bp, chart_data, figures, permissions, services
-from lms.streams.forms import CLASSIFICATION_LABELS, TAGS, StreamForm, schema_values
+from lms.streams.forms import CLASSIFICATION_LABELS, TAG_BUTTON_LABELS, TAGS, StreamForm, schema_values
 from lms.streams.permissions import EDIT_STREAM, MAP_STREAMS
 
 
@@ -45,7 +45,7 @@ def _helpers():
     # ``duration`` is the app's template global: it writes in the working days of the page's stream.
     return {"percent": percent, "points": format_points,
             "classification_labels": CLASSIFICATION_LABELS,
-            "tags": TAGS, "waste_types": WASTE_TYPES,
+            "tags": TAGS, "tag_button_labels": TAG_BUTTON_LABELS, "waste_types": WASTE_TYPES,
             "can_edit": lambda stream: permissions.may_edit(stream, tenancy.actor())}
 
 
