@@ -34,7 +34,7 @@ from lms.models import (
 )
 from lms.streams.figures import current_stream_totals
 
-ALERT_STATUSES = ("diverging", "orphan", "stale")
+ALERT_STATUSES = ("worsening", "diverging", "orphan", "stale")
 OPEN_STAGES = ("plan", "do", "check", "act")
 SHOWN = 8
 PANELS_SHOWN = 6  # per side: the customers that call for attention most
@@ -73,7 +73,8 @@ class CustomerPanel:
     @property
     def attention(self) -> int:
         """Return how much calls for a manager's attention: gaps, underserved outcomes, drift."""
-        return self.job_gaps + len(self.underserved) + self.drift["diverging"] + self.drift["orphan"]
+        return (self.job_gaps + len(self.underserved) + self.drift["worsening"] + self.drift["diverging"]
+                + self.drift["orphan"])
 
     @property
     def kpis(self) -> int:
