@@ -6,6 +6,7 @@ as a percentage only where its base is meaningful, otherwise as its two ends ("f
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from math import floor, log10
 
 from lms.lean.drift_outcomes import SatisfactionChange, SatisfactionPoint, segment_waves
 
@@ -29,9 +30,10 @@ class KpiTrend:
 
 
 def amount(value: float) -> str:
-    """Write a KPI value with the precision its size deserves: 1,234 / 12.3 / 2.14 / 0.5 / 0."""
+    """Write a KPI value to four significant digits, at most three decimals: 1,235 / 104.9 / 2.14 / 0."""
     magnitude = abs(value)
-    text = f"{value:,.0f}" if magnitude >= 100 else f"{value:.1f}" if magnitude >= 10 else f"{value:.2f}"
+    decimals = min(3, max(0, 3 - floor(log10(magnitude)))) if magnitude else 0
+    text = f"{value:,.{decimals}f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "0") else text.replace("-", MINUS)
@@ -48,6 +50,12 @@ def points(value: float) -> str:
     if value and abs(value) < 0.095:
         text = f"{value:.2f}"
     return text
+
+
+def level(value: float) -> str:
+    """Write a satisfaction level with one decimal, two where the second is not 0: 5.0, 5.01."""
+    text = f"{value:.2f}"
+    return text[:-1] if text.endswith("0") else text
 
 
 def signed_points(value: float) -> str:
@@ -103,7 +111,7 @@ def outcome_phrase(statement: str, change: SatisfactionChange | None,
             return f"'{statement}' was rated only once in the window"
         return f"'{statement}' was not rated twice by one segment in the window"
     segment = f"{change.segment}: " if change.segment else ""
-    ends = (f"({segment}{points(change.before.satisfaction)} → {points(change.after.satisfaction)}"
+    ends = (f"({segment}{level(change.before.satisfaction)} → {level(change.after.satisfaction)}"
             f"{_respondents(change)})")
     margin = "" if change.margin is None else f" ± {points(change.margin)}"
     if change.move == "improved":
