@@ -1,7 +1,15 @@
 """Forms of the administration pages."""
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, FloatField, HiddenField, IntegerField, PasswordField, SelectField, StringField
+from wtforms import (
+    EmailField,
+    FloatField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lms.admin.services import DRIFT_SETTINGS
@@ -43,8 +51,8 @@ def _within(name: str) -> list:
 
 class DriftSettingsForm(FlaskForm):
     drift_window_days = IntegerField("Drift window (days)", validators=_within("drift_window_days"),
-                                     description="A KPI's measurements and its outcomes' ratings in this many "
-                                                 "days up to today count.")
+                                     description="A KPI's measurements and its outcomes' ratings in this "
+                                                 "many days up to today count.")
     drift_stale_days = IntegerField("Stale after (days)", validators=_within("drift_stale_days"),
                                     description="A KPI not measured for longer is stale.")
     drift_min_change_pct = FloatField("Minimum KPI change (%)", validators=_within("drift_min_change_pct"),

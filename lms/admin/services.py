@@ -13,7 +13,6 @@ from lms.errors import ValidationFailed, check_version
 from lms.extensions import db
 from lms.models import ROLES, ApiToken, Organization, User
 
-
 # The drift settings an admin may change: (label, lowest, highest). The one check of their values,
 # for the settings form and anything else that writes them.
 DRIFT_SETTINGS: dict[str, tuple[str, float, float]] = {

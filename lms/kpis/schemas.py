@@ -207,7 +207,7 @@ class KpiDriftOut(Out):
         default=None, description="Addition: how the KPI's trend moved against its noise and the minimum "
                                   "change; null without a trend.")
     kpi_start: float | None = Field(default=None, description="Addition: the fitted trend on the first "
-                                                              "measuring day in the window, in the KPI's unit.")
+                                                              "measuring day in the window (KPI's unit).")
     kpi_end: float | None = Field(default=None, description="Addition: the fitted trend on the last "
                                                             "measuring day in the window.")
     kpi_noise: float | None = Field(

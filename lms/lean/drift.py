@@ -23,21 +23,9 @@ from statistics import median
 
 import numpy as np
 
-from lms.lean.drift_outcomes import (
-    SatisfactionChange,
-    SatisfactionPoint,
-    outcome_change,
-    respondents_to_settle,
-)
+from lms.lean.drift_outcomes import SatisfactionChange, SatisfactionPoint, outcome_change
 from lms.lean.drift_window import MAD_TO_SD, NO_FACTS, WindowFacts, as_days, window_facts_many
-from lms.lean.drift_words import (
-    KpiTrend,
-    kpi_sentence,
-    outcome_phrase,
-    plural,
-    points,
-    satisfaction_sentence,
-)
+from lms.lean.drift_words import KpiTrend, outcome_phrase, plural, verdict_reasons, what_would_settle
 
 __all__ = ["SatisfactionPoint"]  # defined with the outcomes' evidence; imported from here too
 
@@ -404,49 +392,11 @@ def _weigh(evidence: _Evidence) -> tuple[str, list[str]]:
         raise ValueError(f"KPI {evidence.kpi.kpi_id} has no trend to weigh")
     side = _outcome_side(evidence)
     status = _VERDICTS.get((trend.move, side), "inconclusive")
-    kpi, outcomes = kpi_sentence(trend), _satisfaction(evidence)
-    if status == "worsening":
-        return status, [
-            f"{kpi}, the wrong way for a KPI that should {trend.direction}, and {outcomes}.",
-            "The KPI and what the customer feels both got worse: take it to the next review.",
-        ]
-    if status == "diverging":
-        return status, [
-            f"{kpi} while {outcomes}.",
-            "Check that the KPI still stands for what the customer needs before rewarding it.",
-        ]
-    if status == "aligned" and side == "steady":
-        return status, [f"{kpi} and {outcomes}: both hold steady."]
-    if status == "aligned":
-        gained = satisfaction_sentence([p for o, p in zip(evidence.kpi.outcomes, _phrases(evidence), strict=True)
-                                        if evidence.outcome_move(o.outcome_id) == "improved"])
-        joint = "and satisfaction moved with it" if trend.move == "better" else "while the customer gained"
-        return status, [f"{kpi} {joint}: {gained.removeprefix('satisfaction with ')}."]
-    return status, [f"{kpi} while {outcomes}.", _what_would_settle(evidence, side)]
-
-
-def _phrases(evidence: _Evidence) -> list[str]:
-    """Say how satisfaction with each linked outcome moved, in the order they are linked."""
     minimum = evidence.settings.min_satisfaction_change
-    return [outcome_phrase(o.statement, evidence.changes[o.outcome_id], evidence.ratings[o.outcome_id], minimum)
-            for o in evidence.kpi.outcomes]
-
-
-def _satisfaction(evidence: _Evidence) -> str:
-    """Say how satisfaction with the linked outcomes moved."""
-    return satisfaction_sentence(_phrases(evidence))
-
-
-def _what_would_settle(evidence: _Evidence, side: str) -> str:
-    """Say what data would turn an inconclusive assessment into a verdict."""
-    minimum = evidence.settings.min_satisfaction_change
-    if side == "unrated":
-        return ("A second survey wave of the same segment inside the window would settle it: "
-                "one wave cannot show a change.")
-    if side == "unsettled":
-        unsettled = [c for c in evidence.changes.values() if c is not None and c.move == "unsettled"]
-        needed = respondents_to_settle(unsettled[0], minimum)
-        return (f"About {needed} respondents a wave would tell a {points(minimum)}-point change from the "
-                f"survey's noise (the last wave had {unsettled[0].after.respondents}).")
-    return ("The KPI and its outcome did not move together here: more measurements and the next "
-            "survey wave will show whether the KPI still stands for the outcome.")
+    phrases = {o.outcome_id: outcome_phrase(o.statement, evidence.changes[o.outcome_id],
+                                            evidence.ratings[o.outcome_id], minimum)
+               for o in evidence.kpi.outcomes}
+    improved = [phrase for oid, phrase in phrases.items() if evidence.outcome_move(oid) == "improved"]
+    unsettled = [c for c in evidence.changes.values() if c is not None and c.move == "unsettled"]
+    return status, verdict_reasons(status, trend, side, list(phrases.values()), improved,
+                                   what_would_settle(side, unsettled, minimum))

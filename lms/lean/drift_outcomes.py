@@ -124,7 +124,8 @@ def segment_waves(ratings: Sequence[SatisfactionPoint]) -> dict[str | None, list
     return waves
 
 
-def segment_changes(ratings: Sequence[SatisfactionPoint], minimum: float) -> dict[str | None, SatisfactionChange]:
+def segment_changes(ratings: Sequence[SatisfactionPoint],
+                    minimum: float) -> dict[str | None, SatisfactionChange]:
     """Return the change of every segment rated on two days or more: newest minus oldest wave."""
     changes = {}
     for segment, waves in segment_waves(ratings).items():

@@ -8,7 +8,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from math import floor, log10
 
-from lms.lean.drift_outcomes import SatisfactionChange, SatisfactionPoint, segment_waves
+from lms.lean.drift_outcomes import (
+    SatisfactionChange,
+    SatisfactionPoint,
+    respondents_to_settle,
+    segment_waves,
+)
 
 MINUS = "\u2212"
 
@@ -80,10 +85,12 @@ def kpi_sentence(trend: KpiTrend) -> str:
     band = f"±{_with_unit(amount(trend.band), trend.unit)}"
     delta = trend.end - trend.start
     if abs(delta) <= trend.band:
-        return f"{trend.name} held steady over {trend.days} days ({start} → {end}, inside its noise of {band})"
+        return (f"{trend.name} held steady over {trend.days} days "
+                f"({start} → {end}, inside its noise of {band})")
     verb = "rose" if delta > 0 else "fell"
     if trend.change is not None:
-        moved, ends = f"{trend.name} {verb} {percent(trend.change)} % in {trend.days} days", f"{start} → {end}, "
+        moved = f"{trend.name} {verb} {percent(trend.change)} % in {trend.days} days"
+        ends = f"{start} → {end}, "
     else:
         moved, ends = f"{trend.name} {verb} from {start} to {end} in {trend.days} days", ""
     if trend.move == "steady":  # beyond the noise, but a smaller share of the start than counts
@@ -130,3 +137,34 @@ def satisfaction_sentence(phrases: Sequence[str]) -> str:
     if len(phrases) == 1:
         return f"satisfaction with {phrases[0]}"
     return f"satisfaction with its {len(phrases)} linked outcomes: {'; '.join(phrases)}"
+
+
+def verdict_reasons(status: str, trend: KpiTrend, side: str, phrases: Sequence[str],
+                    improved: Sequence[str], settle: str) -> list[str]:
+    """Say why a KPI is worsening, diverging, inconclusive or aligned, with both moves' figures."""
+    kpi, outcomes = kpi_sentence(trend), satisfaction_sentence(phrases)
+    if status == "worsening":
+        return [f"{kpi}, the wrong way for a KPI that should {trend.direction}, and {outcomes}.",
+                "The KPI and what the customer feels both got worse: take it to the next review."]
+    if status == "diverging":
+        return [f"{kpi} while {outcomes}.",
+                "Check that the KPI still stands for what the customer needs before rewarding it."]
+    if status == "aligned" and side == "steady":
+        return [f"{kpi} and {outcomes}: both hold steady."]
+    if status == "aligned":
+        joint = "and satisfaction moved with it" if trend.move == "better" else "while the customer gained"
+        return [f"{kpi} {joint}: {'; '.join(improved)}."]
+    return [f"{kpi} while {outcomes}.", settle]
+
+
+def what_would_settle(side: str, unsettled: Sequence[SatisfactionChange], minimum: float) -> str:
+    """Say what data would turn an inconclusive assessment into a verdict."""
+    if side == "unrated":
+        return ("A second survey wave of the same segment inside the window would settle it: "
+                "one wave cannot show a change.")
+    if side == "unsettled" and unsettled:
+        needed = respondents_to_settle(unsettled[0], minimum)
+        return (f"About {needed} respondents a wave would tell a {points(minimum)}-point change from the "
+                f"survey's noise (the last wave had {unsettled[0].after.respondents}).")
+    return ("The KPI and its outcome did not move together here: more measurements and the next "
+            "survey wave will show whether the KPI still stands for the outcome.")

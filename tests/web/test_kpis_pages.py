@@ -46,7 +46,7 @@ def test_list_shows_orphans_first_then_badges_and_reasons(world, app, client):
     assert html.index("Forms filed per day") < html.index("<table")  # the to-do comes first
     assert 'kpi-status-diverging"><span aria-hidden="true">↯</span> Diverging' in html
     assert "badge warn kpi-status kpi-status-orphan" in html
-    assert "rose 10 % in 180 days while satisfaction with" in html
+    assert "rose 10 % in 180 days (100 → 110" in html and "while satisfaction with" in html
     assert "+10.0 %" in html and "Repair hotline" in html
     assert 'href="/kpis/new"' in html
 
