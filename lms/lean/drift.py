@@ -16,9 +16,10 @@ computes them for thousands of KPIs at once from three numpy columns, with a vec
 that gives the same floats as ``theil_sen`` and ``trend_noise``.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property, partial
 from statistics import median
 
 import numpy as np
@@ -87,11 +88,14 @@ class DriftSettings:
 
 @dataclass(frozen=True)
 class DriftAssessment:
-    """A KPI's drift status, why, and the changes it rests on."""
+    """A KPI's drift status, why, and the changes it rests on.
+
+    The reasons are worded when first read: the dashboard reads the statuses of 1,000 KPIs and the
+    sentences of a few.
+    """
 
     kpi_id: int
     status: str
-    reasons: list[str]
     kpi_change: float | None
     outcome_changes: dict[int, float | None]
     window_days: int
@@ -106,6 +110,12 @@ class DriftAssessment:
     target_status: str | None = None  # on-track, off-track; None without a target or a value
     latest_value: float | None = None  # the newest measurement in the window
     segment: str | None = None  # the one segment the assessment was asked for
+    explain: Callable[[], list[str]] = field(default=list, compare=False, repr=False)
+
+    @cached_property
+    def reasons(self) -> list[str]:
+        """Return the sentences that say why, a manager's reading of the evidence."""
+        return self.explain()
 
     def as_api_dict(self) -> dict:
         """Render the assessment as the JSON API shows it."""
@@ -240,12 +250,12 @@ def assess_drift(
     if facts is None:
         facts = window_facts(kpi.measurements, as_of, settings)
     evidence = _gather(kpi, as_of, settings, facts, segment)
-    status, reasons = _judge(evidence)
+    status, explain = _judge(evidence)
     trend = evidence.trend
     return DriftAssessment(
         kpi_id=kpi.kpi_id,
         status=status,
-        reasons=reasons,
+        explain=explain,
         kpi_change=None if trend is None else trend.change,
         outcome_changes={oid: None if c is None else c.change for oid, c in evidence.changes.items()},
         window_days=settings.window_days,
@@ -309,12 +319,12 @@ def _gather(kpi: KpiSeries, as_of: date, settings: DriftSettings, facts: WindowF
     )
 
 
-def _judge(evidence: _Evidence) -> tuple[str, list[str]]:
-    """Return the first status that applies, in priority order, with its reasons."""
+def _judge(evidence: _Evidence) -> tuple[str, Callable[[], list[str]]]:
+    """Return the first status that applies, in priority order, with what words its reasons."""
     for rule in (_orphan, _stale, _insufficient, _measures_waste):
         verdict = rule(evidence)
         if verdict is not None:
-            return verdict
+            return verdict[0], partial(list, verdict[1])
     return _weigh(evidence)
 
 
@@ -385,18 +395,23 @@ _VERDICTS = {
 }
 
 
-def _weigh(evidence: _Evidence) -> tuple[str, list[str]]:
+def _weigh(evidence: _Evidence) -> tuple[str, Callable[[], list[str]]]:
     """Weigh the KPI's move against its outcomes': worsening, diverging, inconclusive or aligned."""
     trend = evidence.trend
     if trend is None:  # guarded by _insufficient: a KPI with measurements on two days has a trend
         raise ValueError(f"KPI {evidence.kpi.kpi_id} has no trend to weigh")
     side = _outcome_side(evidence)
     status = _VERDICTS.get((trend.move, side), "inconclusive")
+    return status, partial(_weighed_reasons, evidence, trend, status, side)
+
+
+def _weighed_reasons(evidence: _Evidence, trend: KpiTrend, status: str, side: str) -> list[str]:
+    """Word the reasons of a weighed status, with the KPI's and the outcomes' figures."""
     minimum = evidence.settings.min_satisfaction_change
     phrases = {o.outcome_id: outcome_phrase(o.statement, evidence.changes[o.outcome_id],
                                             evidence.ratings[o.outcome_id], minimum)
                for o in evidence.kpi.outcomes}
     improved = [phrase for oid, phrase in phrases.items() if evidence.outcome_move(oid) == "improved"]
     unsettled = [c for c in evidence.changes.values() if c is not None and c.move == "unsettled"]
-    return status, verdict_reasons(status, trend, side, list(phrases.values()), improved,
-                                   what_would_settle(side, unsettled, minimum))
+    return verdict_reasons(status, trend, side, list(phrases.values()), improved,
+                           what_would_settle(side, unsettled, minimum))

@@ -105,6 +105,9 @@ def respondents_to_settle(change: SatisfactionChange, minimum: float) -> int | N
 
 def pool(ratings: Sequence[SatisfactionPoint]) -> Wave:
     """Pool one day's ratings of one segment: weighted by respondents when all have counts."""
+    if len(ratings) == 1:
+        only = ratings[0]
+        return Wave(only.rated_on, only.satisfaction, only.respondents if only.respondents else None)
     counts = [r.respondents for r in ratings]
     if all(c is not None and c > 0 for c in counts):
         total = sum(c for c in counts if c is not None)
@@ -113,15 +116,22 @@ def pool(ratings: Sequence[SatisfactionPoint]) -> Wave:
     return Wave(ratings[0].rated_on, fmean(r.satisfaction for r in ratings), None)
 
 
+def _day(rating: SatisfactionPoint) -> date:
+    """Return the day a rating was made, to sort by."""
+    return rating.rated_on
+
+
 def segment_waves(ratings: Sequence[SatisfactionPoint]) -> dict[str | None, list[Wave]]:
     """Return each segment's waves, oldest first."""
-    by_key: dict[tuple[str | None, date], list[SatisfactionPoint]] = {}
+    if len({(r.segment, r.rated_on) for r in ratings}) == len(ratings):  # one rating a wave: no pooling
+        alone: dict[str | None, list[Wave]] = {}
+        for r in sorted(ratings, key=_day):
+            alone.setdefault(r.segment, []).append(Wave(r.rated_on, r.satisfaction, r.respondents or None))
+        return alone
+    by_segment: dict[str | None, dict[date, list[SatisfactionPoint]]] = {}
     for rating in ratings:
-        by_key.setdefault((rating.segment, rating.rated_on), []).append(rating)
-    waves: dict[str | None, list[Wave]] = {}
-    for (segment, _), group in sorted(by_key.items(), key=lambda item: (item[0][0] or "", item[0][1])):
-        waves.setdefault(segment, []).append(pool(group))
-    return waves
+        by_segment.setdefault(rating.segment, {}).setdefault(rating.rated_on, []).append(rating)
+    return {segment: [pool(days[day]) for day in sorted(days)] for segment, days in by_segment.items()}
 
 
 def segment_changes(ratings: Sequence[SatisfactionPoint],

@@ -6,7 +6,6 @@ as a percentage only where its base is meaningful, otherwise as its two ends ("f
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from math import floor, log10
 
 from lms.lean.drift_outcomes import (
     SatisfactionChange,
@@ -37,10 +36,8 @@ class KpiTrend:
 def amount(value: float) -> str:
     """Write a KPI value to four significant digits, at most three decimals: 1,235 / 104.9 / 2.14 / 0."""
     magnitude = abs(value)
-    decimals = min(3, max(0, 3 - floor(log10(magnitude)))) if magnitude else 0
-    text = f"{value:,.{decimals}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
+    decimals = 0 if magnitude >= 1000 else 1 if magnitude >= 100 else 2 if magnitude >= 10 else 3
+    text = f"{value:,.0f}" if decimals == 0 else f"{value:.{decimals}f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "0") else text.replace("-", MINUS)
 
 
