@@ -147,10 +147,6 @@ class _Window:
     end: date
     days: int
 
-    def holds(self, day: date) -> bool:
-        """Tell whether a day falls inside the window."""
-        return self.start < day <= self.end
-
 
 @dataclass(frozen=True)
 class _Evidence:
@@ -252,21 +248,28 @@ def assess_drift(
     evidence = _gather(kpi, as_of, settings, facts, segment)
     status, explain = _judge(evidence)
     trend = evidence.trend
+    changes: dict[int, float | None] = {}
+    margins: dict[int, float | None] = {}
+    moves: dict[int, str] = {}
+    segments: dict[int, str | None] = {}
+    for oid, c in evidence.changes.items():
+        changes[oid], margins[oid] = (None, None) if c is None else (c.change, c.margin)
+        moves[oid], segments[oid] = ("unrated", None) if c is None else (c.move, c.segment)
     return DriftAssessment(
         kpi_id=kpi.kpi_id,
         status=status,
         explain=explain,
         kpi_change=None if trend is None else trend.change,
-        outcome_changes={oid: None if c is None else c.change for oid, c in evidence.changes.items()},
+        outcome_changes=changes,
         window_days=settings.window_days,
         as_of=as_of,
         kpi_move=evidence.kpi_move,
         kpi_start=None if trend is None else trend.start,
         kpi_end=None if trend is None else trend.end,
         kpi_noise=None if trend is None else trend.band,
-        outcome_margins={oid: None if c is None else c.margin for oid, c in evidence.changes.items()},
-        outcome_moves={oid: evidence.outcome_move(oid) for oid in evidence.changes},
-        outcome_segments={oid: None if c is None else c.segment for oid, c in evidence.changes.items()},
+        outcome_margins=margins,
+        outcome_moves=moves,
+        outcome_segments=segments,
         target_status=target_status(kpi, facts.newest_value),
         latest_value=facts.newest_value,
         segment=segment,
@@ -302,11 +305,10 @@ def _gather(kpi: KpiSeries, as_of: date, settings: DriftSettings, facts: WindowF
             segment: str | None) -> _Evidence:
     """Keep the ratings that fall in the window and weigh the outcomes' changes."""
     window = _Window(as_of - timedelta(days=settings.window_days), as_of, settings.window_days)
-    ratings = {
-        o.outcome_id: [r for r in o.ratings if window.holds(r.rated_on)
-                       and (segment is None or r.segment == segment)]
-        for o in kpi.outcomes
-    }
+    start, end = window.start, window.end
+    ratings = {o.outcome_id: [r for r in o.ratings if start < r.rated_on <= end] for o in kpi.outcomes}
+    if segment is not None:
+        ratings = {oid: [r for r in rs if r.segment == segment] for oid, rs in ratings.items()}
     minimum = settings.min_satisfaction_change
     return _Evidence(
         kpi=kpi,

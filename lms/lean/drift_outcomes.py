@@ -123,30 +123,24 @@ def _day(rating: SatisfactionPoint) -> date:
 
 def segment_waves(ratings: Sequence[SatisfactionPoint]) -> dict[str | None, list[Wave]]:
     """Return each segment's waves, oldest first."""
-    if len({(r.segment, r.rated_on) for r in ratings}) == len(ratings):  # one rating a wave: no pooling
-        alone: dict[str | None, list[Wave]] = {}
-        for r in sorted(ratings, key=_day):
-            alone.setdefault(r.segment, []).append(Wave(r.rated_on, r.satisfaction, r.respondents or None))
-        return alone
     by_segment: dict[str | None, dict[date, list[SatisfactionPoint]]] = {}
     for rating in ratings:
         by_segment.setdefault(rating.segment, {}).setdefault(rating.rated_on, []).append(rating)
     return {segment: [pool(days[day]) for day in sorted(days)] for segment, days in by_segment.items()}
 
 
+def _change(segment: str | None, before: Wave, after: Wave, minimum: float) -> SatisfactionChange:
+    """Weigh the move from one wave to a later one of the same segment."""
+    margin = change_margin(before, after)
+    change = after.satisfaction - before.satisfaction
+    return SatisfactionChange(segment, before, after, change, margin, judge_move(change, margin, minimum))
+
+
 def segment_changes(ratings: Sequence[SatisfactionPoint],
                     minimum: float) -> dict[str | None, SatisfactionChange]:
     """Return the change of every segment rated on two days or more: newest minus oldest wave."""
-    changes = {}
-    for segment, waves in segment_waves(ratings).items():
-        if len(waves) < 2:
-            continue
-        before, after = waves[0], waves[-1]
-        margin = change_margin(before, after)
-        change = after.satisfaction - before.satisfaction
-        changes[segment] = SatisfactionChange(segment, before, after, change, margin,
-                                              judge_move(change, margin, minimum))
-    return changes
+    return {segment: _change(segment, waves[0], waves[-1], minimum)
+            for segment, waves in segment_waves(ratings).items() if len(waves) > 1}
 
 
 def _rank(change: SatisfactionChange) -> tuple[int, int, str]:
@@ -163,9 +157,14 @@ def outcome_change(ratings: Sequence[SatisfactionPoint], minimum: float,
     With ``segment`` it is that segment's change; without, the segment with the most respondents
     (the best evidence) speaks for the outcome.
     """
-    changes = segment_changes(ratings, minimum)
     if segment is not None:
-        return changes.get(segment)
-    if not changes:
+        ratings = [r for r in ratings if r.segment == segment]
+    if len(ratings) < 2:
         return None
-    return min(changes.values(), key=_rank)
+    first, second = ratings[0], ratings[1]
+    if len(ratings) == 2 and first.segment == second.segment and first.rated_on != second.rated_on:
+        # The usual case, one segment rated in two waves: nothing to pool.
+        oldest, newest = sorted(ratings, key=_day)
+        return _change(oldest.segment, pool([oldest]), pool([newest]), minimum)
+    changes = segment_changes(ratings, minimum)
+    return min(changes.values(), key=_rank) if changes else None
