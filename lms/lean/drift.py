@@ -33,7 +33,6 @@ __all__ = ["SatisfactionPoint"]  # defined with the outcomes' evidence; imported
 STATUSES = ("orphan", "stale", "insufficient-data", "measures-waste", "worsening", "diverging",
             "inconclusive", "aligned")
 ALARMS = ("worsening", "diverging")  # a KPI that moves against its customer: raise it in the review
-TARGET_STATUSES = ("on-track", "off-track")
 DIRECTIONS = ("increase", "decrease")
 NOISE_BAND = 2.0  # the band is the trend ± 2 robust standard deviations of the measurements
 

@@ -52,11 +52,6 @@ class SatisfactionChange:
     margin: float | None  # half-width of the 95 % interval of the change; None without counts
     move: str  # one of MOVES
 
-    @property
-    def high(self) -> float:
-        """Return the largest change the interval allows."""
-        return self.change + (self.margin or 0.0)
-
 
 def share_standard_error(satisfaction: float, respondents: int) -> float:
     """Return the standard error of a 0-10 top-two-box score: 10 x sqrt(p (1 - p) / n).
