@@ -172,12 +172,12 @@ def generate_command(org_slug, value_streams, steps, kpis, weeks, outcomes, revi
               help="Assess as of this day (default today); later data is ignored.")
 @with_appcontext
 def check_drift_command(org_slug: str, as_of) -> None:
-    """Print every KPI's drift status; exit 1 if any KPI is diverging (usable from cron)."""
+    """Print every KPI's drift status; exit 1 if any KPI is diverging or worsening (usable from cron)."""
     from lms.kpis.report import drift_report
 
     report = drift_report(_organization(org_slug), as_of.date() if as_of else None)
     click.echo("\n".join(report.lines))
-    if report.diverging:
+    if report.alarms:
         click.get_current_context().exit(1)
 
 

@@ -58,6 +58,7 @@ class KpiName(NamedTuple):
     name: str
     unit: str
     direction: str
+    target: float | None
 
 
 def today() -> date:
@@ -74,11 +75,12 @@ def acting_organization() -> Organization:
 
 
 def drift_settings(organization: Organization) -> DriftSettings:
-    """Return the organization's drift window, staleness limit and minimum change."""
+    """Return the organization's drift window, staleness limit and minimum changes."""
     return DriftSettings(
         window_days=organization.drift_window_days,
         stale_days=organization.drift_stale_days,
         min_change=organization.drift_min_change_pct / 100,
+        min_satisfaction_change=organization.drift_min_satisfaction_change,
     )
 
 
@@ -190,14 +192,16 @@ def _linked_outcomes(ids) -> dict[int, list[tuple[int, str]]]:
 
 
 def _window_ratings(ids, start: date, as_of: date) -> dict[int, list[SatisfactionPoint]]:
+    """Return the window's ratings of the linked outcomes, with their respondent counts and segments."""
     linked = _only(select(KpiOutcomeLink.outcome_id), KpiOutcomeLink.kpi_id, ids)
-    stmt = (select(OutcomeRating.outcome_id, OutcomeRating.rated_on, OutcomeRating.satisfaction)
+    stmt = (select(OutcomeRating.outcome_id, OutcomeRating.rated_on, OutcomeRating.satisfaction,
+                   OutcomeRating.respondents, OutcomeRating.segment)
             .where(OutcomeRating.outcome_id.in_(linked.scalar_subquery()),
                    OutcomeRating.rated_on > start, OutcomeRating.rated_on <= as_of)
             .order_by(OutcomeRating.outcome_id, OutcomeRating.rated_on))
     found: dict[int, list[SatisfactionPoint]] = defaultdict(list)
-    for outcome_id, rated_on, satisfaction in db.session.execute(stmt):
-        found[outcome_id].append(SatisfactionPoint(rated_on, satisfaction))
+    for outcome_id, rated_on, satisfaction, respondents, segment in db.session.execute(stmt):
+        found[outcome_id].append(SatisfactionPoint(rated_on, satisfaction, respondents, segment))
     return found
 
 
@@ -213,7 +217,7 @@ def _series(kpis: Sequence[Kpi | KpiName], ids, start: date, as_of: date,
             measurements=tuple(measurements.get(kpi.id, ())),
             outcomes=tuple(LinkedOutcome(oid, statement, tuple(ratings.get(oid, ())))
                            for oid, statement in links.get(kpi.id, ())),
-            step_classification=classifications.get(kpi.id),
+            step_classification=classifications.get(kpi.id), target=kpi.target,
         )
         for kpi in kpis
     }
@@ -242,11 +246,12 @@ def load_series(kpis: Sequence[Kpi], as_of: date, settings: DriftSettings, *,
 
 def assess_kpis(kpis: Sequence[Kpi | KpiName], as_of: date | None = None, *,
                 organization: Organization | None = None,
-                whole_organization: bool = False) -> dict[int, KpiDrift]:
+                whole_organization: bool = False, segment: str | None = None) -> dict[int, KpiDrift]:
     """Assess the drift of many KPIs with a fixed number of queries, keyed by KPI id.
 
     The measurements stay numpy columns: their facts for every KPI come from one vectorised
-    pass (``window_facts_many``), not from a list of records per KPI.
+    pass (``window_facts_many``), not from a list of records per KPI. With ``segment``, only
+    that segment's ratings count.
     """
     as_of = as_of or today()
     settings = drift_settings(organization or acting_organization())
@@ -257,21 +262,21 @@ def assess_kpis(kpis: Sequence[Kpi | KpiName], as_of: date | None = None, *,
     last, classifications = _kpi_facts(ids, as_of)
     facts = window_facts_many(*_window_columns(ids, start, as_of), start, as_of, last)
     series = _series(kpis, ids, start, as_of, {}, classifications)
-    return {kpi.id: KpiDrift(assess_drift(series[kpi.id], as_of, settings, facts.get(kpi.id, NO_FACTS)),
-                             last.get(kpi.id))
+    return {kpi.id: KpiDrift(assess_drift(series[kpi.id], as_of, settings, facts.get(kpi.id, NO_FACTS),
+                                          segment), last.get(kpi.id))
             for kpi in kpis}
 
 
-def assess_kpi(kpi: Kpi, as_of: date | None = None) -> KpiDrift:
-    """Assess one KPI's drift as of a day (today by default)."""
-    return assess_kpis([kpi], as_of)[kpi.id]
+def assess_kpi(kpi: Kpi, as_of: date | None = None, segment: str | None = None) -> KpiDrift:
+    """Assess one KPI's drift as of a day (today by default), within one segment if given."""
+    return assess_kpis([kpi], as_of, segment=segment)[kpi.id]
 
 
 def assess_organization(organization: Organization,
                         as_of: date | None = None) -> list[tuple[KpiName, KpiDrift]]:
     """Assess every KPI of an organization, by name; for the dashboard, the command line and reports."""
     kpis = [KpiName(*row) for row in db.session.execute(
-        select(Kpi.id, Kpi.name, Kpi.unit, Kpi.direction).order_by(Kpi.name, Kpi.id))]
+        select(Kpi.id, Kpi.name, Kpi.unit, Kpi.direction, Kpi.target).order_by(Kpi.name, Kpi.id))]
     drift = assess_kpis(kpis, as_of, organization=organization, whole_organization=True)
     return [(kpi, drift[kpi.id]) for kpi in kpis]
 
