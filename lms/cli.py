@@ -166,6 +166,58 @@ def generate_command(org_slug, value_streams, steps, kpis, weeks, outcomes, revi
     click.echo(f"Made {describe(report.counts)} in {time.perf_counter() - started:.1f} s.")
 
 
+@cli.command("import-events")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--stream", "stream_id", required=True, type=click.IntRange(1), help="Id of the value stream.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xes"]), default=None,
+              help="Default: from the file name (.xes/.xml is XES, else CSV).")
+@click.option("--column", "columns", multiple=True, metavar="ROLE=HEADER",
+              help="Map a CSV column to a role (case_id, activity, timestamp, lifecycle, resource, customer, "
+                   "segment); unmapped roles are guessed from the header.")
+@with_appcontext
+def import_events_command(file: str, stream_id: int, fmt: str | None, columns: tuple[str, ...]) -> None:
+    """Import an event log (CSV or XES) into a value stream; all or nothing, duplicates left out."""
+    import os
+    import time
+
+    from lms import tenancy
+    from lms.extensions import db
+    from lms.flow import parsing, services
+    from lms.kpis.importing import ImportRejected
+    from lms.models import ValueStream
+
+    stream = db.session.get(ValueStream, stream_id)
+    if stream is None:
+        _fail(f"No value stream with the id {stream_id}.")
+    tenancy.scope_to(stream.organization_id)
+    fmt = fmt or services.format_of(file) or "csv"
+    mapping = None
+    if columns:
+        given = dict(part.split("=", 1) for part in columns if "=" in part)
+        unknown = set(given) - set(parsing.ROLES)
+        if unknown or len(given) != len(columns):
+            _fail(f"--column takes ROLE=HEADER with a role among {', '.join(parsing.ROLES)}.")
+        with open(file, "rb") as handle:
+            header, _ = parsing.csv_preview(handle, rows=0)
+        mapping = {**parsing.guess_mapping(header), **given}
+    started = time.perf_counter()
+    with open(file, "rb") as handle, click.progressbar(length=os.path.getsize(file), label="Importing",
+                                                       file=sys.stderr) as bar:
+        def progress(_events: int) -> None:
+            bar.update(handle.tell() - bar.pos)
+
+        try:
+            result = services.import_events(stream, services.read_items(fmt, handle, mapping),
+                                            source=os.path.basename(file), progress=progress)
+        except ImportRejected as rejected:
+            lines = [f"  row {e.row}, {e.column}: {e.message}" if e.row else f"  {e.column}: {e.message}"
+                     for e in rejected.errors]
+            _fail(f"Nothing was imported: {len(rejected.errors)} problem(s).\n" + "\n".join(lines))
+    click.echo(f"{result.sentence()} ({time.perf_counter() - started:.1f} s)")
+    if result.unmapped:
+        click.echo("Activities that map to no step yet: " + ", ".join(result.unmapped[:20]), err=True)
+
+
 @cli.command("check-drift")
 @click.option("--org", "org_slug", required=True, help="Slug of the organization.")
 @click.option("--as-of", "as_of", default=None, type=click.DateTime(["%Y-%m-%d"]),

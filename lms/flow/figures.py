@@ -1,0 +1,226 @@
+"""The measured flow of a stream as the pages and the API show it, from ``lms.flow.queries``.
+
+Every duration is working time on the stream's calendar (``lms.lean.flow``): seconds of working
+time, and days of the stream's working day. The whole result is cached by the organization's
+content version, so a page and its charts compute it once per change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import func, select
+
+from lms import content
+from lms.extensions import db
+from lms.flow import queries
+from lms.flow.services import profile_of
+from lms.lean.flow import (
+    LittlesLaw,
+    Spread,
+    WorkingCalendar,
+    interpolate,
+    littles_law,
+    spread_from_ranks,
+)
+from lms.models import FlowActivity, FlowEvent, Step, ValueStream
+
+WEEK_DAYS = 5
+NO_DAY = ("Set the stream's available time per day (its working day): measured times are working time "
+          "and cannot be converted without it.")
+
+
+@dataclass(frozen=True)
+class LeadTimes:
+    """Lead-time percentiles of finished cases, in working days."""
+
+    p50: float | None
+    p85: float | None
+    p95: float | None
+    cases: int
+
+
+@dataclass(frozen=True)
+class StepFlow:
+    """What the log measures at one step of the map."""
+
+    step_id: int
+    processing: Spread
+    waiting: Spread
+    cases: int
+
+
+@dataclass(frozen=True)
+class GroupLeadTimes:
+    """Lead times of one customer or segment."""
+
+    name: str
+    lead: LeadTimes
+
+
+@dataclass
+class MeasuredFlow:
+    """The measured figures of a stream's log (or the reason there are none)."""
+
+    stream_id: int
+    calendar: WorkingCalendar | None
+    since: date | None = None
+    until: date | None = None
+    reason: str | None = None  # why nothing is measured
+    events: int = 0
+    cases: int = 0
+    finished: int = 0
+    end_position: int | None = None
+    lead: LeadTimes = field(default_factory=lambda: LeadTimes(None, None, None, 0))
+    lead_time_avg_days: float | None = None
+    period_days: float = 0.0
+    first_day: date | None = None
+    last_day: date | None = None
+    throughput_per_week: float | None = None
+    wip_avg: float | None = None
+    flow_efficiency: float | None = None
+    little: LittlesLaw | None = None
+    steps: dict[int, StepFlow] = field(default_factory=dict)
+    by_customer: list[GroupLeadTimes] = field(default_factory=list)
+    by_segment: list[GroupLeadTimes] = field(default_factory=list)
+    has_starts: bool = False
+
+    @property
+    def measured(self) -> bool:
+        """Tell whether there is anything measured to show."""
+        return self.reason is None and self.cases > 0
+
+    @property
+    def throughput_per_day(self) -> float | None:
+        """Finished cases per working day."""
+        return None if self.throughput_per_week is None else self.throughput_per_week / WEEK_DAYS
+
+    def as_api_dict(self) -> dict:
+        """Return the figures in the API's shape (``/value-streams/{id}/flow``)."""
+        day = self.calendar.day_s if self.calendar else None
+        return {
+            "cases": self.cases, "finished_cases": self.finished, "events": self.events,
+            "lead_time_days": {"p50": self.lead.p50, "p85": self.lead.p85, "p95": self.lead.p95},
+            "lead_time_avg_days": self.lead_time_avg_days,
+            "throughput_per_week": self.throughput_per_week, "wip_avg": self.wip_avg,
+            "flow_efficiency": self.flow_efficiency,
+            "littles_law": None if self.little is None else {
+                "wip_avg": self.little.wip_avg, "predicted_wip": self.little.predicted_wip,
+                "gap": self.little.gap, "explanation": self.little.explanation},
+            "working_day_s": day, "from": self.first_day, "to": self.last_day, "reason": self.reason,
+            "steps": [{"step_id": s.step_id, "cases": s.cases,
+                       "processing_s": {"p50": s.processing.p50, "p85": s.processing.p85,
+                                        "iqr": s.processing.iqr},
+                       "waiting_s": {"p50": s.waiting.p50, "p85": s.waiting.p85, "iqr": s.waiting.iqr}}
+                      for s in self.steps.values()],
+            "by_segment": [{"segment": g.name, "cases": g.lead.cases, "lead_time_days": {
+                "p50": g.lead.p50, "p85": g.lead.p85, "p95": g.lead.p95}} for g in self.by_segment],
+            "by_customer": [{"customer": g.name, "cases": g.lead.cases, "lead_time_days": {
+                "p50": g.lead.p50, "p85": g.lead.p85, "p95": g.lead.p95}} for g in self.by_customer],
+        }
+
+
+def calendar_of(stream: ValueStream) -> WorkingCalendar | None:
+    """Return the stream's working calendar, or None while its working day is not set."""
+    if not stream.available_seconds_per_day or stream.available_seconds_per_day <= 0:
+        return None
+    return WorkingCalendar(float(stream.available_seconds_per_day), profile_of(stream).workday_starts_at_s)
+
+
+def _lead(count_and_ranks: tuple[int, dict[int, float]] | None, day_s: float) -> LeadTimes:
+    if count_and_ranks is None:
+        return LeadTimes(None, None, None, 0)
+    count, ranks = count_and_ranks
+    values = [interpolate(ranks, count, p) for p in (0.5, 0.85, 0.95)]
+    return LeadTimes(*[None if v is None else v / day_s for v in values], count)
+
+
+def _groups(scope: queries.LogScope, end: int | None, by: str, day_s: float) -> list[GroupLeadTimes]:
+    gathered = queries.ranks_by_group(queries.lead_time_rows(scope, end, by), 1)
+    groups = [GroupLeadTimes(key[0], _lead(value, day_s)) for key, value in gathered.items() if key[0]]
+    return sorted(groups, key=lambda g: (-(g.lead.p85 or 0), g.name))
+
+
+def _steps(scope: queries.LogScope) -> dict[int, StepFlow]:
+    worked, waited = queries.step_rows(scope)
+    worked_ranks = queries.ranks_by_group(worked, 1)
+    waited_ranks = queries.ranks_by_group(waited, 1)
+    counts = queries.case_counts_by_step(scope)
+    empty: tuple[int, dict[int, float]] = (0, {})
+    return {step_id: StepFlow(step_id, spread_from_ranks(*reversed_pair(worked_ranks.get((step_id,), empty))),
+                              spread_from_ranks(*reversed_pair(waited_ranks.get((step_id,), empty))),
+                              cases)
+            for step_id, cases in counts.items()}
+
+
+def reversed_pair(pair: tuple[int, dict[int, float]]) -> tuple[dict[int, float], int]:
+    """Turn (count, ranks) into the (ranks, count) that ``spread_from_ranks`` takes."""
+    return pair[1], pair[0]
+
+
+def compute(stream: ValueStream, since: date | None = None, until: date | None = None) -> MeasuredFlow:
+    """Measure the stream's flow from its log (uncached)."""
+    calendar = calendar_of(stream)
+    flow = MeasuredFlow(stream.id, calendar, since, until)
+    flow.events = db.session.scalar(select(func.count(FlowEvent.id))
+                                    .where(FlowEvent.value_stream_id == stream.id)) or 0
+    if calendar is None:
+        flow.reason = NO_DAY
+        return flow
+    if not flow.events:
+        flow.reason = "No events yet: import the stream's event log."
+        return flow
+    scope = queries.LogScope(stream.id, calendar, since, until)
+    end = flow.end_position = queries.end_position(stream.id)
+    totals = queries.totals(scope, end)
+    flow.cases, flow.finished = totals.cases, totals.finished
+    if totals.period_start_w is None or totals.period_end_w is None:
+        flow.reason = "No events in this period."
+        return flow
+    day_s = calendar.day_s
+    hours = calendar.hours_s
+    flow.first_day = queries.day_of_clock(totals.period_start_w // int(hours))
+    flow.last_day = queries.day_of_clock(totals.period_end_w // int(hours))
+    period_s = totals.period_end_w - totals.period_start_w
+    flow.period_days = period_s / day_s
+    flow.lead = _lead(queries.ranks_by_group(queries.lead_time_rows(scope, end)).get(()), day_s)
+    if totals.finished:
+        flow.lead_time_avg_days = totals.lead_time_sum_s / totals.finished / day_s
+    if period_s > 0:
+        flow.throughput_per_week = totals.finished / flow.period_days * WEEK_DAYS
+        flow.wip_avg = totals.case_time_s / period_s
+        if flow.lead_time_avg_days is not None:
+            flow.little = littles_law(flow.wip_avg, flow.throughput_per_week / WEEK_DAYS,
+                                      flow.lead_time_avg_days, totals.open_case_time_s / period_s)
+    flow.has_starts = totals.processing_sum_s is not None
+    if totals.processing_sum_s is not None and totals.lead_time_sum_s > 0:
+        flow.flow_efficiency = totals.processing_sum_s / totals.lead_time_sum_s
+    flow.steps = _steps(scope)
+    flow.by_customer = _groups(scope, end, "customer", day_s)
+    flow.by_segment = _groups(scope, end, "segment", day_s)
+    return flow
+
+
+def measured_flow(stream: ValueStream, since: date | None = None, until: date | None = None) -> MeasuredFlow:
+    """Measure the stream's flow, once per content version of the organization."""
+    profile = profile_of(stream)
+    key = (stream.id, stream.available_seconds_per_day, profile.workday_starts_at_s, since, until)
+    return content.cache.get("measured-flow", key, lambda: compute(stream, since, until))
+
+
+def activities(stream: ValueStream) -> list[tuple[FlowActivity, int]]:
+    """Return the stream's activities with their event counts, busiest first."""
+    counts = (select(FlowEvent.activity_id, func.count().label("n"))
+              .where(FlowEvent.value_stream_id == stream.id).group_by(FlowEvent.activity_id).subquery())
+    rows = db.session.execute(select(FlowActivity, func.coalesce(counts.c.n, 0))
+                              .outerjoin(counts, counts.c.activity_id == FlowActivity.id)
+                              .where(FlowActivity.value_stream_id == stream.id)
+                              .order_by(func.coalesce(counts.c.n, 0).desc(), FlowActivity.name))
+    return [(activity, int(n)) for activity, n in rows]
+
+
+def steps_of(stream: ValueStream) -> list[Step]:
+    """Return the stream's steps in map order."""
+    stmt = select(Step).where(Step.value_stream_id == stream.id).order_by(Step.position)
+    return list(db.session.scalars(stmt))
