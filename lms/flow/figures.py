@@ -12,19 +12,29 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from lms import content
+from lms import content, tenancy
 from lms.extensions import db
 from lms.flow import queries
 from lms.flow.services import profile_of
 from lms.lean.flow import (
+    DEFAULT_RUNS,
+    DEFAULT_SEED,
+    CasesForecast,
+    Disagreement,
     LittlesLaw,
     Spread,
     WorkingCalendar,
+    chance_within,
+    compare_figure,
+    forecast_cases,
+    forecast_days,
     interpolate,
     littles_law,
     spread_from_ranks,
+    what_if_lead_time_days,
+    working_days_after,
 )
-from lms.models import FlowActivity, FlowEvent, Step, ValueStream
+from lms.models import FlowActivity, FlowEvent, Outcome, OutcomeRating, Step, ValueStream
 
 WEEK_DAYS = 5
 NO_DAY = ("Set the stream's available time per day (its working day): measured times are working time "
@@ -224,3 +234,141 @@ def steps_of(stream: ValueStream) -> list[Step]:
     """Return the stream's steps in map order."""
     stmt = select(Step).where(Step.value_stream_id == stream.id).order_by(Step.position)
     return list(db.session.scalars(stmt))
+
+
+def weekly_medians(stream: ValueStream) -> list[tuple[date, float]]:
+    """Return each week's median lead time (working days) of the cases finished in it, by its Friday."""
+    calendar = calendar_of(stream)
+    if calendar is None:
+        return []
+    scope = queries.LogScope(stream.id, calendar)
+    rows = queries.ranks_by_group(queries.lead_time_rows(scope, queries.end_position(stream.id), "week"), 1)
+    medians = []
+    for (week,), (count, ranks) in sorted(rows.items()):
+        median = interpolate(ranks, count, 0.5)
+        if median is not None:
+            medians.append((queries.day_of_clock(int(week) * WEEK_DAYS + 4), median / calendar.day_s))
+    return medians
+
+
+# Drawn versus measured --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StepComparison:
+    """A step's entered figures beside the measured medians, and what adopting would write."""
+
+    step: Step
+    measured: StepFlow | None
+    processing: Disagreement
+    waiting: Disagreement
+    adoption: dict[str, float]
+
+    @property
+    def disagrees(self) -> bool:
+        """Tell whether either figure lies outside the tolerance."""
+        return self.processing.disagrees or self.waiting.disagrees
+
+
+def compare_steps(stream: ValueStream, flow: MeasuredFlow, tolerance_pct: float) -> list[StepComparison]:
+    """Compare each step's entered cycle and waiting time with the measured medians."""
+    tolerance = tolerance_pct / 100
+    day_s = flow.calendar.day_s if flow.calendar else None
+    comparisons = []
+    for step in steps_of(stream):
+        measured = flow.steps.get(step.id)
+        inventory_s = 0.0
+        if step.inventory_units and stream.daily_demand and day_s:
+            inventory_s = step.inventory_units / stream.daily_demand * day_s
+        entered_wait = (step.wait_time_s or 0.0) + inventory_s
+        entered_pt = None if step.kind == "inventory" else step.cycle_time_s
+        pt = measured.processing.p50 if measured and step.kind != "inventory" else None
+        wait = measured.waiting.p50 if measured else None
+        processing = compare_figure("cycle_time_s", entered_pt, pt, tolerance)
+        waiting = compare_figure("wait_time_s", entered_wait or None, wait, tolerance)
+        adoption = {}
+        if processing.disagrees and pt is not None:
+            adoption["cycle_time_s"] = pt
+        if waiting.disagrees and wait is not None:
+            adoption["wait_time_s"] = max(wait - inventory_s, 0.0)
+        comparisons.append(StepComparison(step, measured, processing, waiting, adoption))
+    return comparisons
+
+
+# Tied to customers ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutcomeSatisfaction:
+    """The newest satisfaction of the outcome a stream names, overall and per segment."""
+
+    outcome: Outcome
+    overall: OutcomeRating | None
+    by_segment: dict[str, OutcomeRating]
+
+
+def outcome_satisfaction(outcome_id: int | None) -> OutcomeSatisfaction | None:
+    """Return the newest rating of the outcome overall and in each segment, or None without one."""
+    outcome = tenancy.find(Outcome, outcome_id)
+    if outcome is None:
+        return None
+    ratings = db.session.scalars(select(OutcomeRating).where(OutcomeRating.outcome_id == outcome.id)
+                                 .order_by(OutcomeRating.rated_on, OutcomeRating.id))
+    overall, by_segment = None, {}
+    for rating in ratings:  # oldest first: the newest of each segment stays
+        if rating.segment:
+            by_segment[rating.segment] = rating
+        else:
+            overall = rating
+    return OutcomeSatisfaction(outcome, overall, by_segment)
+
+
+# Forecasts --------------------------------------------------------------------------------
+
+THROUGHPUT_WINDOW_DAYS = 60  # the recent working days whose throughput forecasts resample
+
+
+@dataclass(frozen=True)
+class FlowForecast:
+    """Monte-Carlo answers from the measured distributions."""
+
+    confidence: float
+    days: float | None
+    within_days: float | None
+    probability: float | None
+    by: date | None
+    cases: CasesForecast | None
+    runs: int
+    seed: int
+    wip_limit: float | None = None
+    what_if_days: float | None = None
+
+
+def forecast(stream: ValueStream, flow: MeasuredFlow, *, confidence: float = 0.85,
+             within_days: float | None = None, by: date | None = None, today: date | None = None,
+             wip_limit: float | None = None, runs: int = DEFAULT_RUNS,
+             seed: int = DEFAULT_SEED) -> FlowForecast:
+    """Answer "within how many days", "how likely within N days", "how many by a date", and the
+    Little's-law what-if of a WIP limit, from the stream's measured lead times and throughput."""
+    calendar = flow.calendar
+    if not flow.measured or calendar is None:
+        return FlowForecast(confidence, None, within_days, None, by, None, runs, seed, wip_limit, None)
+    scope = queries.LogScope(stream.id, calendar, flow.since, flow.until)
+    lead_days = [s / calendar.day_s for s in queries.recent_lead_times(scope, flow.end_position)]
+    days = chance = None
+    if lead_days:
+        days = forecast_days(lead_days, confidence, runs, seed).value
+        if within_days is not None:
+            chance = chance_within(lead_days, within_days, runs, seed).value
+    cases = None
+    if by is not None:
+        per_day = queries.finished_per_day(scope, flow.end_position, int(calendar.hours_s))
+        if per_day:
+            last = max(per_day)
+            window = range(max(last - THROUGHPUT_WINDOW_DAYS + 1, min(per_day)), last + 1)
+            cases = forecast_cases([per_day.get(day, 0) for day in window],
+                                   working_days_after(today or date.today(), by), runs, seed)
+    what_if = None
+    if wip_limit is not None and flow.throughput_per_day:
+        what_if = what_if_lead_time_days(wip_limit, flow.throughput_per_day)
+    return FlowForecast(confidence, days, within_days, chance, by, cases, runs, seed, wip_limit, what_if)

@@ -147,10 +147,13 @@ def ranks_by_group(rows: Sequence[Any], groups: int = 0) -> dict[tuple, tuple[in
 
 
 def lead_time_rows(scope: LogScope, end: int | None, by: str | None = None) -> list[Any]:
-    """Percentile rows of finished cases' lead times (working seconds), overall or by customer/segment."""
+    """Percentile rows of finished cases' lead times (working seconds): overall, or by customer,
+    segment or week of finishing (the working clock's week index)."""
     c = cases(scope, end)
     finished = select(c).where(c.c.finish_w.is_not(None)).subquery("finished")
-    groups = [finished.c[by]] if by else []
+    week_s = WORKING_DAYS_PER_WEEK * int(scope.calendar.hours_s)
+    groups = [] if by is None else [(finished.c.finish_w // week_s).label("week") if by == "week"
+                                    else finished.c[by]]
     return percentile_rows(finished, finished.c.finish_w - finished.c.start_w, groups)
 
 
