@@ -11,4 +11,4 @@ def load_routes() -> None:
     Importing them here rather than at package import keeps ``lms.api.schemas`` importable by the
     features' own schemas without a cycle.
     """
-    from lms.api import customers, errors, kpis, meta, reviews, streams, transfer  # noqa: F401
+    from lms.api import customers, errors, flow, kpis, meta, reviews, streams, transfer  # noqa: F401

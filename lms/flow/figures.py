@@ -8,7 +8,7 @@ content version, so a page and its charts compute it once per change.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
@@ -37,6 +37,7 @@ from lms.lean.flow import (
 from lms.models import FlowActivity, FlowEvent, Outcome, OutcomeRating, Step, ValueStream
 
 WEEK_DAYS = 5
+DEFAULT_WEEKS = 26
 NO_DAY = ("Set the stream's available time per day (its working day): measured times are working time "
           "and cannot be converted without it.")
 
@@ -118,7 +119,8 @@ class MeasuredFlow:
             "littles_law": None if self.little is None else {
                 "wip_avg": self.little.wip_avg, "predicted_wip": self.little.predicted_wip,
                 "gap": self.little.gap, "explanation": self.little.explanation},
-            "working_day_s": day, "from": self.first_day, "to": self.last_day, "reason": self.reason,
+            "working_day_s": day, "first_day": self.first_day, "last_day": self.last_day,
+            "reason": self.reason,
             "steps": [{"step_id": s.step_id, "cases": s.cases,
                        "processing_s": {"p50": s.processing.p50, "p85": s.processing.p85,
                                         "iqr": s.processing.iqr},
@@ -146,27 +148,22 @@ def _lead(count_and_ranks: tuple[int, dict[int, float]] | None, day_s: float) ->
     return LeadTimes(*[None if v is None else v / day_s for v in values], count)
 
 
-def _groups(scope: queries.LogScope, end: int | None, by: str, day_s: float) -> list[GroupLeadTimes]:
-    gathered = queries.ranks_by_group(queries.lead_time_rows(scope, end, by), 1)
-    groups = [GroupLeadTimes(key[0], _lead(value, day_s)) for key, value in gathered.items() if key[0]]
+def _groups(gathered: dict, kind: str, day_s: float) -> list[GroupLeadTimes]:
+    groups = [GroupLeadTimes(name, _lead(value, day_s)) for (group, name), value in gathered.items()
+              if group == kind]
     return sorted(groups, key=lambda g: (-(g.lead.p85 or 0), g.name))
 
 
+def _spread(gathered: dict, key: tuple) -> Spread:
+    count, ranks = gathered.get(key, (0, {}))
+    return spread_from_ranks(ranks, count)
+
+
 def _steps(scope: queries.LogScope) -> dict[int, StepFlow]:
-    worked, waited = queries.step_rows(scope)
-    worked_ranks = queries.ranks_by_group(worked, 1)
-    waited_ranks = queries.ranks_by_group(waited, 1)
-    counts = queries.case_counts_by_step(scope)
-    empty: tuple[int, dict[int, float]] = (0, {})
-    return {step_id: StepFlow(step_id, spread_from_ranks(*reversed_pair(worked_ranks.get((step_id,), empty))),
-                              spread_from_ranks(*reversed_pair(waited_ranks.get((step_id,), empty))),
-                              cases)
-            for step_id, cases in counts.items()}
-
-
-def reversed_pair(pair: tuple[int, dict[int, float]]) -> tuple[dict[int, float], int]:
-    """Turn (count, ranks) into the (ranks, count) that ``spread_from_ranks`` takes."""
-    return pair[1], pair[0]
+    gathered = queries.ranks_by_group(queries.step_rows(scope), 2)
+    return {step_id: StepFlow(step_id, _spread(gathered, ("processing", step_id)),
+                              _spread(gathered, ("waiting", step_id)), cases)
+            for step_id, cases in queries.case_counts_by_step(scope).items()}
 
 
 def compute(stream: ValueStream, since: date | None = None, until: date | None = None) -> MeasuredFlow:
@@ -194,7 +191,8 @@ def compute(stream: ValueStream, since: date | None = None, until: date | None =
     flow.last_day = queries.day_of_clock(totals.period_end_w // int(hours))
     period_s = totals.period_end_w - totals.period_start_w
     flow.period_days = period_s / day_s
-    flow.lead = _lead(queries.ranks_by_group(queries.lead_time_rows(scope, end)).get(()), day_s)
+    leads = queries.ranks_by_group(queries.lead_time_rows(scope, end), 2)
+    flow.lead = _lead(leads.get(("all", "")), day_s)
     if totals.finished:
         flow.lead_time_avg_days = totals.lead_time_sum_s / totals.finished / day_s
     if period_s > 0:
@@ -207,13 +205,25 @@ def compute(stream: ValueStream, since: date | None = None, until: date | None =
     if totals.processing_sum_s is not None and totals.lead_time_sum_s > 0:
         flow.flow_efficiency = totals.processing_sum_s / totals.lead_time_sum_s
     flow.steps = _steps(scope)
-    flow.by_customer = _groups(scope, end, "customer", day_s)
-    flow.by_segment = _groups(scope, end, "segment", day_s)
+    flow.by_customer = _groups(leads, "customer", day_s)
+    flow.by_segment = _groups(leads, "segment", day_s)
     return flow
 
 
+def default_since(stream: ValueStream) -> date | None:
+    """Return the first day of the default period: the 26 weeks up to the log's newest event."""
+    newest = db.session.scalar(select(func.max(FlowEvent.occurred_at))
+                               .where(FlowEvent.value_stream_id == stream.id))
+    return None if newest is None else newest.date() - timedelta(weeks=DEFAULT_WEEKS)
+
+
 def measured_flow(stream: ValueStream, since: date | None = None, until: date | None = None) -> MeasuredFlow:
-    """Measure the stream's flow, once per content version of the organization."""
+    """Measure the stream's flow, once per content version of the organization.
+
+    Without a period, the cases that start in the 26 weeks up to the log's newest event.
+    """
+    if since is None and until is None:
+        since = default_since(stream)
     profile = profile_of(stream)
     key = (stream.id, stream.available_seconds_per_day, profile.workday_starts_at_s, since, until)
     return content.cache.get("measured-flow", key, lambda: compute(stream, since, until))
@@ -242,7 +252,7 @@ def weekly_medians(stream: ValueStream) -> list[tuple[date, float]]:
     if calendar is None:
         return []
     scope = queries.LogScope(stream.id, calendar)
-    rows = queries.ranks_by_group(queries.lead_time_rows(scope, queries.end_position(stream.id), "week"), 1)
+    rows = queries.ranks_by_group(queries.weekly_lead_time_rows(scope, queries.end_position(stream.id)), 1)
     medians = []
     for (week,), (count, ranks) in sorted(rows.items()):
         median = interpolate(ranks, count, 0.5)

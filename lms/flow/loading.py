@@ -10,8 +10,10 @@ twice. After the first bad row nothing more is written; reading goes on to repor
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import func, select, text
 
@@ -22,8 +24,9 @@ from lms.models import Customer, FlowActivity, FlowEvent, Step, ValueStream
 
 BATCH = 10_000
 MAX_ERRORS = 100
-COLUMNS = ("organization_id", "value_stream_id", "case_id", "activity_id", "occurred_at", "lifecycle",
+COLUMNS = ("organization_id", "value_stream_id", "case_id", "activity_id", "occurred_at", "at_s", "lifecycle",
            "resource", "customer", "customer_id", "segment")
+EPOCH = datetime(1970, 1, 1)
 Progress = Callable[[int], None]
 _NAMES = ", ".join(COLUMNS)
 # Fixed table and column names, values only as parameters or COPY rows.
@@ -106,9 +109,11 @@ class _Writer:
         is always the same text and the unique index sees a repeated event as one.
         """
         activity_id = self.activities.get(event.activity) or self.activity_id(event.activity)
-        moment = event.occurred_at if self.postgres else event.occurred_at.isoformat(" ", "microseconds")
-        self.batch.append((*self.base, event.case_id, activity_id, moment, event.lifecycle, event.resource,
-                           event.customer, self.customer_id(event), event.segment))
+        occurred_at = event.occurred_at
+        moment = occurred_at if self.postgres else occurred_at.isoformat(" ", "microseconds")
+        at_s = math.floor((occurred_at - EPOCH).total_seconds())
+        self.batch.append((*self.base, event.case_id, activity_id, moment, at_s, event.lifecycle,
+                           event.resource, event.customer, self.customer_id(event), event.segment))
         if len(self.batch) >= BATCH:
             self.send()
 

@@ -3,8 +3,13 @@
 Nothing here loads the log into Python. Each query reduces the events in SQL (per case, per
 step, per week or per day) and returns a handful of rows: the values at the ranks a percentile
 needs, counts per day, sums. The working clock (``lms.lean.flow.WorkingCalendar.clock``) is
-written once as a SQL expression, integer arithmetic that SQLite and PostgreSQL compute alike,
-so a duration measured here is the same number of working seconds the pure function gives.
+written once as a SQL expression on the events' whole seconds (``at_s``), integer arithmetic
+that SQLite and PostgreSQL compute alike, so a duration measured here is the same number of
+working seconds the pure function gives.
+
+Pairing: a start pairs with the next event of the same activity in the case when that is its
+completion (processing = start → completion); waiting runs from the case's latest completion of
+any activity before the start. A case finishes when it completes the last mapped step.
 """
 
 from __future__ import annotations
@@ -14,50 +19,38 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Integer, and_, case, func, literal, or_, select
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import FunctionElement
+from sqlalchemy import ColumnElement, Integer, and_, case, cast, func, literal, or_, select, union_all
 
 from lms.extensions import db
 from lms.lean.flow import WORKING_DAYS_PER_WEEK, WorkingCalendar
 from lms.models import FlowActivity, FlowEvent, Step
 
 CALENDAR_DAY_S = 86_400
+# Whole weeks from 0001-01-01 to 1970-01-01, added before dividing so every quotient is of a positive
+# number (SQLite's integer division truncates towards zero) and taken off the result again.
+OFFSET_WEEKS = 102_738
 FIRST_MONDAY = date(1969, 12, 29)  # day 0 of the working clock's weeks
 SPREAD_PERCENTILES = (0.25, 0.5, 0.75, 0.85)
+# A case belongs to the period it starts in: events this long before the period are read to tell
+# the cases that began earlier (and are left out) from those that begin in it.
+LOOKBACK = timedelta(weeks=13)
 LEAD_PERCENTILES = (0.5, 0.85, 0.95)
 
 
-class epoch_seconds(FunctionElement):  # noqa: N801 - a SQL function's name
-    """Whole seconds from 1970-01-01 to a stored timestamp, in either database."""
-
-    type = BigInteger()
-    inherit_cache = True
-
-
-@compiles(epoch_seconds, "sqlite")
-def _epoch_sqlite(element, compiler, **kw) -> str:
-    return f"CAST(strftime('%s', {compiler.process(element.clauses, **kw)}) AS INTEGER)"
-
-
-@compiles(epoch_seconds, "postgresql")
-def _epoch_postgresql(element, compiler, **kw) -> str:
-    return f"CAST(FLOOR(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)})) AS BIGINT)"
-
-
-def working_clock(moment: Any, calendar: WorkingCalendar) -> ColumnElement:
-    """Return the SQL of ``calendar.clock(moment)``: working seconds from the clock's first Monday."""
+def working_clock(seconds: Any, calendar: WorkingCalendar) -> ColumnElement:
+    """Return the SQL of ``calendar.clock``: working seconds from the clock's first Monday, given the
+    moment's whole seconds from 1970 (``FlowEvent.at_s``)."""
     hours, start = int(calendar.hours_s), int(calendar.start_s)
-    seconds = epoch_seconds(moment)
-    days = seconds // CALENDAR_DAY_S
-    into_day = seconds - days * CALENDAR_DAY_S - start
+    shifted = seconds + OFFSET_WEEKS * 7 * CALENDAR_DAY_S
+    days = shifted // CALENDAR_DAY_S
+    into_day = shifted - days * CALENDAR_DAY_S - start
     weeks = (days + 3) // 7
     weekday = days + 3 - weeks * 7
     today = case((weekday >= WORKING_DAYS_PER_WEEK, 0), (into_day < 0, 0), (into_day > hours, hours),
                  else_=into_day)
     whole_days = weeks * WORKING_DAYS_PER_WEEK + case((weekday < WORKING_DAYS_PER_WEEK, weekday),
                                                       else_=WORKING_DAYS_PER_WEEK)
-    return whole_days * hours + today
+    return (whole_days - OFFSET_WEEKS * WORKING_DAYS_PER_WEEK) * hours + today
 
 
 def day_of_clock(day_index: int) -> date:
@@ -76,16 +69,37 @@ class LogScope:
     until: date | None = None  # inclusive
 
 
-def events(scope: LogScope):
-    """Return the stream's events with their step, map position and working-clock time (a subquery)."""
-    stmt = (select(FlowEvent.case_id, FlowEvent.activity_id, FlowActivity.step_id, Step.position,
-                   FlowEvent.lifecycle, FlowEvent.occurred_at, FlowEvent.customer, FlowEvent.segment,
-                   working_clock(FlowEvent.occurred_at, scope.calendar).label("w"))
+def _since(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time())
+
+
+def events(scope: LogScope, *, annotated: bool = False, lookback: bool = False):
+    """Return the stream's events with their step, map position and working-clock time ``w``.
+
+    ``annotated`` adds, by window functions, the case's latest completion before each event
+    (``previous_complete_w``) and the next event of the same activity in the case (``next_lifecycle``,
+    ``next_w``), which pair starts with completions.
+    """
+    w = working_clock(FlowEvent.at_s, scope.calendar)
+    columns = [FlowEvent.case_id, FlowEvent.activity_id, FlowActivity.step_id, Step.position,
+               FlowEvent.lifecycle, FlowEvent.occurred_at, FlowEvent.customer, FlowEvent.segment,
+               w.label("w")]
+    if annotated:
+        in_case = {"partition_by": FlowEvent.case_id,
+                   "order_by": (FlowEvent.occurred_at, FlowEvent.lifecycle)}  # a completion first
+        same_activity = {"partition_by": (FlowEvent.case_id, FlowEvent.activity_id),
+                         "order_by": (FlowEvent.occurred_at, FlowEvent.lifecycle.desc())}  # a start first
+        columns += [func.max(case((FlowEvent.lifecycle == "complete", w))).over(**in_case, rows=(None, -1))
+                    .label("previous_complete_w"),
+                    func.lead(FlowEvent.lifecycle).over(**same_activity).label("next_lifecycle"),
+                    func.lead(w).over(**same_activity).label("next_w")]
+    stmt = (select(*columns)
             .join(FlowActivity, FlowActivity.id == FlowEvent.activity_id)
             .outerjoin(Step, Step.id == FlowActivity.step_id)
             .where(FlowEvent.value_stream_id == scope.stream_id))
     if scope.since is not None:
-        stmt = stmt.where(FlowEvent.occurred_at >= datetime.combine(scope.since, datetime.min.time()))
+        since = scope.since - LOOKBACK if lookback else scope.since
+        stmt = stmt.where(FlowEvent.occurred_at >= _since(since))
     if scope.until is not None:
         stmt = stmt.where(FlowEvent.occurred_at < datetime.combine(scope.until + timedelta(days=1),
                                                                    datetime.min.time()))
@@ -99,28 +113,46 @@ def end_position(stream_id: int) -> int | None:
                              .where(FlowActivity.value_stream_id == stream_id))
 
 
-def cases(scope: LogScope, end: int | None):
-    """Return one row per case: start, end and finish on the working clock, customer and segment.
+def cases(scope: LogScope, end: int | None, *, worked: bool = False):
+    """Return one row per case (a CTE): start, last event and finish on the working clock, customer
+    and segment. With no activity mapped, a case finishes at its last event; ``finish_w`` is NULL
+    while the case is open.
 
-    A case is finished by the completion of the last mapped step (``end``); with no activity
-    mapped, by its last event. ``finish_w`` is NULL for a case still open.
+    ``worked`` adds the case's processing time without a window: per activity of the case, the
+    completions' clock minus the starts' when both are as many (each start then has its
+    completion), which is the sum of start → completion times.
     """
-    ev = events(scope)
+    ev = events(scope, lookback=True)
     if end is None:
-        finish = func.max(ev.c.w)
-        finished_at = func.max(ev.c.occurred_at)
+        finish, finished_at = func.max(ev.c.w), func.max(ev.c.occurred_at)
     else:
         reached = and_(ev.c.position == end, ev.c.lifecycle == "complete")
-        finish = func.max(case((reached, ev.c.w)))
-        finished_at = func.max(case((reached, ev.c.occurred_at)))
-    return (select(ev.c.case_id, func.min(ev.c.w).label("start_w"), func.max(ev.c.w).label("last_w"),
-                   finish.label("finish_w"), finished_at.label("finished_at"),
-                   func.max(ev.c.customer).label("customer"), func.max(ev.c.segment).label("segment"))
-            .group_by(ev.c.case_id).subquery("cases"))
+        finish, finished_at = func.max(case((reached, ev.c.w))), func.max(case((reached, ev.c.occurred_at)))
+    columns = [func.min(ev.c.w).label("start_w"), func.max(ev.c.w).label("last_w"),
+               finish.label("finish_w"), finished_at.label("finished_at"),
+               func.max(ev.c.customer).label("customer"), func.max(ev.c.segment).label("segment"),
+               func.min(ev.c.occurred_at).label("started_at")]
+    in_period = [] if scope.since is None else [func.min(ev.c.occurred_at) >= _since(scope.since)]
+    if not worked:
+        return select(ev.c.case_id, *columns).group_by(ev.c.case_id).having(*in_period).cte("cases")
+    is_start = ev.c.lifecycle == "start"
+    starts = func.sum(case((is_start, 1), else_=0))
+    completes = func.sum(case((is_start, 0), else_=1))
+    balance = func.sum(case((is_start, -ev.c.w), else_=ev.c.w))
+    per_activity = select(ev.c.case_id, *columns, starts.label("starts"),
+                          case((and_(starts > 0, starts == completes), balance)).label("worked_s")) \
+        .group_by(ev.c.case_id, ev.c.activity_id).subquery("per_activity")
+    a = per_activity.c
+    started_in_period = [] if scope.since is None else [func.min(a.started_at) >= _since(scope.since)]
+    return select(a.case_id, func.min(a.start_w).label("start_w"), func.max(a.last_w).label("last_w"),
+                  func.max(a.finish_w).label("finish_w"), func.max(a.finished_at).label("finished_at"),
+                  func.max(a.customer).label("customer"), func.max(a.segment).label("segment"),
+                  func.sum(a.worked_s).label("worked_s"), func.sum(a.starts).label("starts")) \
+        .group_by(a.case_id).having(*started_in_period).cte("cases")
 
 
 def percentile_rows(values, value: ColumnElement, groups: Sequence[ColumnElement] = ()) -> list[Any]:
-    """Return, per group, the (rank, count, value) rows the percentiles of ``value`` need.
+    """Return, per group, the (group..., rank, count, value) rows the percentiles of ``value`` need.
 
     For each percentile p the value lies between ranks ⌊(n−1)p⌋+1 and the next; a row is kept when
     its rank is one of those two for any p, found by comparison alone (no FLOOR, which SQLite lacks).
@@ -146,49 +178,43 @@ def ranks_by_group(rows: Sequence[Any], groups: int = 0) -> dict[tuple, tuple[in
     return gathered
 
 
-def lead_time_rows(scope: LogScope, end: int | None, by: str | None = None) -> list[Any]:
-    """Percentile rows of finished cases' lead times (working seconds): overall, or by customer,
-    segment or week of finishing (the working clock's week index)."""
+def lead_time_rows(scope: LogScope, end: int | None) -> list[Any]:
+    """Percentile rows of finished cases' lead times (working seconds) overall, by customer and by
+    segment, in one pass: rows of (kind, name, rank, count, value), kind ``all``/``customer``/``segment``."""
     c = cases(scope, end)
-    finished = select(c).where(c.c.finish_w.is_not(None)).subquery("finished")
+    lead = (c.c.finish_w - c.c.start_w).label("lead")
+    done = c.c.finish_w.is_not(None)
+    grouped = union_all(
+        select(literal("all").label("kind"), literal("").label("name"), lead).where(done),
+        select(literal("customer").label("kind"), c.c.customer.label("name"), lead)
+        .where(done, c.c.customer != ""),
+        select(literal("segment").label("kind"), c.c.segment.label("name"), lead)
+        .where(done, c.c.segment != ""),
+    ).subquery("grouped")
+    return percentile_rows(grouped, grouped.c.lead, [grouped.c.kind, grouped.c.name])
+
+
+def weekly_lead_time_rows(scope: LogScope, end: int | None) -> list[Any]:
+    """Percentile rows of finished cases' lead times by the working-clock week they finished in."""
+    c = cases(scope, end)
     week_s = WORKING_DAYS_PER_WEEK * int(scope.calendar.hours_s)
-    groups = [] if by is None else [(finished.c.finish_w // week_s).label("week") if by == "week"
-                                    else finished.c[by]]
-    return percentile_rows(finished, finished.c.finish_w - finished.c.start_w, groups)
+    finished = select((c.c.finish_w // week_s).label("week"), (c.c.finish_w - c.c.start_w).label("lead")) \
+        .where(c.c.finish_w.is_not(None)).subquery("finished")
+    return percentile_rows(finished, finished.c.lead, [finished.c.week])
 
 
-def _pairs(scope: LogScope):
-    """Return each activity instance: its step, its start and completion on the clock, and the
-    completion before its start in the case (the k-th start of an activity in a case pairs with its
-    k-th completion)."""
-    ev = events(scope)
-    before = func.max(case((ev.c.lifecycle == "complete", ev.c.w))).over(
-        partition_by=ev.c.case_id, order_by=(ev.c.occurred_at, ev.c.lifecycle), rows=(None, -1))
-    nth = func.row_number().over(partition_by=(ev.c.case_id, ev.c.activity_id, ev.c.lifecycle),
-                                 order_by=ev.c.occurred_at)
-    numbered = select(ev.c.case_id, ev.c.activity_id, ev.c.step_id, ev.c.lifecycle, ev.c.w,
-                      before.label("previous_complete_w"), nth.label("nth")).subquery("numbered")
-    starts = numbered.alias("starts")
-    completes = numbered.alias("completes")
-    return (select(starts.c.step_id, starts.c.w.label("start_w"), completes.c.w.label("complete_w"),
-                   starts.c.previous_complete_w)
-            .select_from(starts)
-            .outerjoin(completes, and_(completes.c.case_id == starts.c.case_id,
-                                       completes.c.activity_id == starts.c.activity_id,
-                                       completes.c.lifecycle == "complete", completes.c.nth == starts.c.nth))
-            .where(starts.c.lifecycle == "start")
-            .subquery("pairs"))
-
-
-def step_rows(scope: LogScope) -> tuple[list[Any], list[Any]]:
-    """Percentile rows of processing (start → completion) and waiting (completion before → start) per step."""
-    pairs = _pairs(scope)
-    worked = (select(pairs.c.step_id, (pairs.c.complete_w - pairs.c.start_w).label("s"))
-              .where(pairs.c.step_id.is_not(None), pairs.c.complete_w >= pairs.c.start_w).subquery())
-    waited = (select(pairs.c.step_id, (pairs.c.start_w - pairs.c.previous_complete_w).label("s"))
-              .where(pairs.c.step_id.is_not(None), pairs.c.previous_complete_w.is_not(None)).subquery())
-    return (percentile_rows(worked, worked.c.s, [worked.c.step_id]),
-            percentile_rows(waited, waited.c.s, [waited.c.step_id]))
+def step_rows(scope: LogScope) -> list[Any]:
+    """Percentile rows of processing and waiting per step in one pass: (kind, step id, rank, count, value)."""
+    ev = events(scope, annotated=True)
+    # A CTE read twice: both databases compute it once.
+    starts = select(ev).where(ev.c.lifecycle == "start", ev.c.step_id.is_not(None)).cte("starts")
+    measured = union_all(
+        select(literal("processing").label("kind"), starts.c.step_id,
+               (starts.c.next_w - starts.c.w).label("s")).where(starts.c.next_lifecycle == "complete"),
+        select(literal("waiting").label("kind"), starts.c.step_id, (starts.c.w - starts.c.previous_complete_w)
+               .label("s")).where(starts.c.previous_complete_w.is_not(None)),
+    ).subquery("measured")
+    return percentile_rows(measured, measured.c.s, [measured.c.kind, measured.c.step_id])
 
 
 def case_counts_by_step(scope: LogScope) -> dict[int, int]:
@@ -214,37 +240,23 @@ class Totals:
 
 
 def totals(scope: LogScope, end: int | None) -> Totals:
-    """Return counts and sums for throughput, WIP, flow efficiency and Little's law."""
-    c = cases(scope, end)
-    period_start, period_end = db.session.execute(select(func.min(c.c.start_w), func.max(c.c.last_w))).one()
-    if period_start is None:
-        return Totals(0, 0, None, None, 0.0, None, 0.0, 0.0)
-    period_end_value = literal(int(period_end))
-    count, finished, lead_sum, stay_sum, open_sum = db.session.execute(select(
-        func.count(), func.count(c.c.finish_w), func.coalesce(func.sum(c.c.finish_w - c.c.start_w), 0),
-        func.coalesce(func.sum(func.coalesce(c.c.finish_w, period_end_value) - c.c.start_w), 0),
-        func.coalesce(func.sum(case((c.c.finish_w.is_(None), period_end_value - c.c.start_w))), 0),
+    """Return counts and sums for throughput, WIP, flow efficiency and Little's law (one pass)."""
+    c = cases(scope, end, worked=True)
+    period_end = select(func.max(c.c.last_w)).scalar_subquery()
+    done = c.c.finish_w.is_not(None)
+    row = db.session.execute(select(
+        func.count(), func.count(c.c.finish_w), func.min(c.c.start_w), func.max(c.c.last_w),
+        func.coalesce(func.sum(c.c.finish_w - c.c.start_w), 0),
+        func.sum(case((done, c.c.worked_s))), func.sum(c.c.starts),
+        func.coalesce(func.sum(func.coalesce(c.c.finish_w, period_end) - c.c.start_w), 0),
+        func.coalesce(func.sum(case((~done, period_end - c.c.start_w))), 0),
     )).one()
-    return Totals(int(count), int(finished), int(period_start), int(period_end), float(lead_sum),
-                  _finished_processing(scope, end), float(stay_sum), float(open_sum))
-
-
-def _finished_processing(scope: LogScope, end: int | None) -> float | None:
-    """Return the worked time (start → completion) inside finished cases; None when no event is a start."""
-    ev = events(scope)
-    nth = func.row_number().over(partition_by=(ev.c.case_id, ev.c.activity_id, ev.c.lifecycle),
-                                 order_by=ev.c.occurred_at)
-    numbered = select(ev.c.case_id, ev.c.activity_id, ev.c.lifecycle, ev.c.w, nth.label("nth")).subquery()
-    s, k = numbered.alias("s"), numbered.alias("k")
-    c = cases(scope, end)
-    worked = (select(func.count(), func.sum(k.c.w - s.c.w))
-              .select_from(s)
-              .join(k, and_(k.c.case_id == s.c.case_id, k.c.activity_id == s.c.activity_id,
-                            k.c.lifecycle == "complete", k.c.nth == s.c.nth))
-              .join(c, c.c.case_id == s.c.case_id)
-              .where(s.c.lifecycle == "start", c.c.finish_w.is_not(None), k.c.w >= s.c.w))
-    count, total = db.session.execute(worked).one()
-    return float(total) if count else None
+    count, finished, start, last, lead_sum, worked, starts, stay, open_time = row
+    if start is None:
+        return Totals(0, 0, None, None, 0.0, None, 0.0, 0.0)
+    processing = float(worked or 0) if starts else None
+    return Totals(int(count), int(finished), int(start), int(last), float(lead_sum), processing, float(stay),
+                  float(open_time))
 
 
 def finished_per_day(scope: LogScope, end: int | None, hours_s: int) -> dict[int, int]:
@@ -269,9 +281,9 @@ def arrivals_per_day(scope: LogScope, hours_s: int) -> list[tuple[int, int, int]
 def lead_time_histogram(scope: LogScope, end: int | None, width_s: float) -> list[tuple[int, int]]:
     """Return (bin index, finished cases) of lead times in bins ``width_s`` wide."""
     c = cases(scope, end)
-    index = func.cast((c.c.finish_w - c.c.start_w) / width_s, Integer).label("bin")
-    if db.session.get_bind().dialect.name == "postgresql":
-        index = func.floor((c.c.finish_w - c.c.start_w) / width_s).label("bin")
+    ratio = (c.c.finish_w - c.c.start_w) / width_s
+    index = (func.floor(ratio) if db.session.get_bind().dialect.name == "postgresql"
+             else cast(ratio, Integer)).label("bin")  # lead times are never negative: CAST truncates = floor
     rows = db.session.execute(select(index, func.count()).where(c.c.finish_w.is_not(None)).group_by(index)
                               .order_by(index))
     return [(int(b), int(n)) for b, n in rows]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.db import Base
@@ -54,6 +54,10 @@ class FlowEvent(OrgScoped, Base):
     # only deleting an activity or a customer (rare; a stream's deletion) searches by them.
     activity_id: Mapped[int] = mapped_column(ForeignKey("flow_activities.id", ondelete="CASCADE"))
     occurred_at: Mapped[datetime]
+    # The same moment as whole seconds from 1970-01-01 (negative before): the measurements do their
+    # working-clock arithmetic on this integer, the same in SQLite and PostgreSQL, without parsing
+    # a timestamp per row per use.
+    at_s: Mapped[int] = mapped_column(BigInteger)
     lifecycle: Mapped[str] = mapped_column(String(10), default="complete")
     resource: Mapped[str] = mapped_column(String(200), default="")
     customer: Mapped[str] = mapped_column(String(200), default="")

@@ -44,6 +44,7 @@ def upgrade():
     sa.Column('case_id', sa.String(length=200), nullable=False),
     sa.Column('activity_id', sa.Integer(), nullable=False),
     sa.Column('occurred_at', sa.DateTime(), nullable=False),
+    sa.Column('at_s', sa.BigInteger(), nullable=False),
     sa.Column('lifecycle', sa.String(length=10), nullable=False),
     sa.Column('resource', sa.String(length=200), nullable=False),
     sa.Column('customer', sa.String(length=200), nullable=False),

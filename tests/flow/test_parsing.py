@@ -47,7 +47,7 @@ def test_mapped_columns_and_lifecycle():
     (",Pack,2026-03-02T10:00:00,start", "case_id", "empty"),
     ("7,,2026-03-02T10:00:00,start", "activity", "empty"),
     ("7,Pack,02/03/2026,start", "timestamp", "ISO 8601"),
-    ("7,Pack,1969-12-31T10:00:00,start", "timestamp", "1970"),
+    ("7,Pack,2026-02-30T10:00:00,start", "timestamp", "ISO 8601"),
     ("7,Pack,2026-03-02T10:00:00,begun", "lifecycle", "start or complete"),
     ("7," + "x" * 201 + ",2026-03-02T10:00:00,start", "activity", "200"),
 ])
