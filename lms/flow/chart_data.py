@@ -69,7 +69,7 @@ def cumulative_flow_spec(stream: ValueStream, flow: MeasuredFlow) -> dict:
     if scope is None or flow.calendar is None:
         return spec
     hours = int(flow.calendar.hours_s)
-    arrivals = queries.arrivals_per_day(scope, hours)
+    arrivals = queries.arrivals_per_day(scope, flow.end_position, hours)
     finished = queries.finished_per_day(scope, flow.end_position, hours)
     if not arrivals:
         return spec

@@ -281,15 +281,27 @@ class StepComparison:
 
 
 def compare_steps(stream: ValueStream, flow: MeasuredFlow, tolerance_pct: float) -> list[StepComparison]:
-    """Compare each step's entered cycle and waiting time with the measured medians."""
+    """Compare each step's entered cycle and waiting time with the measured medians.
+
+    No event happens in an inventory step: the log measures its queue as the waiting of the next
+    process step, so that step's entered waiting includes the queues drawn before it.
+    """
     tolerance = tolerance_pct / 100
     day_s = flow.calendar.day_s if flow.calendar else None
     comparisons = []
+    queued_s = 0.0
     for step in steps_of(stream):
         measured = flow.steps.get(step.id)
-        inventory_s = 0.0
+        inventory_s = queued_s
         if step.inventory_units and stream.daily_demand and day_s:
-            inventory_s = step.inventory_units / stream.daily_demand * day_s
+            inventory_s += step.inventory_units / stream.daily_demand * day_s
+        if step.kind == "inventory" and measured is None:
+            queued_s = inventory_s + (step.wait_time_s or 0.0)
+            unmeasured = compare_figure("cycle_time_s", None, None, tolerance)
+            queue = compare_figure("wait_time_s", queued_s or None, None, tolerance)
+            comparisons.append(StepComparison(step, None, unmeasured, queue, {}))
+            continue
+        queued_s = 0.0
         entered_wait = (step.wait_time_s or 0.0) + inventory_s
         entered_pt = None if step.kind == "inventory" else step.cycle_time_s
         pt = measured.processing.p50 if measured and step.kind != "inventory" else None

@@ -267,10 +267,13 @@ def finished_per_day(scope: LogScope, end: int | None, hours_s: int) -> dict[int
     return {int(index): int(count) for index, count in rows}
 
 
-def arrivals_per_day(scope: LogScope, hours_s: int) -> list[tuple[int, int, int]]:
-    """Return (step position, working-day index, cases first reaching the step that day): the CFD's data."""
-    ev = events(scope)
+def arrivals_per_day(scope: LogScope, end: int | None, hours_s: int) -> list[tuple[int, int, int]]:
+    """Return (step position, working-day index, cases first reaching the step that day) of the cases
+    that start in the period (those ``finished_per_day`` counts): the cumulative flow's data."""
+    ev = events(scope, lookback=True)
+    c = cases(scope, end)
     first = (select(ev.c.position, ev.c.case_id, func.min(ev.c.w).label("w"))
+             .join(c, c.c.case_id == ev.c.case_id)
              .where(ev.c.position.is_not(None)).group_by(ev.c.position, ev.c.case_id).subquery())
     day = (first.c.w // hours_s).label("day")
     rows = db.session.execute(select(first.c.position, day, func.count()).group_by(first.c.position, day)

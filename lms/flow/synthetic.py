@@ -17,7 +17,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import IO
 
+from lms.flow.loading import LoadSummary, load
+from lms.flow.parsing import LogEvent
 from lms.lean.flow import WorkingCalendar
+from lms.models import ValueStream
 
 CUSTOMERS = (("Northwind", "enterprise"), ("Contoso", "enterprise"), ("Fabrikam", "mid-market"),
              ("Tailspin", "mid-market"), ("Wingtip", "small business"), ("Adventure Works", "small business"))
@@ -110,3 +113,55 @@ def write_csv(handle: IO[str], rows: Iterator[Row]) -> int:
 def weeks_back(last_day: date, weeks: int) -> date:
     """Return the first day of a log that ends on ``last_day`` and spans ``weeks`` weeks."""
     return last_day - timedelta(weeks=weeks)
+
+
+# Logs for streams in the database (the demo organization, `lms generate`) -------------------
+
+UNMAPPED_ACTIVITY = "Chase the customer for missing information"
+
+
+def shapes_of(stream: ValueStream, seed: int) -> list[StepShape]:
+    """Return what generated cases meet at each process step of ``stream``: its entered figures,
+    each step's waiting stretched or shrunk by a seeded factor so the log disagrees with parts of
+    the map as real logs do."""
+    rng = random.Random(seed)  # noqa: S311 - synthetic data, not secrets
+    day_s = stream.available_seconds_per_day or 28_800.0
+    shapes, queued = [], 0.0
+    for step in sorted(stream.steps, key=lambda s: s.position):
+        waiting = step.wait_time_s or 0.0
+        if step.inventory_units and stream.daily_demand:
+            waiting += step.inventory_units / stream.daily_demand * day_s
+        if step.kind == "inventory":
+            queued += waiting  # a queue is the waiting before the next process step
+            continue
+        factor = rng.choice((0.5, 1.0, 1.0, 1.6, 3.0))
+        shapes.append(StepShape(step.name, step.cycle_time_s or 600.0, (waiting + queued) * factor or 1_800.0,
+                                step.pct_complete_accurate or 97.0))
+        queued = 0.0
+    return shapes
+
+
+def generate_log(stream: ValueStream, cases: int, last_day: date, *, weeks: int = 26, seed: int = 1,
+                 customers: Sequence[tuple[str, str]] = CUSTOMERS, start_s: int = 8 * 3_600) -> LoadSummary:
+    """Write a generated log of ``cases`` cases over ``weeks`` weeks into ``stream`` (no commit)."""
+    shapes = shapes_of(stream, seed)
+    if not shapes or cases <= 0:
+        return LoadSummary()
+    calendar = WorkingCalendar(stream.available_seconds_per_day or 28_800.0, start_s)
+    # Cases begin eight weeks before the period shown, so it starts with work already in flow.
+    shape = LogShape(cases, weeks_back(last_day, weeks + 8), last_day, calendar, seed, f"{stream.id}-")
+    rng = random.Random(seed + 1)  # noqa: S311 - synthetic data, not secrets
+
+    def items():
+        current, customer, segment = None, "", ""
+        for number, row in enumerate(events(shapes, shape)):
+            case_id, activity, moment, lifecycle, resource = row[:5]
+            if case_id != current:  # a case's events come together: each case is for one customer
+                current, (customer, segment) = case_id, customers[rng.randrange(len(customers))]
+            yield LogEvent(number, case_id, activity, moment, lifecycle, resource, customer, segment)
+            if lifecycle == "complete" and activity == shapes[0].name and rng.random() < 0.15:
+                # Work nobody drew: chasing the customer, done in no step of the map.
+                yield LogEvent(number, case_id, UNMAPPED_ACTIVITY, moment + timedelta(minutes=20),
+                               "complete", resource, customer, segment)
+
+    return load(stream, items())
