@@ -31,7 +31,9 @@ Progress = Callable[[int], None]
 _NAMES = ", ".join(COLUMNS)
 # Fixed table and column names, values only as parameters or COPY rows.
 SQLITE_INSERT = f"INSERT OR IGNORE INTO flow_events ({_NAMES}) VALUES ({', '.join('?' * len(COLUMNS))})"  # noqa: S608
-PG_STAGE = "CREATE TEMPORARY TABLE flow_events_load (LIKE flow_events INCLUDING DEFAULTS) ON COMMIT DROP"
+PG_STAGE = ("CREATE TEMPORARY TABLE IF NOT EXISTS flow_events_load (LIKE flow_events INCLUDING DEFAULTS) "
+            "ON COMMIT DROP")
+PG_EMPTY_STAGE = "TRUNCATE flow_events_load"  # a second log in the same transaction (the demo's streams)
 PG_COPY = f"COPY flow_events_load ({_NAMES}) FROM STDIN"
 PG_MOVE = f"INSERT INTO flow_events ({_NAMES}) SELECT {_NAMES} FROM flow_events_load ON CONFLICT DO NOTHING"  # noqa: S608
 
@@ -79,6 +81,7 @@ class _Writer:
         self.postgres = db.session.get_bind().dialect.name == "postgresql"
         if self.postgres:
             db.session.execute(text(PG_STAGE))
+            db.session.execute(text(PG_EMPTY_STAGE))
 
     def activity_id(self, name: str) -> int:
         """Return the id of the stream's activity ``name``, adding it (matched to a step by name) if new."""
