@@ -146,11 +146,14 @@ def seed_demo_command() -> None:
               help="Weekly measurements per KPI.")
 @click.option("--outcomes", default=None, type=click.IntRange(1, 1_000_000), help="Default: 10 per stream.")
 @click.option("--reviews", default=None, type=click.IntRange(0, 1_000_000), help="Default: 2.5 per stream.")
+@click.option("--cases", default=0, show_default=True, type=click.IntRange(0, 1_000_000),
+              help="Event-log cases per stream (half a year of events up to --as-of).")
 @click.option("--seed", default=1, show_default=True, type=int)
 @click.option("--as-of", "as_of", default=None, type=click.DateTime(["%Y-%m-%d"]),
               help="The last day of the data (default today).")
 @with_appcontext
-def generate_command(org_slug, value_streams, steps, kpis, weeks, outcomes, reviews, seed, as_of) -> None:
+def generate_command(org_slug, value_streams, steps, kpis, weeks, outcomes, reviews, cases, seed,
+                     as_of) -> None:
     """Fill an organization with deterministic synthetic data of that size."""
     import time
 
@@ -158,7 +161,7 @@ def generate_command(org_slug, value_streams, steps, kpis, weeks, outcomes, revi
 
     organization = _organization(org_slug)
     size = GenerationSize(value_streams=value_streams, steps=steps, kpis=kpis, weeks=weeks,
-                          outcomes=outcomes, reviews=reviews, seed=seed,
+                          outcomes=outcomes, reviews=reviews, seed=seed, cases=cases,
                           as_of=as_of.date() if as_of else None)
     started = time.perf_counter()
     with click.progressbar(length=expected_rows(size), label="Generating", file=sys.stderr) as bar:

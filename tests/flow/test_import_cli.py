@@ -70,3 +70,17 @@ def test_unknown_stream_and_bad_column_option(app, database, tmp_path):
     log.write_text(SMALL_CSV)
     runner = app.test_cli_runner()
     assert "No value stream with the id 999" in runner.invoke(cli, ["import-events", str(log), "--stream", "999"]).output
+
+
+def test_generate_gives_each_stream_an_event_log(app, make):
+    org = make.org("Generated", "gen")
+    result = app.test_cli_runner().invoke(cli, ["generate", "--org", "gen", "--value-streams", "2", "--steps", "4",
+                                                "--kpis", "0", "--weeks", "4", "--cases", "30",
+                                                "--as-of", "2026-11-30"])
+    assert result.exit_code == 0, result.output
+    assert "events" in result.output
+    with app.app_context():
+        per_stream = db.session.execute(select(FlowEvent.value_stream_id, func.count()).group_by(
+            FlowEvent.value_stream_id).execution_options(all_organizations=True)).all()
+    assert len(per_stream) == 2 and all(n > 30 for _, n in per_stream)
+    assert org.slug == "gen"
