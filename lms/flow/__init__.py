@@ -2,8 +2,6 @@
 
 from flask import Blueprint
 
-import lms.api  # noqa: F401 - load the API package first (see lms.streams)
-
 bp = Blueprint("flow", __name__, url_prefix="/value-streams")
 
 from lms.flow import views  # noqa: E402,F401

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, Field, PlainValidator, WithJsonSchema
+from pydantic import BaseModel, Field, PlainValidator, WithJsonSchema
 
-from lms.api.schemas import Out, Strict
 from lms.flow.parsing import LIMITS, parse_timestamp
+from lms.schema_types import Id, Out, Strict
 
 MAX_EVENTS = 10_000  # per JSON request; larger logs go as CSV or XES, or through `lms import-events`
 
@@ -21,12 +21,6 @@ def _timestamp(value: Any) -> datetime:
         return parse_timestamp(value)
     except ValueError:
         raise ValueError("Not an ISO 8601 date-time (e.g. 2026-03-02T09:30:00).") from None
-
-
-def _refuse_bool(value: Any) -> Any:
-    if isinstance(value, bool):
-        raise ValueError("Give a whole number.")
-    return value
 
 
 Timestamp = Annotated[datetime, PlainValidator(_timestamp),
@@ -48,7 +42,7 @@ class EventIn(Strict):
     customer: str = Field("", max_length=LIMITS["customer"], pattern=NO_NUL,
                           description="Whom the case is for, as the log names it; a name equal to a "
                                       "customer of your organization links to it.")
-    customer_id: Annotated[int, BeforeValidator(_refuse_bool), Field(ge=1)] | None = Field(
+    customer_id: Id | None = Field(
         None, description="A customer of your organization.")
     segment: str = Field("", max_length=LIMITS["segment"], pattern=NO_NUL)
 
