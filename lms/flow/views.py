@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from jinja2 import pass_context
 from sqlalchemy import select
@@ -17,7 +15,7 @@ from lms.flow import bp, chart_data, figures, parsing, services, uploads
 from lms.flow.forms import SettingsForm, UploadForm, clock_seconds, clock_text
 from lms.flow.permissions import EDIT_STREAM, may_edit
 from lms.flow.synthetic import CSV_HEADER
-from lms.forms import apply_field_errors, choices
+from lms.forms import apply_field_errors, choices, date_arg
 from lms.kpis.importing import ImportRejected, RowError
 from lms.lean.waste import format_duration
 from lms.models import Kpi, Outcome, ValueStream
@@ -55,14 +53,6 @@ def _stream(stream_id: int) -> ValueStream:
     return tenancy.get_or_404(ValueStream, stream_id)
 
 
-def _date_arg(name: str) -> date | None:
-    raw = request.args.get(name, "")
-    try:
-        return date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None
-
-
 def _float_arg(name: str, low: float, high: float) -> float | None:
     value = request.args.get(name, type=float)
     return value if value is not None and low <= value <= high else None
@@ -91,12 +81,12 @@ def show(stream_id: int):
 
 
 def _show_page(stream: ValueStream, settings: SettingsForm | None = None, status: int = 200):
-    since, until = _date_arg("from"), _date_arg("to")
+    since, until = date_arg("from"), date_arg("to")
     flow = figures.measured_flow(stream, since, until)
     profile = services.profile_of(stream)
     charts = chart_data.specs(stream, flow)
     outlook = figures.forecast(stream, flow, confidence=_float_arg("confidence", 0.5, 0.99) or 0.85,
-                               within_days=_float_arg("within", 0, 10_000), by=_date_arg("by"),
+                               within_days=_float_arg("within", 0, 10_000), by=date_arg("by"),
                                wip_limit=_float_arg("wip", 0, 1_000_000))
     return render_template(
         "flow/show.html", stream=stream, flow=flow, profile=profile, outlook=outlook,
@@ -110,7 +100,7 @@ def _show_page(stream: ValueStream, settings: SettingsForm | None = None, status
 
 def _chart(stream_id: int, kind: str, draw) -> Response:
     stream = _stream(stream_id)
-    flow = figures.measured_flow(stream, _date_arg("from"), _date_arg("to"))
+    flow = figures.measured_flow(stream, date_arg("from"), date_arg("to"))
     return chart_response(f"flow-{kind}", chart_data.specs(stream, flow)[kind], draw)
 
 
