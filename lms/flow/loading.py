@@ -30,12 +30,12 @@ EPOCH = datetime(1970, 1, 1)
 Progress = Callable[[int], None]
 _NAMES = ", ".join(COLUMNS)
 # Fixed table and column names, values only as parameters or COPY rows.
-SQLITE_INSERT = f"INSERT OR IGNORE INTO flow_events ({_NAMES}) VALUES ({', '.join('?' * len(COLUMNS))})"  # noqa: S608
+SQLITE_INSERT = f"INSERT OR IGNORE INTO flow_events ({_NAMES}) VALUES ({', '.join('?' * len(COLUMNS))})"  # noqa: S608  # nosec B608
 PG_STAGE = ("CREATE TEMPORARY TABLE IF NOT EXISTS flow_events_load (LIKE flow_events INCLUDING DEFAULTS) "
             "ON COMMIT DROP")
 PG_EMPTY_STAGE = "TRUNCATE flow_events_load"  # a second log in the same transaction (the demo's streams)
 PG_COPY = f"COPY flow_events_load ({_NAMES}) FROM STDIN"
-PG_MOVE = f"INSERT INTO flow_events ({_NAMES}) SELECT {_NAMES} FROM flow_events_load ON CONFLICT DO NOTHING"  # noqa: S608
+PG_MOVE = f"INSERT INTO flow_events ({_NAMES}) SELECT {_NAMES} FROM flow_events_load ON CONFLICT DO NOTHING"  # noqa: S608  # nosec B608
 
 
 @dataclass
