@@ -62,6 +62,7 @@ def register_blueprints(app: Flask) -> None:
     from lms.customers import bp as customers_bp
     from lms.dashboard import bp as dashboard_bp
     from lms.extensions import csrf
+    from lms.flow import bp as flow_bp
     from lms.history import bp as history_bp
     from lms.kpis import bp as kpis_bp
     from lms.reviews import bp as reviews_bp
@@ -71,7 +72,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.url_map.converters["int"] = RecordIdConverter  # before any route is added
     for blueprint in (auth_bp, dashboard_bp, admin_bp, history_bp, kpis_bp, customers_bp, streams_bp,
-                      transfer_bp, reviews_bp):
+                      transfer_bp, reviews_bp, flow_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import date
 
+from flask import request
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import StringField
@@ -147,3 +149,12 @@ def people_choices(current: int | str | Iterable[int | str] | None = None,
     from lms import people
 
     return choices(list(people.offered(current).items()), blank=blank)
+
+
+def date_arg(name: str) -> date | None:
+    """Read an ISO date from the query string; None when absent or not a date (a filter left out)."""
+    raw = request.args.get(name, "")
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None

@@ -225,4 +225,36 @@ def seed_demo(seed_dir: Path = SEED_DIR, today: date | None = None) -> SeedResul
                     role=person["role"], name=person.get("name", ""))
     tenancy.scope_to(organization.id)
     result = import_document(organization, content)
-    return SeedResult(organization.slug, True, emails, result.counts)
+    events = seed_event_logs(today or date.today())
+    return SeedResult(organization.slug, True, emails, {**result.counts, "events": events})
+
+
+# Generated event logs: every current-state stream gets half a year of cases, so the measured flow
+# shows real charts on a first run. The pump repair names the outcome its customers judge it by.
+DEMO_CUSTOMERS = (("North Water Utility", "Utility engineers"), ("Lakeside Water", "Utility engineers"),
+                  ("Hill County Water", "Municipal works"), ("Riverside Town Works", "Municipal works"))
+TIME_OUTCOMES = {"Pump repair": "Minimize the time it takes to get a working pump back"}
+
+
+def seed_event_logs(today: date) -> int:
+    """Generate the demo streams' event logs (deterministic); return how many events were added."""
+    from sqlalchemy import select
+
+    from lms.extensions import db
+    from lms.flow.synthetic import generate_log
+    from lms.models import FlowProfile, Outcome, ValueStream
+
+    added = 0
+    current = select(ValueStream).where(ValueStream.state == "current").order_by(ValueStream.id)
+    streams = list(db.session.scalars(current))
+    for number, stream in enumerate(streams, start=1):
+        cases = int(min(max((stream.daily_demand or 1) * 5 * 26, 120), 700))
+        added += generate_log(stream, cases, today, seed=number, customers=DEMO_CUSTOMERS).added
+        statement = TIME_OUTCOMES.get(stream.name)
+        outcome = db.session.scalar(select(Outcome.id).where(Outcome.statement == statement).limit(1)) \
+            if statement else None
+        if outcome is not None:
+            db.session.add(FlowProfile(value_stream_id=stream.id, organization_id=stream.organization_id,
+                                       outcome_id=outcome))
+    db.session.commit()
+    return added
