@@ -110,7 +110,7 @@ def test_flow_page_shows_measured_beside_entered_and_adopts(app, client, make, a
     assert page.status_code == 200
     assert 'data-figure="lead-p50">0.9 d<' in html  # 0.875 working days
     # Approve: entered 8 h of waiting (one working day), measured median 9,000 s = 2 h 30 min.
-    assert "The map says <strong>Approve</strong> waits 1.0 d; measured median 2 h 30 min." in html
+    assert "The map says <strong>Approve</strong> waits 1 d; measured median 2 h 30 min." in html
     assert "small business" in html and "Northwind" in html
     assert "of new cases finish within" in html and "Little's law: a WIP limit of 2" in html
     for chart in ("lead-times", "throughput", "cumulative-flow"):
