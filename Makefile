@@ -49,7 +49,9 @@ lock: install
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache
 
-## The benchmark: first views after a change and a busy dashboard, SQLite and PostgreSQL
+## The benchmark: first views after a change and a busy dashboard, then a million-event log import,
+## SQLite and PostgreSQL
 ## (PG_URL as for test-pg); see docs/performance.md
 bench: install
 	$(BIN)/python bench/run.py --pg-url $(PG_URL)
+	$(BIN)/python bench/events.py --pg-url $(PG_URL)

@@ -72,7 +72,27 @@ def refresh_statistics(*models: type, rows: int | None = None) -> None:
     small = rows is not None and rows < ANALYZE_AFTER_ROWS
     if db.engine.dialect.name not in ("postgresql", "sqlite") or small:
         return
-    quote = db.engine.dialect.identifier_preparer.quote
-    for model in models:
-        db.session.execute(text(f"ANALYZE {quote(model.__tablename__)}"))
+    if db.engine.dialect.name == "sqlite":
+        for model in models:
+            db.session.execute(text(statistics_statement(model)))
+        db.session.commit()
+        return
+    # VACUUM cannot run in a transaction: a connection of its own, in autocommit.
     db.session.commit()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        for model in models:
+            connection.exec_driver_sql(statistics_statement(model))
+
+
+def statistics_statement(model: type) -> str:
+    """Return the statement that refreshes a table's statistics after a bulk load, on this database.
+
+    PostgreSQL: ``VACUUM (ANALYZE)``, which also marks the new pages all-visible, so the covering
+    indexes (the drift window's, migration 0004) are read without visiting the table: until
+    autovacuum came by, the benchmark organization's window was read by a sequential scan of
+    every measurement (76 ms on the server) instead of one index-only seek per KPI (18 ms).
+    SQLite: ``ANALYZE`` (its indexes cover without a visibility map).
+    """
+    quote = db.engine.dialect.identifier_preparer.quote
+    verb = "VACUUM (ANALYZE)" if db.engine.dialect.name == "postgresql" else "ANALYZE"
+    return f"{verb} {quote(model.__tablename__)}"

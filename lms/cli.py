@@ -146,11 +146,14 @@ def seed_demo_command() -> None:
               help="Weekly measurements per KPI.")
 @click.option("--outcomes", default=None, type=click.IntRange(1, 1_000_000), help="Default: 10 per stream.")
 @click.option("--reviews", default=None, type=click.IntRange(0, 1_000_000), help="Default: 2.5 per stream.")
+@click.option("--cases", default=0, show_default=True, type=click.IntRange(0, 1_000_000),
+              help="Event-log cases per stream (half a year of events up to --as-of).")
 @click.option("--seed", default=1, show_default=True, type=int)
 @click.option("--as-of", "as_of", default=None, type=click.DateTime(["%Y-%m-%d"]),
               help="The last day of the data (default today).")
 @with_appcontext
-def generate_command(org_slug, value_streams, steps, kpis, weeks, outcomes, reviews, seed, as_of) -> None:
+def generate_command(org_slug, value_streams, steps, kpis, weeks, outcomes, reviews, cases, seed,
+                     as_of) -> None:
     """Fill an organization with deterministic synthetic data of that size."""
     import time
 
@@ -158,12 +161,64 @@ def generate_command(org_slug, value_streams, steps, kpis, weeks, outcomes, revi
 
     organization = _organization(org_slug)
     size = GenerationSize(value_streams=value_streams, steps=steps, kpis=kpis, weeks=weeks,
-                          outcomes=outcomes, reviews=reviews, seed=seed,
+                          outcomes=outcomes, reviews=reviews, seed=seed, cases=cases,
                           as_of=as_of.date() if as_of else None)
     started = time.perf_counter()
     with click.progressbar(length=expected_rows(size), label="Generating", file=sys.stderr) as bar:
         report = generate(organization, size, lambda _label, n: bar.update(n))
     click.echo(f"Made {describe(report.counts)} in {time.perf_counter() - started:.1f} s.")
+
+
+@cli.command("import-events")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--stream", "stream_id", required=True, type=click.IntRange(1), help="Id of the value stream.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xes"]), default=None,
+              help="Default: from the file name (.xes/.xml is XES, else CSV).")
+@click.option("--column", "columns", multiple=True, metavar="ROLE=HEADER",
+              help="Map a CSV column to a role (case_id, activity, timestamp, lifecycle, resource, customer, "
+                   "segment); unmapped roles are guessed from the header.")
+@with_appcontext
+def import_events_command(file: str, stream_id: int, fmt: str | None, columns: tuple[str, ...]) -> None:
+    """Import an event log (CSV or XES) into a value stream; all or nothing, duplicates left out."""
+    import os
+    import time
+
+    from lms import tenancy
+    from lms.extensions import db
+    from lms.flow import parsing, services
+    from lms.kpis.importing import ImportRejected
+    from lms.models import ValueStream
+
+    stream = db.session.get(ValueStream, stream_id)
+    if stream is None:
+        _fail(f"No value stream with the id {stream_id}.")
+    tenancy.scope_to(stream.organization_id)
+    fmt = fmt or services.format_of(file) or "csv"
+    mapping = None
+    if columns:
+        given = dict(part.split("=", 1) for part in columns if "=" in part)
+        unknown = set(given) - set(parsing.ROLES)
+        if unknown or len(given) != len(columns):
+            _fail(f"--column takes ROLE=HEADER with a role among {', '.join(parsing.ROLES)}.")
+        with open(file, "rb") as handle:
+            header, _ = parsing.csv_preview(handle, rows=0)
+        mapping = {**parsing.guess_mapping(header), **given}
+    started = time.perf_counter()
+    with open(file, "rb") as handle, click.progressbar(length=os.path.getsize(file), label="Importing",
+                                                       file=sys.stderr) as bar:
+        def progress(_events: int) -> None:
+            bar.update(handle.tell() - bar.pos)
+
+        try:
+            result = services.import_events(stream, services.read_items(fmt, handle, mapping),
+                                            source=os.path.basename(file), progress=progress)
+        except ImportRejected as rejected:
+            lines = [f"  row {e.row}, {e.column}: {e.message}" if e.row else f"  {e.column}: {e.message}"
+                     for e in rejected.errors]
+            _fail(f"Nothing was imported: {len(rejected.errors)} problem(s).\n" + "\n".join(lines))
+    click.echo(f"{result.sentence()} ({time.perf_counter() - started:.1f} s)")
+    if result.unmapped:
+        click.echo("Activities that map to no step yet: " + ", ".join(result.unmapped[:20]), err=True)
 
 
 @cli.command("check-drift")
@@ -172,12 +227,12 @@ def generate_command(org_slug, value_streams, steps, kpis, weeks, outcomes, revi
               help="Assess as of this day (default today); later data is ignored.")
 @with_appcontext
 def check_drift_command(org_slug: str, as_of) -> None:
-    """Print every KPI's drift status; exit 1 if any KPI is diverging (usable from cron)."""
+    """Print every KPI's drift status; exit 1 if any KPI is diverging or worsening (usable from cron)."""
     from lms.kpis.report import drift_report
 
     report = drift_report(_organization(org_slug), as_of.date() if as_of else None)
     click.echo("\n".join(report.lines))
-    if report.diverging:
+    if report.alarms:
         click.get_current_context().exit(1)
 
 

@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import date
 
+from flask import request
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
+from wtforms import StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.widgets import Select, html_params
+from wtforms.widgets import Select, TextInput, html_params
 
 from lms.errors import ValidationFailed
+from lms.lean.durations import parse_duration, write_duration
 
 
 def apply_field_errors(form: FlaskForm, failed: ValidationFailed) -> None:
-    """Show a service's field errors beside the form fields they name."""
+    """Show a service's field errors beside the form fields they name.
+
+    A duration that could not be read says why in its own words, not the schema's ("not a number").
+    """
     for name, messages in failed.fields.items():
         field = getattr(form, name, None)
+        if isinstance(field, DurationField) and field.parse_error:
+            messages = [field.parse_error]
         if field is not None and hasattr(field, "errors"):
             field.errors = list(field.errors) + messages
         else:
@@ -71,9 +80,81 @@ class QuickSelect(Select):
         return Markup(f"<select {html_params(name=field.name, **kwargs)}>{''.join(parts)}</select>")  # noqa: S704  # nosec B704
 
 
+class DurationField(StringField):
+    """A duration typed the way people say it: "45 s", "15 min", "2 h", "1.5 d", "1 h 30 min", or plain
+    seconds ("57600"). Its data is seconds (None when left empty); a stored value is shown back the
+    same way ("2 h", not 7200).
+
+    ``d`` is the working day of the form's stream: ``set_working_day`` gives it to every duration field
+    of a form. Without one (or for a field with ``days=False``, such as the length of the day itself)
+    ``d`` is refused with a message saying why.
+
+    Text that is no duration stays text: the schema refuses it beside every other broken rule (one
+    answer names them all), and ``apply_field_errors`` shows this field's own message for it.
+    """
+
+    widget = TextInput()
+
+    def __init__(self, label: str | None = None, validators=None, *, days: bool = True,
+                 no_day_message: str | None = None, **kwargs) -> None:
+        render_kw = {"inputmode": "text", "autocomplete": "off", "spellcheck": "false",
+                     "placeholder": "e.g. 2 h 30 min" if days else "e.g. 7 h 30 min",
+                     **kwargs.pop("render_kw", {})}
+        super().__init__(label, validators, render_kw=render_kw, **kwargs)
+        self.days = days
+        self.no_day_message = no_day_message
+        self.day_s: float | None = None
+        self.parse_error: str | None = None
+
+    def process_formdata(self, valuelist: list) -> None:
+        """Keep the typed text; it is read once the working day is known (``pre_validate``)."""
+        if valuelist:
+            self.data = valuelist[0]
+
+    def pre_validate(self, form) -> None:
+        """Read the typed text as seconds; keep what cannot be read as text, with the reason why."""
+        self.parse_error = None
+        if not isinstance(self.data, str):
+            return
+        text = self.data.strip()
+        if not text:
+            self.data = None
+            return
+        try:
+            self.data = parse_duration(text, self.day_s if self.days else None,
+                                       no_day_message=self.no_day_message)
+        except ValueError as error:
+            self.data, self.parse_error = text, str(error)
+
+    def _value(self) -> str:
+        """Show what was typed, or the stored seconds in words."""
+        if self.raw_data:
+            return str(self.raw_data[0])
+        if isinstance(self.data, int | float) and not isinstance(self.data, bool):
+            return write_duration(self.data, self.day_s if self.days else None)
+        return self.data or ""
+
+
+def set_working_day(form: FlaskForm, day_s: float | None) -> FlaskForm:
+    """Give every duration field of ``form`` the working day ``d`` stands for (None: the stream has none)."""
+    for field in form:
+        if isinstance(field, DurationField):
+            field.day_s = day_s
+    return form
+
+
 def people_choices(current: int | str | Iterable[int | str] | None = None,
                    blank: str | None = "— nobody —") -> list[SelectChoice]:
     """Offer the organization's active people, keeping ``current`` (the record's person) if deactivated."""
     from lms import people
 
     return choices(list(people.offered(current).items()), blank=blank)
+
+
+def date_arg(name: str) -> date | None:
+    """Read an ISO date from the query string; None when absent or not a date (a filter left out)."""
+    raw = request.args.get(name, "")
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None

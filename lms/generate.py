@@ -106,6 +106,7 @@ class GenerationSize:
     reviews: int | None = None  # default: 2.5 per value stream
     seed: int = 1
     as_of: date | None = None
+    cases: int = 0  # generated event-log cases per stream (half a year up to as_of)
 
 
 @dataclass(frozen=True)
@@ -416,6 +417,19 @@ class _Generator:
         self._add(Action, actions, "actions", ids=False)
 
 
+def _event_logs(gen: _Generator, streams: list[int]) -> None:
+    """Give each stream a generated event log of ``size.cases`` cases (see lms.flow.synthetic)."""
+    from lms.flow.synthetic import generate_log
+
+    if gen.size.cases <= 0:
+        return
+    for number, stream_id in enumerate(streams):
+        stream = db.session.get(ValueStream, stream_id)
+        added = generate_log(stream, gen.size.cases, gen.as_of, seed=gen.size.seed + number).added
+        gen.counts["events"] = gen.counts.get("events", 0) + added
+        gen.progress("events", added)
+
+
 def generate(org: Organization, size: GenerationSize, progress: Progress | None = None) -> GenerationReport:
     """Fill ``org`` with synthetic data of ``size`` and commit it in one transaction."""
     gen = _Generator(org, size, progress or (lambda _label, _n: None))
@@ -425,6 +439,7 @@ def generate(org: Organization, size: GenerationSize, progress: Progress | None 
     streams, steps, snapshots = gen.streams(customers, stacks, people)
     kpis = gen.kpis(outcomes, streams, steps, people)
     gen.reviews(streams, steps, snapshots, kpis, people)
+    _event_logs(gen, streams)
     audit.record(
         "generate",
         org,
@@ -441,7 +456,9 @@ def expected_rows(size: GenerationSize) -> int:
     streams = size.value_streams
     outcomes = size.outcomes if size.outcomes is not None else 10 * streams
     reviews = size.reviews if size.reviews is not None else int(2.5 * streams)
-    return streams * size.steps + size.kpis * (size.weeks + 2) + outcomes * 4 + reviews * 6 + streams * 3 + 20
+    events = streams * size.cases * size.steps * 2
+    return (streams * size.steps + size.kpis * (size.weeks + 2) + outcomes * 4 + reviews * 6 + streams * 3
+            + 20 + events)
 
 
 def describe(counts: dict[str, Any]) -> str:

@@ -24,6 +24,7 @@ from lms.admin.services import create_organization, organization_by_slug
 from lms.auth.services import create_user
 from lms.config import ROOT
 from lms.errors import ValidationFailed
+from lms.lean.durations import metrics_in_days, working_day
 from lms.lean.metrics import StepFigures, StreamFigures, compute_metrics
 from lms.transfer.document import SCHEMA_VERSION
 from lms.transfer.importer import SECTIONS, read_document
@@ -139,6 +140,7 @@ def computed_snapshot(stream: dict, changes: dict) -> dict:
         StreamFigures(stream.get("daily_demand"), stream.get("available_seconds_per_day"), tuple(steps))
     )
     snapshot = metrics.as_api_dict()
+    snapshot |= metrics_in_days(snapshot, working_day(stream.get("available_seconds_per_day")))
     by_ref = {step.id: step for step in steps}
     snapshot["step_timeline"] = [
         {"position": t.position, "name": t.name, "kind": by_ref[t.step_id].kind,
@@ -223,4 +225,36 @@ def seed_demo(seed_dir: Path = SEED_DIR, today: date | None = None) -> SeedResul
                     role=person["role"], name=person.get("name", ""))
     tenancy.scope_to(organization.id)
     result = import_document(organization, content)
-    return SeedResult(organization.slug, True, emails, result.counts)
+    events = seed_event_logs(today or date.today())
+    return SeedResult(organization.slug, True, emails, {**result.counts, "events": events})
+
+
+# Generated event logs: every current-state stream gets half a year of cases, so the measured flow
+# shows real charts on a first run. The pump repair names the outcome its customers judge it by.
+DEMO_CUSTOMERS = (("North Water Utility", "Utility engineers"), ("Lakeside Water", "Utility engineers"),
+                  ("Hill County Water", "Municipal works"), ("Riverside Town Works", "Municipal works"))
+TIME_OUTCOMES = {"Pump repair": "Minimize the time it takes to get a working pump back"}
+
+
+def seed_event_logs(today: date) -> int:
+    """Generate the demo streams' event logs (deterministic); return how many events were added."""
+    from sqlalchemy import select
+
+    from lms.extensions import db
+    from lms.flow.synthetic import generate_log
+    from lms.models import FlowProfile, Outcome, ValueStream
+
+    added = 0
+    current = select(ValueStream).where(ValueStream.state == "current").order_by(ValueStream.id)
+    streams = list(db.session.scalars(current))
+    for number, stream in enumerate(streams, start=1):
+        cases = int(min(max((stream.daily_demand or 1) * 5 * 26, 120), 700))
+        added += generate_log(stream, cases, today, seed=number, customers=DEMO_CUSTOMERS).added
+        statement = TIME_OUTCOMES.get(stream.name)
+        outcome = db.session.scalar(select(Outcome.id).where(Outcome.statement == statement).limit(1)) \
+            if statement else None
+        if outcome is not None:
+            db.session.add(FlowProfile(value_stream_id=stream.id, organization_id=stream.organization_id,
+                                       outcome_id=outcome))
+    db.session.commit()
+    return added

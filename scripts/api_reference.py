@@ -46,6 +46,48 @@ itself serves at `/api/v1/openapi.json` (no sign-in needed).
 """
 
 
+DRIFT_STATUS_MEANINGS = {
+    "orphan": "tied to no customer outcome",
+    "stale": "no measurement for longer than the organization's staleness limit",
+    "insufficient-data": "fewer than 4 measurements in the window, or all on one day",
+    "measures-waste": "the step it measures is tagged waste",
+    "worsening": "the KPI and its outcome both moved the wrong way beyond their noise (an alarm)",
+    "diverging": "the KPI moved the better way beyond its noise while the outcome got worse or held steady "
+                 "(a meaningful improvement is ruled out)",
+    "inconclusive": "the evidence cannot tell: an outcome rated once in the window (or not twice by one "
+                    "segment), a change inside the survey's noise, or the KPI and outcome moving apart "
+                    "otherwise; the second reason says what data would settle it",
+    "aligned": "the outcome improved beyond its uncertainty, or the KPI and the outcome both held steady",
+}
+
+DRIFT = """
+## KPI drift
+
+`GET /api/v1/kpis/{{kpi_id}}/drift` (and the `drift_status` of each KPI, and `?status=` of
+`GET /api/v1/kpis`) takes one of these statuses, the first that applies in this order:
+
+{statuses}
+
+`worsening` and `inconclusive` were added with the evidence-based rules; a client that knows only
+the older statuses should treat an unknown status as needing a look. Additions to the answer:
+`kpi_move` (`better`, `worse`, `steady`), `kpi_start` and `kpi_end` (the fitted trend, in the KPI's
+unit), `kpi_noise` (half-width of the noise band), and per outcome id `outcome_margins` (the 95 %
+margin of the satisfaction change, null without respondent counts), `outcome_moves` (`improved`,
+`worse`, `steady`, `unsettled`, `unrated`) and `outcome_segments`; `target_status` (`on-track`,
+`off-track`, null) with `latest_value`; `segment`. `kpi_change` is null where a percentage would
+mislead (a fitted start near zero or a more than threefold rise). `?segment=NAME` counts only that
+segment's ratings. The user guide explains the method with a worked example.
+"""
+
+
+def drift_section() -> str:
+    """Return the section that lists the drift statuses, in the order they are decided."""
+    from lms.lean.drift import STATUSES
+
+    rows = "\n".join(f"{n}. `{s}`: {DRIFT_STATUS_MEANINGS[s]}." for n, s in enumerate(STATUSES, 1))
+    return DRIFT.format(statuses=rows)
+
+
 def reference() -> str:
     """Return the text of docs/api.md for the operations declared now."""
     from lms.api.routing import OPERATIONS
@@ -53,7 +95,7 @@ def reference() -> str:
     rows = [(op.tag, "/api/v1" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", op.rule), op) for op in OPERATIONS]
     lines = [f"| {op.method} | `{path}` | {op.summary} | {op.allow.description} |"
              for _, path, op in sorted(rows, key=lambda row: (row[0], row[1], row[2].method))]
-    return INTRODUCTION + "\n".join(lines) + "\n"
+    return INTRODUCTION + "\n".join(lines) + "\n" + drift_section()
 
 
 def main(argv: list[str]) -> int:

@@ -105,6 +105,7 @@ def test_seeding_an_empty_database_makes_the_demo_organization(app, database):
         assert statuses["diverging"] >= 2 and statuses["orphan"] >= 2
         assert statuses["stale"] >= 1 and statuses["measures-waste"] >= 1
         assert statuses["insufficient-data"] >= 1 and statuses["aligned"] >= 1
+        assert statuses["worsening"] >= 1 and statuses["inconclusive"] >= 1  # every status shows
 
         closed = db.session.scalar(select(Review).where(Review.status == "closed"))
         assert closed.kind == "kaizen-event"

@@ -65,3 +65,14 @@ def test_behind_a_proxy_one_clients_failures_lock_out_that_client_only(app, make
         assert colleague.sign_in(user.email, PASSWORD)[0] == 302  # another client is not locked out
     finally:
         server.stop()
+
+
+def test_the_app_keeps_the_garbage_collector_off_request_sized_garbage(app):
+    import gc
+
+    from lms import GC_YOUNG_THRESHOLD
+
+    # create_app (the session's app) froze the start-up objects and raised the young threshold: a
+    # first view's few hundred thousand short-lived objects no longer set off ~140 passes each.
+    assert gc.get_freeze_count() > 0
+    assert gc.get_threshold()[0] == GC_YOUNG_THRESHOLD >= 50_000

@@ -15,8 +15,8 @@ from lms.customers.queries import load_job_stacks
 from lms.extensions import db
 from lms.kpis.assessments import assess_kpis, assess_organization, drift_settings, load_series, today
 from lms.lean.drift import assess_drift
-from lms.lean.metrics import compute_metrics
-from lms.models import Job, Kpi, Organization, ValueStream
+from lms.lean.metrics import compute_metrics, processing_time_s, waiting_time_s, working_day_s
+from lms.models import Job, Kpi, KpiMeasurement, Organization, Step, ValueStream
 from lms.streams import figures
 
 
@@ -47,13 +47,65 @@ def test_stream_totals_match_compute_metrics(generated):
         assert line.waste_time_by_type == pytest.approx(metrics.waste_time_by_type, rel=1e-12)
 
 
+def _served_by(serving_steps) -> dict[int, dict]:
+    """Sum up what serves each job: its steps, streams, owners and times (the analysis reads no more)."""
+    return {job_id: {"steps": sorted(i for s in steps for i in s.step_ids),
+                     "streams": {s.value_stream_id for s in steps},
+                     "owners": {(s.value_stream_id, s.owner_id) for s in steps},
+                     "processing_s": sum(s.processing_s for s in steps),
+                     "waiting_s": sum(s.waiting_s for s in steps)}
+            for job_id, steps in serving_steps.items()}
+
+
 def test_stack_analysis_is_the_same_from_rows_and_from_records(generated):
     records = load_job_stacks(Job.customer_id > 0)
     rows = load_job_stacks(Job.customer_id > 0, records=False)
-    assert records.serving_steps and rows.serving_steps == records.serving_steps
+    # Records: one serving step per step. Rows: one per job, stream and owner, times summed in SQL.
+    assert all(not s.also_step_ids for steps in records.serving_steps.values() for s in steps)
+    assert len([s for steps in rows.serving_steps.values() for s in steps]) < \
+        len([s for steps in records.serving_steps.values() for s in steps])
+    grouped, one_by_one = _served_by(rows.serving_steps), _served_by(records.serving_steps)
+    assert grouped.keys() == one_by_one.keys() and grouped
+    for job_id, served in grouped.items():
+        expected = one_by_one[job_id]
+        assert [served[k] for k in ("steps", "streams", "owners")] == \
+            [expected[k] for k in ("steps", "streams", "owners")]
+        assert (served["processing_s"], served["waiting_s"]) == \
+            pytest.approx((expected["processing_s"], expected["waiting_s"]), rel=1e-12)
     assert rows.outcomes == records.outcomes
     assert [rows.analyse(job) for job in rows.high_level()] == \
         [records.analyse(job) for job in records.high_level()]
+
+
+def test_serving_steps_are_timed_as_the_domain_times_them(generated):
+    records = load_job_stacks(Job.customer_id > 0)
+    shown = [view for views in records.serving.values() for view in views]
+    assert shown
+    for view in shown:
+        step = db.session.get(Step, view.step_id)
+        stream = step.value_stream
+        day_s = working_day_s(stream.available_seconds_per_day)
+        # The same arithmetic in the same order: the very same floats.
+        assert view.processing_s == processing_time_s(figures.step_figures(step))
+        assert view.waiting_s == waiting_time_s(figures.step_figures(step), stream.daily_demand, day_s)
+
+
+@pytest.mark.parametrize("whole_organization", [True, False])
+def test_the_window_columns_hold_the_stored_measurements_exactly(generated, whole_organization):
+    from lms.kpis.assessments import _window_columns, window_start
+
+    as_of = today()
+    start = window_start(as_of, drift_settings(generated))
+    kpis = list(db.session.scalars(select(Kpi.id).order_by(Kpi.id)))
+    ids = None if whole_organization else kpis[:4]
+    stored = sorted(db.session.execute(
+        select(KpiMeasurement.kpi_id, KpiMeasurement.measured_on, KpiMeasurement.value)
+        .where(KpiMeasurement.kpi_id.in_(ids or kpis), KpiMeasurement.measured_on > start,
+               KpiMeasurement.measured_on <= as_of)).tuples())
+    kpi_ids, days, values = _window_columns(ids, start, as_of)
+    # One row per KPI of arrays on PostgreSQL, one per measurement on SQLite: the same values either way.
+    read = sorted(zip(kpi_ids.tolist(), days.tolist(), values.tolist(), strict=True))
+    assert stored and read == stored
 
 
 def test_bulk_drift_matches_one_kpi_at_a_time(generated):

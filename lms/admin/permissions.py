@@ -4,4 +4,4 @@ from __future__ import annotations
 
 from lms.permissions import roles
 
-ADMINISTER = roles("admin", denial="Only an admin may manage people, roles and tokens.")
+ADMINISTER = roles("admin", denial="Only an admin may manage people, roles, tokens and settings.")

@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, url_for
 
 from lms import tenancy
 from lms.admin import bp, services
-from lms.admin.forms import ActiveForm, NewUserForm, ResetPasswordForm, RoleForm
+from lms.admin.forms import ActiveForm, DriftSettingsForm, NewUserForm, ResetPasswordForm, RoleForm
 from lms.admin.permissions import ADMINISTER
 from lms.auth.services import create_user
 from lms.errors import ValidationFailed, VersionConflict
@@ -103,3 +103,23 @@ def reset_password(user_id: int):
 @allow(ADMINISTER)
 def tokens():
     return render_template("admin/tokens.html", rows=services.list_tokens())
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@allow(ADMINISTER)
+def settings():
+    organization = tenancy.actor().organization
+    form = DriftSettingsForm(obj=organization)  # what was posted, else the stored settings
+    if form.validate_on_submit():
+        try:
+            changed = services.update_drift_settings(organization, form.values(), version=form.version.data)
+        except VersionConflict as conflict:
+            flash(conflict.message, "error")
+            return redirect(url_for("admin.settings"))
+        except ValidationFailed as failed:
+            apply_field_errors(form, failed)
+        else:
+            flash("Drift settings saved." if changed else "Nothing changed.", "success")
+            return redirect(url_for("admin.settings"))
+    status = 422 if form.errors else 200
+    return render_template("admin/settings.html", form=form), status

@@ -142,7 +142,8 @@ def delete_job(job_id: int):
            summary="Capability, gaps and struggles of a job stack",
            tag="jobs", response=JobStackOut, errors=[422],
            description="For a high-level job (a related job answers 422). Coverage: steps of any "
-                       "value stream of the organization whose `job_id` is the related job. "
+                       "current-state value stream of the organization whose `job_id` is the related "
+                       "job (a future state's steps serve no job until it is the current state). "
                        "Struggles come in the order they should be fixed: not-capable, "
                        "poorly-coordinated, poorly-executed (underserved success outcomes by their "
                        "newest rating).")

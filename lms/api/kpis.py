@@ -27,6 +27,7 @@ from lms.models import Kpi
 from lms.pagination import MAX_PER_PAGE
 from lms.permissions import MEMBER
 
+MAX_SEGMENT = 100  # as long as a rating's segment may be
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 TAG = "kpis"
@@ -155,11 +156,17 @@ def add_measurements(kpi_id: int, payload):
            summary="Whether a KPI drifted from its customer outcomes",
            tag=TAG, response=KpiDriftOut,
            query=[QueryParam("as_of", "date", "Assess as of this day (default today); "
-                                              "later data is ignored.")],
+                                              "later data is ignored."),
+                  QueryParam("segment", "string", "Only the ratings of this segment count.")],
            description="Statuses, first that applies: orphan, stale, insufficient-data, measures-waste, "
-                       "diverging, aligned. Only measurements and ratings inside the window "
-                       "(as_of - window_days, as_of] count.")
+                       "worsening, diverging, inconclusive, aligned. Only measurements and ratings inside "
+                       "the window (as_of - window_days, as_of] count; an outcome's change is read within "
+                       "one segment, with its uncertainty.")
 def kpi_drift(kpi_id: int):
     kpi = tenancy.get_or_404(Kpi, kpi_id)
-    assessment = assessments.assess_kpi(kpi, _as_of()).assessment
+    segment = request.args.get("segment")
+    if segment is not None and not 0 < len(segment) <= MAX_SEGMENT:
+        raise ApiError(422, "Invalid query parameter.",
+                       {"segment": [f"Name a segment of 1 to {MAX_SEGMENT} characters."]})
+    assessment = assessments.assess_kpi(kpi, _as_of(), segment).assessment
     return KpiDriftOut.model_validate(assessment.as_api_dict() | {"as_of": assessment.as_of})

@@ -34,7 +34,8 @@ ERROR_DESCRIPTIONS = {
          "(see Retry-After).",
 }
 _TYPES = {"integer": {"type": "integer", "minimum": -MAX_INT, "maximum": MAX_INT},
-          "string": {"type": "string"}, "date": {"type": "string", "format": "date"}}
+          "string": {"type": "string"}, "date": {"type": "string", "format": "date"},
+          "number": {"type": "number"}}
 
 
 def _path(rule: str) -> tuple[str, list[dict]]:

@@ -106,10 +106,11 @@ def reviews_delete(review_id: int):
 @operation("/reviews/<int:review_id>/agenda", "GET", allow=MEMBER,
            summary="The review's agenda, computed now", tag=REVIEWS,
            response=AgendaOut,
-           description="Extension. Drift alerts (diverging, orphan, stale) of the stream's KPIs, untagged "
-                       "steps, value-adding steps flagged contradiction or no-customer-job, over-takt steps, "
-                       "underserved outcomes of the jobs the stream serves, job gaps of its stack, overdue "
-                       "actions of the stream's earlier reviews; each with the web page of its source.")
+           description="Extension. Drift alerts (worsening, diverging, orphan, stale) of the stream's KPIs, "
+                       "untagged steps, value-adding steps flagged contradiction or no-customer-job, "
+                       "over-takt steps, underserved outcomes of the jobs the stream serves, job gaps of its "
+                       "stack, overdue actions of the stream's earlier reviews; each with the web page of "
+                       "its source.")
 def reviews_agenda(review_id: int):
     review = tenancy.get_or_404(Review, review_id)
     items = queries.agenda_of(review)

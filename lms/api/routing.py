@@ -28,11 +28,11 @@ class QueryParam:
     """A query-string parameter of an operation, for validation and the OpenAPI document."""
 
     name: str
-    kind: str = "integer"  # integer | string | date
+    kind: str = "integer"  # integer | number | string | date
     description: str = ""
     enum: tuple[str, ...] = ()  # the only values a string parameter takes
-    minimum: int | None = None  # the bounds the view passes to query_int (default ±MAX_INT)
-    maximum: int | None = None
+    minimum: float | None = None  # the bounds the view passes to query_int (default ±MAX_INT)
+    maximum: float | None = None
 
 
 @dataclass
@@ -49,6 +49,7 @@ class Operation:
     description: str = ""
     errors: Sequence[int] = field(default_factory=tuple)
     allow: Permission = MEMBER  # who may: checked by lms.auth.boundary before the body is read
+    raw_body: bool = False  # the view reads the body itself (it also takes non-JSON media types)
 
     @property
     def auth(self) -> bool:
@@ -142,7 +143,7 @@ def operation(rule: str, method: str, *, summary: str, tag: str, allow: Permissi
 
         @permissions.allow(allow)
         def view(**path_args: Any) -> Response:
-            if op.body is not None:
+            if op.body is not None and not op.raw_body:
                 path_args["payload"] = parse_body(op.body)
             if method == "GET":
                 return _render(op, fn(**path_args))

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from lms import tenancy
 from lms.api.errors import ApiError
 from lms.api.routing import QueryParam, operation, paginate, query_int
+from lms.lean.durations import STEP_DAY_FIGURES, in_days, metrics_in_days, working_day
 from lms.lean.metrics import compute_metrics
 from lms.models import STREAM_STATES, Step, ValueStream
 from lms.pagination import Page
@@ -35,6 +36,9 @@ def _step_out(stream: ValueStream, step: Step) -> StepOut:
     """Return the API object of a step, with its computed waste flags."""
     out = StepOut.model_validate(step, from_attributes=True)
     out.flags = [FlagOut(code=flag.code, message=flag.message) for flag in figures.step_flags(stream, step)]
+    day_s = working_day(stream.available_seconds_per_day)
+    for key, name in STEP_DAY_FIGURES:
+        setattr(out, name, in_days(getattr(step, key), day_s))
     return out
 
 
@@ -106,10 +110,13 @@ def value_streams_delete(stream_id: int):
 @operation("/value-streams/<int:stream_id>/metrics", "GET", allow=MEMBER, summary="The stream's lean figures",
            tag=STREAMS, response=MetricsOut,
            description="Times in seconds; ratios 0-1; null where undefined (e.g. takt without demand, "
-                       "PCE of an untimed stream).")
+                       "PCE of an untimed stream). Beside the times, the same figures in working days "
+                       "(`*_days`, a day being the stream's available time per day `working_day_s`); "
+                       "null when the stream has no working day.")
 def value_streams_metrics(stream_id: int):
     stream = tenancy.get_or_404(ValueStream, stream_id)
-    return compute_metrics(figures.stream_figures(stream, figures.steps_of(stream))).as_api_dict()
+    metrics = compute_metrics(figures.stream_figures(stream, figures.steps_of(stream))).as_api_dict()
+    return metrics | metrics_in_days(metrics, working_day(stream.available_seconds_per_day))
 
 
 @operation("/value-streams/<int:stream_id>/future-state", "POST", allow=EDIT_STREAM,

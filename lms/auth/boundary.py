@@ -95,5 +95,8 @@ def admit() -> Response | None:
     records = path_records(request.view_args)
     if not permission.allows(user, records):
         raise tenancy.Forbidden(permission.denial)
+    # Held for the request: the session's identity map keeps records only while something refers
+    # to them, and the view's own get_or_404 of the same record then costs no second query.
+    g.path_records = records
     g.admitted = permission
     return None

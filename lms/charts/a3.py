@@ -15,6 +15,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.ticker import FixedLocator, NullLocator
 
 from lms.charts.base import BRAND, GRID, INK, INK_SOFT, plottable, to_pdf
+from lms.lean.durations import format_day
 
 A3_LANDSCAPE_IN = (16.54, 11.69)
 PT = 72.0  # points per inch
@@ -198,10 +199,19 @@ def _current_state(fig: Figure, spec: dict) -> None:
         s.advance()
     s.y -= 8
     s.rule()
-    _timeline(fig, s, spec["timeline"], spec["timeline_caption"])
+    _timeline(fig, s, spec["timeline"], spec["timeline_caption"], spec.get("day_s"))
 
 
-def _timeline(fig: Figure, s: Section, timeline: list[dict], caption: str) -> None:
+def _time_ticks(day_s: float | None) -> list[tuple[float, str]]:
+    """Return the log axis's ticks: s, min, h, then working days of ``day_s`` (hours without one)."""
+    ticks = [(1.0, "1 s"), (60.0, "1 min"), (3600.0, "1 h")]
+    if day_s is None:
+        return [*ticks, (10 * 3600.0, "10 h"), (100 * 3600.0, "100 h"), (1000 * 3600.0, "1000 h")]
+    days = [(n * day_s, f"{n} d") for n in (1, 5, 20, 100)]
+    return [tick for tick in ticks if tick[0] < day_s] + days
+
+
+def _timeline(fig: Figure, s: Section, timeline: list[dict], caption: str, day_s: float | None) -> None:
     """Draw the steps' processing and waiting times as paired bars on a log scale."""
     left, bottom, width, height = s.rect
     s.advance(BODY, 0.4)
@@ -227,8 +237,7 @@ def _timeline(fig: Figure, s: Section, timeline: list[dict], caption: str) -> No
     ax.set_xscale("log")
     biggest = max(processing + waiting + [60.0])
     ax.set_xlim(1, biggest * 3)
-    ticks = [(1, "1 s"), (60, "1 min"), (3600, "1 h"), (86400, "1 d"), (604800, "1 wk"), (2592000, "30 d")]
-    ticks = [(v, lab) for v, lab in ticks if v <= biggest * 3]
+    ticks = [(v, lab) for v, lab in _time_ticks(day_s) if v <= biggest * 3]
     ax.xaxis.set_major_locator(FixedLocator([v for v, _ in ticks]))
     ax.xaxis.set_minor_locator(NullLocator())
     ax.set_xticklabels([lab for _, lab in ticks], fontsize=SMALL)
@@ -239,7 +248,8 @@ def _timeline(fig: Figure, s: Section, timeline: list[dict], caption: str) -> No
     ax.set_yticklabels([fit(label, label_pt, SMALL) for label in labels], fontsize=SMALL)
     for label in ax.get_yticklabels():
         label.set_parse_math(False)
-    ax.set_xlabel("Time per step (log scale)", fontsize=SMALL, color=INK_SOFT)
+    day = format_day(day_s).removesuffix(".") if day_s else "no working day set: hours"
+    ax.set_xlabel(f"Time per step (log scale; {day})", fontsize=SMALL, color=INK_SOFT)
     ax.tick_params(colors=INK_SOFT, length=2)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)

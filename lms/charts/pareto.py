@@ -7,7 +7,7 @@ from matplotlib.ticker import PercentFormatter
 
 from lms.charts.base import BRAND, empty_message, new_figure, plottable, style_axes, to_png
 from lms.charts.takt import time_unit
-from lms.lean.waste import format_duration
+from lms.lean.durations import format_duration
 
 
 def draw_waste_pareto(spec: dict) -> bytes:
@@ -24,7 +24,8 @@ def pareto_figure(spec: dict) -> Figure:
               if plottable(seconds) is None and seconds == seconds and seconds > 0]
     fig = new_figure(8.0, 4.4)
     ax = fig.add_subplot()
-    divisor, unit = time_unit(max((s for _, s in ranked), default=0.0))
+    day_s = spec.get("day_s")
+    divisor, unit = time_unit(max((s for _, s in ranked), default=0.0), day_s)
     title = spec["title"] + (f"\n(out of range, not drawn: {', '.join(beyond)})" if beyond else "")
     if spec.get("untimed"):  # a waste with inventory that cannot be timed has no bar, and says so
         title += f"\n(not timed, no bar: {', '.join(spec['untimed'])} — set the daily demand and working day)"
@@ -35,7 +36,7 @@ def pareto_figure(spec: dict) -> Figure:
                       else "No time is tagged with a waste type yet.")
         return fig
     # The figures go under each bar, so the cumulative line never hides them.
-    labels = [f"{waste.capitalize()}\n{format_duration(seconds)}" for waste, seconds in ranked]
+    labels = [f"{waste.capitalize()}\n{format_duration(seconds, day_s)}" for waste, seconds in ranked]
     heights = [seconds / divisor for _, seconds in ranked]
     positions = list(range(len(ranked)))
     ax.bar(positions, heights, width=0.6, color="#b3261e", alpha=0.8, hatch="xx", edgecolor="#7d1a15",

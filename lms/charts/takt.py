@@ -19,14 +19,15 @@ from lms.charts.base import (
     style_axes,
     to_png,
 )
-from lms.lean.waste import format_duration
+from lms.lean.durations import format_duration
 
 TIME_UNITS = ((3_600.0, "h", 7_200.0), (60.0, "min", 120.0), (1.0, "s", 0.0))
 
 
-def time_unit(largest_s: float) -> tuple[float, str]:
-    """Choose the unit that keeps an axis readable: seconds, minutes or hours."""
-    for divisor, label, from_s in TIME_UNITS:
+def time_unit(largest_s: float, day_s: float | None = None) -> tuple[float, str]:
+    """Choose the unit that keeps an axis readable: seconds, minutes, hours or working days of ``day_s``."""
+    days = ((day_s, "working days", 2 * day_s),) if day_s and day_s > TIME_UNITS[0][0] else ()
+    for divisor, label, from_s in (*days, *TIME_UNITS):
         if largest_s >= from_s:
             return divisor, label
     return 1.0, "s"
@@ -61,7 +62,8 @@ def takt_figure(spec: dict) -> Figure:
     effective = [max(plottable(s.get("effective_cycle_time_s")) or 0.0, c)
                  for s, c in zip(steps, drawn, strict=True)]
     largest = max(effective + [takt or 0.0, 0.0])
-    divisor, unit = time_unit(largest)
+    day_s = spec.get("day_s")
+    divisor, unit = time_unit(largest, day_s)
     style_axes(ax, title=spec["title"], xlabel="Process step, in flow order",
                ylabel=f"Cycle time ({unit})")
     if not steps:
@@ -75,10 +77,10 @@ def takt_figure(spec: dict) -> Figure:
         ax.bar(x, height, width=0.62, color=to_rgba(style["color"], 0.75), hatch=style["hatch"],
                edgecolor=INK if step["over_takt"] else style["color"],
                linewidth=2.0 if step["over_takt"] else 0.8)
-        label = f"{format_duration(step['cycle_time_s'])}"
+        label = format_duration(step["cycle_time_s"], day_s)
         if top_s > height:
             ax.bar(x, top_s, width=0.62, fill=False, edgecolor=INK, linestyle=":", linewidth=1.4)
-            label += f"\neffective {format_duration(step['effective_cycle_time_s'])}"
+            label += f"\neffective {format_duration(step['effective_cycle_time_s'], day_s)}"
         label += "\nOVER TAKT" if step["over_takt"] else ""
         ax.annotate(label, (x, top_s), xytext=(0, 3), textcoords="offset points", ha="center",
                     va="bottom", fontsize=8, color=INK, fontweight="bold" if step["over_takt"] else "normal")
@@ -99,7 +101,8 @@ def takt_figure(spec: dict) -> Figure:
                 fontsize=9, color=INK)
     elif takt is not None:
         ax.axhline(takt / divisor, color=INK, linestyle="--", linewidth=1.5)
-        handles.append(Line2D([], [], color=INK, linestyle="--", label=f"Takt {format_duration(takt)}"))
+        handles.append(Line2D([], [], color=INK, linestyle="--",
+                              label=f"Takt {format_duration(takt, day_s)}"))
     else:
         ax.text(0.99, 0.97, spec.get("no_takt") or "No takt: set the daily demand",
                 transform=ax.transAxes, ha="right", va="top", fontsize=9, color=INK)

@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, Patch, Polygon, Rectangle
 
 from lms.charts.base import CLASSIFICATION_STYLE, GRID, INK, INK_SOFT, new_figure, style_axes, to_png
-from lms.lean.waste import LARGEST_SHOWN, OUT_OF_RANGE, format_duration
+from lms.lean.durations import LARGEST_SHOWN, OUT_OF_RANGE, format_day, format_duration
 
 SLOT_W = 1.0          # every step takes one slot of the flow
 BOX_W = 0.82
@@ -33,13 +33,11 @@ def _number(value: float) -> str:
     return f"{value:,.1f}".removesuffix(".0")
 
 
-def _span(seconds: float, day_s: float | None) -> str:
-    """Write a time on the map: in working days from one working day on, as value-stream maps do."""
-    if not abs(seconds) <= LARGEST_SHOWN:
-        return OUT_OF_RANGE
-    if day_s and seconds >= day_s:
-        return f"{_number(round(seconds / day_s, 1))} d"
-    return format_duration(seconds)
+def _day_label(day_s: float | None) -> str:
+    """Say under the map what a day is."""
+    if day_s is None:
+        return "in hours (no working day set)"
+    return format_day(day_s).removesuffix(".")
 
 
 def _pct(ratio: float | None) -> str:
@@ -51,13 +49,13 @@ def _pct(ratio: float | None) -> str:
     return f"{pct:.1f} %" if pct >= 1 else f"{pct:.2g} %"
 
 
-def _data_lines(step: dict) -> list[str]:
-    """Return the lines of a process box's data box; only what was measured."""
+def _data_lines(step: dict, day_s: float | None) -> list[str]:
+    """Return the lines of a process box's data box; only what was measured, times in working days."""
     lines = []
     if step["cycle_time_s"] is not None:
-        lines.append(f"C/T {format_duration(step['cycle_time_s'])}")
+        lines.append(f"C/T {format_duration(step['cycle_time_s'], day_s)}")
     if step["changeover_s"] is not None:
-        lines.append(f"C/O {format_duration(step['changeover_s'])}")
+        lines.append(f"C/O {format_duration(step['changeover_s'], day_s)}")
     if step["uptime_pct"] is not None:
         lines.append(f"Uptime {_number(step['uptime_pct'])} %")
     if step["operators"] is not None:
@@ -65,7 +63,7 @@ def _data_lines(step: dict) -> list[str]:
     if step["pct_complete_accurate"] is not None:
         lines.append(f"%C&A {_number(step['pct_complete_accurate'])} %")
     if step["wait_time_s"]:
-        lines.append(f"Wait {format_duration(step['wait_time_s'])}")
+        lines.append(f"Wait {format_duration(step['wait_time_s'], day_s)}")
     return lines or ["no data yet"]
 
 
@@ -77,7 +75,7 @@ def _wrap(name: str, width: int, lines: int = 3) -> str:
     return "\n".join(wrapped)
 
 
-def _process_box(ax, x: float, step: dict, font: float, wrap: int) -> None:
+def _process_box(ax, x: float, step: dict, font: float, wrap: int, day_s: float | None) -> None:
     style = CLASSIFICATION_STYLE.get(step["classification"], CLASSIFICATION_STYLE["unclassified"])
     left = x - BOX_W / 2
     ax.add_patch(Rectangle((left, BOX_Y), BOX_W, BOX_H, facecolor=to_rgba(style["color"], 0.14),
@@ -90,7 +88,7 @@ def _process_box(ax, x: float, step: dict, font: float, wrap: int) -> None:
             va="bottom", fontsize=font - 0.5, color=style["color"], fontweight="bold")
     ax.add_patch(Rectangle((left, DATA_Y), BOX_W, DATA_H, facecolor="white", edgecolor=INK_SOFT,
                            linewidth=0.9))
-    lines = _data_lines(step)
+    lines = _data_lines(step, day_s)
     if step["over_takt"]:
         lines.append("OVER TAKT")
     ax.text(left + 0.05, DATA_Y + DATA_H - 0.12, "\n".join(lines), ha="left", va="top",
@@ -112,7 +110,7 @@ def _inventory(ax, x: float, step: dict, font: float, wrap: int, day_s: float | 
     if step.get("unconverted_units"):
         lines.append("not timed: no demand/day")
     elif step["waiting_s"]:
-        lines.append(f"waits {_span(step['waiting_s'], day_s)}")
+        lines.append(f"waits {format_duration(step['waiting_s'], day_s)}")
     ax.text(x, BOX_Y - 0.1, "\n".join(lines), ha="center", va="top", fontsize=font - 0.5, color=INK,
             linespacing=1.3)
 
@@ -143,7 +141,8 @@ def _ladder(ax, steps: list[dict], font: float, day_s: float | None) -> None:
             ys += [level, level]
             if seconds > 0:
                 above = level == UPPER
-                ax.text(x0 + width / 2, level + (0.12 if above else -0.12), _span(seconds, day_s),
+                ax.text(x0 + width / 2, level + (0.12 if above else -0.12),
+                        format_duration(seconds, day_s),
                         ha="center", va="bottom" if above else "top", fontsize=font - 0.5, color=INK)
     ax.plot(xs, ys, color=INK, linewidth=1.6, solid_joinstyle="miter")
 
@@ -151,17 +150,18 @@ def _ladder(ax, steps: list[dict], font: float, day_s: float | None) -> None:
 def _totals(ax, x: float, spec: dict, font: float) -> None:
     ax.add_patch(Rectangle((x + 0.1, LOWER - 0.75), TOTALS_W - 0.2, UPPER - LOWER + 1.7,
                            facecolor="#f4f6f9", edgecolor=INK_SOFT, linewidth=0.9))
-    lead = spec["lead_time_s"]
-    text = (f"Lead time\n{_span(lead, spec['day_s'])} ({_number(round(lead, 0))} s)" if lead is not None else
-            f"Lead time incomplete\nat least {_span(spec['lead_time_known_s'], spec['day_s'])}")
+    lead, day_s = spec["lead_time_s"], spec["day_s"]
+    text = (f"Lead time\n{format_duration(lead, day_s)} ({_number(round(lead, 0))} s)" if lead is not None
+            else f"Lead time incomplete\nat least {format_duration(spec['lead_time_known_s'], day_s)}")
     ax.text(x + 0.2, UPPER + 0.1, text, ha="left", va="center", fontsize=font, color=INK)
-    ax.text(x + 0.2, LOWER - 0.05, f"Processing time\n{format_duration(spec['processing_time_s'])}\n"
+    processing = format_duration(spec["processing_time_s"], spec["day_s"])
+    ax.text(x + 0.2, LOWER - 0.05, f"Processing time\n{processing}\n"
             f"PCE {_pct(spec['pce'])}", ha="left", va="center", fontsize=font, color=INK)
 
 
 def _customer(ax, x: float, spec: dict, font: float) -> None:
     demand, takt = spec["daily_demand"], spec["takt_time_s"]
-    text = "Customer\n" + (f"{_number(demand)} units/day\nTakt {format_duration(takt)}"
+    text = "Customer\n" + (f"{_number(demand)} units/day\nTakt {format_duration(takt, spec['day_s'])}"
                            if demand and takt else "demand not set\nno takt")
     ax.add_patch(Rectangle((x + 0.1, BOX_Y), TOTALS_W - 0.2, BOX_H, facecolor="white", edgecolor=INK,
                            linewidth=1.2))
@@ -190,11 +190,9 @@ def value_stream_map_figure(spec: dict) -> Figure:
     wrap = 13 if n <= 8 else 11
     fig = new_figure(width, 5.8)
     ax = fig.add_subplot()
-    days = (f"s, min, h and working days (d = {format_duration(spec['day_s'])})" if spec["day_s"] else
-            "s, min and h (no working day set, so no days)")
     style_axes(ax, title=spec["title"],
                xlabel=f"Flow of work, left to right\nTimeline: waiting on the upper rung, processing on "
-                      f"the lower; times in {days}")
+                      f"the lower; working time, {_day_label(spec['day_s'])}")
     ax.grid(False)
     for side in ("left", "bottom"):
         ax.spines[side].set_visible(False)
@@ -210,7 +208,7 @@ def value_stream_map_figure(spec: dict) -> Figure:
         if step["kind"] == "inventory":
             _inventory(ax, x, step, font, wrap, spec["day_s"])
         else:
-            _process_box(ax, x, step, font, wrap)
+            _process_box(ax, x, step, font, wrap, spec["day_s"])
         if i + 1 < len(steps):
             _arrow(ax, x + _half_width(step), x + SLOT_W - _half_width(steps[i + 1]))
     if steps:

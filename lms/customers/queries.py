@@ -9,16 +9,23 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from flask import abort, g
-from sqlalchemy import ColumnElement, Row, Select, func, select
+from sqlalchemy import ColumnElement, Row, Select, String, cast, func, select
 
 from lms import tenancy
 from lms.extensions import db
-from lms.lean import metrics
-from lms.lean.jobs import RelatedJob, ServingStep, StackAnalysis, analyse_stack
+from lms.lean.durations import working_day
+from lms.lean.jobs import (
+    CapabilityChange,
+    RelatedJob,
+    ServingStep,
+    StackAnalysis,
+    analyse_stack,
+    capability_change,
+)
 from lms.lean.opportunity import (
     OpportunityThresholds,
     score_outcome,
@@ -121,35 +128,29 @@ class ServingStepView:
     owner_id: int | None
     processing_s: float
     waiting_s: float
+    day_s: float | None = None
 
     def as_serving_step(self) -> ServingStep:
         """Return the figures the job-stack analysis needs."""
         return ServingStep(self.step_id, self.value_stream_id, self.owner_id,
-                           self.processing_s, self.waiting_s)
+                           self.processing_s, self.waiting_s, self.day_s)
 
 
-# What the coverage of a job needs of a step and its stream: columns, not whole records (a large
-# organization's job stacks touch thousands of steps).
-_SERVING_COLUMNS = (
-    Step.id, Step.position, Step.name, Step.kind, Step.cycle_time_s, Step.wait_time_s,
-    Step.inventory_units, Step.job_id, Step.owner_id, ValueStream.id.label("stream_id"),
-    ValueStream.name.label("stream_name"), ValueStream.available_seconds_per_day,
-    ValueStream.daily_demand,
-)
+# What a page shows of a step that serves a job: columns, not whole records (a large organization's
+# job stacks touch thousands of steps), and its times as the database computes them.
+def _serving_columns() -> tuple:
+    _, processing, waiting = step_time_columns()
+    return (Step.id, Step.position, Step.name, Step.job_id, Step.owner_id, ValueStream.id.label("stream_id"),
+            ValueStream.name.label("stream_name"), ValueStream.available_seconds_per_day,
+            processing.label("processing_s"), waiting.label("waiting_s"))
 
 
 def _serving_step(row) -> ServingStepView:
-    figures = metrics.StepFigures(
-        id=row.id, position=row.position, name=row.name, kind=row.kind,
-        cycle_time_s=row.cycle_time_s, wait_time_s=row.wait_time_s,
-        inventory_units=row.inventory_units, job_id=row.job_id,
-    )
-    day_s = metrics.working_day_s(row.available_seconds_per_day)
     return ServingStepView(
         step_id=row.id, step_name=row.name, position=row.position, value_stream_id=row.stream_id,
         value_stream_name=row.stream_name, owner_id=row.owner_id,
-        processing_s=metrics.processing_time_s(figures),
-        waiting_s=metrics.waiting_time_s(figures, row.daily_demand, day_s),
+        processing_s=float(row.processing_s), waiting_s=float(row.waiting_s),
+        day_s=working_day(row.available_seconds_per_day),
     )
 
 
@@ -260,30 +261,52 @@ def _jobs_matching(criterion: ColumnElement[bool]):
     return select(Job.id).where(criterion).scalar_subquery()
 
 
-def _serving_of(criterion: ColumnElement[bool], *columns) -> Select:
-    """Select the steps serving the jobs matching ``criterion``, in stream then map order."""
+CURRENT_STATE = ValueStream.state == "current"
+
+
+def _serving_of(criterion: ColumnElement[bool], *columns,
+                streams: ColumnElement[bool] = CURRENT_STATE) -> Select:
+    """Select the steps serving the jobs matching ``criterion``: steps of current-state streams only.
+
+    A future state is a plan: its steps serve no job (and make no stack capable) until it is the
+    way the work is done; ``future_state_changes`` says what it would change. ``streams`` picks
+    other streams for such a what-if.
+    """
     return (select(*columns)
             .join(ValueStream, ValueStream.id == Step.value_stream_id)
-            .where(Step.job_id.in_(_jobs_matching(criterion)))
-            .order_by(ValueStream.name, ValueStream.id, Step.position))
+            .where(Step.job_id.in_(_jobs_matching(criterion)), streams))
 
 
 def _serving_views(criterion: ColumnElement[bool]) -> dict[int, list[ServingStepView]]:
     serving: dict[int, list[ServingStepView]] = defaultdict(list)
-    for row in db.session.execute(_serving_of(criterion, *_SERVING_COLUMNS)):
+    stmt = (_serving_of(criterion, *_serving_columns())
+            .order_by(ValueStream.name, ValueStream.id, Step.position))
+    for row in db.session.execute(stmt):
         serving[row.job_id].append(_serving_step(row))
     return dict(serving)
 
 
-def _serving_steps(criterion: ColumnElement[bool]) -> dict[int, tuple[ServingStep, ...]]:
-    """Return the figures of the steps serving each job, timed by the database."""
+def _serving_steps(criterion: ColumnElement[bool],
+                   streams: ColumnElement[bool] = CURRENT_STATE) -> dict[int, tuple[ServingStep, ...]]:
+    """Return what serves each job: per value stream and owner, the steps' ids and their times added up.
+
+    One row per job, stream and owner, not per step (an organization's stacks are served by
+    thousands of steps; the benchmark's 6,435 come to 880 rows): the analysis reads nothing
+    else of a step. The database adds the times up in its own order, so a sum may differ from
+    Python's in the last bit.
+    """
     _, processing, waiting = step_time_columns()
+    step_ids = func.aggregate_strings(cast(Step.id, String), ",")
+    stmt = _serving_of(criterion, Step.job_id, ValueStream.id, Step.owner_id, step_ids,
+                       func.sum(processing), func.sum(waiting),
+                       func.max(ValueStream.available_seconds_per_day),
+                       streams=streams).group_by(Step.job_id, ValueStream.id, Step.owner_id)
     serving: dict[int, list[ServingStep]] = defaultdict(list)
-    columns = (Step.job_id, Step.id, ValueStream.id, Step.owner_id, processing, waiting)
-    for job_id, step_id, stream_id, owner_id, processing_s, waiting_s in db.session.execute(
-            _serving_of(criterion, *columns)):
-        serving[job_id].append(ServingStep(step_id, stream_id, owner_id, float(processing_s),
-                                           float(waiting_s)))
+    for job_id, stream_id, owner_id, ids, processing_s, waiting_s, available_s in db.session.execute(stmt):
+        first, *others = sorted(map(int, ids.split(",")))
+        serving[job_id].append(ServingStep(first, stream_id, owner_id, float(processing_s),
+                                           float(waiting_s), working_day(available_s),
+                                           also_step_ids=tuple(others)))
     return {job_id: tuple(steps) for job_id, steps in serving.items()}
 
 
@@ -330,6 +353,41 @@ def stack_of(job: Job) -> StackView:
     """Load and analyse the stack headed by the high-level ``job``."""
     loaded = load_job_stacks((Job.id == job.id) | (Job.parent_id == job.id))
     return loaded.stack(job)
+
+
+@dataclass(frozen=True)
+class FutureChange:
+    """A stack whose capability a future state would change, as the comparison page says it."""
+
+    job: Row
+    change: CapabilityChange
+    closed: list[str]
+    opened: list[str]
+
+
+def future_state_changes(current_id: int, future_id: int) -> list[FutureChange]:
+    """Say which stacks would gain or lose capability if the future state replaced its current state.
+
+    The stacks are those of the jobs either map's steps serve. Today's analysis reads the
+    current-state streams; the what-if reads the same streams without ``current_id`` and with
+    ``future_id``. Nothing is written: until the future state is the current one, it changes
+    no stack (``_serving_of``).
+    """
+    touched = select(Step.job_id).where(Step.value_stream_id.in_([current_id, future_id]),
+                                        Step.job_id.is_not(None))
+    heads = select(func.coalesce(Job.parent_id, Job.id)).where(Job.id.in_(touched.scalar_subquery()))
+    criterion = Job.id.in_(heads.scalar_subquery()) | Job.parent_id.in_(heads.scalar_subquery())
+    today = load_job_stacks(criterion, records=False)
+    planned = (CURRENT_STATE & (ValueStream.id != current_id)) | (ValueStream.id == future_id)
+    what_if = replace(today, serving_steps=_serving_steps(criterion, planned))
+    statements = {job.id: job.statement for job in today.jobs}
+    changes = []
+    for head in today.high_level():
+        change = capability_change(today.analyse(head), what_if.analyse(head))
+        if change is not None:
+            changes.append(FutureChange(head, change, [statements[i] for i in change.gaps_closed],
+                                        [statements[i] for i in change.gaps_opened]))
+    return changes
 
 
 def jobs_of_customer(customer_id: int) -> JobStacks:

@@ -34,7 +34,7 @@ from lms.models import (
 )
 from lms.streams.figures import StreamTotals, current_stream_totals
 
-ALERT_STATUSES = ("diverging", "orphan", "stale")
+ALERT_STATUSES = ("worsening", "diverging", "orphan", "stale")
 OPEN_STAGES = ("plan", "do", "check", "act")
 SHOWN = 8
 PANELS_SHOWN = 6  # per side: the customers that call for attention most
@@ -49,6 +49,8 @@ class StreamLine:
     lead_time_days: float | None
     untagged: int
     lead_time_note: str = ""  # why the lead time in days is not shown: "incomplete" or "no working day"
+    lead_time_s: float | None = None
+    day_s: float | None = None  # the stream's working day; None when it has none
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,8 @@ class CustomerPanel:
     @property
     def attention(self) -> int:
         """Return how much calls for a manager's attention: gaps, underserved outcomes, drift."""
-        return self.job_gaps + len(self.underserved) + self.drift["diverging"] + self.drift["orphan"]
+        return (self.job_gaps + len(self.underserved) + self.drift["worsening"] + self.drift["diverging"]
+                + self.drift["orphan"])
 
     @property
     def kpis(self) -> int:
@@ -160,7 +163,8 @@ def _stream_figures() -> tuple[dict[int, StreamLine], dict[int, int | None], dic
     untimed: list[str] = []
     for totals in current_stream_totals():
         lines[totals.id] = StreamLine(totals.id, totals.name, totals.pce, totals.waste_share,
-                                      totals.lead_time_days, totals.untagged_count, _lead_time_note(totals))
+                                      totals.lead_time_days, totals.untagged_count, _lead_time_note(totals),
+                                      totals.lead_time_s, totals.day_s)
         customer_of[totals.id] = totals.customer_id
         for kind, seconds in totals.waste_time_by_type.items():
             if seconds is not None:
@@ -190,6 +194,7 @@ def _kpi_customers() -> dict[int, set[int]]:
 
 
 def _drift(panels: dict[int, CustomerPanel], organization: Organization, today: date):
+    """Count drift statuses per customer and in all; word the first alerts and count them all."""
     assessed = assess_organization(organization, today)
     customers_of = _kpi_customers()
     totals = Counter()
@@ -200,11 +205,12 @@ def _drift(panels: dict[int, CustomerPanel], organization: Organization, today: 
             if customer_id in panels:
                 panels[customer_id].drift[drift.status] += 1
         if drift.status in ALERT_STATUSES:
-            alerts.append(
-                DriftAlert(kpi.id, kpi.name, drift.status, drift.reasons[0] if drift.reasons else "")
-            )
-    alerts.sort(key=lambda a: (ALERT_STATUSES.index(a.status), a.name))
-    return {status: totals.get(status, 0) for status in STATUSES}, alerts
+            alerts.append((ALERT_STATUSES.index(drift.status), kpi.name, kpi.id, drift))
+    alerts.sort(key=lambda a: a[:2])
+    # Only the alerts shown are worded: the reasons of 1,000 KPIs are not.
+    shown = [DriftAlert(kpi_id, name, drift.status, drift.reasons[0] if drift.reasons else "")
+             for _, name, kpi_id, drift in alerts[:SHOWN]]
+    return {status: totals.get(status, 0) for status in STATUSES}, shown, len(alerts)
 
 
 def _jobs(panels: dict[int, CustomerPanel]) -> list[StrugglingJob]:
@@ -285,7 +291,7 @@ def build_dashboard(organization: Organization, today: date | None = None) -> Da
         if customer_of[stream_id] in panels:
             panels[customer_of[stream_id]].streams.append(line)
     struggling = _jobs(panels) if panels else []
-    drift_totals, alerts = _drift(panels, organization, today)
+    drift_totals, alerts, alert_total = _drift(panels, organization, today)
     overdue, overdue_total = _overdue(today)
     changes, change_total = _changes()
     ranked_waste = sorted(((k, v) for k, v in waste.items()), key=lambda kv: -kv[1])
@@ -297,8 +303,8 @@ def build_dashboard(organization: Organization, today: date | None = None) -> Da
         waste_time_by_type=ranked_waste,
         untimed_waste_streams=untimed,
         drift_totals=drift_totals,
-        alerts=alerts[:SHOWN],
-        alert_total=len(alerts),
+        alerts=alerts,
+        alert_total=alert_total,
         struggling=struggling[:SHOWN],
         overdue=overdue,
         overdue_total=overdue_total,

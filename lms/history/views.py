@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import abort, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.routing import BuildError
 
 from lms.extensions import db
+from lms.forms import date_arg
 from lms.history import bp, services, wording
 from lms.models import Step
 from lms.pagination import page_args
@@ -57,14 +56,6 @@ def record_links(events) -> dict[tuple[str, int], str]:
     return links
 
 
-def _date_arg(name: str) -> date | None:
-    raw = request.args.get(name, "")
-    try:
-        return date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None
-
-
 def _int_arg(name: str) -> int | None:
     return whole_number(request.args.get(name))
 
@@ -77,7 +68,7 @@ def index():
         record_type = None
     criteria = services.HistoryFilter(
         actor_id=_int_arg("actor"), record_type=record_type,
-        since=_date_arg("since"), until=_date_arg("until"),
+        since=date_arg("since"), until=date_arg("until"),
     )
     page, per_page = page_args(request.args)
     result = services.events(criteria, page, per_page)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from lms.audit import field_label
-from lms.lean.waste import format_duration
+from lms.lean.durations import format_duration
 
 # Fields that hold one of a few words (written lower-case with hyphens when stored).
 CHOICE_FIELDS = {"kind", "state", "classification", "necessity", "coordination", "dimension", "direction",
@@ -19,7 +19,8 @@ def value_text(field: str, value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if field.endswith("_s") and isinstance(value, int | float):
-        return format_duration(value)
+        # The trail spans records of many streams: written in hours, which every stream shares.
+        return format_duration(value, None)
     if field.endswith("_pct") or field == "pct_complete_accurate":
         return f"{value:g} %" if isinstance(value, int | float) else str(value)
     if isinstance(value, dict):

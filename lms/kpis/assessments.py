@@ -11,10 +11,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import chain
 from typing import NamedTuple
 
 import numpy as np
-from sqlalchemy import Select, String, func, select, type_coerce
+from sqlalchemy import Integer, Select, String, cast, func, select, type_coerce
 
 from lms import tenancy
 from lms.db import utcnow
@@ -57,6 +58,7 @@ class KpiName(NamedTuple):
     name: str
     unit: str
     direction: str
+    target: float | None
 
 
 def today() -> date:
@@ -73,11 +75,12 @@ def acting_organization() -> Organization:
 
 
 def drift_settings(organization: Organization) -> DriftSettings:
-    """Return the organization's drift window, staleness limit and minimum change."""
+    """Return the organization's drift window, staleness limit and minimum changes."""
     return DriftSettings(
         window_days=organization.drift_window_days,
         stale_days=organization.drift_stale_days,
         min_change=organization.drift_min_change_pct / 100,
+        min_satisfaction_change=organization.drift_min_satisfaction_change,
     )
 
 
@@ -100,19 +103,20 @@ def _window_columns(ids, start: date, as_of: date) -> tuple[np.ndarray, np.ndarr
     The statement seeks each KPI's window in the covering (organization, KPI, day, value)
     index; it never reads a measurement outside the window.
     """
-    # The day as the driver gives it (an ISO string on SQLite, a date on PostgreSQL): ``as_days``
-    # reads both in one pass, where the Date type would parse 26,000 strings one by one.
-    day = type_coerce(KpiMeasurement.measured_on, String)
     # An IN list of KPIs, not a join: SQLite (without statistics) would otherwise scan the
     # organization's whole index and filter on the day.
     kpis = select(Kpi.id).scalar_subquery() if ids is None else ids
-    stmt = (select(KpiMeasurement.kpi_id, day, KpiMeasurement.value)
-            .where(KpiMeasurement.kpi_id.in_(kpis), KpiMeasurement.measured_on > start,
-                   KpiMeasurement.measured_on <= as_of))
+    within = (KpiMeasurement.kpi_id.in_(kpis), KpiMeasurement.measured_on > start,
+              KpiMeasurement.measured_on <= as_of)
+    if db.engine.dialect.name == "postgresql":
+        return _window_arrays(within, start)
+    # The day as the driver gives it (an ISO string on SQLite): ``as_days`` reads them in one
+    # pass, where the Date type would parse 26,000 strings one by one.
+    day = type_coerce(KpiMeasurement.measured_on, String)
+    stmt = select(KpiMeasurement.kpi_id, day, KpiMeasurement.value).where(*within)
     if ids is None:
         # The whole organization's window (26,000 rows), fetched in batches into three lists of
-        # plain values: no rows outlive their batch for the garbage collector to trace. A page
-        # of KPIs is fetched at once: on PostgreSQL batches cost a server-side cursor's round trips.
+        # plain values: no rows outlive their batch for the garbage collector to trace.
         stmt = stmt.execution_options(yield_per=_ROWS_PER_FETCH)
     kpi_ids: list[int] = []
     days: list = []
@@ -122,6 +126,31 @@ def _window_columns(ids, start: date, as_of: date) -> tuple[np.ndarray, np.ndarr
         days.append(day_value)
         values.append(value)
     return np.array(kpi_ids, dtype=np.int64), as_days(days), np.array(values, dtype=np.float64)
+
+
+def _window_arrays(within, start: date) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Read the window as one row per KPI of two arrays (PostgreSQL): its days and its values.
+
+    26,000 measurements come as 1,000 rows instead of 26,000: building rows in the driver, not
+    the statement, was most of the read (200 of 220 ms on the benchmark organization). Days
+    come as whole days after ``start`` (``date - date`` is an integer), values as the stored
+    floats (SQLite keeps one row per measurement: its float-to-text conversion is not exact).
+    """
+    offset = cast(KpiMeasurement.measured_on - start, Integer)
+    stmt = (select(KpiMeasurement.kpi_id, func.array_agg(offset), func.array_agg(KpiMeasurement.value))
+            .where(*within).group_by(KpiMeasurement.kpi_id))
+    kpi_ids: list[int] = []
+    offsets: list[list[int]] = []
+    values: list[list[float]] = []
+    for kpi_id, kpi_offsets, kpi_values in db.session.execute(stmt):
+        kpi_ids.append(kpi_id)
+        offsets.append(kpi_offsets)
+        values.append(kpi_values)
+    counts = np.fromiter(map(len, offsets), dtype=np.int64, count=len(offsets))
+    total = int(counts.sum())
+    days = np.datetime64(start, "D") + np.fromiter(chain.from_iterable(offsets), dtype=np.int64, count=total)
+    return (np.repeat(np.array(kpi_ids, dtype=np.int64), counts), days,
+            np.fromiter(chain.from_iterable(values), dtype=np.float64, count=total))
 
 
 def _window_measurements(ids, start: date, as_of: date) -> dict[int, list[Measurement]]:
@@ -163,14 +192,16 @@ def _linked_outcomes(ids) -> dict[int, list[tuple[int, str]]]:
 
 
 def _window_ratings(ids, start: date, as_of: date) -> dict[int, list[SatisfactionPoint]]:
+    """Return the window's ratings of the linked outcomes, with their respondent counts and segments."""
     linked = _only(select(KpiOutcomeLink.outcome_id), KpiOutcomeLink.kpi_id, ids)
-    stmt = (select(OutcomeRating.outcome_id, OutcomeRating.rated_on, OutcomeRating.satisfaction)
+    stmt = (select(OutcomeRating.outcome_id, OutcomeRating.rated_on, OutcomeRating.satisfaction,
+                   OutcomeRating.respondents, OutcomeRating.segment)
             .where(OutcomeRating.outcome_id.in_(linked.scalar_subquery()),
                    OutcomeRating.rated_on > start, OutcomeRating.rated_on <= as_of)
             .order_by(OutcomeRating.outcome_id, OutcomeRating.rated_on))
     found: dict[int, list[SatisfactionPoint]] = defaultdict(list)
-    for outcome_id, rated_on, satisfaction in db.session.execute(stmt):
-        found[outcome_id].append(SatisfactionPoint(rated_on, satisfaction))
+    for outcome_id, rated_on, satisfaction, respondents, segment in db.session.execute(stmt):
+        found[outcome_id].append(SatisfactionPoint(rated_on, satisfaction, respondents, segment))
     return found
 
 
@@ -186,7 +217,7 @@ def _series(kpis: Sequence[Kpi | KpiName], ids, start: date, as_of: date,
             measurements=tuple(measurements.get(kpi.id, ())),
             outcomes=tuple(LinkedOutcome(oid, statement, tuple(ratings.get(oid, ())))
                            for oid, statement in links.get(kpi.id, ())),
-            step_classification=classifications.get(kpi.id),
+            step_classification=classifications.get(kpi.id), target=kpi.target,
         )
         for kpi in kpis
     }
@@ -215,11 +246,12 @@ def load_series(kpis: Sequence[Kpi], as_of: date, settings: DriftSettings, *,
 
 def assess_kpis(kpis: Sequence[Kpi | KpiName], as_of: date | None = None, *,
                 organization: Organization | None = None,
-                whole_organization: bool = False) -> dict[int, KpiDrift]:
+                whole_organization: bool = False, segment: str | None = None) -> dict[int, KpiDrift]:
     """Assess the drift of many KPIs with a fixed number of queries, keyed by KPI id.
 
     The measurements stay numpy columns: their facts for every KPI come from one vectorised
-    pass (``window_facts_many``), not from a list of records per KPI.
+    pass (``window_facts_many``), not from a list of records per KPI. With ``segment``, only
+    that segment's ratings count.
     """
     as_of = as_of or today()
     settings = drift_settings(organization or acting_organization())
@@ -230,21 +262,21 @@ def assess_kpis(kpis: Sequence[Kpi | KpiName], as_of: date | None = None, *,
     last, classifications = _kpi_facts(ids, as_of)
     facts = window_facts_many(*_window_columns(ids, start, as_of), start, as_of, last)
     series = _series(kpis, ids, start, as_of, {}, classifications)
-    return {kpi.id: KpiDrift(assess_drift(series[kpi.id], as_of, settings, facts.get(kpi.id, NO_FACTS)),
-                             last.get(kpi.id))
+    return {kpi.id: KpiDrift(assess_drift(series[kpi.id], as_of, settings, facts.get(kpi.id, NO_FACTS),
+                                          segment), last.get(kpi.id))
             for kpi in kpis}
 
 
-def assess_kpi(kpi: Kpi, as_of: date | None = None) -> KpiDrift:
-    """Assess one KPI's drift as of a day (today by default)."""
-    return assess_kpis([kpi], as_of)[kpi.id]
+def assess_kpi(kpi: Kpi, as_of: date | None = None, segment: str | None = None) -> KpiDrift:
+    """Assess one KPI's drift as of a day (today by default), within one segment if given."""
+    return assess_kpis([kpi], as_of, segment=segment)[kpi.id]
 
 
 def assess_organization(organization: Organization,
                         as_of: date | None = None) -> list[tuple[KpiName, KpiDrift]]:
     """Assess every KPI of an organization, by name; for the dashboard, the command line and reports."""
     kpis = [KpiName(*row) for row in db.session.execute(
-        select(Kpi.id, Kpi.name, Kpi.unit, Kpi.direction).order_by(Kpi.name, Kpi.id))]
+        select(Kpi.id, Kpi.name, Kpi.unit, Kpi.direction, Kpi.target).order_by(Kpi.name, Kpi.id))]
     drift = assess_kpis(kpis, as_of, organization=organization, whole_organization=True)
     return [(kpi, drift[kpi.id]) for kpi in kpis]
 

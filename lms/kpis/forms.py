@@ -14,8 +14,10 @@ from lms.lean.drift import STATUSES
 DIRECTION_LABELS = {"increase": "Higher is better", "decrease": "Lower is better"}
 STATUS_LABELS = {
     "orphan": "Orphan (no outcome)", "stale": "Stale", "insufficient-data": "Insufficient data",
-    "measures-waste": "Measures waste", "diverging": "Diverging", "aligned": "Aligned",
+    "measures-waste": "Measures waste", "worsening": "Worsening", "diverging": "Diverging",
+    "inconclusive": "Inconclusive", "aligned": "Aligned",
 }
+TARGET_LABELS = {"on-track": "On track", "off-track": "Off track"}
 
 
 class Required:

@@ -8,7 +8,7 @@ from datetime import date
 
 from lms import tenancy
 from lms.kpis.assessments import assess_organization, drift_settings, today
-from lms.lean.drift import STATUSES
+from lms.lean.drift import ALARMS, STATUSES
 from lms.models import Organization
 
 NAME_WIDTH = 40
@@ -16,10 +16,11 @@ NAME_WIDTH = 40
 
 @dataclass(frozen=True)
 class DriftReport:
-    """The table's lines and how many KPIs are diverging."""
+    """The table's lines, how many KPIs are diverging, and how many raise an alarm (worsening too)."""
 
     lines: list[str]
     diverging: int
+    alarms: int = 0
 
 
 def _fit(text: str, width: int) -> str:
@@ -48,4 +49,4 @@ def drift_report(organization: Organization, as_of: date | None = None) -> Drift
     summary = ", ".join(f"{counts[s]} {s}" for s in STATUSES if counts[s])
     lines += ["", f"{len(rows)} KPIs of {organization.name} as of {as_of.isoformat()} "
                   f"(window {window} days): {summary}."]
-    return DriftReport(lines, counts["diverging"])
+    return DriftReport(lines, counts["diverging"], sum(counts[s] for s in ALARMS))

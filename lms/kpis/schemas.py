@@ -158,12 +158,49 @@ class MeasurementPostOut(RootModel[MeasurementOut | MeasurementBatchOut]):
     """The measurement written, or ``{"items": [...]}`` for a batch."""
 
 
+DriftStatus = Literal["orphan", "stale", "insufficient-data", "measures-waste", "worsening", "diverging",
+                      "inconclusive", "aligned"]
+OutcomeMove = Literal["improved", "worse", "steady", "unsettled", "unrated"]
+
+
 class KpiDriftOut(Out):
     kpi_id: int
-    status: Literal["orphan", "stale", "insufficient-data", "measures-waste", "diverging", "aligned"]
+    status: DriftStatus = Field(description="The first that applies, in this order: orphan, stale, "
+                                            "insufficient-data, measures-waste, worsening, diverging, "
+                                            "inconclusive, aligned.")
     reasons: list[str]
-    kpi_change: float | None = Field(description="Fitted relative change over the window (0.05 = +5 %).")
+    kpi_change: float | None = Field(
+        description="Fitted relative change over the window (0.05 = +5 %); null where a percentage would "
+                    "mislead (a fitted start near zero, of the other sign, or a more than threefold rise): "
+                    "read `kpi_start` and `kpi_end` then.")
     outcome_changes: dict[str, float | None] = Field(
-        description="Per linked outcome id: newest minus oldest satisfaction (0-10) in the window.")
+        description="Per linked outcome id: newest minus oldest satisfaction (0-10) in the window, within "
+                    "one segment (`outcome_segments`); null when no segment was rated on two days.")
     window_days: int
     as_of: date = Field(description="Extension: the day the assessment is made for.")
+    kpi_move: Literal["better", "worse", "steady"] | None = Field(
+        default=None, description="Addition: how the KPI's trend moved against its noise and the minimum "
+                                  "change; null without a trend.")
+    kpi_start: float | None = Field(default=None, description="Addition: the fitted trend on the first "
+                                                              "measuring day in the window (KPI's unit).")
+    kpi_end: float | None = Field(default=None, description="Addition: the fitted trend on the last "
+                                                            "measuring day in the window.")
+    kpi_noise: float | None = Field(
+        default=None, description="Addition: half-width of the KPI's noise band (2 x 1.4826 x the median "
+                                  "absolute residual about the trend), in the KPI's unit.")
+    outcome_margins: dict[str, float | None] = Field(
+        default_factory=dict, description="Addition: per outcome id, the 95 % half-width of its change "
+                                          "(1.96 standard errors of the top-two-box share); null without "
+                                          "respondent counts.")
+    outcome_moves: dict[str, OutcomeMove] = Field(
+        default_factory=dict, description="Addition: per outcome id, how its satisfaction moved against "
+                                          "its uncertainty and the minimum meaningful change.")
+    outcome_segments: dict[str, str | None] = Field(
+        default_factory=dict, description="Addition: per outcome id, the segment its change was read in.")
+    target_status: Literal["on-track", "off-track"] | None = Field(
+        default=None, description="Addition: whether the newest measurement in the window meets the "
+                                  "KPI's target; null without a target or a measurement in the window.")
+    latest_value: float | None = Field(default=None, description="Addition: the newest measurement in "
+                                                                 "the window.")
+    segment: str | None = Field(default=None, description="Addition: the segment asked for with "
+                                                          "`?segment=`; null for every segment.")

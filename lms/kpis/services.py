@@ -50,8 +50,10 @@ class KpiPage:
     drift: dict[int, KpiDrift]
 
 
-def _filtered(filters: KpiFilters) -> Select:
-    stmt = select(Kpi).options(selectinload(Kpi.outcome_links)).order_by(Kpi.name, Kpi.id)
+def _filtered(filters: KpiFilters, *, links: bool = True) -> Select:
+    stmt = select(Kpi).order_by(Kpi.name, Kpi.id)
+    if links:
+        stmt = stmt.options(selectinload(Kpi.outcome_links))
     if filters.value_stream_id is not None:
         stmt = stmt.where(Kpi.value_stream_id == filters.value_stream_id)
     if filters.owner_id is not None:
@@ -67,9 +69,13 @@ def _filtered(filters: KpiFilters) -> Select:
     return stmt
 
 
-def list_kpis(filters: KpiFilters, page: int, per_page: int, as_of: date | None = None) -> KpiPage:
-    """Return a page of KPIs with their drift; the number of queries does not grow with the page."""
-    stmt = _filtered(filters)
+def list_kpis(filters: KpiFilters, page: int, per_page: int, as_of: date | None = None, *,
+              links: bool = True) -> KpiPage:
+    """Return a page of KPIs with their drift; the number of queries does not grow with the page.
+
+    ``links=False`` leaves the KPIs' outcome links unloaded (the list page does not show them).
+    """
+    stmt = _filtered(filters, links=links)
     if filters.status is None:
         found = pagination.paginate(stmt, page, per_page)
         return KpiPage(found, assess_kpis(found.items, as_of))

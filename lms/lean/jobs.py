@@ -7,6 +7,8 @@ capable, then coordinate it, then execute each prime job better.
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from lms.lean.durations import format_duration
+
 NECESSITIES = ("required", "optional", "interchangeable")
 COORDINATIONS = ("concurrent", "sequential", "co-executed")
 DIMENSIONS = ("functional", "emotional", "social")
@@ -19,13 +21,25 @@ UNNAMED_GROUP = "(unnamed group)"
 
 @dataclass(frozen=True)
 class ServingStep:
-    """A step, in any value stream of the organization, that serves a related job."""
+    """A step, in any value stream of the organization, that serves a related job.
+
+    It may stand for several steps of one value stream and one owner that serve the same job
+    (``also_step_ids`` names the others), their times added up: the analysis reads nothing else
+    of a step, so a stack comes out the same from one row per step or one per stream and owner.
+    """
 
     step_id: int
     value_stream_id: int
     owner_id: int | None
     processing_s: float
     waiting_s: float
+    day_s: float | None = None  # the working day of the step's stream; None when it has none
+    also_step_ids: tuple[int, ...] = ()
+
+    @property
+    def step_ids(self) -> tuple[int, ...]:
+        """Return the ids of every step this stands for."""
+        return (self.step_id, *self.also_step_ids)
 
 
 @dataclass(frozen=True)
@@ -116,6 +130,31 @@ def analyse_stack(job_id: int, statement: str, related: Sequence[RelatedJob]) ->
     )
 
 
+@dataclass(frozen=True)
+class CapabilityChange:
+    """What serving a stack's jobs another way would change: the gaps it closes and opens."""
+
+    job_id: int
+    capable_before: bool
+    capable_after: bool
+    gaps_closed: list[int]
+    gaps_opened: list[int]
+
+
+def capability_change(before: StackAnalysis, after: StackAnalysis) -> CapabilityChange | None:
+    """Compare two analyses of one stack (as served today, and as a plan would serve it).
+
+    None when the plan closes and opens no gap; the gaps keep stack order.
+    """
+    if before.job_id != after.job_id:
+        raise ValueError(f"two different stacks: {before.job_id} and {after.job_id}")
+    closed = [job_id for job_id in before.gaps if job_id not in after.gaps]
+    opened = [job_id for job_id in after.gaps if job_id not in before.gaps]
+    if not closed and not opened:
+        return None
+    return CapabilityChange(before.job_id, before.capable, after.capable, closed, opened)
+
+
 def would_create_cycle(
     job_id: int, new_parent_id: int | None, parent_of: Mapping[int, int | None]
 ) -> bool:
@@ -147,7 +186,7 @@ def _stack_order(job: RelatedJob) -> tuple[bool, int, int]:
 
 def _step_ids(job: RelatedJob) -> list[int]:
     """Return the distinct ids of the steps serving a job, ascending."""
-    return sorted({step.step_id for step in job.serving_steps})
+    return sorted({step_id for step in job.serving_steps for step_id in step.step_ids})
 
 
 def _coverage(job: RelatedJob) -> RelatedCoverage:
@@ -196,17 +235,6 @@ def _quoted(jobs: Iterable[RelatedJob]) -> str:
     return ", ".join(f"'{job.statement}'" for job in jobs)
 
 
-def _duration(seconds: float) -> str:
-    """Say a duration in the unit a manager reads most easily."""
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 2 * 3600:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 2 * 86400:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.1f} days"
-
-
 def _not_capable(
     statement: str,
     ordered: Sequence[RelatedJob],
@@ -241,14 +269,18 @@ def _poorly_coordinated(ordered: Sequence[RelatedJob]) -> list[Struggle]:
 def _waiting_sequence(ordered: Sequence[RelatedJob]) -> list[Struggle]:
     """Flag sequential jobs whose steps, taken together, wait longer than they are worked."""
     jobs = [j for j in ordered if j.coordination == "sequential" and j.serving_steps]
-    steps = {step.step_id: step for job in jobs for step in job.serving_steps}
+    steps = {step.step_ids: step for job in jobs for step in job.serving_steps}
     waiting_s = sum(step.waiting_s for step in steps.values())
     processing_s = sum(step.processing_s for step in steps.values())
     if waiting_s <= processing_s:
         return []
+    # Working days when every step's stream has the same one; else hours, which they all share.
+    days = {step.day_s for step in steps.values()}
+    day_s = days.pop() if len(days) == 1 else None
     message = (
         f"Poorly coordinated: the sequential jobs {_quoted(jobs)} wait "
-        f"{_duration(waiting_s)} in total but are worked {_duration(processing_s)}; "
+        f"{format_duration(waiting_s, day_s)} in total but are worked "
+        f"{format_duration(processing_s, day_s)}; "
         "make each hand-over to the next job seamless."
     )
     return [Struggle("poorly-coordinated", message, [j.job_id for j in jobs])]

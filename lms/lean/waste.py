@@ -1,4 +1,4 @@
-"""Waste flags beside a person's tag, the save rules of a step, and durations people can read.
+"""Waste flags beside a person's tag, the save rules of a step, and changes of a share in points.
 
 Flags are advice: they say why a step looks like waste, with the numbers, and never
 change the classification the process owner gave it.
@@ -8,6 +8,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from lms.lean.durations import LARGEST_SHOWN, OUT_OF_RANGE, figure, format_duration
 from lms.lean.metrics import (
     CLASSIFICATIONS,
     WASTE_TYPES,
@@ -32,14 +33,6 @@ FLAG_CODES: tuple[str, ...] = (
     "contradiction",
 )
 DEFECT_THRESHOLD_PCT = 90.0
-# What a page shows for a figure beyond a float's range, or too large to read (over 31 million years
-# in seconds; only values stored before the schemas' bounds get there).
-OUT_OF_RANGE = "out of range"
-LARGEST_SHOWN = 1e15
-
-_MINUTE_S = 60
-_HOUR_S = 3_600
-_DAY_S = 86_400
 
 
 @dataclass(frozen=True)
@@ -50,26 +43,6 @@ class WasteFlag:
     message: str
 
 
-def format_duration(seconds: float) -> str:
-    """Write a duration in the two largest units a person reads: "2 h 5 min", "3 d 4 h"."""
-    if not abs(seconds) <= LARGEST_SHOWN:  # also true of nan
-        return OUT_OF_RANGE
-    if seconds < 0:
-        return "-" + format_duration(-seconds)
-    if round(seconds, 1) < _MINUTE_S:
-        return f"{_figure(seconds)} s"
-    whole_s = _round_half_up(seconds)
-    if whole_s < _HOUR_S:
-        minutes, rest_s = divmod(whole_s, _MINUTE_S)
-        return f"{minutes} min {rest_s} s" if rest_s else f"{minutes} min"
-    whole_min = _round_half_up(seconds / _MINUTE_S)
-    if whole_min < _DAY_S // _MINUTE_S:
-        hours, minutes = divmod(whole_min, 60)
-        return f"{hours} h {minutes} min"
-    days, hours = divmod(_round_half_up(seconds / _HOUR_S), 24)
-    return f"{days} d {hours} h"
-
-
 def format_points(change: float) -> str:
     """Write a change between two shares in percentage points, with its sign: "+0.44 pp", "−5.0 pp"."""
     if not abs(change) <= LARGEST_SHOWN:
@@ -78,19 +51,6 @@ def format_points(change: float) -> str:
         return "0 pp"
     points = abs(change) * 100
     return ("+" if change > 0 else "−") + (f"{points:.1f} pp" if points >= 1 else f"{points:.2g} pp")
-
-
-def _round_half_up(value: float) -> int:
-    """Round to the nearest whole number, halves up, as people expect on a page."""
-    return math.floor(value + 0.5)
-
-
-def _figure(value: float) -> str:
-    """Write a number with thousands separators and at most one decimal: 4,600, 87.5."""
-    if not abs(value) <= LARGEST_SHOWN:
-        return OUT_OF_RANGE
-    text = f"{value:,.1f}"
-    return text.removesuffix(".0")
 
 
 def _no_customer_job(step: StepFigures) -> WasteFlag | None:
@@ -104,14 +64,14 @@ def _no_customer_job(step: StepFigures) -> WasteFlag | None:
     )
 
 
-def _waiting(processing_s: float, waiting_s: float) -> WasteFlag | None:
+def _waiting(processing_s: float, waiting_s: float, day_s: float | None) -> WasteFlag | None:
     """Flag a step whose work waits longer than it is worked (``waiting_s`` as far as known)."""
     if waiting_s <= processing_s:
         return None
     return WasteFlag(
         "waiting",
-        f"Waits {format_duration(waiting_s)} but is worked {format_duration(processing_s)}: "
-        "waiting exceeds processing time.",
+        f"Waits {format_duration(waiting_s, day_s)} but is worked "
+        f"{format_duration(processing_s, day_s)}: waiting exceeds processing time.",
     )
 
 
@@ -122,21 +82,22 @@ def _defects(step: StepFigures) -> WasteFlag | None:
         return None
     return WasteFlag(
         "defects",
-        f"Only {_figure(pct)} % of its work is complete and accurate "
-        f"(below {_figure(DEFECT_THRESHOLD_PCT)} %): the rest is corrected or redone downstream.",
+        f"Only {figure(pct)} % of its work is complete and accurate "
+        f"(below {figure(DEFECT_THRESHOLD_PCT)} %): the rest is corrected or redone downstream.",
     )
 
 
 def _inventory(step: StepFigures, daily_demand: float | None, day_s: float | None) -> WasteFlag | None:
-    """Flag an inventory step, saying how many days of demand it holds, or what it takes to know."""
+    """Flag an inventory step, saying how much demand it holds in working days (as the waiting flag
+    writes the same queue), or what it takes to know."""
     if step.kind != "inventory":
         return None
     stock = "Stock waits here"
     if step.inventory_units:
-        stock = f"Holds {_figure(step.inventory_units)} units"
-        if daily_demand and daily_demand > 0:
-            days = _figure(step.inventory_units / daily_demand)
-            stock += f", {days} {'day' if days == '1' else 'days'} of demand"
+        stock = f"Holds {figure(step.inventory_units)} units"
+        if daily_demand and daily_demand > 0 and day_s is not None:
+            held_s = step.inventory_units / daily_demand * day_s
+            stock += f", {format_duration(held_s, day_s)} of demand"
     missing = ""
     if unconverted_units(step, daily_demand, day_s):
         needed = "the available time per day" if daily_demand and daily_demand > 0 else "the daily demand"
@@ -147,21 +108,21 @@ def _inventory(step: StepFigures, daily_demand: float | None, day_s: float | Non
     )
 
 
-def _over_takt(step: StepFigures, takt_s: float | None) -> WasteFlag | None:
+def _over_takt(step: StepFigures, takt_s: float | None, day_s: float | None) -> WasteFlag | None:
     """Flag a process step whose effective cycle time (C/T over uptime) exceeds takt."""
     effective = effective_cycle_time_s(step)
     if takt_s is None or step.cycle_time_s is None or effective is None or not is_over_takt(step, takt_s):
         return None
-    cycle = f"Cycle time {format_duration(step.cycle_time_s)}"
+    cycle = f"Cycle time {format_duration(step.cycle_time_s, day_s)}"
     if step.uptime_pct is not None:
-        cycle += (f" at {_figure(step.uptime_pct)} % uptime (effective {format_duration(effective)})"
-                  if math.isfinite(effective) else f" at {_figure(step.uptime_pct)} % uptime (never up)")
+        cycle += (f" at {figure(step.uptime_pct)} % uptime (effective {format_duration(effective, day_s)})"
+                  if math.isfinite(effective) else f" at {figure(step.uptime_pct)} % uptime (never up)")
     needed = stations_needed(effective, takt_s)
     remedy = (f" {needed} operators or stations in parallel would bring it within takt."
               if needed is not None else "")
     return WasteFlag(
         "over-takt",
-        f"{cycle} exceeds takt {format_duration(takt_s)}: this step cannot keep pace with customer "
+        f"{cycle} exceeds takt {format_duration(takt_s, day_s)}: this step cannot keep pace with customer "
         f"demand.{remedy}",
     )
 
@@ -189,15 +150,19 @@ def flag_step(
     day_s: float | None,
     takt_time_s: float | None,
 ) -> list[WasteFlag]:
-    """Return the waste flags of one step, in FLAG_CODES order."""
+    """Return the waste flags of one step, in FLAG_CODES order.
+
+    ``day_s`` is the stream's working day: inventory is timed in it and durations are written in its
+    days (None: the stream has none, inventory cannot be timed, durations are in hours and minutes).
+    """
     processing_s = processing_time_s(step)
     waiting_s = waiting_time_s(step, daily_demand, day_s)
     flags = (
         _no_customer_job(step),
-        _waiting(processing_s, waiting_s),
+        _waiting(processing_s, waiting_s, day_s),
         _defects(step),
         _inventory(step, daily_demand, day_s),
-        _over_takt(step, takt_time_s),
+        _over_takt(step, takt_time_s, day_s),
         _contradiction(step),
     )
     return [flag for flag in flags if flag is not None]
@@ -210,7 +175,7 @@ def flag_stream(stream: StreamFigures) -> dict[int | None, list[WasteFlag]]:
     flags: dict[int | None, list[WasteFlag]] = {}
     for step in sorted(stream.steps, key=lambda step: step.position):
         step_flags = flag_step(
-            step, daily_demand=stream.daily_demand, day_s=day_s, takt_time_s=takt_s
+            step, daily_demand=stream.daily_demand, day_s=day_s, takt_time_s=takt_s,
         )
         flags.setdefault(step.id, []).extend(step_flags)
     return flags

@@ -27,6 +27,8 @@ class Organization(Versioned, Timestamped, Base):
     drift_window_days: Mapped[int] = mapped_column(default=180)
     drift_stale_days: Mapped[int] = mapped_column(default=45)
     drift_min_change_pct: Mapped[float] = mapped_column(default=5.0)
+    # Points (0-10): without respondent counts, a smaller change of satisfaction counts as none.
+    drift_min_satisfaction_change: Mapped[float] = mapped_column(default=0.5, server_default="0.5")
     underserved_threshold: Mapped[float] = mapped_column(default=10.0)
     high_opportunity_threshold: Mapped[float] = mapped_column(default=12.0)
     extreme_opportunity_threshold: Mapped[float] = mapped_column(default=15.0)

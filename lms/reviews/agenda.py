@@ -25,8 +25,8 @@ from lms.reviews.schemas import CLOSED_STAGES
 from lms.streams import figures
 
 SECTIONS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
-    ("kpis", "KPIs drifting from the customer", ("kpi-diverging", "kpi-orphan", "kpi-stale"),
-     "No KPI of this stream is diverging, orphan or stale."),
+    ("kpis", "KPIs drifting from the customer", ("kpi-worsening", "kpi-diverging", "kpi-orphan", "kpi-stale"),
+     "No KPI of this stream is worsening, diverging, orphan or stale."),
     ("steps", "Steps to walk", ("untagged-step", "flagged-value-adding-step", "over-takt-step"),
      "Every step is tagged, no value-adding step contradicts its flags, none is over takt."),
     ("customer", "Customer outcomes and job gaps", ("underserved-outcome", "job-gap"),
@@ -35,12 +35,13 @@ SECTIONS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
      "No action of an earlier review of this stream is overdue."),
 )
 KIND_LABELS = {
-    "kpi-diverging": "Diverging KPI", "kpi-orphan": "Orphan KPI", "kpi-stale": "Stale KPI",
+    "kpi-worsening": "Worsening KPI", "kpi-diverging": "Diverging KPI", "kpi-orphan": "Orphan KPI",
+    "kpi-stale": "Stale KPI",
     "untagged-step": "Untagged step", "flagged-value-adding-step": "Flagged value-adding step",
     "over-takt-step": "Over takt", "underserved-outcome": "Underserved outcome", "job-gap": "Job gap",
     "overdue-action": "Overdue action",
 }
-DRIFT_ALERTS = ("diverging", "orphan", "stale")
+DRIFT_ALERTS = ("worsening", "diverging", "orphan", "stale")
 CONTRADICTING_FLAGS = ("contradiction", "no-customer-job")
 
 
@@ -93,7 +94,7 @@ def sections(items: Sequence[AgendaItem]) -> list[AgendaSection]:
 
 
 def kpi_items(kpis: Sequence[Kpi], drift: dict[int, KpiDrift]) -> list[AgendaItem]:
-    """Return the stream's KPIs whose drift status is diverging, orphan or stale."""
+    """Return the stream's KPIs whose drift status is worsening, diverging, orphan or stale."""
     items = []
     for kpi in kpis:
         status = drift[kpi.id].status if kpi.id in drift else None

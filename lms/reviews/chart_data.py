@@ -6,10 +6,11 @@ A chart is cached by its data, so everything it shows is in its spec and nothing
 from __future__ import annotations
 
 from lms.db import utcnow
+from lms.lean.durations import format_duration, working_day
 from lms.lean.metrics import compute_metrics
-from lms.lean.waste import format_duration, format_points
+from lms.lean.waste import format_points
 from lms.models import Review, ValueStream
-from lms.reviews.figures import FigureMove
+from lms.reviews.figures import FigureMove, KpiMovement
 from lms.reviews.queries import ReviewPage
 from lms.reviews.services import KIND_LABELS
 from lms.streams.figures import stream_figures
@@ -26,22 +27,23 @@ FIGURE_LABELS = (
 )
 
 
+PERCENT_UNITS = ("%", "percent", "pct", "per cent")
 TIMELINE = "processing vs waiting per step (▲takt: over takt)"
 
 
-def show(value: float | None, kind: str) -> str:
-    """Write a figure for people: a duration, a percentage or a plain number."""
+def show(value: float | None, kind: str, day_s: float | None) -> str:
+    """Write a figure for people: a duration (in working days of ``day_s``), a percentage or a number."""
     if value is None:
         return "—"
     if kind == "duration":
-        return format_duration(value)
+        return format_duration(value, day_s)
     if kind == "ratio":
         pct = value * 100
         return f"{pct:.1f} %" if pct >= 1 or pct == 0 else f"{pct:.2g} %"
     return f"{value:g}"
 
 
-def show_change(move: FigureMove) -> str:
+def show_change(move: FigureMove, day_s: float | None) -> str:
     """Write a figure's change with its sign; a change of a percentage in points (pp)."""
     change = move.change
     if change is None:
@@ -50,19 +52,29 @@ def show_change(move: FigureMove) -> str:
         return "0"
     if move.kind == "ratio":
         return format_points(change)
-    return ("+" if change > 0 else "−") + show(abs(change), move.kind)
+    return ("+" if change > 0 else "−") + show(abs(change), move.kind, day_s)
 
 
-def _shown(snapshot: dict, key: str, kind: str) -> str:
+def _shown(snapshot: dict, key: str, kind: str, day_s: float | None) -> str:
     """Write a snapshot's figure, or say which inputs it lacks ("— (needs daily demand)")."""
     value, needs = snapshot.get(key), (snapshot.get("missing_by_figure") or {}).get(key)
     if value is None and needs:
         return f"— (needs {' and '.join(name.replace('_', ' ') for name in needs)})"
-    return show(value, kind)
+    return show(value, kind, day_s)
 
 
-def _current_figures(snapshot: dict) -> list[tuple[str, str]]:
-    rows = [(label, _shown(snapshot, key, kind)) for key, label, kind in FIGURE_LABELS]
+def kpi_change(movement: KpiMovement, digits: str = "+.2f") -> str:
+    """Write how a KPI moved since the review opened; a KPI measured in % moves in points (pp)."""
+    change = movement.change
+    if change is None:
+        return "—"
+    if (movement.kpi.unit or "").strip().lower() in PERCENT_UNITS:
+        return format_points(change / 100)
+    return format(change, digits)
+
+
+def _current_figures(snapshot: dict, day_s: float | None) -> list[tuple[str, str]]:
+    rows = [(label, _shown(snapshot, key, kind, day_s)) for key, label, kind in FIGURE_LABELS]
     rows.append(("Steps over takt", str(len(snapshot.get("over_takt_step_ids") or []))))
     return rows
 
@@ -92,6 +104,7 @@ def _short(label: str) -> str:
 def a3_spec(page: ReviewPage) -> dict:
     """Describe the A3 of a review: every text and figure it shows."""
     review, stream = page.review, page.stream
+    day_s = working_day(stream.available_seconds_per_day)
     before = review.snapshot_open
     timeline, timeline_caption = _timeline(page)
     moves = page.figures
@@ -106,9 +119,9 @@ def a3_spec(page: ReviewPage) -> dict:
         "notes": review.notes or "",
         "current_caption": ("Figures recorded when the review opened." if before else
                             "Not opened yet: the figures of the map as it is today."),
-        "current_figures": _current_figures(before or page.metrics),
+        "current_figures": _current_figures(before or page.metrics, day_s),
         "current_wide": _steps_by_tag(before or page.metrics),
-        "timeline": timeline, "timeline_caption": timeline_caption,
+        "timeline": timeline, "timeline_caption": timeline_caption, "day_s": day_s,
         "findings": [{"text": f.text, "waste": f.waste_type or "",
                       "step": page.finding_names.get(f.id, {}).get("step") or ""}
                      for f in page.findings],
@@ -119,13 +132,14 @@ def a3_spec(page: ReviewPage) -> dict:
         "before_label": _short(moves.before_label), "after_label": _short(moves.after_label),
         "results_caption": " ".join(part for part in (
             f"{moves.before_label} against {moves.after_label.lower()}.", moves.note) if part),
-        "results": [{"label": m.label, "before": show(m.before, m.kind), "after": show(m.after, m.kind),
-                     "change": show_change(m), "verdict": m.verdict if m.change is not None else ""}
+        "results": [{"label": m.label, "before": show(m.before, m.kind, day_s),
+                     "after": show(m.after, m.kind, day_s), "change": show_change(m, day_s),
+                     "verdict": m.verdict if m.change is not None else ""}
                     for m in moves.rows],
         "kpis": [{"name": f"{k.kpi.name} ({k.kpi.unit})" if k.kpi.unit else k.kpi.name,
                   "base": "—" if k.base is None else f"{k.base:g}",
                   "latest": "—" if k.latest is None else f"{k.latest:g}",
-                  "change": "—" if k.change is None else f"{k.change:+g}",
+                  "change": kpi_change(k, "+g"),
                   "verdict": "" if k.better is None else ("better" if k.better else "worse")}
                  for k in page.movements],
         "footer": f"{stream.name} · review {review.id} · A3 drawn by lms on {utcnow().date()}",

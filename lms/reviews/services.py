@@ -16,8 +16,8 @@ from lms import audit, tenancy
 from lms.db import utcnow
 from lms.errors import ValidationFailed, check_version
 from lms.extensions import db
+from lms.lean.durations import format_duration, metrics_in_days, working_day
 from lms.lean.metrics import compute_metrics
-from lms.lean.waste import format_duration
 from lms.models import Action, Finding, Kpi, Outcome, Review, Step, User, ValueStream
 from lms.reviews import permissions, records
 from lms.reviews.schemas import (
@@ -47,6 +47,7 @@ def take_snapshot(stream: ValueStream) -> dict[str, Any]:
     steps = figures.steps_of(stream)
     metrics = compute_metrics(figures.stream_figures(stream, steps))
     snapshot = metrics.as_api_dict()
+    snapshot |= metrics_in_days(snapshot, working_day(stream.available_seconds_per_day))
     by_id = {step.id: step for step in steps}
     snapshot["step_timeline"] = [
         {"position": t.position, "name": t.name, "kind": by_id[t.step_id].kind,
@@ -57,9 +58,9 @@ def take_snapshot(stream: ValueStream) -> dict[str, Any]:
     return snapshot
 
 
-def _figures_sentence(snapshot: dict) -> str:
+def _figures_sentence(snapshot: dict, day_s: float | None) -> str:
     pce, lead = snapshot.get("pce"), snapshot.get("lead_time_s")
-    return (f"lead time {'incomplete' if lead is None else format_duration(lead)}, "
+    return (f"lead time {'incomplete' if lead is None else format_duration(lead, day_s)}, "
             f"PCE {'—' if pce is None else f'{pce * 100:.1f} %'}")
 
 
@@ -220,7 +221,8 @@ def _change_status(review: Review, stream: ValueStream, new: str, user: User) ->
         verb = "reopened" if new == "open" else verb
     summary = f"Review of {stream.name} {verb} by {user.email}"
     if taken:
-        summary += f"; figures recorded {' and '.join(taken)}: {_figures_sentence(review.snapshot_open)}"
+        figures_now = _figures_sentence(review.snapshot_open, working_day(stream.available_seconds_per_day))
+        summary += f"; figures recorded {' and '.join(taken)}: {figures_now}"
     audit.record("status", review, summary=summary, before={"status": old},
                  after={"status": new, "snapshots_taken": taken})
 

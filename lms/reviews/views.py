@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 from lms import tenancy
 from lms.charts.a3 import draw_a3
@@ -10,11 +12,11 @@ from lms.charts.cache import chart_response
 from lms.charts.review_trend import describe_review_trend, draw_review_trend
 from lms.errors import ValidationFailed, VersionConflict
 from lms.forms import apply_field_errors, choices, people_choices
-from lms.lean.waste import format_duration
 from lms.models import REVIEW_STATUSES, Review, ValueStream
 from lms.pagination import page_args
 from lms.permissions import MEMBER, allow
 from lms.reviews import agenda, bp, chart_data, permissions, queries, services
+from lms.reviews.figures import FigureMove
 from lms.reviews.forms import (
     STAGE_LABELS,
     STATUS_LABELS,
@@ -25,14 +27,27 @@ from lms.reviews.forms import (
     schema_values,
 )
 from lms.reviews.services import KIND_LABELS
+from lms.templating import context_day
 from lms.validation import whole_number
 
 
 @bp.context_processor
 def _helpers():
-    return {"duration": format_duration, "show_figure": chart_data.show,
-            "show_change": chart_data.show_change, "kind_labels": KIND_LABELS, "stage_labels": STAGE_LABELS,
+    return {"show_figure": _show_figure, "show_change": _show_change, "kpi_change": chart_data.kpi_change,
+            "kind_labels": KIND_LABELS, "stage_labels": STAGE_LABELS,
             "status_labels": STATUS_LABELS, "page_url": agenda.page_url}
+
+
+@pass_context
+def _show_figure(context: Context, value: float | None, kind: str) -> str:
+    """Write a review's figure, durations in the working days of the review's stream."""
+    return chart_data.show(value, kind, context_day(context))
+
+
+@pass_context
+def _show_change(context: Context, move: FigureMove) -> str:
+    """Write a figure's change, durations in the working days of the review's stream."""
+    return chart_data.show_change(move, context_day(context))
 
 
 def messages(failed: ValidationFailed) -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lms.lean.waste import format_duration
+from lms.lean.durations import format_duration
 from lms.streams.figures import StreamView
 
 
@@ -52,6 +52,7 @@ def takt_spec(view: StreamView) -> dict:
         "title": f"Cycle time per step against takt: {_title_name(view)}",
         "takt_time_s": view.metrics.takt_time_s,
         "no_takt": view.metrics.reasons.get("takt_time_s"),
+        "day_s": view.day_s,
         "steps": [
             {"name": step.name, "classification": step.classification,
              "cycle_time_s": step.cycle_time_s, "effective_cycle_time_s": effective.get(step.id),
@@ -73,6 +74,7 @@ def pareto_spec(view: StreamView) -> dict:
     untimed = [waste for waste, seconds in view.metrics.waste_time_by_type.items() if seconds is None]
     return {
         "title": f"Waste time by type: {_title_name(view)}",
+        "day_s": view.day_s,
         "waste_time_by_type": ranked_waste(view.metrics.waste_time_by_type),
         "untimed": untimed,
     }
@@ -80,20 +82,21 @@ def pareto_spec(view: StreamView) -> dict:
 
 def chart_alt_texts(view: StreamView) -> dict[str, str]:
     """Describe each chart's content for people who cannot see it (the ``alt`` of the images)."""
-    m = view.metrics
+    m, day_s = view.metrics, view.day_s
     process = sum(1 for s in view.steps if s.kind == "process")
     pce = "unknown" if m.pce is None else f"{m.pce * 100:.1f} %"
     takt = f"no takt ({m.reasons['takt_time_s']})" if m.takt_time_s is None else \
-        f"takt {format_duration(m.takt_time_s)}"
+        f"takt {format_duration(m.takt_time_s, day_s)}"
     over = len(m.over_takt_step_ids)
     wastes = ranked_waste(m.waste_time_by_type)
-    pareto = "; ".join(f"{w} {format_duration(s)}" for w, s in wastes) or "no time tagged with a waste yet"
-    lead = (format_duration(m.lead_time_s) if m.lead_time_s is not None else
-            f"at least {format_duration(m.lead_time_known_s)} (incomplete)")
+    pareto = ("; ".join(f"{w} {format_duration(s, day_s)}" for w, s in wastes)
+              or "no time tagged with a waste yet")
+    lead = (format_duration(m.lead_time_s, day_s) if m.lead_time_s is not None else
+            f"at least {format_duration(m.lead_time_known_s, day_s)} (incomplete)")
     return {
         "map": (f"Value-stream map of {view.stream.name}: {process} process steps and "
                 f"{len(view.steps) - process} inventories in flow order; lead time "
-                f"{lead}, processing time {format_duration(m.processing_time_s)}, "
+                f"{lead}, processing time {format_duration(m.processing_time_s, day_s)}, "
                 f"process cycle efficiency {pce}."),
         "takt": (f"Bar chart of cycle time per process step against {takt}; "
                  f"{over} step{'s' if over != 1 else ''} over takt."),

@@ -18,17 +18,20 @@ from wtforms import (
 from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
 
-from lms.forms import choices
+from lms.forms import DurationField, choices
 from lms.lean.metrics import CLASSIFICATIONS, STEP_KINDS, WASTE_TYPES
 from lms.models import STREAM_STATES
 
 CLASSIFICATION_LABELS = {"value-adding": "Value-adding", "necessary": "Necessary (non-value-adding)",
                          "waste": "Waste", "unclassified": "Not tagged yet"}
-# The tags a person chooses between on the map (clearing a tag is its own button).
+# The tags a person chooses between on the map (clearing a tag is its own button), with the short
+# names their buttons show (the full name is the button's title).
 TAGS: tuple[str, ...] = tuple(value for value in CLASSIFICATIONS if value != "unclassified")
+TAG_BUTTON_LABELS = {"value-adding": "Value-adding", "necessary": "Necessary", "waste": "Waste"}
 
 
 TEXT_FIELDS = ("name", "description", "rationale")
+DURATION_HINT = "E.g. 45 s, 15 min, 2 h or 1.5 d (working days); a plain number is seconds."
 
 
 def _number(label: str, description: str = "", step: str = "any") -> StringField:
@@ -49,9 +52,13 @@ class StreamForm(FlaskForm):
                          description="The high-level job to be done this stream exists for.")
     owner_id = SelectField("Process owner", choices=[])
     daily_demand = _number("Daily demand (units per day)", "Sets takt time; leave empty if unknown.")
-    available_seconds_per_day = _number(
-        "Available working time per day (seconds)",
-        "E.g. 27,600 for two shifts of 4 h minus breaks; leave empty for 86,400.", step="1")
+    available_seconds_per_day = DurationField(
+        "Available working time per day",
+        description="E.g. 7 h 40 min for two shifts of 4 h minus breaks, or seconds (27600). It is the "
+                    "working day: the stream's durations are written in these days (d). Leave empty if "
+                    "unknown: durations are then written in hours.",
+        days=False, no_day_message="This is the length of the working day itself: write it in hours and "
+                                   "minutes, e.g. 7 h 30 min.")
     state = SelectField("State", choices=choices(STREAM_STATES, {"current": "Current state",
                                                                  "future": "Future state"}))
     last_walked_on = DateField("Last walked on the floor", validators=[Optional()])
@@ -74,13 +81,14 @@ class StepForm(FlaskForm):
                                  default="unclassified")
     waste_types = MultiCheckboxField("Waste types", choices=choices(WASTE_TYPES))
     rationale = TextAreaField("Why this classification", render_kw={"rows": 3})
-    cycle_time_s = _number("Cycle time C/T (seconds)")
-    changeover_s = _number("Changeover C/O (seconds)")
+    cycle_time_s = DurationField("Cycle time C/T", description=DURATION_HINT)
+    changeover_s = DurationField("Changeover C/O", description=DURATION_HINT)
     uptime_pct = _number("Uptime (%)", "0 to 100.")
     operators = _number("Operators", step="1")
     pct_complete_accurate = _number("%C&A: complete and accurate (%)",
                                     "Share of the work the next step can use as it comes, 0 to 100.")
-    wait_time_s = _number("Waiting time (seconds)", "Time work waits before or inside this step.")
+    wait_time_s = DurationField("Waiting time", description="Time work waits before or inside this step. "
+                                                            + DURATION_HINT)
     inventory_units = _number("Inventory (units)", "Units waiting here; turned into days of demand.")
     owner_id = SelectField("Step owner", choices=[])
     position = _number("Position", "Leave empty to add at the end; a number inserts it there.", step="1")

@@ -11,13 +11,15 @@ import re
 
 from flask import flash, redirect, render_template, request, url_for
 
+from lms.errors import ValidationFailed
+from lms.forms import apply_field_errors
 from lms.models import ValueStream
 from lms.permissions import allow
 from lms.streams import bp, grid
 from lms.streams.forms import GRID_FIELDS, GridForm, StepRowForm, schema_values
 from lms.streams.ordering import ordered_steps
 from lms.streams.permissions import EDIT_STREAM
-from lms.streams.step_views import step_form_data
+from lms.streams.step_views import step_form, step_form_data
 from lms.streams.views import job_choices, stream_or_404
 
 ROW_KEY = re.compile(r"[sn][0-9]{1,9}")
@@ -28,8 +30,8 @@ NEW_ROW_PLACEHOLDER = "__key__"
 TYPED_FIELDS = tuple(name for name in GRID_FIELDS if name not in ("kind", "classification", "job_id"))
 
 
-def _row_form(key: str, jobs, formdata=None, data: dict | None = None) -> StepRowForm:
-    form = StepRowForm(formdata=formdata, data=data, prefix=f"{key}-")
+def _row_form(stream: ValueStream, key: str, jobs, formdata=None, data: dict | None = None) -> StepRowForm:
+    form = step_form(stream, data, StepRowForm, formdata=formdata, prefix=f"{key}-")
     form.job_id.choices = jobs
     return form
 
@@ -39,15 +41,15 @@ def _is_blank(form: StepRowForm) -> bool:
 
 
 def _stored_rows(stream: ValueStream, jobs) -> list[tuple[str, StepRowForm]]:
-    rows = [(f"s{step.id}", _row_form(f"s{step.id}", jobs, data=step_form_data(step)))
+    rows = [(f"s{step.id}", _row_form(stream, f"s{step.id}", jobs, data=step_form_data(step)))
             for step in ordered_steps(stream)]
     blanks = BLANK_ROWS if rows else BLANK_ROWS + 2
-    return rows + [(f"n{number}", _row_form(f"n{number}", jobs)) for number in range(1, blanks + 1)]
+    return rows + [(f"n{number}", _row_form(stream, f"n{number}", jobs)) for number in range(1, blanks + 1)]
 
 
-def _posted_rows(jobs) -> list[tuple[str, StepRowForm]]:
+def _posted_rows(stream: ValueStream, jobs) -> list[tuple[str, StepRowForm]]:
     keys = [key for key in dict.fromkeys(request.form.getlist("row")) if ROW_KEY.fullmatch(key)]
-    return [(key, _row_form(key, jobs, formdata=request.form)) for key in keys[:MAX_ROWS]]
+    return [(key, _row_form(stream, key, jobs, formdata=request.form)) for key in keys[:MAX_ROWS]]
 
 
 def _grid_rows(posted: list[tuple[str, StepRowForm]]) -> tuple[list[grid.GridRow], dict[str, list[str]]]:
@@ -67,13 +69,13 @@ def _grid_rows(posted: list[tuple[str, StepRowForm]]) -> tuple[list[grid.GridRow
 
 def _show_errors(posted: list[tuple[str, StepRowForm]], errors: dict[str, dict[str, list[str]]],
                  messages: dict[str, list[str]]) -> None:
-    """Put each refused cell's messages beside it; a message about no cell goes on its row."""
+    """Put each refused cell's messages beside it, as the step form does; others go on the row."""
     forms = dict(posted)
     for key, fields in errors.items():
+        cells = {name: found for name, found in fields.items() if name in GRID_FIELDS}
+        apply_field_errors(forms[key], ValidationFailed(cells))
         for name, field_messages in fields.items():
-            if name in GRID_FIELDS:
-                forms[key][name].errors = list(forms[key][name].errors) + field_messages
-            else:
+            if name not in GRID_FIELDS:
                 messages.setdefault(key, []).extend(field_messages)
 
 
@@ -86,7 +88,7 @@ def steps_grid(stream_id: int):
     messages: dict[str, list[str]] = {}
     status = 200
     if request.method == "POST":
-        posted = _posted_rows(jobs)
+        posted = _posted_rows(stream, jobs)
         if envelope.validate_on_submit():
             rows, messages = _grid_rows(posted)
             try:
@@ -107,6 +109,6 @@ def steps_grid(stream_id: int):
     return render_template(
         "streams/grid.html", stream=stream, envelope=envelope, rows=posted, messages=messages,
         refused=status in (409, 422),
-        columns=GRID_FIELDS, template_row=_row_form(NEW_ROW_PLACEHOLDER, jobs),
+        columns=GRID_FIELDS, template_row=_row_form(stream, NEW_ROW_PLACEHOLDER, jobs),
         next_number=1 + max((int(key[1:]) for key, _ in posted if key.startswith("n")), default=0),
     ), status

@@ -149,6 +149,9 @@ def validate_step(values: dict[str, Any]) -> StepIn:
     return data
 
 
+_DAYS = "A day is the stream's working day (its available time per day); null when it has none."
+
+
 class FlagOut(Out):
     code: str = Field(description="no-customer-job, waiting, defects, inventory, over-takt, contradiction")
     message: str
@@ -177,6 +180,9 @@ class StepOut(Out):
     classified_at: datetime | None = None
     flags: list[FlagOut] = Field(default_factory=list,
                                  description="Computed waste signs beside the tag; never override it.")
+    cycle_time_days: float | None = Field(None, description=f"Cycle time in working days. {_DAYS}")
+    changeover_days: float | None = Field(None, description=f"Changeover in working days. {_DAYS}")
+    wait_time_days: float | None = Field(None, description=f"Waiting time in working days. {_DAYS}")
 
 
 class ValueStreamOut(Out):
@@ -248,6 +254,17 @@ class MetricsOut(Out):
     process_steps: list[ProcessStepPaceOut] = Field(
         default_factory=list,
         description="Addition: each timed process step's effective cycle time and pace.")
+    processing_time_days: float | None = Field(None, description=f"Processing time in working days. {_DAYS}")
+    value_added_time_days: float | None = Field(None,
+                                                description=f"Value-added time in working days. {_DAYS}")
+    takt_time_days: float | None = Field(None, description=f"Takt time in working days. {_DAYS}")
+    rework_adjusted_lead_time_days: float | None = Field(
+        None, description=f"Rework-adjusted lead time in working days. {_DAYS}")
+    waste_days_by_type: dict[str, float | None] | None = Field(
+        None, description=f"`waste_time_by_type` in working days. {_DAYS}")
+    working_day_s: float | None = Field(
+        None, description="The working day the `*_days` figures count in: the stream's available seconds per "
+                          "day; null when it has none.")
     out_of_range: list[str] | None = Field(
         None, description="Extension, present only when needed: the figures that are null because "
                           "stored values (from before today's bounds) put them beyond a number's range.")

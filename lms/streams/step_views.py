@@ -7,8 +7,9 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from lms import tenancy
 from lms.errors import ValidationFailed, VersionConflict
 from lms.extensions import db
-from lms.forms import apply_field_errors, people_choices
+from lms.forms import apply_field_errors, people_choices, set_working_day
 from lms.kpis.services import kpis_measuring_step
+from lms.lean.durations import working_day
 from lms.models import Step, ValueStream
 from lms.permissions import MEMBER, allow
 from lms.streams import bp, figures, services
@@ -16,8 +17,8 @@ from lms.streams.forms import CLASSIFICATION_LABELS, MoveForm, StepForm, TagForm
 from lms.streams.permissions import EDIT_STREAM
 from lms.streams.views import job_choices, plain_number, render_stream_page, stream_or_404
 
-NUMBER_FIELDS = ("cycle_time_s", "changeover_s", "uptime_pct", "operators", "pct_complete_accurate",
-                 "wait_time_s", "inventory_units")
+NUMBER_FIELDS = ("uptime_pct", "operators", "pct_complete_accurate", "inventory_units")
+DURATION_FIELDS = ("cycle_time_s", "changeover_s", "wait_time_s")  # seconds, shown back in words
 
 
 def _step_or_404(stream: ValueStream, step_id: int) -> Step:
@@ -34,11 +35,17 @@ def step_form_data(step: Step) -> dict:
             "job_id": str(step.job_id or ""), "owner_id": str(step.owner_id or ""),
             "position": str(step.position), "version": step.version}
     data.update({name: plain_number(getattr(step, name)) for name in NUMBER_FIELDS})
+    data.update({name: getattr(step, name) for name in DURATION_FIELDS})
     return data
 
 
+def step_form(stream: ValueStream, data: dict | None = None, form_class=StepForm, **kwargs):
+    """Make a step form (or a steps table row) whose durations count ``d`` in the stream's working day."""
+    return set_working_day(form_class(data=data, **kwargs), working_day(stream.available_seconds_per_day))
+
+
 def _step_form(stream: ValueStream, step: Step | None = None) -> StepForm:
-    form = StepForm(data=step_form_data(step) if step is not None else None)
+    form = step_form(stream, step_form_data(step) if step is not None else None)
     form.job_id.choices = job_choices(stream.customer_id)  # the stream's customer's jobs first
     form.owner_id.choices = people_choices(step.owner_id if step else None)
     return form

@@ -10,16 +10,18 @@ from lms.charts.cache import chart_response
 from lms.charts.pareto import draw_waste_pareto
 from lms.charts.takt import draw_takt_chart
 from lms.charts.vsm import draw_value_stream_map
+from lms.customers import queries as job_stacks
 from lms.errors import ValidationFailed, VersionConflict
 from lms.extensions import db
 from lms.forms import apply_field_errors, choices, grouped, people_choices
+from lms.lean.durations import working_day
 from lms.lean.metrics import WASTE_TYPES
-from lms.lean.waste import format_duration, format_points
+from lms.lean.waste import format_points
 from lms.models import Customer, Job, ValueStream
 from lms.pagination import page_args
 from lms.permissions import MEMBER, allow
 from lms.streams import bp, chart_data, figures, permissions, services
-from lms.streams.forms import CLASSIFICATION_LABELS, TAGS, StreamForm, schema_values
+from lms.streams.forms import CLASSIFICATION_LABELS, TAG_BUTTON_LABELS, TAGS, StreamForm, schema_values
 from lms.streams.permissions import EDIT_STREAM, MAP_STREAMS
 
 
@@ -40,9 +42,10 @@ def plain_number(value: float | None) -> str:
 
 @bp.context_processor
 def _helpers():
-    return {"duration": format_duration, "percent": percent, "points": format_points,
+    # ``duration`` is the app's template global: it writes in the working days of the page's stream.
+    return {"percent": percent, "points": format_points,
             "classification_labels": CLASSIFICATION_LABELS,
-            "tags": TAGS, "waste_types": WASTE_TYPES,
+            "tags": TAGS, "tag_button_labels": TAG_BUTTON_LABELS, "waste_types": WASTE_TYPES,
             "can_edit": lambda stream: permissions.may_edit(stream, tenancy.actor())}
 
 
@@ -77,7 +80,7 @@ def _stream_form(stream: ValueStream | None = None) -> StreamForm:
             "name": stream.name, "description": stream.description, "state": stream.state,
             "customer_id": str(stream.customer_id or ""), "job_id": str(stream.job_id or ""),
             "owner_id": str(stream.owner_id or ""), "daily_demand": plain_number(stream.daily_demand),
-            "available_seconds_per_day": plain_number(stream.available_seconds_per_day),
+            "available_seconds_per_day": stream.available_seconds_per_day,
             "last_walked_on": stream.last_walked_on, "version": stream.version,
         }
     elif tenancy.actor().role == "owner":
@@ -200,11 +203,14 @@ def compare(stream_id: int):
         future = tenancy.find(ValueStream, wanted) if wanted else figures.newest_future_state(stream)
         if future is not None and future.derived_from_id != current.id:
             abort(404)
-    comparison = None
+    comparison, changes = None, []
     if future is not None:
         comparison = figures.compare(figures.stream_view(current), figures.stream_view(future))
+        changes = job_stacks.future_state_changes(current.id, future.id)
+    # The comparison is written in the current state's working days.
     return render_template("streams/compare.html", stream=stream, current=current, future=future,
-                           comparison=comparison)
+                           comparison=comparison, changes=changes,
+                           day_s=working_day(current.available_seconds_per_day))
 
 
 # Charts --------------------------------------------------------------------------------

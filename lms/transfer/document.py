@@ -39,6 +39,7 @@ SETTINGS = (
     "drift_window_days",
     "drift_stale_days",
     "drift_min_change_pct",
+    "drift_min_satisfaction_change",
     "underserved_threshold",
     "high_opportunity_threshold",
     "extreme_opportunity_threshold",

@@ -20,6 +20,7 @@ from lms import audit
 from lms.db import utcnow
 from lms.extensions import db
 from lms.kpis.importing import RowError
+from lms.lean.durations import working_day
 from lms.lean.waste import classification_errors
 from lms.models import Job, Step, User, ValueStream
 from lms.streams import permissions as stream_permissions
@@ -69,9 +70,10 @@ def check_steps(stream: ValueStream, filename: str, fileobj: IO[bytes]) -> Check
     errors = _Errors()
     emails = {email: uid for uid, email in db.session.execute(select(User.id, User.email))}
     jobs = set(db.session.scalars(select(Job.id)))
+    day_s = working_day(stream.available_seconds_per_day)  # what "d" means in the file's durations
     checked: Checked = []
     for number, row in rows:
-        values = _step_values(row, emails, number, errors)
+        values = _step_values(row, emails, number, errors, day_s)
         try:
             step = StepIn.model_validate(values)
         except ValidationError as exc:

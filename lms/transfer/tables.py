@@ -18,6 +18,7 @@ from sqlalchemy import select
 from lms import audit
 from lms.extensions import db
 from lms.kpis.importing import RowError
+from lms.lean.durations import parse_duration
 from lms.lean.metrics import WASTE_TYPES
 from lms.models import Kpi, KpiMeasurement, Step, User, ValueStream
 from lms.streams.ordering import ordered_steps
@@ -39,18 +40,20 @@ class Column:
     required: bool = False
 
 
+_DURATION = "seconds, or a duration such as 45 s, 15 min, 2 h, 1.5 d (working days of the stream)"
+DURATION_COLUMNS = ("cycle_time_s", "changeover_s", "wait_time_s")
 STEP_COLUMNS = (
     Column("name", "What the step is called", "Weld frame", True),
     Column("kind", "process (a box) or inventory (a triangle); default process", "process"),
     Column("job_id", "Id of the customer job the step serves (see the customer's page)", ""),
     Column("classification", "value-adding, necessary, waste or unclassified", "necessary"),
     Column("waste_types", f"Wastes separated by ';': {', '.join(WASTE_TYPES)}", "waiting;motion"),
-    Column("cycle_time_s", "Cycle time C/T in seconds", "39"),
-    Column("changeover_s", "Changeover C/O in seconds", "600"),
+    Column("cycle_time_s", f"Cycle time C/T: {_DURATION}", "39"),
+    Column("changeover_s", f"Changeover C/O: {_DURATION}", "10 min"),
     Column("uptime_pct", "Uptime, 0-100", "85"),
     Column("operators", "Number of operators", "1"),
     Column("pct_complete_accurate", "%C&A: share handed on complete and accurate, 0-100", "95"),
-    Column("wait_time_s", "Waiting before or in the step, seconds", "3600"),
+    Column("wait_time_s", f"Waiting before or in the step: {_DURATION}", "1 h"),
     Column("inventory_units", "Units waiting at the step", ""),
     Column("owner_email", "Email of the step's owner in lms", ""),
     Column("rationale", "Why the step carries its classification", "Required by the customer's audit"),
@@ -129,8 +132,17 @@ def _blank_to_none(row: dict[str, str]) -> dict[str, Any]:
 # Steps ---------------------------------------------------------------------------------
 
 
-def _step_values(row: dict[str, str], emails: dict[str, int], number: int, errors: _Errors) -> dict | None:
+def _step_values(row: dict[str, str], emails: dict[str, int], number: int, errors: _Errors,
+                 day_s: float | None) -> dict | None:
     values = _blank_to_none(row)
+    for column in DURATION_COLUMNS:
+        # "2 h", "15 min", "1.5 d" (working days of the stream) as well as plain seconds.
+        if isinstance(values.get(column), str):
+            try:
+                values[column] = parse_duration(values[column], day_s)
+            except ValueError as error:
+                errors.add(number, column, str(error))
+                values.pop(column)
     email = values.pop("owner_email", None)
     if email:
         values["owner_id"] = emails.get(email.lower())

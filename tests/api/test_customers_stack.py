@@ -192,7 +192,7 @@ def test_struggles_come_in_the_order_they_are_fixed(api, streams):
     outcome = post(api, "/outcomes", {"job_id": pay, "statement": "A bill is paid on time",
                                       "direction": "maximize"})["id"]
     post(api, f"/outcomes/{outcome}/ratings", {"rated_on": "2026-02-01", "importance": 9, "satisfaction": 2})
-    # Waiting by inventory: 50 units / 10 a day × an 8-hour day = 5 working days = 40 h, against 25 min of work.
+    # Waiting by inventory: 50 units / 10 a day × an 8-hour day = 5 working days (5 d), against 25 min of work.
     vs = streams.stream("Billing", daily_demand=10, available_seconds_per_day=28_800)
     streams.step(vs, receive, "Open the mail", cycle_time_s=600)
     streams.step(vs, pay, "Bills in the tray", kind="inventory", cycle_time_s=None, inventory_units=50)
@@ -201,7 +201,7 @@ def test_struggles_come_in_the_order_they_are_fixed(api, streams):
     assert [s["cause"] for s in body["struggles"]] == ["not-capable", "poorly-coordinated", "poorly-executed"]
     assert [s["job_ids"] for s in body["struggles"]] == [[report], [receive, pay], [pay]]
     assert body["struggles"][1]["message"] == (
-        "Poorly coordinated: the sequential jobs 'Receive the bill', 'Pay a bill' wait 40.0 h in total "
+        "Poorly coordinated: the sequential jobs 'Receive the bill', 'Pay a bill' wait 5 d in total "
         "but are worked 25 min; make each hand-over to the next job seamless.")
     assert body["struggles"][2]["message"] == (
         "Poorly executed: 'Pay a bill' has 1 underserved success outcome ('A bill is paid on time'); "

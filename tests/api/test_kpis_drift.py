@@ -46,7 +46,11 @@ def test_diverging_when_the_kpi_rises_while_satisfaction_falls(world, app, api_a
     assert body["kpi_change"] == pytest.approx(0.10)
     assert body["outcome_changes"] == {str(outcome): pytest.approx(-2.0)}
     assert "rose 10 % in 180 days" in body["reasons"][0]
-    assert "'Minimize the time to a correct answer' fell from 6.0 to 4.0" in body["reasons"][0]
+    assert "'Minimize the time to a correct answer' fell 2.0 points (6.0 → 4.0)" in body["reasons"][0]
+    # Without respondent counts there is no sampling error: the -2.0 is beyond the 0.5-point minimum.
+    assert body["outcome_margins"] == {str(outcome): None}
+    assert body["outcome_moves"] == {str(outcome): "worse"} and body["kpi_move"] == "better"
+    assert (body["kpi_start"], body["kpi_end"], body["kpi_noise"]) == (100.0, 110.0, 0.0)
 
 
 def test_a_decrease_kpi_falling_5_percent_while_satisfaction_falls_is_diverging(world, app, api_as):
@@ -68,12 +72,14 @@ def test_aligned_when_satisfaction_rises_with_the_kpi(world, app, api_as):
     assert "satisfaction moved with it" in body["reasons"][0]
 
 
-def test_a_kpi_that_rose_under_5_percent_is_aligned(world, app, api_as):
+def test_a_kpi_that_rose_under_5_percent_is_aligned_with_an_outcome_holding_steady(world, app, api_as):
     outcome = world.outcome_ids[0]
     kpi_id = add_kpi(app, world.org.id, outcome_ids=[outcome])
     add_measurements(app, world.org.id, kpi_id, monthly((100.0, 100.5, 101.0, 101.5, 102.0, 102.5)))
-    add_ratings(app, world.org.id, outcome, FELL)
-    assert _drift(api_as(world.viewer), kpi_id)["status"] == "aligned"
+    add_ratings(app, world.org.id, outcome, [(day(10), 5.0), (day(170), 5.2)])  # +0.2 < 0.5: no change
+    body = _drift(api_as(world.viewer), kpi_id)
+    assert (body["status"], body["kpi_move"]) == ("aligned", "steady")
+    assert body["outcome_moves"] == {str(outcome): "steady"}
 
 
 def test_orphan_when_tied_to_no_outcome(world, app, api_as):
@@ -131,7 +137,7 @@ def test_as_of_in_the_past_ignores_later_data(world, app, api_as):
     assert _drift(api, kpi_id)["status"] == "diverging"
     past = _drift(api, kpi_id, as_of=day(120))
     assert past["as_of"] == day(120).isoformat()
-    assert past["status"] == "aligned" and past["kpi_change"] == 0
+    assert past["status"] == "inconclusive" and past["kpi_change"] == 0  # one rating up to day 120
     assert past["outcome_changes"] == {str(outcome): None}  # the day-170 rating is in its future
     assert _drift(api, kpi_id, as_of=day(40))["status"] == "insufficient-data"
 
@@ -145,7 +151,14 @@ def test_settings_come_from_the_organization(world, app, api_as):
         org = db.session.get(Organization, world.org.id)
         org.drift_min_change_pct = 20.0
         db.session.commit()
-    assert _drift(api_as(world.viewer), kpi_id)["status"] == "aligned"  # +10 % is under 20 %
+    assert _drift(api_as(world.viewer), kpi_id)["status"] == "inconclusive"  # +10 % is under 20 %: steady
+    with app.app_context():
+        org = db.session.get(Organization, world.org.id)
+        org.drift_min_change_pct, org.drift_min_satisfaction_change = 5.0, 2.5
+        db.session.commit()
+    body = _drift(api_as(world.viewer), kpi_id)
+    # -2.0 points without respondent counts is under a 2.5-point minimum: no change, while the KPI rose 10 %.
+    assert (body["status"], body["outcome_moves"]) == ("diverging", {str(outcome): "steady"})
 
 
 @pytest.mark.parametrize("as_of", ["yesterday", "2026-13-01", "2026-02-30"])

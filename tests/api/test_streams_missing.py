@@ -75,7 +75,7 @@ def test_no_available_time_means_no_takt_and_no_day(api_as, login_as, shop):
     assert [flag["code"] for flag in step["flags"]] == ["no-customer-job"]
     page = login_as(shop.viewer).get(f"/value-streams/{stream_id}").get_data(as_text=True)
     assert "No takt: set the available time per day to know the pace of demand." in page
-    assert "not set: no figure in days, no takt" in page
+    assert "No working day is set: durations are written in hours and minutes." in page
 
 
 def test_the_pareto_adds_up_to_the_time_in_waste_tagged_steps(api_as, shop):

@@ -124,6 +124,8 @@ def test_chart_modules_use_no_pyplot():
     pytest.param(0.102, 0.1064, "ratio", "+0.44 pp", id="a PCE change in points, not percent"),
     pytest.param(0.30, 0.25, "ratio", "−5.0 pp", id="a fall of five points"),
     pytest.param(3600.0, 1800.0, "duration", "−30 min", id="a duration keeps its unit"),
+    # 27,600 s -> 82,800 s on a 7 h 40 min day: +55,200 s = +2 working days (15 h 20 min).
+    pytest.param(27_600.0, 82_800.0, "duration", "+2 d", id="a duration in working days"),
     pytest.param(0.2, 0.2, "ratio", "0", id="no change"),
     pytest.param(None, 0.2, "ratio", "—", id="unknown before"),
 ])
@@ -131,4 +133,21 @@ def test_figure_changes_are_written_in_their_own_units(before, after, kind, expe
     from lms.reviews.chart_data import show_change
     from lms.reviews.figures import FigureMove
 
-    assert show_change(FigureMove("figure", kind, before, after)) == expected
+    assert show_change(FigureMove("figure", kind, before, after), 27_600.0) == expected
+
+
+@pytest.mark.parametrize("unit, expected", [
+    # Issue 14, item 8: a KPI measured in % moves in percentage points: 91.5 % -> 92.0 % = +0.5 pp.
+    pytest.param("%", "+0.5 pp", id="a percentage moves in points"),
+    pytest.param("repairs", "+0.50", id="other units keep their own"),
+])
+def test_a_kpi_in_percent_moves_in_points(unit, expected):
+    from datetime import date
+    from types import SimpleNamespace
+
+    from lms.reviews.chart_data import kpi_change
+    from lms.reviews.figures import KpiMovement
+
+    kpi = SimpleNamespace(unit=unit, direction="increase")
+    movement = KpiMovement(kpi, date(2026, 11, 2), 91.5, date(2026, 11, 20), 92.0, None)
+    assert kpi_change(movement) == expected

@@ -57,8 +57,9 @@ def test_map_draws_boxes_data_triangles_ladder_and_totals():
     fig = value_stream_map_figure(stamping_map())
     texts = "\n".join(_texts(fig))
     assert _axes_labels(fig)[0][0] == "Value-stream map: Stamped brackets"
-    assert "Flow of work" in _axes_labels(fig)[0][1] and "working days (d = 7 h 40 min)" in texts
-    for expected in ("Stamping", "C/T 1 s", "C/O 1 h 0 min", "Uptime 85 %", "Operators 1", "%C&A 99 %",
+    assert "Flow of work" in _axes_labels(fig)[0][1]
+    assert "1 d = one working day of 7 h 40 min" in _axes_labels(fig)[0][1]
+    for expected in ("Stamping", "C/T 1 s", "C/O 1 h", "Uptime 85 %", "Operators 1", "%C&A 99 %",
                      "Wait 10 min", "OVER TAKT", "4,600 units", "waits 5 d", "Takt 30 s", "920 units/day"):
         assert expected in texts, expected
     # the ladder: 5 working days of waiting on the upper rung, 39 s and 46 s of processing below
@@ -69,6 +70,28 @@ def test_map_draws_boxes_data_triangles_ladder_and_totals():
     hatches = {patch.get_hatch() for patch in fig.axes[0].patches}
     assert {CLASSIFICATION_STYLE[c]["hatch"] for c in ("necessary", "waste", "unclassified")} <= hatches
     assert [t.get_text() for t in fig.legends[0].get_texts()] == [s["label"] for s in CLASSIFICATION_STYLE.values()]
+
+
+def test_the_data_box_and_the_timeline_write_a_wait_in_the_same_working_days():
+    # Issue 14, item 1: a data box said "Wait 1 d 7 h" (31 h in 24-hour days) where the timeline
+    # said "4 d". 111,600 s on a working day of 7 h 45 min (27,900 s) is exactly 4 d in both.
+    spec = {**stamping_map(), "day_s": 27_900.0, "lead_time_s": 114_600.0, "lead_time_days": 114_600 / 27_900,
+            "steps": [_step("Quote", cycle_time_s=3_000, wait_time_s=111_600, processing_s=3_000.0,
+                            waiting_s=111_600.0)]}
+    texts = _texts(value_stream_map_figure(spec))
+    assert "Wait 4 d" in "\n".join(texts) and "4 d" in texts
+    assert not any("1 d 7 h" in text for text in texts)
+    # The lead time, 114,600 s = 4 d + 3,000 s (50 min, rounded to the hour after days) -> "4 d 1 h".
+    assert any(text.startswith("Lead time\n4 d 1 h") for text in texts)
+
+
+def test_a_map_without_a_working_day_writes_hours():
+    spec = {**stamping_map(), "day_s": None, "lead_time_days": None,
+            "steps": [_step("Quote", cycle_time_s=3_000, wait_time_s=111_600, processing_s=3_000.0,
+                            waiting_s=111_600.0)]}
+    fig = value_stream_map_figure(spec)
+    assert "Wait 31 h" in "\n".join(_texts(fig)) and "31 h" in _texts(fig)
+    assert "in hours (no working day set)" in _axes_labels(fig)[0][1]
 
 
 def test_map_png_and_empty_map():
@@ -117,9 +140,13 @@ def test_takt_chart_without_demand_or_steps_says_so():
     assert draw_takt_chart({**takt_data(), "steps": []}).startswith(PNG)
 
 
-@pytest.mark.parametrize("largest, unit", [(0, "s"), (119, "s"), (120, "min"), (7_199, "min"), (7_200, "h")])
-def test_time_unit_keeps_axes_readable(largest, unit):
-    assert time_unit(largest)[1] == unit
+@pytest.mark.parametrize("largest, day_s, unit", [
+    (0, None, "s"), (119, None, "s"), (120, None, "min"), (7_199, None, "min"), (7_200, None, "h"),
+    # From two working days on, the axis counts working days: 55,200 s = 2 days of 27,600 s.
+    (55_199, 27_600.0, "h"), (55_200, 27_600.0, "working days"), (10_000_000, None, "h"),
+])
+def test_time_unit_keeps_axes_readable(largest, day_s, unit):
+    assert time_unit(largest, day_s)[1] == unit
 
 
 def test_long_cycle_times_are_shown_in_minutes():
@@ -135,15 +162,17 @@ def test_long_cycle_times_are_shown_in_minutes():
 
 
 def test_pareto_sorts_and_accumulates_to_100_percent():
-    spec = {"title": "Waste time by type: Stamped brackets",
+    # 171,000 s = 6 working days of 27,600 s + 5,400 s (1 h 30 min) -> "6 d 2 h" (half up).
+    spec = {"title": "Waste time by type: Stamped brackets", "day_s": 27_600.0,
             "waste_time_by_type": [["inventory", 171_000.0], ["waiting", 7_200.0], ["motion", 1_800.0]]}
     fig = pareto_figure(spec)
     bars_ax, line_ax = fig.axes
     assert bars_ax.get_title(loc="left") == "Waste time by type: Stamped brackets"
-    assert bars_ax.get_xlabel().startswith("Waste type") and bars_ax.get_ylabel().endswith("(h)")
+    assert bars_ax.get_xlabel().startswith("Waste type")
+    assert bars_ax.get_ylabel().endswith("(working days)")
     assert line_ax.get_ylabel() == "Cumulative share of waste time (%)"
     assert [t.get_text() for t in bars_ax.get_xticklabels()] == [
-        "Inventory\n2 d 0 h", "Waiting\n2 h 0 min", "Motion\n30 min"]
+        "Inventory\n6 d 2 h", "Waiting\n2 h", "Motion\n30 min"]
     shares = list(line_ax.lines[0].get_ydata())
     assert shares == pytest.approx([171_000 / 1_800, 178_200 / 1_800, 100.0])
     assert {"95 %", "99 %", "100 %"} <= set(_texts(fig))

@@ -4,6 +4,7 @@ Every series is placed on days counted from START, the exclusive start of the de
 180-day window that ends on AS_OF: day(30) is 2026-01-31, day(180) is AS_OF itself.
 """
 
+from dataclasses import replace
 from datetime import date, timedelta
 from statistics import linear_regression
 
@@ -19,6 +20,7 @@ from lms.lean.drift import (
     relative_change,
     satisfaction_change,
     theil_sen,
+    trend_noise,
     window_facts,
 )
 from lms.lean.drift_window import NO_FACTS, as_days, window_facts_many
@@ -49,6 +51,32 @@ ROSE = outcome(2, "confidence the answer is right", (20, 5.0), (160, 6.5))
 ONCE = outcome(3, "effort to reach the right person", (-20, 3.0), (100, 7.0))
 # Rated twice with the same satisfaction: change 0, which is no gain.
 FLAT = outcome(4, "likelihood of a repeat call", (40, 5.0), (140, 5.0))
+# +0.01 without respondent counts: under the 0.5-point minimum meaningful change.
+HUNDREDTH = outcome(5, "time on hold", (30, 5.0), (150, 5.01))
+
+
+def surveyed(outcome_id: int, respondents: tuple[int, int]) -> LinkedOutcome:
+    """4.5 -> 3.3 (-1.2 points) in the segment "Utility engineers", with these respondent counts."""
+    first, last = respondents
+    return LinkedOutcome(outcome_id, "time to a working pump", (
+        SatisfactionPoint(day(12), 4.5, first, "Utility engineers"),
+        SatisfactionPoint(day(159), 3.3, last, "Utility engineers")))
+
+
+# 1.96 x sqrt(1.0856² + 1.0025²) = 2.9 (see test_drift_outcomes); ten times the respondents: 0.9.
+SURVEYED = surveyed(6, (21, 22))
+SURVEYED_WIDELY = surveyed(6, (210, 220))
+
+# The noise band, by hand. A line rising 2 per 30 days with offsets +1, -1, +1, -1, +1, -1:
+# 101, 101, 105, 105, 109, 109. Pairs an even number of steps apart have slope 2 (6 pairs); the
+# 9 odd ones 0, 0, 0, 4/3, 4/3, 1.6, 8/3, 4, 4: the 8th of the 15 sorted is 2 (per 30 days).
+# y - 2k = 101, 99, 101, 99, 101, 99 -> intercept 100: residuals ±1, median |r| 1,
+# noise 1.4826, band ±2.9652. The trend 100 -> 110 (+10 %) moved 10, beyond the band.
+NOISY_RISE = series((101, 101, 105, 105, 109, 109))
+# Rising 1 per 30 days with offsets ±3: 103, 98, 105, 100, 107, 102. Odd-gap slopes -5, -1, -0.2,
+# 7, 3, -5, -1, 7, -5 and six of 1 -> median 1; y - k = 103, 97, ... -> intercept 100; residuals
+# ±3: noise 4.4478, band ±8.8956. The trend 100 -> 105 (+5 %) moved 5: inside the band.
+NOISY_FLAT = series((103, 98, 105, 100, 107, 102))
 
 
 def kpi(
@@ -167,9 +195,10 @@ CASES = [
         AS_OF, "diverging", 0.05, id="exactly +5 % diverges",
     ),
     pytest.param(
-        # steps of 0.98 per 30 days: fit(180) = 104.9 -> +4.9 %, under the 5 % bar
+        # steps of 0.98 per 30 days: fit(180) = 104.9 -> +4.9 %, under the 5 % bar: no move,
+        # while FELL lost 2 points: the KPI does not show what customers feel
         kpi(series((100, 100.98, 101.96, 102.94, 103.92, 104.9))),
-        AS_OF, "aligned", 0.049, id="+4.9 % stays aligned",
+        AS_OF, "inconclusive", 0.049, id="+4.9 % is no move: inconclusive, not aligned",
     ),
     pytest.param(
         # handling time: fit(30) = 200, fit(180) = 175 -> -25/200 = -12.5 %, the better way
@@ -178,20 +207,28 @@ CASES = [
     ),
     pytest.param(
         # fit(30) = 175, fit(180) = 200 -> +25/175 = +14.3 %, the worse way
+        # while FELL lost 2 points: both the wrong way
         kpi(series((175, 180, 185, 190, 195, 200)), direction="decrease"),
-        AS_OF, "aligned", 25 / 175, id="decrease-is-better rising is not drift",
+        AS_OF, "worsening", 25 / 175, id="decrease-is-better rising while satisfaction fell is worsening",
     ),
     pytest.param(
-        # fit(30) = 105, fit(180) = 100 -> -5/105 = -4.8 %, the worse way
+        # fit(30) = 105, fit(180) = 100 -> -5/105 = -4.8 %, the worse way but under the 5 % bar
         kpi(series((105, 104, 103, 102, 101, 100))),
-        AS_OF, "aligned", -5 / 105, id="increase-is-better falling is not drift",
+        AS_OF, "inconclusive", -5 / 105, id="increase-is-better falling under 5 % is no move",
+    ),
+    pytest.param(
+        # Reproduction: a KPI 9.6 % worse while satisfaction fell showed a green "Aligned".
+        # fit(30) = 125, fit(180) = 113 -> -12/125 = -9.6 %; FELL lost 2 points.
+        kpi(series((125, 122.6, 120.2, 117.8, 115.4, 113))),
+        AS_OF, "worsening", -0.096, id="9.6 % worse while satisfaction fell is worsening",
     ),
     pytest.param(
         # flat at 100 but for one 200 on day 180. Pairwise slopes: 10 are 0, the 5 with
         # the outlier are positive -> median (8th of 15) is 0; residuals 100 x5 and 200
-        # -> intercept 100. Change 0. Least squares would see +88 % (next test).
+        # -> intercept 100. Change 0. Least squares would see +88 % (next test). The KPI held
+        # steady while FELL lost 2 points: inconclusive, not diverging.
         kpi(series((100, 100, 100, 100, 100, 200))),
-        AS_OF, "aligned", 0.0, id="one high outlier does not fake a rise",
+        AS_OF, "inconclusive", 0.0, id="one high outlier does not fake a rise",
     ),
     pytest.param(
         # 100, 102, _, 106, 108, 110 rise 2 per 30 days; 400 on day 90 is a typo. Its 5
@@ -209,15 +246,15 @@ CASES = [
     pytest.param(
         # as_of = day 90, so the window is (2025-10-03, 2026-04-01]: days -60..90 count,
         # values 97..102 on the line 100 + (x - 30)/30 -> 5/97 = +5.15 %. Days 120..180
-        # are in as_of's future. FELL was rated once before as_of: no gain.
+        # are in as_of's future. FELL was rated once before as_of: no evidence either way.
         kpi(series((97, 98, 99, 100, 101, 102, 103, 104, 105), (-60, -30, 0, *MONTHLY))),
-        day(90), "diverging", 5 / 97, id="as_of in the past",
+        day(90), "inconclusive", 5 / 97, id="as_of in the past",
     ),
     pytest.param(
         # newest measurement on day 135, 45 days before AS_OF: not yet stale.
-        # fit(45) = 100, fit(135) = 103 -> +3 %
+        # fit(45) = 100, fit(135) = 103 -> +3 %: under 5 %, steady; FELL fell: inconclusive
         kpi(series((100, 101, 102, 103), (45, 75, 105, 135))),
-        AS_OF, "aligned", 0.03, id="45 days since the last measurement is not stale",
+        AS_OF, "inconclusive", 0.03, id="45 days since the last measurement is not stale",
     ),
     pytest.param(
         # newest on day 134, 46 days before AS_OF: stale, though its trend is computed
@@ -249,14 +286,32 @@ CASES = [
         AS_OF, "measures-waste", 0.05, id="measures-waste beats diverging",
     ),
     pytest.param(
-        # +5 %; ONCE rose 3 -> 7 but only the 7 is inside the window: None, no gain
+        # Reproduction: "rated once" made a KPI diverging on no evidence. +5 %; ONCE rose 3 -> 7
+        # but only the 7 is inside the window: one wave cannot show a change.
         kpi(series((100, 101, 102, 103, 104, 105)), outcomes=(ONCE,)),
-        AS_OF, "diverging", 0.05, id="an outcome rated once in the window has not gained",
+        AS_OF, "inconclusive", 0.05, id="an outcome rated once in the window is inconclusive",
     ),
     pytest.param(
-        # +5 %; FLAT stayed at 5.0: 0 is no gain
+        # +5 %; FLAT stayed at 5.0 without respondent counts: steady, so the rise diverges
         kpi(series((100, 101, 102, 103, 104, 105)), outcomes=(FLAT,)),
         AS_OF, "diverging", 0.05, id="an outcome holding level has not gained",
+    ),
+    pytest.param(
+        # Reproduction: "+0.01 satisfaction clears a KPI". +5 %; 5.0 -> 5.01 without counts is under
+        # the 0.5-point minimum meaningful change: no gain, the KPI diverges.
+        kpi(series((100, 101, 102, 103, 104, 105)), outcomes=(HUNDREDTH,)),
+        AS_OF, "diverging", 0.05, id="+0.01 satisfaction no longer clears a KPI",
+    ),
+    pytest.param(
+        # Reproduction: the demo's -1.2 points with 21 and 22 respondents. +25 % (100 -> 125);
+        # -1.2 ± 2.9 points could be a loss or a gain: inconclusive, not diverging.
+        kpi(series((100, 105, 110, 115, 120, 125)), outcomes=(SURVEYED,)),
+        AS_OF, "inconclusive", 0.25, id="-1.2 points from 21 and 22 respondents is inside the noise",
+    ),
+    pytest.param(
+        # The same change from ten times the respondents: -1.2 ± 0.9, a loss beyond the noise
+        kpi(series((100, 105, 110, 115, 120, 125)), outcomes=(SURVEYED_WIDELY,)),
+        AS_OF, "diverging", 0.25, id="-1.2 points from 210 and 220 respondents diverges",
     ),
     pytest.param(
         # +5 %; FELL lost 2 points but ROSE gained 1.5: one gain is enough
@@ -269,8 +324,28 @@ CASES = [
         AS_OF, "stale", None, id="fitted start of zero, stale too",
     ),
     pytest.param(
+        # fit(90) = 0, fit(180) = 3: a rise beyond the noise (0: on a line) written absolutely;
+        # FELL lost 2 points
         kpi(series((0, 1, 2, 3), (90, 120, 150, 180))),
-        AS_OF, "aligned", None, id="fitted start of zero gives no change",
+        AS_OF, "diverging", None, id="fitted start of zero gives no percentage",
+    ),
+    pytest.param(
+        # Reproduction: 0.5 -> 3 defects read "+500 %". More than a tripling: no percentage.
+        # Defects should fall; they rose while FELL lost 2 points.
+        kpi(series((0.5, 1, 1.5, 2, 2.5, 3)), direction="decrease"),
+        AS_OF, "worsening", None, id="0.5 to 3 defects is no percentage",
+    ),
+    pytest.param(
+        # 100, 104, 100, 104 ... see NOISY_RISE: +10 % beyond a ±2.97 noise band
+        kpi(NOISY_RISE), AS_OF, "diverging", 0.10, id="a noisy rise beyond its band",
+    ),
+    pytest.param(
+        # see NOISY_FLAT: +5 % but inside its ±8.9 noise band: steady, while FELL fell
+        kpi(NOISY_FLAT), AS_OF, "inconclusive", 0.05, id="a rise inside the noise is no move",
+    ),
+    pytest.param(
+        # steady inside its noise, FLAT held at 5.0: both hold steady with enough data
+        kpi(NOISY_FLAT, outcomes=(FLAT,)), AS_OF, "aligned", 0.05, id="both steady is aligned",
     ),
 ]  # fmt: skip
 
@@ -299,10 +374,11 @@ def test_least_squares_would_call_the_outlier_series_diverging() -> None:
 
 
 def test_window_edges() -> None:
-    # Day 0 (2026-01-01) is the excluded start; day 1 is the first day inside.
+    # Day 0 (2026-01-01) is the excluded start; day 1 is the first day inside. A flat KPI and an
+    # outcome holding level: both steady, aligned once there are 4 measurements.
     flat = (100.0, 100.0, 100.0, 100.0)
-    on_edge = assess_drift(kpi(series(flat, (0, 60, 120, 180))), AS_OF)
-    inside = assess_drift(kpi(series(flat, (1, 60, 120, 180))), AS_OF)
+    on_edge = assess_drift(kpi(series(flat, (0, 60, 120, 180)), outcomes=(FLAT,)), AS_OF)
+    inside = assess_drift(kpi(series(flat, (1, 60, 120, 180)), outcomes=(FLAT,)), AS_OF)
     assert on_edge.status == "insufficient-data"
     assert inside.status == "aligned"
 
@@ -312,6 +388,7 @@ def test_outcome_changes_are_reported_whatever_the_status() -> None:
     assessment = assess_drift(stale_kpi, AS_OF)
     assert assessment.status == "stale"  # newest on day 60, 120 days ago
     assert assessment.outcome_changes == {1: -2.0, 2: 1.5, 3: None, 4: 0.0}
+    assert assessment.outcome_moves == {1: "worse", 2: "improved", 3: "unrated", 4: "steady"}
     assert assessment.kpi_change == pytest.approx(0.01)  # fit 100 -> 101
 
 
@@ -321,11 +398,15 @@ def test_custom_settings() -> None:
     short = DriftSettings(window_days=90, min_change=0.10)
     measurements = series((100, 101, 102, 103, 104, 105))
     assert assess_drift(kpi(measurements), AS_OF, short).status == "insufficient-data"
-    # With 2 needed, the +2/103 = 1.9 % rise is under the 10 % bar.
+    # With 2 needed, the +2/103 = 1.9 % rise is under the 10 % bar: steady. FELL's day-10 rating is
+    # outside the 90-day window: one wave, inconclusive.
     lenient = DriftSettings(window_days=90, min_measurements=2, min_change=0.10)
     assessment = assess_drift(kpi(measurements), AS_OF, lenient)
-    assert (assessment.status, assessment.window_days) == ("aligned", 90)
+    assert (assessment.status, assessment.window_days, assessment.kpi_move) == ("inconclusive", 90, "steady")
     assert assessment.kpi_change == pytest.approx(2 / 103)
+    # A 2.5-point minimum meaningful change swallows FELL's -2.0: steady, and the +5 % rise diverges.
+    strict = DriftSettings(min_satisfaction_change=2.5)
+    assert assess_drift(kpi(measurements), AS_OF, strict).status == "diverging"
 
 
 def test_unknown_direction_is_rejected() -> None:
@@ -333,105 +414,235 @@ def test_unknown_direction_is_rejected() -> None:
         assess_drift(kpi((), direction="sideways"), AS_OF)
 
 
+# KPI move x outcomes' move -> status (the order of STATUSES decides between them). Series:
+# RISING +5 % (better), LEVEL flat (steady), SINKING 110 -> 100 = -9.1 % (worse for an increase KPI).
+RISING = series((100, 101, 102, 103, 104, 105))
+LEVEL = series((100, 100, 100, 100, 100, 100))
+SINKING = series((110, 108, 106, 104, 102, 100))
+
+
+@pytest.mark.parametrize(
+    ("measurements", "linked", "status"),
+    [
+        (RISING, ROSE, "aligned"), (RISING, FELL, "diverging"), (RISING, FLAT, "diverging"),
+        (RISING, SURVEYED, "inconclusive"), (RISING, ONCE, "inconclusive"),
+        (LEVEL, ROSE, "aligned"), (LEVEL, FLAT, "aligned"), (LEVEL, FELL, "inconclusive"),
+        (LEVEL, SURVEYED, "inconclusive"), (LEVEL, ONCE, "inconclusive"),
+        (SINKING, FELL, "worsening"), (SINKING, SURVEYED_WIDELY, "worsening"), (SINKING, ROSE, "inconclusive"),
+        (SINKING, FLAT, "inconclusive"), (SINKING, SURVEYED, "inconclusive"), (SINKING, ONCE, "inconclusive"),
+    ],
+)
+def test_status_weighs_the_kpi_move_against_the_outcome(measurements, linked, status) -> None:
+    assert assess_drift(kpi(measurements, outcomes=(linked,)), AS_OF).status == status
+
+
+def test_one_improved_outcome_keeps_a_kpi_aligned_and_a_loss_beats_doubt() -> None:
+    assert assess_drift(kpi(RISING, outcomes=(FELL, ROSE)), AS_OF).status == "aligned"
+    # FELL lost 2 points beyond doubt; SURVEYED cannot tell: the loss decides.
+    assert assess_drift(kpi(RISING, outcomes=(SURVEYED, FELL)), AS_OF).status == "diverging"
+    # FLAT held, SURVEYED cannot tell: doubt decides.
+    assert assess_drift(kpi(RISING, outcomes=(FLAT, SURVEYED)), AS_OF).status == "inconclusive"
+
+
+@pytest.mark.parametrize(
+    ("direction", "target", "latest", "expected"),
+    [
+        ("increase", 105.0, 105.0, "on-track"),  # meeting the target is on track
+        ("increase", 110.0, 105.0, "off-track"),
+        ("decrease", 100.0, 105.0, "off-track"),
+        ("decrease", 105.0, 105.0, "on-track"),
+        ("increase", None, 105.0, None),  # no target: nothing to say
+    ],
+)
+def test_target_status(direction: str, target: float | None, latest: float, expected: str | None) -> None:
+    # RISING ends on day 180 with 105
+    assessment = assess_drift(replace(kpi(RISING, direction=direction), target=target), AS_OF)
+    assert (assessment.target_status, assessment.latest_value) == (expected, latest)
+
+
+def test_no_target_status_without_a_measurement_in_the_window() -> None:
+    long_ago = replace(kpi(series((100, 101), (-100, -90))), target=50.0)
+    assert assess_drift(long_ago, AS_OF).target_status is None
+
+
+def test_segment_asked_for() -> None:
+    both = LinkedOutcome(8, "time to a working pump", (
+        SatisfactionPoint(day(12), 4.5, 210, "Utility engineers"), SatisfactionPoint(day(159), 3.3, 220, "Utility engineers"),
+        SatisfactionPoint(day(12), 5.0, None, "Homeowners"), SatisfactionPoint(day(159), 6.0, None, "Homeowners")))
+    every = assess_drift(kpi(RISING, outcomes=(both,)), AS_OF)
+    # Utility engineers have the respondents: -1.2 ± 0.9 speaks for the outcome.
+    assert (every.status, every.outcome_segments, every.segment) == ("diverging", {8: "Utility engineers"}, None)
+    homeowners = assess_drift(kpi(RISING, outcomes=(both,)), AS_OF, segment="Homeowners")
+    assert (homeowners.status, homeowners.outcome_changes, homeowners.segment) == ("aligned", {8: 1.0}, "Homeowners")
+    nobody = assess_drift(kpi(RISING, outcomes=(both,)), AS_OF, segment="Clubs")
+    assert (nobody.status, nobody.outcome_moves) == ("inconclusive", {8: "unrated"})
+
+
 # --- Reasons a manager can read ------------------------------------------------------------
 
 
 def test_diverging_reason_names_the_move_and_the_outcome() -> None:
-    # 25 -> 37 over days 30..180 in steps of 2.4: 12/25 = +48 %
+    # 25 -> 37 over days 30..180 in steps of 2.4: 12/25 = +48 %, on a line (noise 0)
     calls = kpi(series((25, 27.4, 29.8, 32.2, 34.6, 37)))
     assessment = assess_drift(calls, AS_OF)
     assert assessment.status == "diverging"
     assert assessment.reasons[0] == (
-        "Calls closed per hour rose 48 % in 180 days while satisfaction with "
-        "'time to a correct answer' fell from 6.0 to 4.0."
+        "Calls closed per hour rose 48 % in 180 days (25 → 37 calls/h, beyond its noise of ±0 calls/h) "
+        "while satisfaction with 'time to a correct answer' fell 2.0 points (6.0 → 4.0)."
     )
 
 
 def test_diverging_reason_with_several_outcomes_says_how_each_moved() -> None:
-    assessment = assess_drift(
-        kpi(series((100, 101, 102, 103, 104, 105)), outcomes=(FELL, ONCE, FLAT)), AS_OF
-    )
+    assessment = assess_drift(kpi(RISING, outcomes=(FELL, ONCE, FLAT)), AS_OF)
     assert assessment.reasons[0] == (
-        "Calls closed per hour rose 5 % in 180 days while none of its 3 linked outcomes "
-        "gained satisfaction: 'time to a correct answer' fell from 6.0 to 4.0; "
-        "'effort to reach the right person' was not rated twice in the window; "
-        "'likelihood of a repeat call' stayed at 5.0."
+        "Calls closed per hour rose 5 % in 180 days (100 → 105 calls/h, beyond its noise of ±0 calls/h) "
+        "while satisfaction with its 3 linked outcomes: 'time to a correct answer' fell 2.0 points "
+        "(6.0 → 4.0); 'effort to reach the right person' was rated only once in the window; "
+        "'likelihood of a repeat call' held steady: 0.0 points (5.0 → 5.0), under the 0.5-point minimum."
     )
 
 
 @pytest.mark.parametrize(
-    ("series_", "as_of", "reason"),
+    ("series_", "as_of", "reasons"),
     [
         (
             kpi(series((100, 101, 102, 103), (90, 120, 150, 180)), outcomes=()),
             AS_OF,
-            "Tied to no customer outcome: link it to the outcome it stands for, or retire it.",
+            ["Tied to no customer outcome: link it to the outcome it stands for, or retire it."],
         ),
         (
             # newest on 2026-09-01, as_of 83 days later
             kpi(series((100, 101, 102, 103), (150, 180, 210, 243))),
             date(2026, 11, 23),
-            "No measurement since 2026-09-01 (83 days; stale after 45).",
+            ["No measurement since 2026-09-01 (83 days; stale after 45)."],
         ),
         (
             kpi(series((100, 101), (150, 180))),
             AS_OF,
-            "Only 2 measurements in the last 180 days; 4 are needed.",
+            ["Only 2 measurements in the last 180 days; 4 are needed."],
         ),
         (
             kpi(series((100,), (180,))),
             AS_OF,
-            "Only 1 measurement in the last 180 days; 4 are needed.",
+            ["Only 1 measurement in the last 180 days; 4 are needed."],
         ),
-        (kpi(()), AS_OF, "No measurements in the last 180 days; 4 are needed."),
+        (kpi(()), AS_OF, ["No measurements in the last 180 days; 4 are needed."]),
         (
             kpi(series((100, 101, 102, 103), (180, 180, 180, 180))),
             AS_OF,
-            "The 4 measurements in the last 180 days all fall on 2026-06-30; "
-            "spread them over time to show a trend.",
+            ["The 4 measurements in the last 180 days all fall on 2026-06-30; "
+             "spread them over time to show a trend."],
         ),
         (
+            # +4.9 %: beyond the noise (0) but under the 5 % bar
             kpi(series((100, 100.98, 101.96, 102.94, 103.92, 104.9))),
             AS_OF,
-            "Calls closed per hour rose 4.9 % in 180 days, "
-            "less than the 5 % improvement that counts as a move.",
+            ["Calls closed per hour rose 4.9 % in 180 days (100 → 104.9 calls/h, less than the 5 % that "
+             "counts as a move) while satisfaction with 'time to a correct answer' fell 2.0 points (6.0 → 4.0).",
+             "The KPI and its outcome did not move together here: more measurements and the next survey "
+             "wave will show whether the KPI still stands for the outcome."],
         ),
         (
             kpi(series((175, 180, 185, 190, 195, 200)), direction="decrease", name="Handle time"),
             AS_OF,
-            "Handle time rose 14.3 % in 180 days, the wrong way for a KPI that should decrease.",
+            ["Handle time rose 14.3 % in 180 days (175 → 200 calls/h, beyond its noise of ±0 calls/h), "
+             "the wrong way for a KPI that should decrease, and satisfaction with 'time to a correct answer' "
+             "fell 2.0 points (6.0 → 4.0).",
+             "The KPI and what the customer feels both got worse: take it to the next review."],
         ),
         (
-            kpi(series((100, 100, 100, 100, 100, 200))),
+            # Reproduction: not "+500 %"
+            replace(kpi(series((0.5, 1, 1.5, 2, 2.5, 3)), direction="decrease", name="Defects per week"),
+                    unit="defects"),
             AS_OF,
-            "Calls closed per hour held level over 180 days, "
-            "less than the 5 % improvement that counts as a move.",
+            ["Defects per week rose from 0.5 to 3 defects in 180 days (beyond its noise of ±0 defects), "
+             "the wrong way for a KPI that should decrease, and satisfaction with 'time to a correct answer' "
+             "fell 2.0 points (6.0 → 4.0).",
+             "The KPI and what the customer feels both got worse: take it to the next review."],
         ),
         (
-            kpi(series((100, 101, 102, 103, 104, 105)), outcomes=(FELL, ROSE)),
+            kpi(NOISY_FLAT, outcomes=(FLAT,)),
             AS_OF,
-            "Calls closed per hour rose 5 % in 180 days and satisfaction moved with it: "
-            "'confidence the answer is right' rose from 5.0 to 6.5.",
+            ["Calls closed per hour held steady over 180 days (100 → 105 calls/h, inside its noise of "
+             "±8.896 calls/h) and satisfaction with 'likelihood of a repeat call' held steady: 0.0 points "
+             "(5.0 → 5.0), under the 0.5-point minimum: both hold steady."],
+        ),
+        (
+            kpi(NOISY_RISE, outcomes=(FELL, ROSE)),
+            AS_OF,
+            ["Calls closed per hour rose 10 % in 180 days (100 → 110 calls/h, beyond its noise of "
+             "±2.965 calls/h) and satisfaction moved with it: 'confidence the answer is right' rose 1.5 "
+             "points (5.0 → 6.5)."],
+        ),
+        (
+            kpi(LEVEL, outcomes=(ROSE,)),
+            AS_OF,
+            ["Calls closed per hour held steady over 180 days (100 → 100 calls/h, inside its noise of "
+             "±0 calls/h) while the customer gained: 'confidence the answer is right' rose 1.5 points "
+             "(5.0 → 6.5)."],
+        ),
+        (
+            # The reproduction as the issue writes it: "KPI +25 % while satisfaction -1.2 ± 2.9 points"
+            kpi(series((100, 105, 110, 115, 120, 125)), outcomes=(SURVEYED,)),
+            AS_OF,
+            ["Calls closed per hour rose 25 % in 180 days (100 → 125 calls/h, beyond its noise of ±0 calls/h) "
+             "while satisfaction with 'time to a working pump' moved −1.2 ± 2.9 points (Utility engineers: "
+             "4.5 → 3.3, 21 and 22 respondents), inside the survey's noise.",
+             "About 680 respondents a wave would tell a 0.5-point change from the survey's noise "
+             "(the last wave had 22)."],
+        ),
+        (
+            kpi(series((100, 105, 110, 115, 120, 125)), outcomes=(SURVEYED_WIDELY,)),
+            AS_OF,
+            ["Calls closed per hour rose 25 % in 180 days (100 → 125 calls/h, beyond its noise of ±0 calls/h) "
+             "while satisfaction with 'time to a working pump' fell 1.2 ± 0.9 points (Utility engineers: "
+             "4.5 → 3.3, 210 and 220 respondents).",
+             "Check that the KPI still stands for what the customer needs before rewarding it."],
+        ),
+        (
+            kpi(RISING, outcomes=(ONCE,)),
+            AS_OF,
+            ["Calls closed per hour rose 5 % in 180 days (100 → 105 calls/h, beyond its noise of ±0 calls/h) "
+             "while satisfaction with 'effort to reach the right person' was rated only once in the window.",
+             "A second survey wave of the same segment inside the window would settle it: one wave cannot "
+             "show a change."],
+        ),
+        (
+            kpi(RISING, outcomes=(HUNDREDTH,)),
+            AS_OF,
+            ["Calls closed per hour rose 5 % in 180 days (100 → 105 calls/h, beyond its noise of ±0 calls/h) "
+             "while satisfaction with 'time on hold' held steady: +0.01 points (5.0 → 5.01), under the "
+             "0.5-point minimum.",
+             "Check that the KPI still stands for what the customer needs before rewarding it."],
         ),
     ],
 )
-def test_reasons(series_: KpiSeries, as_of: date, reason: str) -> None:
-    assert assess_drift(series_, as_of).reasons[0] == reason
+def test_reasons(series_: KpiSeries, as_of: date, reasons: list[str]) -> None:
+    assert assess_drift(series_, as_of).reasons == reasons
 
 
 def test_as_api_dict() -> None:
-    assessment = assess_drift(
-        kpi(series((100, 101, 102, 103, 104, 105)), outcomes=(FELL, ONCE)), AS_OF
-    )
+    assessment = assess_drift(replace(kpi(NOISY_RISE, outcomes=(FELL, ONCE, SURVEYED)), target=108.0), AS_OF)
     payload = assessment.as_api_dict()
     assert payload == {
         "kpi_id": 7,
         "status": "diverging",
         "reasons": assessment.reasons,
         "kpi_change": assessment.kpi_change,
-        "outcome_changes": {"1": -2.0, "3": None},
+        "outcome_changes": {"1": -2.0, "3": None, "6": pytest.approx(-1.2)},
         "window_days": 180,
+        "kpi_move": "better",
+        "kpi_start": pytest.approx(100.0),
+        "kpi_end": pytest.approx(110.0),
+        "kpi_noise": pytest.approx(2 * 1.4826),
+        "outcome_margins": {"1": None, "3": None, "6": pytest.approx(2.8963, abs=1e-4)},
+        "outcome_moves": {"1": "worse", "3": "unrated", "6": "unsettled"},
+        "outcome_segments": {"1": None, "3": None, "6": "Utility engineers"},
+        "target_status": "on-track",  # the newest measurement, 109, meets 108
+        "latest_value": 109.0,
+        "segment": None,
     }
+    assert assessment.kpi_change == pytest.approx(0.10)
 
 
 # --- Many KPIs at once -----------------------------------------------------------------------
@@ -458,6 +669,7 @@ def _columns(by_kpi: dict[int, tuple[Measurement, ...]]):
         series((5, 7, 7, 9), (30, 30, 60, 90)),  # a shared day: some pairs give no slope
         series((3.1, 2.7, 9.9, 4.4, 0.2, 1.5, 8.8), (1, 20, 40, 41, 90, 150, 180)),
         series((-5, 7, 100), (-30, 10, 200)),  # points outside the window are left out
+        NOISY_RISE,  # residuals ±1: noise 1.4826
     ],
 )
 def test_window_facts_match_the_rules_on_one_series(measurements: tuple[Measurement, ...]) -> None:
@@ -470,6 +682,19 @@ def test_window_facts_match_the_rules_on_one_series(measurements: tuple[Measurem
     assert facts.newest_day == (max(past) if past else None)
     # The very same float as the one-series fit, not merely close to it.
     assert facts.kpi_change == relative_change(inside, origin=START)
+    points = [((m.measured_on - START).days, m.value) for m in inside]
+    fit = theil_sen(points)
+    if fit is None:
+        assert (facts.fitted_start, facts.fitted_end, facts.noise) == (None, None, None)
+    else:
+        slope, intercept = fit
+        xs = [x for x, _ in points]
+        assert facts.fitted_start == intercept + slope * min(xs)
+        assert facts.fitted_end == intercept + slope * max(xs)
+        assert facts.noise == trend_noise(points, fit)
+    # the last of the newest day's measurements as given (one a day in the database)
+    newest_inside = sorted(inside, key=lambda m: m.measured_on)[-1].value if inside else None
+    assert facts.newest_value == newest_inside
 
 
 def test_window_facts_many_equal_one_at_a_time() -> None:
@@ -487,8 +712,9 @@ def test_window_facts_many_equal_one_at_a_time() -> None:
     many = window_facts_many(*_columns(by_kpi), START, AS_OF, newest)
     for kpi_id, ms in by_kpi.items():
         assert many.get(kpi_id, NO_FACTS) == window_facts(ms, AS_OF), kpi_id
-        one = kpi(ms)
-        assert assess_drift(one, AS_OF, facts=many.get(kpi_id, NO_FACTS)) == assess_drift(one, AS_OF)
+        one = kpi(ms, outcomes=((FELL, SURVEYED, ONCE, ROSE, SURVEYED_WIDELY, FLAT)[kpi_id % 6],))
+        vectorised, scalar = assess_drift(one, AS_OF, facts=many.get(kpi_id, NO_FACTS)), assess_drift(one, AS_OF)
+        assert vectorised == scalar and vectorised.reasons == scalar.reasons
 
 
 @pytest.mark.parametrize(

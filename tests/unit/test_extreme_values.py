@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 from lms.charts.pareto import draw_waste_pareto
 from lms.charts.takt import draw_takt_chart
 from lms.charts.vsm import draw_value_stream_map
+from lms.lean.durations import OUT_OF_RANGE, format_duration
 from lms.lean.metrics import API_OBJECT_KEYS, StepFigures, StreamFigures, compute_metrics, total
-from lms.lean.waste import OUT_OF_RANGE, flag_stream, format_duration
+from lms.lean.waste import flag_stream
 
 EXTREME = st.one_of(st.floats(allow_nan=False, allow_infinity=False),
                     st.sampled_from([1.7e308, -1.7e308, 1e308, -1e308, 5e-324, 0.0]))
@@ -68,7 +69,7 @@ def test_two_steps_of_1e308_overflow_to_an_out_of_range_lead_time():
     api = metrics.as_api_dict()
     assert api["lead_time_s"] is None and api["waste_time_by_type"]["waiting"] is None
     assert {"lead_time_s", "processing_time_s", "waste_time_by_type.waiting"} <= set(api["out_of_range"])
-    assert format_duration(metrics.lead_time_s) == OUT_OF_RANGE
+    assert format_duration(metrics.lead_time_s, None) == OUT_OF_RANGE
 
 
 @given(st.lists(EXTREME, max_size=6))
@@ -78,9 +79,10 @@ def test_total_is_exact_when_it_fits_and_never_raises(values):
         assert result == math.fsum(values)
 
 
-@given(st.one_of(EXTREME, st.sampled_from([math.inf, -math.inf, math.nan])))
-def test_format_duration_writes_any_float(seconds):
-    text = format_duration(seconds)
+@given(st.one_of(EXTREME, st.sampled_from([math.inf, -math.inf, math.nan])),
+       st.sampled_from([None, 1.0, 27_600.0, 86_400.0]))
+def test_format_duration_writes_any_float(seconds, day_s):
+    text = format_duration(seconds, day_s)
     assert text and len(text) < 40
     if not math.isfinite(seconds) or abs(seconds) > 1e15:
         assert text == OUT_OF_RANGE

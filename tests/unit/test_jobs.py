@@ -7,6 +7,7 @@ from lms.lean.jobs import (
     ServingStep,
     StackAnalysis,
     analyse_stack,
+    capability_change,
     would_create_cycle,
 )
 
@@ -198,7 +199,7 @@ def sequential_pair(first_wait_s: float, second_wait_s: float) -> list[RelatedJo
 
 
 def test_sequential_jobs_that_wait_longer_than_they_work_are_poorly_coordinated() -> None:
-    # waiting 1800 + 3600 = 5400 s (90 min) > processing 600 + 900 = 1500 s (25 min)
+    # waiting 1800 + 3600 = 5400 s (1 h 30 min) > processing 600 + 900 = 1500 s (25 min)
     analysis = analyse_stack(1, "Improve a credit score", sequential_pair(1800, 3600))
     assert analysis.capable
     (struggle,) = analysis.struggles
@@ -206,8 +207,30 @@ def test_sequential_jobs_that_wait_longer_than_they_work_are_poorly_coordinated(
     assert struggle.job_ids == [1, 2]
     assert struggle.message == (
         "Poorly coordinated: the sequential jobs 'Receive the bill', 'Pay a bill' wait "
-        "90 min in total but are worked 25 min; make each hand-over to the next job seamless."
+        "1 h 30 min in total but are worked 25 min; make each hand-over to the next job seamless."
     )
+
+
+@pytest.mark.parametrize(
+    ("days", "wording"),
+    [
+        # 1 working day of 27,600 s + 1 h: 31,200 s = 1 d 1 h in the streams' working days.
+        pytest.param((27_600.0, 27_600.0), "wait 1 d 1 h in total", id="one-working-day-in-d"),
+        # Streams with different working days share no d: hours (31,200 s = 8 h 40 min).
+        pytest.param((27_600.0, 28_800.0), "wait 8 h 40 min in total", id="different-days-in-hours"),
+        # Without a working day: hours, never 24-hour days.
+        pytest.param((None, None), "wait 8 h 40 min in total", id="no-working-day-in-hours"),
+    ],
+)
+def test_the_diagnosis_writes_waits_in_the_streams_working_days(days, wording) -> None:
+    related = [
+        job(1, "Receive the bill", coordination="sequential",
+            steps=(ServingStep(101, 1, 1, 600, 27_600, days[0]),)),
+        job(2, "Pay a bill", coordination="sequential",
+            steps=(ServingStep(102, 2, 1, 900, 3_600, days[1]),)),
+    ]
+    (struggle,) = analyse_stack(1, "Improve a credit score", related).struggles
+    assert wording in struggle.message
 
 
 @pytest.mark.parametrize(
@@ -236,7 +259,7 @@ def test_a_step_serving_two_sequential_jobs_is_counted_once() -> None:
         job(2, "Pay a bill", coordination="sequential", steps=(shared, step(102, pt=900))),
     ]
     (struggle,) = analyse_stack(1, "Improve a credit score", related).struggles
-    assert "wait 33 min in total but are worked 25 min" in struggle.message
+    assert "wait 33 min 20 s in total but are worked 25 min" in struggle.message
 
 
 @pytest.mark.parametrize(
@@ -382,3 +405,59 @@ def test_would_create_cycle(job_id: int, new_parent_id: int | None, expected: bo
 def test_would_create_cycle_terminates_on_a_map_that_already_loops() -> None:
     looping: dict[int, int | None] = {7: 8, 8: 7}
     assert would_create_cycle(1, 7, looping) is False
+
+
+# --- What a plan would change: the same stack served today and as a future state serves it ------
+
+WEBINAR = [(27, "Promote the event"), (28, "Describe the webinar"), (29, "Create a sign-up form")]
+
+
+def _webinar(served: set[int], optional: frozenset[int] = frozenset()) -> StackAnalysis:
+    return analyse_stack(26, "Market a webinar", [
+        job(job_id, statement, "optional" if job_id in optional else "required",
+            steps=(step(job_id * 10),) if job_id in served else ())
+        for job_id, statement in WEBINAR])
+
+
+@pytest.mark.parametrize(("today", "planned", "expected"), [
+    # The demo's case: one step of the plan serves the missing sign-up form.
+    ({27, 28}, {27, 28, 29}, (False, True, [29], [])),
+    # The plan drops the step that served the blog post: capable today, not after.
+    ({27, 28, 29}, {27, 29}, (True, False, [], [28])),
+    # Closes one gap, opens another: still not capable.
+    ({27, 28}, {27, 29}, (False, False, [29], [28])),
+    # Closes one of two gaps, in stack order: still not capable.
+    ({27}, {27, 29}, (False, False, [29], [])),
+])
+def test_capability_change_names_the_gaps_a_plan_closes_and_opens(today, planned, expected) -> None:
+    change = capability_change(_webinar(today), _webinar(planned))
+    assert change is not None
+    assert (change.capable_before, change.capable_after, change.gaps_closed, change.gaps_opened) == expected
+    assert change.job_id == 26
+
+
+@pytest.mark.parametrize(("today", "planned"), [
+    ({27, 28, 29}, {27, 28, 29}),  # nothing changes
+    ({27, 28}, {27, 28}),  # the same gap either way
+])
+def test_capability_change_is_none_when_no_gap_moves(today, planned) -> None:
+    assert capability_change(_webinar(today), _webinar(planned)) is None
+
+
+def test_serving_an_optional_job_changes_no_capability() -> None:
+    optional = frozenset({29})
+    assert capability_change(_webinar({27, 28}, optional), _webinar({27, 28, 29}, optional)) is None
+
+
+def test_capability_change_refuses_two_different_stacks() -> None:
+    with pytest.raises(ValueError, match="two different stacks"):
+        capability_change(_webinar(set()), analyse_stack(1, "Improve a credit score", []))
+
+
+def test_a_serving_step_may_stand_for_several_steps_of_one_stream_and_owner() -> None:
+    one_by_one = (step(5, wait=100, pt=10), step(7, wait=50, pt=20))
+    added_up = (ServingStep(5, 1, 1, 30, 150, also_step_ids=(7,)),)
+    seq = [job(2, "Send", coordination="sequential", steps=one_by_one)]
+    grouped = [job(2, "Send", coordination="sequential", steps=added_up)]
+    assert analyse_stack(1, "Bill", seq) == analyse_stack(1, "Bill", grouped)
+    assert analyse_stack(1, "Bill", grouped).related[0].served_by_step_ids == [5, 7]

@@ -18,7 +18,7 @@ def test_a_snapshot_without_demand_says_what_to_enter() -> None:
     lead = figure_moves(before, after)[0]
     # 40 / 20 = 2 days x 27,600 s: the "after" lead time; the "before" one is unknown, so no change
     assert (lead.before, lead.after, lead.change) == (None, 55_200, None)
-    rows = dict(_current_figures(before))
+    rows = dict(_current_figures(before, 27_600))
     assert rows["Lead time"] == "— (needs daily demand)" and rows["Takt time"] == "— (needs daily demand)"
 
 

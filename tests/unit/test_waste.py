@@ -12,7 +12,6 @@ from lms.lean.waste import (
     classification_errors,
     flag_step,
     flag_stream,
-    format_duration,
 )
 
 ALL_WASTES = (
@@ -166,7 +165,7 @@ def test_flags_leave_the_tag_alone() -> None:
             replace(CLEAN, cycle_time_s=300, wait_time_s=7_200),
             WasteFlag(
                 "waiting",
-                "Waits 2 h 0 min but is worked 5 min: waiting exceeds processing time.",
+                "Waits 2 h but is worked 5 min: waiting exceeds processing time.",
             ),
             id="waiting",
         ),
@@ -184,7 +183,7 @@ def test_flags_leave_the_tag_alone() -> None:
             replace(CLEAN, kind="inventory", wait_time_s=0, inventory_units=2_300),
             WasteFlag(
                 "inventory",
-                "Holds 2,300 units, 5 days of demand: "
+                "Holds 2,300 units, 5 d of demand: "
                 "inventory lengthens the lead time and hides problems.",
             ),
             id="inventory-with-units",
@@ -194,7 +193,7 @@ def test_flags_leave_the_tag_alone() -> None:
             replace(CLEAN, kind="inventory", wait_time_s=0, inventory_units=460),
             WasteFlag(
                 "inventory",
-                "Holds 460 units, 1 day of demand: "
+                "Holds 460 units, 1 d of demand: "
                 "inventory lengthens the lead time and hides problems.",
             ),
             id="inventory-one-day",
@@ -243,9 +242,10 @@ def test_flag_messages_give_the_reason_with_numbers(step: StepFigures, expected:
 
 # Stamping line: takt = 27,600 / 920 = 30 s.
 #   Stamping 1 s, no wait: clean.
-#   Coils 4,600 units = 5 days of demand = 138,000 s (1 d 14 h): no job, waiting, inventory.
+#   Coils 4,600 units = 5 days of demand = 138,000 s = 5 working days of 27,600 s: no job, waiting,
+#   inventory.
 #   Welding 39 s > 30 s: over takt.
-#   Welded parts 1,100 units = 33,000 s (9 h 10 min): no job, waiting, inventory.
+#   Welded parts 1,100 units = 33,000 s = 1 d 1 h 30 min -> 1 d 2 h: no job, waiting, inventory.
 #   Assembly 46 s > 30 s: over takt.
 STAMPING_LINE = StreamFigures(
     daily_demand=920,
@@ -301,13 +301,25 @@ def test_flag_stream_keys_every_step_by_id_in_map_order() -> None:
         pytest.param(
             2,
             "waiting",
-            "Waits 1 d 14 h but is worked 0 s: waiting exceeds processing time.",
+            "Waits 5 d but is worked 0 s: waiting exceeds processing time.",
             id="coils-waiting",
+        ),
+        pytest.param(
+            2,
+            "inventory",
+            "Holds 4,600 units, 5 d of demand: inventory lengthens the lead time and hides problems.",
+            id="coils-inventory-in-the-same-unit",
+        ),
+        pytest.param(
+            4,
+            "waiting",
+            "Waits 1 d 2 h but is worked 0 s: waiting exceeds processing time.",
+            id="welded-parts-waiting",
         ),
         pytest.param(
             4,
             "inventory",
-            "Holds 1,100 units, 1.2 days of demand: "
+            "Holds 1,100 units, 1 d 2 h of demand: "
             "inventory lengthens the lead time and hides problems.",
             id="welded-parts-inventory",
         ),
@@ -316,6 +328,24 @@ def test_flag_stream_keys_every_step_by_id_in_map_order() -> None:
 def test_flag_stream_messages(step_id: int, code: str, message: str) -> None:
     flags = {flag.code: flag.message for flag in flag_stream(STAMPING_LINE)[step_id]}
     assert flags[code] == message
+
+
+def test_a_queue_reads_its_wait_and_its_days_of_demand_in_the_same_unit() -> None:
+    # Issue 14, item 1: Pump repair's incoming queue read "Waits 17 h 53 min" in one flag and
+    # "2.3 days of demand" in the next. 14 pumps / 6 a day = 2.33 working days of 27,600 s =
+    # 64,400 s = 2 d + 9,200 s (2 h 33 min) -> "2 d 3 h" in both.
+    queue = StepFigures(2, 2, "Incoming queue", kind="inventory", inventory_units=14,
+                        classification="waste", waste_types=("inventory", "waiting"))
+    flags = {f.code: f.message for f in flag_stream(StreamFigures(6, 27_600, (queue,)))[2]}
+    assert flags["waiting"] == "Waits 2 d 3 h but is worked 0 s: waiting exceeds processing time."
+    assert flags["inventory"].startswith("Holds 14 units, 2 d 3 h of demand")
+
+
+def test_without_a_working_day_flags_write_hours_never_24_hour_days() -> None:
+    # 36 h of waiting on a stream without available time: 129,600 s = 36 h, not "1 d 12 h".
+    step = StepFigures(1, 1, "Approval", cycle_time_s=600, wait_time_s=129_600, job_id=1)
+    flags = {f.code: f.message for f in flag_stream(StreamFigures(None, None, (step,)))[1]}
+    assert flags["waiting"] == "Waits 36 h but is worked 10 min: waiting exceeds processing time."
 
 
 def test_flag_stream_without_demand_has_no_takt_and_no_stock_waiting() -> None:
@@ -402,37 +432,6 @@ def test_classification_errors(
         classification=classification, job_id=job_id, waste_types=waste_types
     )
     assert errors == expected
-
-
-@pytest.mark.parametrize(
-    ("seconds", "text"),
-    [
-        pytest.param(0, "0 s", id="nothing"),
-        pytest.param(0.5, "0.5 s", id="half-a-second"),
-        pytest.param(1, "1 s", id="one-second"),
-        pytest.param(45, "45 s", id="seconds"),
-        pytest.param(59.94, "59.9 s", id="just-under-a-minute"),
-        pytest.param(59.97, "1 min", id="rounds-up-to-a-minute"),
-        pytest.param(60, "1 min", id="one-minute"),
-        pytest.param(90, "1 min 30 s", id="minute-and-seconds"),
-        pytest.param(90.5, "1 min 31 s", id="half-second-rounds-up"),
-        pytest.param(300, "5 min", id="minutes"),
-        pytest.param(3_599.6, "1 h 0 min", id="rounds-up-to-an-hour"),
-        pytest.param(7_200, "2 h 0 min", id="hours"),
-        pytest.param(7_500, "2 h 5 min", id="hours-and-minutes"),
-        # 7,530 s = 125.5 min -> 126 min
-        pytest.param(7_530, "2 h 6 min", id="half-minute-rounds-up"),
-        pytest.param(86_399, "1 d 0 h", id="rounds-up-to-a-day"),
-        pytest.param(86_400, "1 d 0 h", id="one-day"),
-        # 138,000 s = 38.3 h -> 1 d 14 h
-        pytest.param(138_000, "1 d 14 h", id="day-and-hours"),
-        # 3 x 86,400 + 4 x 3,600 = 273,600
-        pytest.param(273_600, "3 d 4 h", id="days-and-hours"),
-        pytest.param(-90, "-1 min 30 s", id="negative"),
-    ],
-)
-def test_format_duration(seconds: float, text: str) -> None:
-    assert format_duration(seconds) == text
 
 
 @pytest.mark.parametrize("change, expected", [

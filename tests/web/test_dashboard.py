@@ -74,7 +74,7 @@ def test_customers_side_by_side_with_their_figures_and_links(signed_in, app):
     assert "/kpis/?status=orphan" in page  # the orphan KPI is an alert, linked to its list
     assert "Repairs per day" in page
     assert "Order the parts" in page or "Not capable" in page  # the struggling job names its gap
-    assert "Kanban for seals" in page and "3 d overdue" in page
+    assert "Kanban for seals" in page and "3 days overdue" in page  # calendar days, not working days (d)
     assert "Changes this week" in page
 
 

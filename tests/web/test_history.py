@@ -99,7 +99,7 @@ def test_history_speaks_the_pages_language(client, make, login_as, api_as):
     login_as(admin)
     page = client.get(f"/history/Step/{step['id']}").get_data(as_text=True)
     assert "<h1>History of Step “Wait for parts”</h1>" in page
-    assert '<th scope="row">Waiting time</th><td>—</td><td>16 h 0 min</td>' in page
+    assert '<th scope="row">Waiting time</th><td>—</td><td>16 h</td>' in page
     assert '<th scope="row">Classification</th><td>Unclassified</td><td>Waste</td>' in page
     assert "wait_time_s" not in page and "{&#39;" not in page
     organization = client.get(f"/history/Organization/{org.id}")

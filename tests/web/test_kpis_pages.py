@@ -46,7 +46,7 @@ def test_list_shows_orphans_first_then_badges_and_reasons(world, app, client):
     assert html.index("Forms filed per day") < html.index("<table")  # the to-do comes first
     assert 'kpi-status-diverging"><span aria-hidden="true">↯</span> Diverging' in html
     assert "badge warn kpi-status kpi-status-orphan" in html
-    assert "rose 10 % in 180 days while satisfaction with" in html
+    assert "rose 10 % in 180 days (100 → 110" in html and "while satisfaction with" in html
     assert "+10.0 %" in html and "Repair hotline" in html
     assert 'href="/kpis/new"' in html
 
@@ -364,3 +364,20 @@ def test_pages_need_a_sign_in(client, world, app):
     kpi_id = add_kpi(app, world.org.id)
     assert client.get("/kpis/").status_code == 302
     assert client.get(f"/kpis/{kpi_id}").status_code == 302
+
+
+def test_a_worsening_kpi_is_an_alarm_with_its_target_beside_it(world, app, client):
+    # Handling time should fall; it rose 100 -> 110 (+10 %) while satisfaction fell 6.0 -> 4.0.
+    outcome = world.outcome_ids[0]
+    kpi_id = add_kpi(app, world.org.id, "Handling time", direction="decrease", outcome_ids=[outcome],
+                     target=105.0, unit="s")
+    add_measurements(app, world.org.id, kpi_id, monthly())
+    add_ratings(app, world.org.id, outcome, FELL)
+    login(client, world.viewer)
+    html = client.get(f"/kpis/{kpi_id}").get_data(as_text=True)
+    assert 'badge bad alarm kpi-status kpi-status-worsening"><span aria-hidden="true">⚠</span> Worsening' in html
+    assert "verdict-worsening" in html and "Drift verdict: Worsening" in html
+    assert "the wrong way for a KPI that should decrease" in html
+    # The newest value, 110, is above the 105 a lower-is-better KPI should stay under.
+    assert "target-off-track" in html and "Off track<span class=\"target-figures\">: 110 against 105 s" in html
+    assert "−2.0" in html or "-2.0" in html

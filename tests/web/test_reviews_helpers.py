@@ -97,6 +97,9 @@ def build_line(app, team: Team, *, extra_steps: int = 0, extra_kpis: int = 0) ->
                        statement="Pay a bill", necessity="required"))
         outcome = _add(Outcome(organization_id=org_id, job_id=head.id,
                                statement="Minimize the time it takes to get brackets to the line"))
+        # Satisfaction fell 4.0 -> 3.0 in the window, beyond the 0.5-point minimum: the rising KPI diverges.
+        _add(OutcomeRating(organization_id=org_id, outcome_id=outcome.id, rated_on=day - timedelta(days=120),
+                           importance=9.0, satisfaction=4.0))
         _add(OutcomeRating(organization_id=org_id, outcome_id=outcome.id, rated_on=day - timedelta(days=20),
                            importance=9.0, satisfaction=3.0))
         stream = _add(ValueStream(organization_id=org_id, owner_id=team.owner.id, customer_id=customer.id,

@@ -241,3 +241,20 @@ def test_a_job_linked_in_the_table_shows_on_the_customer_page_as_served(login_as
     page = client.get(f"/customers/{shop.customer_id}").get_data(as_text=True)
     served = page[page.index("directly by"):].split("</p>")[0]
     assert "step 2 “Coils before welding” of Stamped brackets" in served and "step 1 “Stamping”" in served
+
+
+def test_cells_take_durations_as_the_step_form_does(login_as, shop, line, app):
+    """The table's time cells are the step form's duration fields: "2 h", "1 d" of the stream's working day."""
+    stream_id, step_ids = line
+    client = login_as(shop.owner)
+    values, rows, _ = _grid(client, stream_id)
+    values[f"s{step_ids[2]}-wait_time_s"] = "soon"
+    refused = _post(client, stream_id, values, rows)
+    assert refused.status_code == 422
+    cell = refused.get_data(as_text=True).split(f'id="s{step_ids[2]}-wait_time_s-error"')[1].split("</ul>")[0]
+    assert "Not a duration: &#39;soon&#39;" in cell or "Not a duration: 'soon'" in cell  # its own words
+    values[f"s{step_ids[2]}-wait_time_s"] = "1 d"  # one working day of the line: 27,600 s
+    values[f"s{step_ids[4]}-cycle_time_s"] = "2 min"
+    assert _post(client, stream_id, values, rows).status_code == 302
+    steps = _steps(app, stream_id)
+    assert (steps[2].wait_time_s, steps[4].cycle_time_s) == (27_600, 120)

@@ -56,7 +56,7 @@ def test_list_shows_each_streams_figures_and_staleness(login_as, shop, line):
     assert f'href="/value-streams/{stream_id}"' in page and "Stamped brackets" in page
     assert "Acme assembly plant" in page and shop.owner.email in page
     assert "0.05 %" in page        # PCE 86 / 171,686 s
-    assert "6.2 d" in page         # 171,686 s / 27,600 s per working day
+    assert "6 d 2 h" in page       # 171,686 s = 6 working days of 27,600 s + 6,086 s (1 h 41 min)
     assert "99.6 %" in page        # waste share: 171,000 of 171,686 s in the two inventories
     assert "never walked" in page  # nobody confirmed the map on the floor yet
 
@@ -169,8 +169,10 @@ def test_stream_page_shows_figures_map_steps_flags_and_charts(login_as, shop, li
     assert "<h1>Stamped brackets" in page
     assert f'src="/value-streams/{stream_id}/map.png"' in page and 'alt="Value-stream map of Stamped brackets' in page
     assert f'src="/value-streams/{stream_id}/takt.png"' in page and "2 steps over takt." in page
-    assert f'src="/value-streams/{stream_id}/pareto.png"' in page and "inventory 2 d 0 h" in page
-    assert "171,686 s" in page and "6.22 working days" in page        # lead time
+    assert f'src="/value-streams/{stream_id}/pareto.png"' in page and "inventory 6 d 2 h" in page
+    # lead time: 171,686 s = 6 working days of 27,600 s + 6,086 s (1 h 41 min) -> 6 d 2 h
+    assert "171,686 s" in page and "6.22 working days" in page and "6 d 2 h" in page
+    assert "1 d = one working day of 7 h 40 min." in page
     assert "86 s" in page and "30 s" in page                            # processing time, takt
     assert "171,718.9 s" in page or "171,719 s" in page                # rework-adjusted lead time
     assert "92.2 %" in page                                             # rolled %C&A
@@ -285,7 +287,9 @@ def _step_form(**values) -> dict:
 
 
 @pytest.mark.parametrize("values, field, message", [
-    ({"cycle_time_s": "-1"}, "cycle_time_s", "greater than or equal to 0"),
+    ({"cycle_time_s": "-1"}, "cycle_time_s", "A duration cannot be negative."),
+    ({"cycle_time_s": "two hours"}, "cycle_time_s", "Not a duration: &#39;two hours&#39;"),
+    ({"wait_time_s": "-3 h"}, "wait_time_s", "A duration cannot be negative."),
     ({"pct_complete_accurate": "120"}, "pct_complete_accurate", "less than or equal to 100"),
     ({"classification": "value-adding"}, "job_id", "A value-adding step must serve a customer job."),
     ({"operators": "two"}, "operators", "valid integer"),
@@ -316,7 +320,8 @@ def test_edit_a_step_through_the_form(login_as, shop, line, app):
     stream_id, step_ids = line
     client = login_as(shop.owner)
     form = _text(client.get(f"/value-streams/{stream_id}/steps/{step_ids[2]}/edit"))
-    assert 'value="39"' in form and 'value="600"' in form  # numbers as typed, not 39.0
+    # stored seconds shown back as durations: 39 s, 600 s = 10 min
+    assert 'value="39 s"' in form and 'value="10 min"' in form
     response = client.post(f"/value-streams/{stream_id}/steps/{step_ids[2]}/edit", data=_step_form(
         name="Robot welding", cycle_time_s="28", classification="value-adding", job_id=str(shop.job_id),
         position="3", version="1"))
@@ -373,8 +378,11 @@ def test_future_state_and_side_by_side_comparison(login_as, shop, line, app):
     assert "Current vs future state" in page
     assert "Steps removed (1)" in page and "<li>Coils before welding</li>" in page
     assert "Steps added (1)" in page and "<li>Supermarket</li>" in page
-    # lead time falls from 171,686 s to 171,686 - 138,000 + 92/920 x 27,600 = 36,446 s
-    assert "2 d 0 h" in page and "10 h 7 min" in page and "better" in page
+    # lead time falls from 171,686 s to 171,686 - 138,000 + 92/920 x 27,600 = 36,446 s; in working
+    # days of 27,600 s: 6 d 6,086 s -> 6 d 2 h; 1 d 8,846 s -> 1 d 2 h; the change -135,240 s =
+    # -(4 d 24,840 s) -> -4 d 7 h (it read "2 d 0 h" and "10 h 7 min" in 24-hour days)
+    assert "6 d 2 h" in page and "1 d 2 h" in page and "−4 d 7 h" in page and "better" in page
+    assert "1 d = one working day of 7 h 40 min." in page
     assert f'src="/value-streams/{future_id}/map.png"' in page and f'src="/value-streams/{stream_id}/map.png"' in page
     assert "Time in waste steps" in page and "Process cycle efficiency" in page
     same = _text(client.get(f"/value-streams/{stream_id}/compare?with={future_id}"))

@@ -1,0 +1,291 @@
+"""Pages of the measured flow: import a log, map its activities, see what it measures, forecast."""
+
+from __future__ import annotations
+
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from jinja2 import pass_context
+from sqlalchemy import select
+
+from lms import tenancy
+from lms.charts.cache import chart_response
+from lms.charts.flow import draw_cumulative_flow, draw_lead_time_histogram, draw_throughput_run_chart
+from lms.errors import ValidationFailed, VersionConflict
+from lms.extensions import db
+from lms.flow import bp, chart_data, figures, parsing, services, uploads
+from lms.flow.forms import SettingsForm, UploadForm, clock_seconds, clock_text
+from lms.flow.permissions import EDIT_STREAM, may_edit
+from lms.flow.synthetic import CSV_HEADER
+from lms.forms import apply_field_errors, choices, date_arg
+from lms.kpis.importing import ImportRejected, RowError
+from lms.lean.waste import format_duration
+from lms.models import Kpi, Outcome, ValueStream
+from lms.permissions import MEMBER, allow
+
+TEMPLATE_ROWS = (
+    ("Q-1001", "Receive request", "2026-03-02T09:00:00", "start", "ana", "Northwind", "enterprise"),
+    ("Q-1001", "Receive request", "2026-03-02T09:30:00", "complete", "ana", "Northwind", "enterprise"),
+    ("Q-1001", "Approve", "2026-03-03T10:00:00", "start", "ben", "Northwind", "enterprise"),
+    ("Q-1001", "Approve", "2026-03-03T10:20:00", "complete", "ben", "Northwind", "enterprise"),
+)
+
+
+@pass_context
+def _working_duration(context, seconds: float | None) -> str:
+    """Write a measured duration in the page stream's working days (d = its working day), h and min."""
+    if seconds is None:
+        return "—"
+    stream = context.get("stream")
+    day_s = getattr(stream, "available_seconds_per_day", None)
+    if day_s and seconds >= day_s:
+        return f"{seconds / day_s:.1f} d"
+    return format_duration(seconds)
+
+
+@bp.context_processor
+def _helpers() -> dict:
+    helpers = {"can_edit": lambda stream: may_edit(stream, tenancy.actor()), "clock_text": clock_text}
+    if "duration" not in current_app.jinja_env.globals:  # until the shared working-day formatter lands
+        helpers["duration"] = _working_duration
+    return helpers
+
+
+def _stream(stream_id: int) -> ValueStream:
+    return tenancy.get_or_404(ValueStream, stream_id)
+
+
+def _float_arg(name: str, low: float, high: float) -> float | None:
+    value = request.args.get(name, type=float)
+    return value if value is not None and low <= value <= high else None
+
+
+# The measured flow ------------------------------------------------------------------------
+
+
+def _settings_form(stream: ValueStream) -> SettingsForm:
+    profile = services.profile_of(stream)
+    form = SettingsForm(data={"workday_start": clock_text(profile.workday_starts_at_s),
+                              "tolerance_pct": profile.tolerance_pct,
+                              "outcome_id": str(profile.outcome_id or ""),
+                              "kpi_id": str(profile.kpi_id or ""), "version": profile.version or ""})
+    outcomes = db.session.execute(select(Outcome.id, Outcome.statement).order_by(Outcome.statement))
+    form.outcome_id.choices = choices(list(outcomes), blank="— none —")
+    kpis = db.session.execute(select(Kpi.id, Kpi.name).order_by(Kpi.name))
+    form.kpi_id.choices = choices(list(kpis), blank="— none —")
+    return form
+
+
+@bp.get("/<int:stream_id>/flow")
+@allow(MEMBER)
+def show(stream_id: int):
+    return _show_page(_stream(stream_id))
+
+
+def _show_page(stream: ValueStream, settings: SettingsForm | None = None, status: int = 200):
+    since, until = date_arg("from"), date_arg("to")
+    flow = figures.measured_flow(stream, since, until)
+    profile = services.profile_of(stream)
+    charts = chart_data.specs(stream, flow)
+    outlook = figures.forecast(stream, flow, confidence=_float_arg("confidence", 0.5, 0.99) or 0.85,
+                               within_days=_float_arg("within", 0, 10_000), by=date_arg("by"),
+                               wip_limit=_float_arg("wip", 0, 1_000_000))
+    return render_template(
+        "flow/show.html", stream=stream, flow=flow, profile=profile, outlook=outlook,
+        comparisons=figures.compare_steps(stream, flow, profile.tolerance_pct),
+        satisfaction=figures.outcome_satisfaction(profile.outcome_id),
+        kpi=tenancy.find(Kpi, profile.kpi_id), settings=settings or _settings_form(stream),
+        alt=chart_data.alt_texts(flow, charts),
+        unmapped=[(a, n) for a, n in figures.activities(stream) if a.step_id is None],
+    ), status
+
+
+def _chart(stream_id: int, kind: str, draw) -> Response:
+    stream = _stream(stream_id)
+    flow = figures.measured_flow(stream, date_arg("from"), date_arg("to"))
+    return chart_response(f"flow-{kind}", chart_data.specs(stream, flow)[kind], draw)
+
+
+@bp.get("/<int:stream_id>/flow/lead-times.png")
+@allow(MEMBER)
+def lead_times_png(stream_id: int):
+    return _chart(stream_id, "lead-times", draw_lead_time_histogram)
+
+
+@bp.get("/<int:stream_id>/flow/throughput.png")
+@allow(MEMBER)
+def throughput_png(stream_id: int):
+    return _chart(stream_id, "throughput", draw_throughput_run_chart)
+
+
+@bp.get("/<int:stream_id>/flow/cumulative-flow.png")
+@allow(MEMBER)
+def cumulative_flow_png(stream_id: int):
+    return _chart(stream_id, "cumulative-flow", draw_cumulative_flow)
+
+
+@bp.post("/<int:stream_id>/flow/settings")
+@allow(EDIT_STREAM)
+def settings(stream_id: int):
+    stream = _stream(stream_id)
+    form = _settings_form(stream)
+    if form.validate_on_submit():
+        values = {"workday_starts_at_s": clock_seconds(form.workday_start.data),
+                  "tolerance_pct": form.tolerance_pct.data,
+                  "outcome_id": int(form.outcome_id.data) if form.outcome_id.data else None,
+                  "kpi_id": int(form.kpi_id.data) if form.kpi_id.data else None}
+        try:
+            version = int(form.version.data) if (form.version.data or "").isdigit() else None
+            services.save_profile(stream, values, version=version)
+        except ValidationFailed as failed:
+            apply_field_errors(form, failed)
+        except VersionConflict as conflict:
+            form.form_errors.append(conflict.message)
+            return _show_page(stream, form, 409)
+        else:
+            flash("Flow settings saved.", "success")
+            return redirect(url_for("flow.show", stream_id=stream.id))
+    return _show_page(stream, form, 422)
+
+
+@bp.post("/<int:stream_id>/flow/adopt")
+@allow(EDIT_STREAM)
+def adopt(stream_id: int):
+    stream = _stream(stream_id)
+    flow = figures.measured_flow(stream)
+    profile = services.profile_of(stream)
+    wanted = request.form.get("step_id", type=int)
+    adoptions = {c.step.id: c.adoption for c in figures.compare_steps(stream, flow, profile.tolerance_pct)
+                 if c.adoption and (wanted is None or c.step.id == wanted)}
+    changed = services.adopt_measured(stream, adoptions)
+    if changed:
+        flash(f"Measured figures adopted for {', '.join(changed)}; the map counts as verified today.",
+              "success")
+    else:
+        flash("Nothing to adopt: every entered figure is within the tolerance.", "info")
+    return redirect(url_for("flow.show", stream_id=stream.id, _anchor="drawn-measured"))
+
+
+@bp.post("/<int:stream_id>/flow/feed-kpi")
+@allow(EDIT_STREAM)
+def feed_kpi(stream_id: int):
+    stream = _stream(stream_id)
+    kpi = tenancy.find(Kpi, services.profile_of(stream).kpi_id)
+    if kpi is None:
+        flash("Choose the KPI the log feeds in the flow settings first.", "warning")
+    else:
+        count = services.feed_kpi(stream, kpi, figures.weekly_medians(stream))
+        flash(f"{count} weekly median lead times entered into {kpi.name}.", "success")
+    return redirect(url_for("flow.show", stream_id=stream.id))
+
+
+# Importing a log --------------------------------------------------------------------------
+
+
+@bp.get("/<int:stream_id>/events/template.csv")
+@allow(MEMBER)
+def template(stream_id: int):
+    stream = _stream(stream_id)
+    lines = [",".join(CSV_HEADER)] + [",".join(row) for row in TEMPLATE_ROWS]
+    disposition = f'attachment; filename="event-log-{stream.id}-template.csv"'
+    return Response("\n".join(lines) + "\n", mimetype="text/csv",
+                    headers={"Content-Disposition": disposition})
+
+
+def _import_page(stream: ValueStream, form: UploadForm | None = None, errors: list[RowError] | None = None,
+                 status: int = 200):
+    return render_template("flow/import.html", stream=stream, form=form or UploadForm(), errors=errors,
+                           roles=parsing.ROLE_LABELS, events=figures.activities(stream)), status
+
+
+@bp.route("/<int:stream_id>/events/import", methods=["GET", "POST"])
+@allow(EDIT_STREAM)
+def upload(stream_id: int):
+    stream = _stream(stream_id)
+    form = UploadForm()
+    if not form.validate_on_submit():
+        return _import_page(stream, form, status=422 if request.method == "POST" else 200)
+    upload_file = form.log.data
+    fmt = services.format_of(upload_file.filename or "", upload_file.mimetype or "")
+    if fmt == "xes":
+        return _run_import(stream, services.read_items("xes", upload_file.stream), upload_file.filename)
+    if fmt is None:
+        return _import_page(stream, form, [RowError(None, "file", "Choose a .csv or .xes file.")], 422)
+    token = uploads.keep(upload_file.stream, stream.organization_id, stream.id)
+    return redirect(url_for("flow.columns", stream_id=stream.id, upload=token))
+
+
+def _run_import(stream: ValueStream, items, source: str, token: str | None = None):
+    try:
+        result = services.import_events_for_actor(stream, items, source=source or "upload")
+    except ImportRejected as rejected:
+        if token:
+            return _columns_page(stream, token, rejected.errors, 422)
+        return _import_page(stream, errors=rejected.errors, status=422)
+    if token:
+        uploads.discard(token, stream.organization_id, stream.id)
+    flash(result.sentence(), "success")
+    target = "flow.activities" if result.unmapped else "flow.show"
+    return redirect(url_for(target, stream_id=stream.id))
+
+
+def _columns_page(stream: ValueStream, token: str, errors: list[RowError] | None = None, status: int = 200):
+    path = uploads.path_of(token, stream.organization_id, stream.id)
+    if path is None:
+        flash("That upload is gone (uploads are kept for a day): choose the file again.", "warning")
+        return redirect(url_for("flow.upload", stream_id=stream.id))
+    with path.open("rb") as handle:
+        header, sample = parsing.csv_preview(handle)
+    chosen = {role: request.form.get(f"column-{role}") or None for role in parsing.ROLES} \
+        if request.method == "POST" else parsing.guess_mapping(header)
+    return render_template("flow/columns.html", stream=stream, token=token, header=header, sample=sample,
+                           chosen=chosen, roles=parsing.ROLE_LABELS, required=parsing.REQUIRED_ROLES,
+                           errors=errors), status
+
+
+@bp.route("/<int:stream_id>/events/columns", methods=["GET", "POST"])
+@allow(EDIT_STREAM)
+def columns(stream_id: int):
+    stream = _stream(stream_id)
+    token = request.values.get("upload", "")
+    if request.method == "GET":
+        return _columns_page(stream, token)
+    path = uploads.path_of(token, stream.organization_id, stream.id)
+    if path is None:
+        return _columns_page(stream, token)
+    mapping = {role: request.form.get(f"column-{role}") or None for role in parsing.ROLES}
+    with path.open("rb") as handle:
+        return _run_import(stream, services.read_items("csv", handle, mapping), "upload.csv", token)
+
+
+# Activities -> steps ----------------------------------------------------------------------
+
+
+@bp.get("/<int:stream_id>/activities")
+@allow(MEMBER)
+def activities(stream_id: int):
+    return _activities_page(_stream(stream_id))
+
+
+def _activities_page(stream: ValueStream, errors: dict | None = None, status: int = 200):
+    rows = figures.activities(stream)
+    steps = figures.steps_of(stream)
+    return render_template("flow/activities.html", stream=stream, rows=rows, steps=steps,
+                           step_names={s.id: s.name for s in steps}, errors=errors or {},
+                           unmapped_events=sum(n for a, n in rows if a.step_id is None),
+                           total_events=sum(n for _, n in rows)), status
+
+
+@bp.post("/<int:stream_id>/activities")
+@allow(EDIT_STREAM)
+def map_activities(stream_id: int):
+    stream = _stream(stream_id)
+    chosen: dict[int, int | None] = {}
+    for key, value in request.form.items():
+        if key.startswith("activity-") and key.removeprefix("activity-").isdigit():
+            chosen[int(key.removeprefix("activity-"))] = int(value) if value.isdigit() else None
+    try:
+        changed = services.map_activities(stream, chosen)
+    except ValidationFailed as failed:
+        return _activities_page(stream, failed.fields, 422)
+    flash(f"{changed} activities mapped." if changed else "No mapping changed.", "success")
+    return redirect(url_for("flow.activities", stream_id=stream.id))
+
