@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from statistics import fmean, median
 
-import numpy as np
-
+from lms.lazy import LazyModule
 from lms.lean.drift_window import NO_FACTS, WindowFacts, as_days, window_facts_many
+
+np = LazyModule("numpy")  # imported on first use: `lms --help` and most commands never need it
 
 STATUSES = ("orphan", "stale", "insufficient-data", "measures-waste", "diverging", "aligned")
 DIRECTIONS = ("increase", "decrease")

@@ -4,11 +4,15 @@ The vectorised Theil-Sen here takes the same medians of the same pairwise slopes
 ``lms.lean.drift.theil_sen``: the fitted change of every KPI is the very same float.
 """
 
+from __future__ import annotations
+
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-import numpy as np
+from lms.lazy import LazyModule
+
+np = LazyModule("numpy")  # imported on first use: `lms --help` and most commands never need it
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,8 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from lms import tenancy
-from lms.charts.a3 import draw_a3
+from lms.charts import deferred
 from lms.charts.cache import chart_response
-from lms.charts.review_trend import describe_review_trend, draw_review_trend
 from lms.errors import ValidationFailed, VersionConflict
 from lms.forms import apply_field_errors, choices
 from lms.lean.waste import format_duration
@@ -26,6 +25,11 @@ from lms.reviews.forms import (
 )
 from lms.reviews.services import KIND_LABELS
 from lms.validation import whole_number
+
+# Drawn (and described) by matplotlib, imported on first use: see lms.charts.deferred.
+draw_a3 = deferred("lms.charts.a3", "draw_a3")
+describe_review_trend = deferred("lms.charts.review_trend", "describe_review_trend")
+draw_review_trend = deferred("lms.charts.review_trend", "draw_review_trend")
 
 
 @bp.context_processor
