@@ -83,7 +83,7 @@ def test_init_db_twice_on_a_fresh_database(tmp_path):
         assert "newest schema" in result.stdout
 
 
-HEAVY = ("matplotlib", "numpy", "openpyxl")
+HEAVY = ("matplotlib", "numpy", "openpyxl", "alembic")
 
 
 def _modules_after(*args: str, env: dict) -> tuple[subprocess.CompletedProcess, set[str]]:
