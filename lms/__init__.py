@@ -56,7 +56,6 @@ def register_blueprints(app: Flask) -> None:
     from lms import retry
     from lms.admin import bp as admin_bp
     from lms.api import bp as api_bp
-    from lms.api import load_routes
     from lms.auth import bp as auth_bp
     from lms.customers import bp as customers_bp
     from lms.dashboard import bp as dashboard_bp
@@ -72,7 +71,6 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (auth_bp, dashboard_bp, admin_bp, history_bp, kpis_bp, customers_bp, streams_bp,
                       transfer_bp, reviews_bp):
         app.register_blueprint(blueprint)
-    load_routes()
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
     retry.wrap_page_views(app)  # the API runs its writes again per operation

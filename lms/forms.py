@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
@@ -69,3 +69,11 @@ class QuickSelect(Select):
             parts.append(options)
         # Every value, label and group name above is escaped, and html_params escapes the attributes.
         return Markup(f"<select {html_params(name=field.name, **kwargs)}>{''.join(parts)}</select>")  # noqa: S704  # nosec B704
+
+
+def people_choices(current: int | str | Iterable[int | str] | None = None,
+                   blank: str | None = "— nobody —") -> list[SelectChoice]:
+    """Offer the organization's active people, keeping ``current`` (the record's person) if deactivated."""
+    from lms import people
+
+    return choices(list(people.offered(current).items()), blank=blank)

@@ -65,7 +65,7 @@ NUL_REFUSED = ("The request contains a NUL character (\\x00), which no text in l
 def _refuse_nul_characters() -> None:
     """Refuse NUL in the query string and in form fields at the door (PostgreSQL cannot store it).
 
-    JSON bodies are checked field by field by the schemas (``lms.api.schemas.Checked``), which name
+    JSON bodies are checked field by field by the schemas (``lms.schema_types.Checked``), which name
     the field at fault; forms and queries carry no such schema everywhere (sign-in, account pages).
     """
     values = [value for _, value in request.args.items(multi=True)]

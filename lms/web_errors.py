@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 
-from flask import Flask, current_app, flash, redirect, render_template, request
+from flask import Flask, current_app, flash, jsonify, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -17,6 +17,24 @@ from lms.retry import BUSY_MESSAGE, is_transient
 from lms.tenancy import Forbidden
 
 log = logging.getLogger("lms")
+
+CODES = {
+    400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found",
+    405: "method-not-allowed", 409: "version-conflict", 413: "too-large",
+    422: "invalid", 429: "too-many-requests", 500: "server-error",
+}
+
+
+def error_response(status: int, message: str, fields: dict | None = None, code: str | None = None):
+    """Build the JSON error response the API contract names (the API and every /api/ path use it)."""
+    body: dict = {"code": code or CODES.get(status, "error"), "message": message}
+    if fields:
+        body["fields"] = fields
+    response = jsonify({"error": body})
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="lms"'
+    return response
 
 TITLES = {
     400: "The request could not be read",
@@ -45,8 +63,6 @@ def _same_site_referrer() -> str | None:
 def _render(status: int, message: str, error_id: str | None = None):
     db.session.rollback()
     if _wants_json():
-        from lms.api.errors import error_response
-
         if error_id:
             message = f"{message} (error id {error_id})"
         return error_response(status, message)

@@ -48,10 +48,8 @@ itself serves at `/api/v1/openapi.json` (no sign-in needed).
 
 def reference() -> str:
     """Return the text of docs/api.md for the operations declared now."""
-    from lms.api import load_routes
     from lms.api.routing import OPERATIONS
 
-    load_routes()
     rows = [(op.tag, "/api/v1" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", op.rule), op) for op in OPERATIONS]
     lines = [f"| {op.method} | `{path}` | {op.summary} | {op.allow.description} |"
              for _, path, op in sorted(rows, key=lambda row: (row[0], row[1], row[2].method))]

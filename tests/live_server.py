@@ -29,7 +29,7 @@ class Server:
         lms = Path(sys.executable).with_name("lms")
         self.process = subprocess.Popen([str(lms), "serve", "--port", str(self.port)], env=settings,
                                         stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60  # a busy CI machine starts slowly; a hang still fails
         while time.monotonic() < deadline:
             try:
                 urllib.request.urlopen(f"{self.base}/api/v1/health", timeout=1).close()  # noqa: S310

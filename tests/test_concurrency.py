@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import random
 import threading
-import time
 import urllib.error
 import urllib.request
 from collections import Counter
@@ -106,14 +105,12 @@ def test_concurrent_writers_lose_nothing_and_never_fail(servers):
                 if kind == "customer" and status == 200:
                     customer_saves[number] += 1
 
-    started = time.monotonic()
     threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
     assert not any(thread.is_alive() for thread in threads), "a client hung"
-    assert time.monotonic() - started < 60
 
     logs = "\n".join(server.output() for server in running)
     assert len(answers) == CLIENTS * REQUESTS

@@ -4,11 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-
-def load_routes() -> None:
-    """Import the resource modules; each registers its operations on ``bp`` (once, on first call).
-
-    Importing them here rather than at package import keeps ``lms.api.schemas`` importable by the
-    features' own schemas without a cycle.
-    """
-    from lms.api import customers, errors, kpis, meta, reviews, streams, transfer  # noqa: F401
+# Each resource module registers its operations on ``bp`` when imported.
+from lms.api import customers, errors, kpis, meta, reviews, streams, transfer  # noqa: E402,F401

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import jsonify
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
@@ -12,12 +11,7 @@ from lms.auth.boundary import Unauthenticated
 from lms.errors import ValidationFailed, VersionConflict
 from lms.extensions import db
 from lms.tenancy import Forbidden
-
-CODES = {
-    400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found",
-    405: "method-not-allowed", 409: "version-conflict", 413: "too-large",
-    422: "invalid", 429: "too-many-requests", 500: "server-error",
-}
+from lms.web_errors import CODES, error_response
 
 
 class ApiError(Exception):
@@ -30,16 +24,6 @@ class ApiError(Exception):
         self.code = code or CODES.get(status, "error")
 
 
-def error_response(status: int, message: str, fields: dict | None = None, code: str | None = None):
-    """Build the JSON error response the API contract names."""
-    body: dict = {"code": code or CODES.get(status, "error"), "message": message}
-    if fields:
-        body["fields"] = fields
-    response = jsonify({"error": body})
-    response.status_code = status
-    if status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="lms"'
-    return response
 
 
 @bp.errorhandler(ApiError)

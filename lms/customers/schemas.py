@@ -14,14 +14,13 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, ValidationInfo, field_validator
 
-from lms.api.schemas import Out, Strict, partial, with_rules
 from lms.errors import ValidationFailed
 from lms.lean.jobs import COORDINATIONS, DIMENSIONS, NECESSITIES
 from lms.models import CUSTOMER_KINDS, OUTCOME_DIRECTIONS
+from lms.schema_types import Id, Out, Strict, partial, with_rules
 from lms.validation import json_whole_number, validate
 
 WholeNumber = Annotated[int, BeforeValidator(json_whole_number)]
-RecordId = Annotated[WholeNumber, Field(ge=1)]
 Statement = Annotated[str, Field(min_length=1, max_length=500)]
 LongText = Annotated[str, Field(max_length=20_000)]
 Label = Annotated[str, Field(max_length=100)]
@@ -44,7 +43,7 @@ class CustomerIn(Strict):
     name: str = Field(min_length=1, max_length=200, description="Unique in the organization.")
     kind: CustomerKind = "external"
     description: LongText = ""
-    value_stream_id: RecordId | None = Field(
+    value_stream_id: Id | None = Field(
         default=None, validate_default=True,
         description="Only for an internal customer: the value stream this downstream team is.")
 
@@ -67,9 +66,9 @@ class JobIn(Strict):
             "anyOf": [{"type": "null"}, {"type": "string", "pattern": r"^\s*$"}]}}},
     })
 
-    customer_id: RecordId
+    customer_id: Id
     statement: Statement = Field(description="Verb + object + context, e.g. 'Pay a bill on time'.")
-    parent_id: RecordId | None = Field(
+    parent_id: Id | None = Field(
         default=None, description="The high-level job whose stack this job belongs to; null: high-level.")
     necessity: Necessity = "required"
     interchangeable_group: Label | None = Field(
@@ -95,7 +94,7 @@ class JobIn(Strict):
 class OutcomeIn(Strict):
     """A desired-outcome statement on a job."""
 
-    job_id: RecordId
+    job_id: Id
     statement: Statement = Field(description="E.g. 'Minimize the time it takes to pay a bill'.")
     direction: Direction = "minimize"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from lms.extensions import db
-from lms.models import Customer, Job, Kpi, KpiOutcomeLink, Outcome, Step, User, ValueStream
+from lms.models import Customer, Job, Kpi, KpiOutcomeLink, Outcome, Step, ValueStream
 
 
 def step_name(step_id: int | None) -> str | None:
@@ -55,12 +55,6 @@ def stream_names() -> dict[int, str]:
 def customer_names() -> dict[int, str]:
     """Return id → name of the organization's customers."""
     return names_of(Customer, Customer.name)
-
-
-def people_names() -> dict[int, str]:
-    """Return id → display name of the organization's users."""
-    return {uid: name or email for uid, name, email in db.session.execute(
-        select(User.id, User.name, User.email).order_by(User.name, User.email)).tuples()}
 
 
 def link_details(kpi: Kpi) -> list[dict]:

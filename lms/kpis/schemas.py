@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, PlainValidator, RootModel, WithJsonSchema, field_validator
+from pydantic import BeforeValidator, Field, RootModel, field_validator
 
-from lms.api.schemas import Name, Out, Strict, Text, partial, with_rules
+from lms.schema_types import Id, IsoDate, Name, Out, Strict, Text, partial, refuse_bool, with_rules
 from lms.validation import MAX_MEASUREMENT
 
 Direction = Literal["increase", "decrease"]
@@ -16,37 +15,13 @@ FiniteNumber = Annotated[float, Field(ge=-MAX_MEASUREMENT, le=MAX_MEASUREMENT, a
 Note = Annotated[str, Field(max_length=2000)]
 Rationale = Annotated[str, Field(max_length=2000)]
 MAX_BATCH = 5000
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-DATE_HINT = "Enter a date as YYYY-MM-DD, e.g. 2026-11-22."
-
-
-def _iso_date(value: Any) -> date:
-    """Accept a date or an ISO 8601 calendar date string, nothing looser."""
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if isinstance(value, str) and _ISO_DATE.match(value.strip()):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            raise ValueError(f"There is no such day. {DATE_HINT}") from None
-    raise ValueError(DATE_HINT)
-
-
-def _number(value: Any) -> Any:
-    """Refuse booleans, which pydantic would otherwise read as 0 and 1."""
-    if isinstance(value, bool):
-        raise ValueError("Enter a number.")
-    return value
-
-
-IsoDate = Annotated[date, PlainValidator(_iso_date), WithJsonSchema({"type": "string", "format": "date"})]
-Value = Annotated[FiniteNumber, BeforeValidator(_number)]
+Value = Annotated[FiniteNumber, BeforeValidator(refuse_bool)]
 
 
 class KpiOutcomeLinkIn(Strict):
     """One link of a KPI to a customer outcome, and why the number stands for it."""
 
-    outcome_id: int = Field(ge=1)
+    outcome_id: Id
     rationale: Rationale = Field(default="", description="Why this number stands for that outcome.")
 
 
@@ -88,10 +63,10 @@ class KpiIn(_KpiRules):
     unit: str = Field(default="", max_length=50)
     direction: Direction = Field(default="increase", description="Which way is better.")
     target: FiniteNumber | None = Field(default=None, description="Within ±10¹⁵.")
-    value_stream_id: int | None = None
-    step_id: int | None = Field(default=None, description="Must belong to value_stream_id when both are set; "
+    value_stream_id: Id | None = None
+    step_id: Id | None = Field(default=None, description="Must belong to value_stream_id when both are set; "
                                                           "when only the step is given its stream is taken.")
-    owner_id: int | None = None
+    owner_id: Id | None = None
     description: Text = ""
     outcome_ids: list[int] | None = Field(
         default=None, json_schema_extra={"uniqueItems": True},

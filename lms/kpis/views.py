@@ -7,12 +7,13 @@ from datetime import date
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy.orm.exc import StaleDataError
 
+from lms import people as people_lookup
 from lms import tenancy
 from lms.charts import deferred
 from lms.charts.cache import chart_response
 from lms.errors import ValidationFailed, VersionConflict
 from lms.extensions import db
-from lms.forms import apply_field_errors, grouped
+from lms.forms import apply_field_errors, grouped, people_choices
 from lms.kpis import assessments, bp, permissions, queries, services
 from lms.kpis.forms import (
     STATUS_LABELS,
@@ -62,11 +63,11 @@ def index():
         owner_id=_int_arg("owner_id"))
     page, per_page = page_args(request.args)
     listed = services.list_kpis(filters, page, per_page)
-    streams, people, customers = queries.stream_names(), queries.people_names(), queries.customer_names()
+    streams, people, customers = queries.stream_names(), people_lookup.names(), queries.customer_names()
     form = FilterForm(request.args)
     form.customer_id.choices = flat(customers, "Any customer")
     form.value_stream_id.choices = flat(streams, "Any value stream")
-    form.owner_id.choices = flat(people, "Anyone")
+    form.owner_id.choices = flat(people_lookup.offered(filters.owner_id), "Anyone")
     orphans, orphan_total = services.orphan_kpis()
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("kpis/index.html", listed=listed, form=form, streams=streams, people=people,
@@ -87,7 +88,7 @@ def _form_data(form: KpiForm) -> dict:
 def _fill_choices(form: KpiForm) -> None:
     form.value_stream_id.choices = flat(queries.stream_names(), "— none —")
     form.step_id.choices = grouped(queries.step_choices(), "— none —")
-    form.owner_id.choices = flat(queries.people_names(), "— nobody —")
+    form.owner_id.choices = people_choices(form.owner_id.data)
     if isinstance(form, NewKpiForm):
         form.outcome_id.choices = grouped(queries.outcome_choices(), "— choose later —")
 
@@ -170,7 +171,7 @@ def render_show(kpi: Kpi, *, status: int = 200, measurement_form: MeasurementFor
     return render_template(
         "kpis/show.html", kpi=kpi, drift=drift, as_of=as_of, spec=spec,
         chart_alt=describe_kpi_trend(spec), links=queries.link_details(kpi), measurements=measurements,
-        streams=queries.stream_names(), people=queries.people_names(),
+        streams=queries.stream_names(), people=people_lookup.names(),
         step_name=queries.step_name(kpi.step_id),
         may_edit=permissions.may_edit_kpis(user), may_measure=permissions.may_measure(user, kpi),
         measurement_form=measurement_form or MeasurementForm(formdata=None,

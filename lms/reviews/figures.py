@@ -57,11 +57,6 @@ class BeforeAfter:
     rows: list[FigureMove]
     note: str = ""
 
-    @property
-    def comparable(self) -> bool:
-        """Tell whether there is a 'before' to compare with."""
-        return any(row.before is not None for row in self.rows)
-
 
 def figure_moves(before: dict | None, after: dict | None) -> list[FigureMove]:
     """Compare two metrics objects: lead time, processing time, PCE and the time of each waste."""

@@ -8,12 +8,12 @@ from sqlalchemy import select
 from lms import tenancy
 from lms.errors import ValidationFailed, VersionConflict
 from lms.extensions import db
-from lms.forms import apply_field_errors, choices
+from lms.forms import apply_field_errors, choices, people_choices
 from lms.models import ACTION_STAGES, Action, Customer, Finding, Job, Kpi, Outcome, Review, ValueStream
 from lms.permissions import allow
 from lms.reviews import bp, permissions, services
 from lms.reviews.forms import ActionForm, AssigneeActionForm, FindingForm, StageForm, schema_values
-from lms.reviews.views import messages, people_choices, render_review, review_or_404
+from lms.reviews.views import messages, render_review, review_or_404
 from lms.streams import figures as stream_figures
 
 
@@ -98,7 +98,7 @@ def delete_finding(finding_id: int):
 
 
 def _fill(form: ActionForm, stream: ValueStream) -> ActionForm:
-    form.owner_id.choices = people_choices()
+    form.owner_id.choices = people_choices(form.owner_id.data)
     form.step_id.choices = step_choices(stream)
     kpis = db.session.execute(
         select(Kpi.id, Kpi.name, ValueStream.name)

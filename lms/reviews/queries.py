@@ -124,13 +124,6 @@ def stream_names() -> dict[int, str]:
                                    .order_by(ValueStream.name, ValueStream.id)).tuples().all())
 
 
-def people() -> dict[int, str]:
-    """Return the names of the organization's active people, by id."""
-    rows = db.session.execute(select(User.id, User.name, User.email).where(User.active.is_(True))
-                              .order_by(User.name, User.email))
-    return {uid: name or email for uid, name, email in rows}
-
-
 # One review ----------------------------------------------------------------------------
 
 

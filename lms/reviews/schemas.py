@@ -2,44 +2,22 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BeforeValidator, Field, PlainValidator, WithJsonSchema, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from lms.api.schemas import Out, Strict, Text, partial
 from lms.db import utcnow
 from lms.lean.metrics import WASTE_TYPES
 from lms.models import ACTION_STAGES, REVIEW_KINDS, REVIEW_STATUSES
+from lms.schema_types import Id, IsoDate, Out, Strict, Text, iso_date, partial
 from lms.streams.schemas import MetricsOut
 
 CLOSED_STAGES = ("done", "dropped")
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-DATE_HINT = "Enter a date as YYYY-MM-DD, e.g. 2026-11-22."
 
 
-def _refuse_bool(value: Any) -> Any:
-    """Refuse true/false where an id is meant (pydantic would read them as 1 and 0)."""
-    if isinstance(value, bool):
-        raise ValueError("Enter a record id, not true or false.")
-    return value
 
 
-def _iso_date(value: Any) -> date:
-    """Accept a date or an ISO 8601 calendar date string, nothing looser."""
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if isinstance(value, str) and _ISO_DATE.match(value.strip()):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            raise ValueError(f"There is no such day. {DATE_HINT}") from None
-    raise ValueError(DATE_HINT)
-
-
-Id = Annotated[int, BeforeValidator(_refuse_bool), Field(ge=1, le=2**62)]
-IsoDate = Annotated[date, PlainValidator(_iso_date), WithJsonSchema({"type": "string", "format": "date"})]
 ReviewKind = Literal[REVIEW_KINDS]  # type: ignore[valid-type]
 ReviewStatus = Literal[REVIEW_STATUSES]  # type: ignore[valid-type]
 Stage = Literal[ACTION_STAGES]  # type: ignore[valid-type]
@@ -199,7 +177,7 @@ class ActionOut(Out):
             data = {name: getattr(data, name) for name in cls.model_fields if name != "overdue"}
         due_on = data.get("due_on")
         if isinstance(due_on, str):
-            due_on = _iso_date(due_on)
+            due_on = iso_date(due_on)
         return {**data, "overdue": is_overdue(due_on, data.get("stage", "plan"))}
 
 

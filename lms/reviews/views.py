@@ -8,7 +8,7 @@ from lms import tenancy
 from lms.charts import deferred
 from lms.charts.cache import chart_response
 from lms.errors import ValidationFailed, VersionConflict
-from lms.forms import apply_field_errors, choices
+from lms.forms import apply_field_errors, choices, people_choices
 from lms.lean.waste import format_duration
 from lms.models import REVIEW_STATUSES, Review, ValueStream
 from lms.pagination import page_args
@@ -56,11 +56,6 @@ def _int_arg(name: str) -> int | None:
 # Choices -------------------------------------------------------------------------------
 
 
-def people_choices(blank: str | None = "— nobody —"):
-    """Offer the organization's active people."""
-    return choices(list(queries.people().items()), blank=blank)
-
-
 def _review_form(review: Review | None = None) -> ReviewForm:
     data = None
     if review is not None:
@@ -74,8 +69,9 @@ def _review_form(review: Review | None = None) -> ReviewForm:
                 "facilitator_id": str(tenancy.actor().id)}
     form = ReviewForm(data=data)
     form.value_stream_id.choices = choices(list(queries.stream_names().items()), blank="— choose a stream —")
-    form.facilitator_id.choices = people_choices()
-    form.participant_ids.choices = people_choices(blank=None)
+    form.facilitator_id.choices = people_choices(review.facilitator_id if review else None)
+    form.participant_ids.choices = people_choices([u.id for u in review.participants] if review else None,
+                                                  blank=None)
     return form
 
 

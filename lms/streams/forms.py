@@ -23,6 +23,8 @@ from lms.models import STREAM_STATES
 
 CLASSIFICATION_LABELS = {"value-adding": "Value-adding", "necessary": "Necessary (non-value-adding)",
                          "waste": "Waste", "unclassified": "Not tagged yet"}
+# The tags a person chooses between on the map (clearing a tag is its own button).
+TAGS: tuple[str, ...] = tuple(value for value in CLASSIFICATIONS if value != "unclassified")
 
 
 TEXT_FIELDS = ("name", "description", "rationale")

@@ -8,24 +8,17 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_serializer
 
-from lms.api.schemas import Name, Out, Strict, Text, partial
 from lms.errors import ValidationFailed
 from lms.lean.metrics import CLASSIFICATIONS, STEP_KINDS, WASTE_TYPES
 from lms.lean.waste import classification_errors
 from lms.models import STREAM_STATES
+from lms.schema_types import Id, Name, Out, Strict, Text, partial, refuse_bool
 from lms.validation import MAX_DURATION_S, MAX_QUANTITY, validate
-
-
-def _refuse_bool(value: Any) -> Any:
-    """Refuse true/false where a number is meant (pydantic would read them as 1 and 0)."""
-    if isinstance(value, bool):
-        raise ValueError("Enter a number, not true or false.")
-    return value
 
 
 def _finite_number(value: Any) -> Any:
     """Refuse true/false, NaN and infinities before any range check sees them."""
-    value = _refuse_bool(value)
+    value = refuse_bool(value)
     candidate = value
     if isinstance(value, str):
         try:
@@ -37,13 +30,12 @@ def _finite_number(value: Any) -> Any:
     return value
 
 
-Id = Annotated[int, BeforeValidator(_refuse_bool), Field(ge=1)]
 Seconds = Annotated[float, BeforeValidator(_finite_number),
                     Field(ge=0, le=MAX_DURATION_S, allow_inf_nan=False)]
 Quantity = Annotated[float, BeforeValidator(_finite_number),
                      Field(ge=0, le=MAX_QUANTITY, allow_inf_nan=False)]
 Percent = Annotated[float, BeforeValidator(_finite_number), Field(ge=0, le=100, allow_inf_nan=False)]
-Headcount = Annotated[int, BeforeValidator(_refuse_bool), Field(ge=0, le=100_000)]
+Headcount = Annotated[int, BeforeValidator(refuse_bool), Field(ge=0, le=100_000)]
 Demand = Annotated[float, BeforeValidator(_finite_number),
                    Field(gt=0, le=MAX_QUANTITY, allow_inf_nan=False)]
 DaySeconds = Annotated[float, BeforeValidator(_finite_number), Field(ge=1, le=86_400, allow_inf_nan=False)]

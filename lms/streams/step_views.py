@@ -7,14 +7,14 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from lms import tenancy
 from lms.errors import ValidationFailed, VersionConflict
 from lms.extensions import db
-from lms.forms import apply_field_errors
+from lms.forms import apply_field_errors, people_choices
 from lms.kpis.services import kpis_measuring_step
 from lms.models import Step, ValueStream
 from lms.permissions import MEMBER, allow
 from lms.streams import bp, figures, services
 from lms.streams.forms import CLASSIFICATION_LABELS, MoveForm, StepForm, TagForm, schema_values
 from lms.streams.permissions import EDIT_STREAM
-from lms.streams.views import job_choices, plain_number, render_stream_page, stream_or_404, user_choices
+from lms.streams.views import job_choices, plain_number, render_stream_page, stream_or_404
 
 NUMBER_FIELDS = ("cycle_time_s", "changeover_s", "uptime_pct", "operators", "pct_complete_accurate",
                  "wait_time_s", "inventory_units")
@@ -37,7 +37,7 @@ def _step_form(stream: ValueStream, step: Step | None = None) -> StepForm:
         data.update({name: plain_number(getattr(step, name)) for name in NUMBER_FIELDS})
     form = StepForm(data=data)
     form.job_id.choices = job_choices(stream.customer_id)  # the stream's customer's jobs first
-    form.owner_id.choices = user_choices()
+    form.owner_id.choices = people_choices(step.owner_id if step else None)
     return form
 
 

@@ -10,13 +10,14 @@ from lms.charts import deferred
 from lms.charts.cache import chart_response
 from lms.errors import ValidationFailed, VersionConflict
 from lms.extensions import db
-from lms.forms import apply_field_errors, choices, grouped
+from lms.forms import apply_field_errors, choices, grouped, people_choices
+from lms.lean.metrics import WASTE_TYPES
 from lms.lean.waste import format_duration, format_points
-from lms.models import Customer, Job, User, ValueStream
+from lms.models import Customer, Job, ValueStream
 from lms.pagination import page_args
 from lms.permissions import MEMBER, allow
 from lms.streams import bp, chart_data, figures, permissions, services
-from lms.streams.forms import CLASSIFICATION_LABELS, StreamForm, schema_values
+from lms.streams.forms import CLASSIFICATION_LABELS, TAGS, StreamForm, schema_values
 from lms.streams.permissions import EDIT_STREAM, MAP_STREAMS
 
 # Drawn (and described) by matplotlib, imported on first use: see lms.charts.deferred.
@@ -44,6 +45,7 @@ def plain_number(value: float | None) -> str:
 def _helpers():
     return {"duration": format_duration, "percent": percent, "points": format_points,
             "classification_labels": CLASSIFICATION_LABELS,
+            "tags": TAGS, "waste_types": WASTE_TYPES,
             "can_edit": lambda stream: permissions.may_edit(stream, tenancy.actor())}
 
 
@@ -71,13 +73,6 @@ def job_choices(customer_id: int | None = None):
     return grouped(groups, blank="— no customer job —")
 
 
-def user_choices(blank: str = "— nobody —"):
-    """Offer the organization's active people."""
-    rows = db.session.execute(select(User.id, User.name, User.email).where(User.active.is_(True))
-                              .order_by(User.name, User.email))
-    return choices([(uid, name or email) for uid, name, email in rows], blank=blank)
-
-
 def _stream_form(stream: ValueStream | None = None) -> StreamForm:
     data = None
     if stream is not None:
@@ -93,7 +88,7 @@ def _stream_form(stream: ValueStream | None = None) -> StreamForm:
     form = StreamForm(data=data)
     form.customer_id.choices = customer_choices()
     form.job_id.choices = job_choices()
-    form.owner_id.choices = user_choices()
+    form.owner_id.choices = people_choices(stream.owner_id if stream else None)
     return form
 
 

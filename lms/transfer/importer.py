@@ -14,7 +14,6 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError, field_validator
 from sqlalchemy import func, select
 
-from lms.api.schemas import Checked
 from lms.customers.schemas import CustomerIn, JobIn, OutcomeIn, RatingIn
 from lms.errors import ValidationFailed
 from lms.extensions import db
@@ -30,6 +29,7 @@ from lms.models import (
     Kpi,
     ValueStream,
 )
+from lms.schema_types import Checked
 from lms.streams.schemas import StepIn, ValueStreamIn
 from lms.transfer.document import SCHEMA_VERSION, SETTINGS
 from lms.validation import fields_from_validation

@@ -17,7 +17,6 @@ from sqlalchemy import select
 
 from lms import audit
 from lms.db import utcnow
-from lms.errors import ValidationFailed
 from lms.extensions import db
 from lms.kpis.importing import RowError
 from lms.lean.metrics import WASTE_TYPES
@@ -341,10 +340,3 @@ def render(columns: tuple[Column, ...], rows: Iterable[list[Any]], fmt: str) -> 
     notes = [["column", "meaning", "required"],
              *([c.name, c.meaning, "yes" if c.required else ""] for c in columns)]
     return spreadsheets.render([c.name for c in columns], rows, fmt, notes)
-
-
-def validation_fields(errors: list[RowError]) -> ValidationFailed:
-    """Express row errors as field errors (``row 3: value``) for the JSON API."""
-    return ValidationFailed(
-        {f"row {e.row}: {e.column}" if e.row else e.column or "file": [e.message] for e in errors}
-    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import Field
 
-from lms.api.schemas import Strict, partial
+from lms.schema_types import Strict, partial
 
 
 def test_health_needs_no_token(client):

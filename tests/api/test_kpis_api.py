@@ -111,6 +111,9 @@ def test_a_step_alone_brings_its_value_stream(world, api_as):
     ({"name": "x", "unit": "u" * 51}, "unit"),
     ({"name": "x", "value_stream_id": 999999}, "value_stream_id"),
     ({"name": "x", "owner_id": 999999}, "owner_id"),
+    ({"name": "x", "owner_id": True}, "owner_id"),  # true is not an id (it was read as user 1)
+    ({"name": "x", "value_stream_id": True}, "value_stream_id"),
+    ({"name": "x", "outcome_links": [{"outcome_id": True}]}, "outcome_links.0.outcome_id"),
     ("STEP_OF_ANOTHER_STREAM", "step_id"),
 ])
 def test_invalid_kpi_is_422_naming_the_field_and_nothing_is_saved(world, api_as, app, body, field):

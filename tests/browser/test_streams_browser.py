@@ -34,7 +34,7 @@ def test_owner_tags_steps_in_place_without_reloading(page, make, app):
 
     page.evaluate("window.stillThisPage = true")  # gone if the browser loads a new page
     assembly = page.locator(f"#step-{step_ids[4]}")
-    assembly.get_by_role("button", name="Necessary").click()
+    assembly.get_by_role("button", name="Necessary (non-value-adding)", exact=True).click()
     page.locator(f"#step-{step_ids[4]} .tag-button.tag-necessary.current").wait_for()
     assert page.evaluate("window.stillThisPage") is True
     assert "NVA 1" in page.locator("#stream-figures").inner_text()
@@ -42,7 +42,7 @@ def test_owner_tags_steps_in_place_without_reloading(page, make, app):
         assert db.session.get(Step, step_ids[4]).classification == "necessary"
 
     coils = page.locator(f"#step-{step_ids[1]}")
-    coils.get_by_role("button", name="Value-adding").click()
+    coils.get_by_role("button", name="Value-adding", exact=True).click()
     page.locator(f"#step-{step_ids[1]} .errors").wait_for()
     assert "must serve a customer job" in page.locator(f"#step-{step_ids[1]}").inner_text()
     assert page.evaluate("window.stillThisPage") is True
@@ -59,7 +59,7 @@ def test_tagging_works_with_javascript_off(browser, live_server, make, app):
     try:
         _sign_in(page, shop.owner)
         page.goto(f"/value-streams/{stream_id}")
-        page.locator(f"#step-{step_ids[0]}").get_by_role("button", name="Waste").click()
+        page.locator(f"#step-{step_ids[0]}").get_by_role("button", name="Waste", exact=True).click()
         page.wait_for_url(f"**/value-streams/{stream_id}#step-{step_ids[0]}")
         assert "Stamping tagged waste." in page.locator(".flashes").inner_text()
         with app.app_context():

@@ -15,11 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lms.api import load_routes
 from lms.api.routing import OPERATIONS
 from tests.security.hostile import RAW_BODIES, bodies, mutations
 
-load_routes()  # the operations register themselves when their modules are imported
 REFUSALS = {400, 403, 404, 409, 422}
 ATTACK = settings(max_examples=30, deadline=None, derandomize=True, database=None,
                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -33,10 +33,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from lms.api import load_routes
 from lms.api.routing import OPERATIONS
-
-load_routes()
 
 # A 422 whose every message is one of these is a refusal by a rule that needs the stored records, so
 # no JSON Schema can say it; each operation's description names the rules. Keep this list short.

@@ -11,11 +11,9 @@ import re
 
 import pytest
 
-from lms.api import load_routes
 from lms.api.routing import OPERATIONS
 from tests.conftest import ApiClient
 
-load_routes()
 PATCHES = [op for op in OPERATIONS if op.method == "PATCH" and op.body is not None
            and "version" in op.body.model_fields]
 

@@ -1,0 +1,181 @@
+"""The field types and base schemas every feature's validation shares (API, forms and importers alike).
+
+Features declare their schemas with these; ``lms.api`` builds on the features, never the reverse.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Union, get_args
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    WithJsonSchema,
+    create_model,
+    field_serializer,
+    field_validator,
+)
+
+from lms.validation import MAX_INT
+
+DATE_HINT = "Enter a date as YYYY-MM-DD, e.g. 2026-11-22."
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def refuse_bool(value: Any) -> Any:
+    """Refuse true/false where a number or an id is meant (pydantic would read them as 1 and 0)."""
+    if isinstance(value, bool):
+        raise ValueError("Enter a number, not true or false.")
+    return value
+
+
+def iso_date(value: Any) -> date:
+    """Accept a date or an ISO 8601 calendar date string, nothing looser."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATE.match(value.strip()):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"There is no such day. {DATE_HINT}") from None
+    raise ValueError(DATE_HINT)
+
+
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Text = Annotated[str, Field(max_length=20_000)]
+# One record id everywhere: a whole number from 1, never true or false.
+Id = Annotated[int, BeforeValidator(refuse_bool), Field(ge=1, le=MAX_INT)]
+IsoDate = Annotated[date, PlainValidator(iso_date), WithJsonSchema({"type": "string", "format": "date"})]
+
+
+NUL_MESSAGE = "Remove the NUL character (\\x00): text cannot contain it."
+TOO_LARGE_MESSAGE = f"Enter a whole number between -{MAX_INT} and {MAX_INT}."
+
+
+def _check_storable(value: Any) -> None:
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError(NUL_MESSAGE)
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
+        raise ValueError(TOO_LARGE_MESSAGE)
+    if isinstance(value, list):
+        for item in value:
+            _check_storable(item)
+
+
+# pydantic writes the bounds of a constrained type inside ``X | None`` under their Python names.
+_JSON_SCHEMA_BOUNDS = {"ge": "minimum", "le": "maximum", "gt": "exclusiveMinimum", "lt": "exclusiveMaximum"}
+
+
+def _document_bounds(schema: dict[str, Any], _model: type | None = None) -> None:
+    """Say in the JSON schema what the validation enforces, in JSON Schema's own words.
+
+    Whole numbers lie within ±MAX_INT (``Checked``), and bounds are ``minimum``/``maximum``.
+    """
+    for python_name, json_name in _JSON_SCHEMA_BOUNDS.items():
+        if python_name in schema and isinstance(schema[python_name], int | float):
+            schema[json_name] = schema.pop(python_name)
+    if schema.get("type") == "integer":
+        schema["maximum"] = min(schema.get("maximum", MAX_INT), MAX_INT)
+        schema["minimum"] = max(schema.get("minimum", -MAX_INT), -MAX_INT)
+    for key, value in schema.items():
+        if key == "properties" and isinstance(value, dict):
+            children = list(value.values())
+        else:
+            children = value if isinstance(value, list) else [value]
+        for child in children:
+            if isinstance(child, dict):
+                _document_bounds(child)
+
+
+def with_rules(**keywords: Any) -> ConfigDict:
+    """Return the config of a body schema whose document also states rules between its fields."""
+
+    def document(schema: dict[str, Any], model: type | None = None) -> None:
+        _document_bounds(schema)
+        schema.update(keywords)
+
+    return ConfigDict(json_schema_extra=document)
+
+
+class Checked(BaseModel):
+    """Base of everything validated on its way in: every value fits the database.
+
+    PostgreSQL refuses NUL in text and whole numbers beyond its INTEGER columns; without this
+    check such input would fail at the database instead of being named as the field at fault.
+    """
+
+    model_config = ConfigDict(json_schema_extra=_document_bounds)
+
+    @field_validator("*")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        _check_storable(value)
+        return value
+
+
+class Strict(Checked):
+    """Base of request bodies: unknown fields are refused."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True,
+                              json_schema_extra=_document_bounds)
+
+
+class Out(BaseModel):
+    """Base of response objects, read from ORM records."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    @field_serializer("*", mode="wrap")
+    def _times_in_utc(self, value: Any, handler: Any) -> Any:
+        # lms stores UTC without an offset; the API says so ("…Z"), as the date-time format wants.
+        if isinstance(value, datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return handler(value)
+
+
+NOT_NULL_MESSAGE = "This field cannot be null."
+
+
+def _refuse_null(value: Any) -> Any:
+    """Refuse an explicit null for a field that always holds a value (leave it out to keep it)."""
+    if value is None:
+        raise ValueError(NOT_NULL_MESSAGE)
+    return value
+
+
+def _nullable(annotation: Any) -> bool:
+    return annotation is None or type(None) in get_args(annotation) or annotation is Any
+
+
+def _without_none(annotation: Any) -> Any:
+    """Return ``X`` for ``X | None``; any other annotation unchanged."""
+    if not _nullable(annotation) or annotation is Any:
+        return annotation
+    return Union[tuple(arg for arg in get_args(annotation) if arg is not type(None))]  # noqa: UP007
+
+
+def partial(model: type[Strict], name: str | None = None, not_null: tuple[str, ...] = ()) -> type[Strict]:
+    """Derive a PATCH schema: every field optional, same rules, plus the expected ``version``.
+
+    A field that may be null in the full schema may be null here (it clears the value); any other
+    field may be left out but not sent as null, and the document says so (no ``null`` in its type);
+    ``not_null`` names nullable fields that a PATCH must not set to null all the same.
+    """
+    fields: dict[str, Any] = {}
+    for field_name, info in model.model_fields.items():
+        copy = info._copy() if hasattr(info, "_copy") else info.__class__.from_field(info)  # type: ignore[attr-defined]
+        copy.default = None
+        copy.default_factory = None
+        if _nullable(info.annotation) and field_name not in not_null:
+            fields[field_name] = (info.annotation, copy)
+        else:
+            never_null = _without_none(info.annotation)
+            fields[field_name] = (Annotated[never_null, BeforeValidator(_refuse_null)], copy)
+    fields["version"] = (int | None, Field(default=None, ge=1,
+                                           description="The version you read; 409 if it changed."))
+    return create_model(name or f"{model.__name__.removesuffix('In')}Patch", __base__=Strict, **fields)

@@ -1,0 +1,38 @@
+"""The structure the code promises: features and the core never import the API package."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "lms"
+
+
+def _imports(path: Path) -> set[str]:
+    """Return every module name a file imports, at module level or inside functions."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+# The app factory (lms/__init__.py) wires every blueprint, the API's included; nothing else may.
+OUTSIDE_API = sorted(path for path in PACKAGE.rglob("*.py")
+                     if "api" not in path.relative_to(PACKAGE).parts and path != PACKAGE / "__init__.py")
+
+
+@pytest.mark.parametrize("path", OUTSIDE_API, ids=lambda path: str(path.relative_to(PACKAGE)))
+def test_only_the_api_imports_the_api(path: Path) -> None:
+    upward = {name for name in _imports(path) if name == "lms.api" or name.startswith("lms.api.")}
+    assert not upward, f"{path.relative_to(PACKAGE)} imports {sorted(upward)}: move what it needs below lms.api"
+
+
+def test_the_check_sees_an_upward_import(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text("def f():\n    from lms.api.errors import error_response\n")
+    assert _imports(module) == {"lms.api.errors"}
