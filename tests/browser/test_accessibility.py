@@ -56,6 +56,7 @@ def _violations(page) -> list[str]:
 
 def test_every_demo_page_passes_axe_as_admin(page, live_server, app):
     pytest.importorskip("axe_playwright_python", reason="axe-playwright-python is not installed")
+    page.set_default_timeout(60_000)  # a busy machine; the crawl guards against errors, not speed
     with app.app_context():
         admin = seed_demo().emails[0]
     page.goto("/login")
@@ -88,6 +89,7 @@ LONG_NAME = "Quote-RFQ_2026_000123_" + "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789" * 
 
 
 def test_a_long_unbroken_step_name_wraps_instead_of_widening_the_page(page, make, app):
+    page.set_default_timeout(60_000)  # a busy machine
     shop = open_shop(make, app)
     stream_id, step_ids = map_stamping_line(make, shop)
     with app.app_context():
