@@ -64,3 +64,47 @@ def test_bulk_drift_matches_one_kpi_at_a_time(generated):
     one_by_one = {kpi.id: assess_drift(series[kpi.id], as_of, settings) for kpi in kpis}
     assert {kpi_id: d.assessment for kpi_id, d in assess_kpis(kpis, as_of).items()} == one_by_one
     assert {kpi.id: d.assessment for kpi, d in assess_organization(generated, as_of)} == one_by_one
+
+
+def _stream(api, name: str, steps: list[dict], **fields) -> None:
+    stream_id = api.post("/value-streams", json={"name": name, **fields}).get_json()["id"]
+    for step in steps:
+        assert api.post(f"/value-streams/{stream_id}/steps", json=step).status_code == 201
+
+
+def test_stream_totals_withhold_what_compute_metrics_withholds(app, make, api_as):
+    # Issue 14: the dashboard's SQL sums must leave out the same figures the stream page does, and
+    # share a step's time among its wastes the same way.
+    org = make.org("Missing", "missing")
+    admin = make.user(org, "admin")
+    api = api_as(admin)
+    queue = {"name": "Queue", "kind": "inventory", "inventory_units": 7_000, "classification": "waste",
+             "waste_types": ["inventory", "waiting"]}
+    work = [{"name": "Weld", "cycle_time_s": 60, "classification": "necessary",
+             "waste_types": ["defects", "motion"]},
+            {"name": "Report", "cycle_time_s": 90, "wait_time_s": 30, "classification": "waste",
+             "waste_types": ["overprocessing"]}]
+    _stream(api, "A complete", [queue, *work], daily_demand=1_000, available_seconds_per_day=27_600)
+    _stream(api, "B no demand", [queue, *work], available_seconds_per_day=27_600)
+    _stream(api, "C no working day", [queue, *work], daily_demand=1_000)
+    _stream(api, "D no day, no inventory", work, daily_demand=1_000)
+    ctx = make.acting_as(admin)
+    try:
+        totals = figures.current_stream_totals()
+        streams = list(db.session.scalars(select(ValueStream).order_by(ValueStream.name)))
+        assert [t.name for t in totals] == [s.name for s in streams]
+        for line, stream in zip(totals, streams, strict=True):
+            metrics = compute_metrics(figures.stream_figures(stream, figures.steps_of(stream)))
+            assert line.lead_time_s == pytest.approx(metrics.lead_time_s), stream.name
+            assert line.lead_time_days == pytest.approx(metrics.lead_time_days), stream.name
+            assert line.pce == pytest.approx(metrics.pce) and line.waste_share == pytest.approx(metrics.waste_share)
+            assert line.waste_time_by_type == pytest.approx(metrics.waste_time_by_type), stream.name
+        complete, no_demand, no_day, no_inventory = totals
+        # 7,000 / 1,000 x 27,600 = 193,200 s shared by inventory and waiting; weld 60 s by defects and motion
+        assert complete.waste_time_by_type["inventory"] == pytest.approx(96_600)
+        assert complete.waste_time_by_type["defects"] == pytest.approx(30)
+        assert no_demand.lead_time_s is None and no_demand.waste_time_by_type["inventory"] is None
+        assert no_day.day_s is None and no_day.lead_time_days is None and no_day.pce is None
+        assert no_inventory.lead_time_s == 180 and no_inventory.lead_time_days is None
+    finally:
+        ctx.pop()

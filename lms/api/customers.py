@@ -24,7 +24,7 @@ from lms.customers.schemas import (
     RatingIn,
     RatingOut,
 )
-from lms.lean.opportunity import opportunity_score
+from lms.lean.opportunity import score_outcome
 from lms.models import CUSTOMER_KINDS, Customer, Job, Outcome, OutcomeRating
 from lms.pagination import Page
 from lms.permissions import MEMBER
@@ -212,7 +212,7 @@ def delete_outcome(outcome_id: int):
 
 def _rating_out(rating: OutcomeRating) -> RatingOut:
     fields = {name: getattr(rating, name) for name in RatingOut.model_fields if name != "opportunity"}
-    return RatingOut(**fields, opportunity=opportunity_score(rating.importance, rating.satisfaction))
+    return RatingOut(**fields, opportunity=score_outcome(rating.importance, rating.satisfaction).opportunity)
 
 
 @operation("/outcomes/<int:outcome_id>/ratings", "GET", allow=MEMBER,

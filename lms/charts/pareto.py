@@ -18,18 +18,21 @@ def draw_waste_pareto(spec: dict) -> bytes:
 def pareto_figure(spec: dict) -> Figure:
     """Return the figure of waste time by type with the cumulative share."""
     # A waste time no axis can hold (stored before the bounds) is named in the title, not drawn.
-    ranked = [(waste, seconds) for waste, seconds in spec["waste_time_by_type"]
-              if plottable(seconds) is not None and seconds > 0]
-    beyond = [waste for waste, seconds in spec["waste_time_by_type"]
+    timed = [(waste, seconds) for waste, seconds in spec["waste_time_by_type"] if seconds is not None]
+    ranked = [(waste, seconds) for waste, seconds in timed if plottable(seconds) is not None and seconds > 0]
+    beyond = [waste for waste, seconds in timed
               if plottable(seconds) is None and seconds == seconds and seconds > 0]
     fig = new_figure(8.0, 4.4)
     ax = fig.add_subplot()
     divisor, unit = time_unit(max((s for _, s in ranked), default=0.0))
     title = spec["title"] + (f"\n(out of range, not drawn: {', '.join(beyond)})" if beyond else "")
+    if spec.get("untimed"):  # a waste with inventory that cannot be timed has no bar, and says so
+        title += f"\n(not timed, no bar: {', '.join(spec['untimed'])} — set the daily demand and working day)"
     style_axes(ax, title=title, xlabel="Waste type (TIMWOODS), largest first",
-               ylabel=f"Time in steps tagged with it ({unit})")
+               ylabel=f"Waste time, a step's shared among its wastes ({unit})")
     if not ranked:
-        empty_message(ax, "No time is tagged with a waste type yet.")
+        empty_message(ax, "The time of the wastes tagged here is not known yet." if spec.get("untimed")
+                      else "No time is tagged with a waste type yet.")
         return fig
     # The figures go under each bar, so the cumulative line never hides them.
     labels = [f"{waste.capitalize()}\n{format_duration(seconds)}" for waste, seconds in ranked]

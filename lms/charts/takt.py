@@ -52,7 +52,11 @@ def takt_figure(spec: dict) -> Figure:
     ax = fig.add_subplot()
     # A cycle time no axis can hold (stored before the bounds) gets no bar, only its label.
     drawn = [max(plottable(s["cycle_time_s"]) or 0.0, 0.0) for s in steps]
-    largest = max(drawn + [takt or 0.0, 0.0])
+    # Uptime below 100 % slows a step: its effective cycle time (C/T / uptime) is drawn as a dashed
+    # outline over the bar, since over takt is judged on it.
+    effective = [max(plottable(s.get("effective_cycle_time_s")) or 0.0, c)
+                 for s, c in zip(steps, drawn, strict=True)]
+    largest = max(effective + [takt or 0.0, 0.0])
     divisor, unit = time_unit(largest)
     style_axes(ax, title=spec["title"], xlabel="Process step, in flow order",
                ylabel=f"Cycle time ({unit})")
@@ -61,26 +65,33 @@ def takt_figure(spec: dict) -> Figure:
         return fig
     positions = list(range(len(steps)))
     heights = [seconds / divisor for seconds in drawn]
-    for x, height, step in zip(positions, heights, steps, strict=True):
+    tops = [seconds / divisor for seconds in effective]
+    for x, height, top_s, step in zip(positions, heights, tops, steps, strict=True):
         style = _style(step["classification"])
         ax.bar(x, height, width=0.62, color=to_rgba(style["color"], 0.75), hatch=style["hatch"],
                edgecolor=INK if step["over_takt"] else style["color"],
                linewidth=2.0 if step["over_takt"] else 0.8)
-        label = f"{format_duration(step['cycle_time_s'])}" + ("\nOVER TAKT" if step["over_takt"] else "")
-        ax.annotate(label, (x, height), xytext=(0, 3), textcoords="offset points", ha="center",
+        label = f"{format_duration(step['cycle_time_s'])}"
+        if top_s > height:
+            ax.bar(x, top_s, width=0.62, fill=False, edgecolor=INK, linestyle=":", linewidth=1.4)
+            label += f"\neffective {format_duration(step['effective_cycle_time_s'])}"
+        label += "\nOVER TAKT" if step["over_takt"] else ""
+        ax.annotate(label, (x, top_s), xytext=(0, 3), textcoords="offset points", ha="center",
                     va="bottom", fontsize=SMALL, color=INK,
                     fontweight="bold" if step["over_takt"] else "normal")
     rotation = 0 if len(steps) <= UPRIGHT_STEPS else 35
     labels = [wrap_label(s["name"], 26, 2) if rotation else wrap_label(s["name"], 14, 4) for s in steps]
     ax.set_xticks(positions, labels, rotation=rotation, ha="right" if rotation else "center", fontsize=SMALL,
                   rotation_mode="anchor" if rotation else "default")
-    top = max(heights + [(takt or 0) / divisor]) * 1.25 or 1.0
+    top = max(tops + [(takt or 0) / divisor]) * 1.25 or 1.0
     ax.set_ylim(0, top)
     ax.set_xlim(-0.6, len(steps) - 0.4)
     handles = [Patch(facecolor=to_rgba(s["color"], 0.75), edgecolor=s["color"], hatch=s["hatch"],
                      label=s["label"])
                for key, s in CLASSIFICATION_STYLE.items()
                if any(step["classification"] == key for step in steps)]
+    if any(t > h for t, h in zip(tops, heights, strict=True)):
+        handles.append(Patch(fill=False, edgecolor=INK, linestyle=":", label="Effective C/T (C/T ÷ uptime)"))
     if spec["takt_time_s"] is not None and takt is None:
         ax.text(0.99, 0.97, "Takt out of range", transform=ax.transAxes, ha="right", va="top",
                 fontsize=LABEL, color=INK)
@@ -88,7 +99,7 @@ def takt_figure(spec: dict) -> Figure:
         ax.axhline(takt / divisor, color=INK, linestyle="--", linewidth=1.5)
         handles.append(Line2D([], [], color=INK, linestyle="--", label=f"Takt {format_duration(takt)}"))
     else:
-        ax.text(0.99, 0.97, "No takt: set the daily demand", transform=ax.transAxes, ha="right",
-                va="top", fontsize=LABEL, color=INK)
+        ax.text(0.99, 0.97, spec.get("no_takt") or "No takt: set the daily demand",
+                transform=ax.transAxes, ha="right", va="top", fontsize=LABEL, color=INK)
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=SMALL)
     return fig

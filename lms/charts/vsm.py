@@ -42,11 +42,11 @@ def _number(value: float) -> str:
     return f"{value:,.1f}".removesuffix(".0")
 
 
-def _span(seconds: float, day_s: float) -> str:
+def _span(seconds: float, day_s: float | None) -> str:
     """Write a time on the map: in working days from one working day on, as value-stream maps do."""
     if not abs(seconds) <= LARGEST_SHOWN:
         return OUT_OF_RANGE
-    if seconds >= day_s:
+    if day_s and seconds >= day_s:
         return f"{_number(round(seconds / day_s, 1))} d"
     return format_duration(seconds)
 
@@ -103,7 +103,7 @@ def _process_box(ax, x: float, step: dict, font: float, wrap: int) -> None:
             fontsize=font - 0.5, color=INK, linespacing=1.35)
 
 
-def _inventory(ax, x: float, step: dict, font: float, wrap: int, day_s: float) -> None:
+def _inventory(ax, x: float, step: dict, font: float, wrap: int, day_s: float | None) -> None:
     style = CLASSIFICATION_STYLE.get(step["classification"], CLASSIFICATION_STYLE["unclassified"])
     half, top = 0.3, BOX_Y + BOX_H - 0.2
     ax.add_patch(Polygon([(x - half, BOX_Y + 0.15), (x + half, BOX_Y + 0.15), (x, top)], closed=True,
@@ -115,7 +115,9 @@ def _inventory(ax, x: float, step: dict, font: float, wrap: int, day_s: float) -
             va="bottom", fontsize=font - 0.5, color=style["color"], fontweight="bold")
     units = step["inventory_units"]
     lines = [_wrap(step["name"], wrap + 2, 3), f"{_number(units)} units" if units else "units not counted"]
-    if step["waiting_s"]:
+    if step.get("unconverted_units"):
+        lines.append("not timed: no demand/day")
+    elif step["waiting_s"]:
         lines.append(f"waits {_span(step['waiting_s'], day_s)}")
     ax.text(x, BOX_Y - 0.1, "\n".join(lines), ha="center", va="top", fontsize=font - 0.5, color=INK,
             linespacing=1.3)
@@ -131,7 +133,7 @@ def _half_width(step: dict) -> float:
     return 0.3 if step["kind"] == "inventory" else BOX_W / 2
 
 
-def _ladder(ax, steps: list[dict], font: float, day_s: float) -> None:
+def _ladder(ax, steps: list[dict], font: float, day_s: float | None) -> None:
     """Draw the timeline: each step's waiting on the upper rung, then its processing on the lower."""
     xs, ys = [], []
     for i, step in enumerate(steps):
@@ -155,9 +157,10 @@ def _ladder(ax, steps: list[dict], font: float, day_s: float) -> None:
 def _totals(ax, x: float, spec: dict, font: float) -> None:
     ax.add_patch(Rectangle((x + 0.1, LOWER - 0.75), TOTALS_W - 0.2, UPPER - LOWER + 1.7,
                            facecolor="#f4f6f9", edgecolor=INK_SOFT, linewidth=0.9))
-    ax.text(x + 0.2, UPPER + 0.1, f"Lead time\n{_span(spec['lead_time_s'], spec['day_s'])}"
-            f" ({_number(round(spec['lead_time_s'], 0))} s)", ha="left", va="center", fontsize=font,
-            color=INK)
+    lead = spec["lead_time_s"]
+    text = (f"Lead time\n{_span(lead, spec['day_s'])} ({_number(round(lead, 0))} s)" if lead is not None else
+            f"Lead time incomplete\nat least {_span(spec['lead_time_known_s'], spec['day_s'])}")
+    ax.text(x + 0.2, UPPER + 0.1, text, ha="left", va="center", fontsize=font, color=INK)
     ax.text(x + 0.2, LOWER - 0.05, f"Processing time\n{format_duration(spec['processing_time_s'])}\n"
             f"PCE {_pct(spec['pce'])}", ha="left", va="center", fontsize=font, color=INK)
 
@@ -193,10 +196,11 @@ def value_stream_map_figure(spec: dict) -> Figure:
     wrap = 13 if n <= 8 else 12
     fig = new_figure(width, 6.4)
     ax = fig.add_subplot()
-    day = format_duration(spec["day_s"])
+    days = (f"s, min, h and working days (d = {format_duration(spec['day_s'])})" if spec["day_s"] else
+            "s, min and h (no working day set, so no days)")
     style_axes(ax, title=spec["title"],
                xlabel=f"Flow of work, left to right\nTimeline: waiting on the upper rung, processing on "
-                      f"the lower; times in s, min, h and working days (d = {day})")
+                      f"the lower; times in {days}")
     ax.grid(False)
     for side in ("left", "bottom"):
         ax.spines[side].set_visible(False)

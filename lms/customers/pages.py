@@ -22,7 +22,7 @@ from lms.customers.queries import (
     thresholds,
 )
 from lms.extensions import db
-from lms.lean.opportunity import opportunity_band, opportunity_score, outcome_status
+from lms.lean.opportunity import score_outcome
 from lms.models import Customer, Job, Outcome, OutcomeRating, ValueStream
 from lms.pagination import Page
 
@@ -64,7 +64,7 @@ def landscape_spec(title: str, outcomes: Iterable[RatedOutcome]) -> dict:
     points = [
         {"id": o.id, "label": o.statement, "importance": round(o.importance, 2),
          "satisfaction": round(o.satisfaction, 2), "status": o.status}
-        for o in outcomes if o.importance is not None and o.satisfaction is not None
+        for o in outcomes if o.opportunity is not None  # a rating off the 0-10 scale is not placed
     ]
     return {"drawing": LANDSCAPE_DRAWING, "title": title, "underserved": limits.underserved,
             "high": limits.high, "extreme": limits.extreme, "points": points}
@@ -96,10 +96,11 @@ class RatingRow:
     """One wave of an outcome's rating history, with its score and the change since the wave before."""
 
     rating: OutcomeRating
-    opportunity: float
+    opportunity: float | None
     status: str
     band: str | None
     satisfaction_change: float | None
+    off_scale: bool = False
 
 
 def rating_history(outcome: Outcome, page_number: int, per_page: int) -> Page:
@@ -111,12 +112,11 @@ def rating_history(outcome: Outcome, page_number: int, per_page: int) -> Page:
     rows = []
     following = [*ratings[1:], older][:len(ratings)]
     for rating, previous in zip(ratings, following, strict=True):
-        score = opportunity_score(rating.importance, rating.satisfaction)
+        scored = score_outcome(rating.importance, rating.satisfaction, limits)
         rows.append(RatingRow(
-            rating=rating, opportunity=score,
-            status=outcome_status(rating.importance, rating.satisfaction, limits),
-            band=opportunity_band(score, limits),
+            rating=rating, opportunity=scored.opportunity, status=scored.status, band=scored.band,
             satisfaction_change=None if previous is None else rating.satisfaction - previous.satisfaction,
+            off_scale=scored.off_scale,
         ))
     return Page(rows, page.total, page.page, page.per_page)
 

@@ -21,9 +21,7 @@ from lms.lean import metrics
 from lms.lean.jobs import RelatedJob, ServingStep, StackAnalysis, analyse_stack
 from lms.lean.opportunity import (
     OpportunityThresholds,
-    opportunity_band,
-    opportunity_score,
-    outcome_status,
+    score_outcome,
 )
 from lms.models import Job, Organization, Outcome, OutcomeRating, Step, ValueStream
 from lms.streams.figures import step_time_columns
@@ -56,6 +54,7 @@ class RatedOutcome:
     status: str
     band: str | None
     rated_on: date | None
+    off_scale: bool = False
 
 
 def rate(outcome: Outcome | Row, newest: OutcomeRating | Row | None,
@@ -63,12 +62,12 @@ def rate(outcome: Outcome | Row, newest: OutcomeRating | Row | None,
     """Combine an outcome with its newest rating under the organization's thresholds."""
     importance = newest.importance if newest else None
     satisfaction = newest.satisfaction if newest else None
-    score = opportunity_score(importance, satisfaction) if newest else None
+    scored = score_outcome(importance, satisfaction, limits)
     return RatedOutcome(
         id=outcome.id, version=outcome.version, job_id=outcome.job_id, statement=outcome.statement,
         direction=outcome.direction, importance=importance, satisfaction=satisfaction,
-        opportunity=score, status=outcome_status(importance, satisfaction, limits),
-        band=opportunity_band(score, limits), rated_on=newest.rated_on if newest else None,
+        opportunity=scored.opportunity, status=scored.status, band=scored.band,
+        rated_on=newest.rated_on if newest else None, off_scale=scored.off_scale,
     )
 
 

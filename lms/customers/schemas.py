@@ -241,7 +241,9 @@ class OutcomeOut(Out):
     opportunity: float | None = Field(
         description="Read-only: Ulwick's opportunity score, importance + max(importance − satisfaction, 0).")
     status: Literal["underserved", "served", "overserved", "unrated"] = Field(
-        description="Read-only: by the organization's thresholds (underserved when opportunity ≥ 10).")
+        description="Read-only: by the organization's thresholds (underserved when opportunity ≥ 10 and "
+                    "importance exceeds satisfaction); unrated also when the newest rating is off the 0-10 "
+                    "scale.")
     rated_on: date | None = Field(description="Read-only: the date of the newest rating.")
 
 
@@ -255,7 +257,8 @@ class RatingOut(Out):
     respondents: int | None
     segment: str | None
     source: Literal["aggregate", "responses"]
-    opportunity: float
+    opportunity: float | None = Field(
+        description="Ulwick's opportunity score; null for a rating stored off the 0-10 scale (not scored).")
 
 
 class RelatedCoverageOut(Out):

@@ -32,7 +32,7 @@ from lms.models import (
     User,
     ValueStream,
 )
-from lms.streams.figures import current_stream_totals
+from lms.streams.figures import StreamTotals, current_stream_totals
 
 ALERT_STATUSES = ("diverging", "orphan", "stale")
 OPEN_STAGES = ("plan", "do", "check", "act")
@@ -46,8 +46,9 @@ class StreamLine:
     name: str
     pce: float | None
     waste_share: float | None
-    lead_time_days: float
+    lead_time_days: float | None
     untagged: int
+    lead_time_note: str = ""  # why the lead time in days is not shown: "incomplete" or "no working day"
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,7 @@ class DashboardData:
     internal: list[CustomerPanel]
     customer_totals: Counter
     waste_time_by_type: list[tuple[str, float]]
+    untimed_waste_streams: list[str]
     drift_totals: dict[str, int]
     alerts: list[DriftAlert]
     alert_total: int
@@ -144,16 +146,28 @@ class DashboardData:
         return not any(self.counts.values())
 
 
-def _stream_figures() -> tuple[dict[int, StreamLine], dict[int, int | None], dict[str, float]]:
-    """Return every current-state stream's line, its customer, and the waste time by type."""
+def _lead_time_note(totals: StreamTotals) -> str:
+    """Say why a stream's lead time in days is not shown ('' when it is)."""
+    if totals.lead_time_s is None:
+        return "incomplete"
+    return "" if totals.day_s else "no working day"
+
+
+def _stream_figures() -> tuple[dict[int, StreamLine], dict[int, int | None], dict[str, float], list[str]]:
+    """Return every current-state stream's line, its customer, the waste time by type, and the streams
+    whose waste time leaves out inventory that cannot be timed."""
     lines, customer_of, waste = {}, {}, dict.fromkeys(WASTE_TYPES, 0.0)
+    untimed: list[str] = []
     for totals in current_stream_totals():
         lines[totals.id] = StreamLine(totals.id, totals.name, totals.pce, totals.waste_share,
-                                      totals.lead_time_days, totals.untagged_count)
+                                      totals.lead_time_days, totals.untagged_count, _lead_time_note(totals))
         customer_of[totals.id] = totals.customer_id
         for kind, seconds in totals.waste_time_by_type.items():
-            waste[kind] += seconds
-    return lines, customer_of, waste
+            if seconds is not None:
+                waste[kind] += seconds
+        if any(seconds is None for seconds in totals.waste_time_by_type.values()):
+            untimed.append(totals.name)
+    return lines, customer_of, waste, untimed
 
 
 def _kpi_customers() -> dict[int, set[int]]:
@@ -266,7 +280,7 @@ def build_dashboard(organization: Organization, today: date | None = None) -> Da
         select(Customer.id, Customer.name, Customer.kind).order_by(Customer.name, Customer.id)
     ).all()
     panels = {c.id: CustomerPanel(c.id, c.name, c.kind) for c in customers}
-    streams, customer_of, waste = _stream_figures()
+    streams, customer_of, waste, untimed = _stream_figures()
     for stream_id, line in streams.items():
         if customer_of[stream_id] in panels:
             panels[customer_of[stream_id]].streams.append(line)
@@ -281,6 +295,7 @@ def build_dashboard(organization: Organization, today: date | None = None) -> Da
         internal=[p for p in ranked if p.kind == "internal"][:PANELS_SHOWN],
         customer_totals=Counter(p.kind for p in panels.values()),
         waste_time_by_type=ranked_waste,
+        untimed_waste_streams=untimed,
         drift_totals=drift_totals,
         alerts=alerts[:SHOWN],
         alert_total=len(alerts),

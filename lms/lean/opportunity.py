@@ -1,16 +1,21 @@
 """Ulwick's opportunity score for desired outcomes, from survey figures or raw answers.
 
-Importance and satisfaction are on 0-10. Raw survey answers are on 1-5 and become a
-0-10 figure by top-two-box: ten times the share of answers that are 4 or 5.
+Importance and satisfaction are on 0-10: the functions here refuse anything else (ValueError), and
+``on_scale`` lets a caller skip a rating stored out of range before scoring it. Raw survey answers
+are on 1-5 and become a 0-10 figure by top-two-box: ten times the share of answers that are 4 or 5.
+An outcome is underserved when its opportunity reaches the threshold and its importance exceeds its
+satisfaction (Ulwick: people find it important and are not satisfied).
 Figures stay exact floats; callers round them for display.
 """
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 ANSWER_RANGE = range(1, 6)
 TOP_TWO = (4, 5)
 STATUSES = ("unrated", "underserved", "overserved", "served")
+SCALE = (0.0, 10.0)
 BANDS = ("extreme", "high", "underserved")
 
 
@@ -26,8 +31,21 @@ class OpportunityThresholds:
 DEFAULT_THRESHOLDS = OpportunityThresholds()
 
 
+def on_scale(value: float | None) -> bool:
+    """Tell whether a rating figure is a number on the 0-10 scale."""
+    return value is not None and math.isfinite(value) and SCALE[0] <= value <= SCALE[1]
+
+
+def _check_scale(**figures: float) -> None:
+    """Refuse importance or satisfaction outside 0-10 (or not a number)."""
+    for name, value in figures.items():
+        if not on_scale(value):
+            raise ValueError(f"{name} {value!r} is not on the 0-10 scale")
+
+
 def opportunity_score(importance: float, satisfaction: float) -> float:
     """Return Ulwick's opportunity score: importance + max(importance - satisfaction, 0)."""
+    _check_scale(importance=importance, satisfaction=satisfaction)
     return importance + max(importance - satisfaction, 0.0)
 
 
@@ -57,7 +75,7 @@ def outcome_status(
     """Classify an outcome as unrated, underserved, overserved or served."""
     if importance is None or satisfaction is None:
         return "unrated"
-    if opportunity_score(importance, satisfaction) >= thresholds.underserved:
+    if opportunity_score(importance, satisfaction) >= thresholds.underserved and importance > satisfaction:
         return "underserved"
     if satisfaction > importance:
         return "overserved"
@@ -77,3 +95,29 @@ def opportunity_band(
     if score >= thresholds.underserved:
         return "underserved"
     return None
+
+
+@dataclass(frozen=True)
+class OutcomeScore:
+    """An outcome's opportunity, status and band from one rating; ``off_scale`` when it was skipped."""
+
+    opportunity: float | None
+    status: str
+    band: str | None
+    off_scale: bool = False
+
+
+def score_outcome(
+    importance: float | None,
+    satisfaction: float | None,
+    thresholds: OpportunityThresholds = DEFAULT_THRESHOLDS,
+) -> OutcomeScore:
+    """Score a rating; one stored outside 0-10 is skipped (unrated, ``off_scale``), never raised on."""
+    if importance is None or satisfaction is None:
+        return OutcomeScore(None, "unrated", None)
+    if not (on_scale(importance) and on_scale(satisfaction)):
+        return OutcomeScore(None, "unrated", None, off_scale=True)
+    score = opportunity_score(importance, satisfaction)
+    status = outcome_status(importance, satisfaction, thresholds)
+    band = opportunity_band(score, thresholds) if status == "underserved" else None
+    return OutcomeScore(score, status, band)

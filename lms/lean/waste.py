@@ -13,8 +13,11 @@ from lms.lean.metrics import (
     WASTE_TYPES,
     StepFigures,
     StreamFigures,
+    effective_cycle_time_s,
     is_over_takt,
     processing_time_s,
+    stations_needed,
+    unconverted_units,
     waiting_time_s,
     working_day_s,
 )
@@ -102,7 +105,7 @@ def _no_customer_job(step: StepFigures) -> WasteFlag | None:
 
 
 def _waiting(processing_s: float, waiting_s: float) -> WasteFlag | None:
-    """Flag a step whose work waits longer than it is worked."""
+    """Flag a step whose work waits longer than it is worked (``waiting_s`` as far as known)."""
     if waiting_s <= processing_s:
         return None
     return WasteFlag(
@@ -124,8 +127,8 @@ def _defects(step: StepFigures) -> WasteFlag | None:
     )
 
 
-def _inventory(step: StepFigures, daily_demand: float | None) -> WasteFlag | None:
-    """Flag an inventory step, saying how many days of demand it holds when known."""
+def _inventory(step: StepFigures, daily_demand: float | None, day_s: float | None) -> WasteFlag | None:
+    """Flag an inventory step, saying how many days of demand it holds, or what it takes to know."""
     if step.kind != "inventory":
         return None
     stock = "Stock waits here"
@@ -134,20 +137,32 @@ def _inventory(step: StepFigures, daily_demand: float | None) -> WasteFlag | Non
         if daily_demand and daily_demand > 0:
             days = _figure(step.inventory_units / daily_demand)
             stock += f", {days} {'day' if days == '1' else 'days'} of demand"
+    missing = ""
+    if unconverted_units(step, daily_demand, day_s):
+        needed = "the available time per day" if daily_demand and daily_demand > 0 else "the daily demand"
+        missing = f" Set {needed} to count its waiting time in the lead time."
     return WasteFlag(
         "inventory",
-        f"{stock}: inventory lengthens the lead time and hides problems.",
+        f"{stock}: inventory lengthens the lead time and hides problems.{missing}",
     )
 
 
 def _over_takt(step: StepFigures, takt_s: float | None) -> WasteFlag | None:
-    """Flag a process step whose cycle time exceeds takt."""
-    if takt_s is None or step.cycle_time_s is None or not is_over_takt(step, takt_s):
+    """Flag a process step whose effective cycle time (C/T over uptime) exceeds takt."""
+    effective = effective_cycle_time_s(step)
+    if takt_s is None or step.cycle_time_s is None or effective is None or not is_over_takt(step, takt_s):
         return None
+    cycle = f"Cycle time {format_duration(step.cycle_time_s)}"
+    if step.uptime_pct is not None:
+        cycle += (f" at {_figure(step.uptime_pct)} % uptime (effective {format_duration(effective)})"
+                  if math.isfinite(effective) else f" at {_figure(step.uptime_pct)} % uptime (never up)")
+    needed = stations_needed(effective, takt_s)
+    remedy = (f" {needed} operators or stations in parallel would bring it within takt."
+              if needed is not None else "")
     return WasteFlag(
         "over-takt",
-        f"Cycle time {format_duration(step.cycle_time_s)} exceeds takt "
-        f"{format_duration(takt_s)}: this step cannot keep pace with customer demand.",
+        f"{cycle} exceeds takt {format_duration(takt_s)}: this step cannot keep pace with customer "
+        f"demand.{remedy}",
     )
 
 
@@ -171,7 +186,7 @@ def flag_step(
     step: StepFigures,
     *,
     daily_demand: float | None,
-    day_s: float,
+    day_s: float | None,
     takt_time_s: float | None,
 ) -> list[WasteFlag]:
     """Return the waste flags of one step, in FLAG_CODES order."""
@@ -181,7 +196,7 @@ def flag_step(
         _no_customer_job(step),
         _waiting(processing_s, waiting_s),
         _defects(step),
-        _inventory(step, daily_demand),
+        _inventory(step, daily_demand, day_s),
         _over_takt(step, takt_time_s),
         _contradiction(step),
     )

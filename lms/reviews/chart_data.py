@@ -53,8 +53,16 @@ def show_change(move: FigureMove) -> str:
     return ("+" if change > 0 else "−") + show(abs(change), move.kind)
 
 
+def _shown(snapshot: dict, key: str, kind: str) -> str:
+    """Write a snapshot's figure, or say which inputs it lacks ("— (needs daily demand)")."""
+    value, needs = snapshot.get(key), (snapshot.get("missing_by_figure") or {}).get(key)
+    if value is None and needs:
+        return f"— (needs {' and '.join(name.replace('_', ' ') for name in needs)})"
+    return show(value, kind)
+
+
 def _current_figures(snapshot: dict) -> list[tuple[str, str]]:
-    rows = [(label, show(snapshot.get(key), kind)) for key, label, kind in FIGURE_LABELS]
+    rows = [(label, _shown(snapshot, key, kind)) for key, label, kind in FIGURE_LABELS]
     rows.append(("Steps over takt", str(len(snapshot.get("over_takt_step_ids") or []))))
     return rows
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from lms.extensions import db
 from lms.kpis.assessments import KpiDrift
 from lms.lean.metrics import WASTE_TYPES
+from lms.lean.missing import STREAM_INPUTS
 from lms.models import Kpi, KpiMeasurement, Review
 
 
@@ -78,19 +79,38 @@ def figure_moves(before: dict | None, after: dict | None) -> list[FigureMove]:
     return rows
 
 
+def snapshot_notes(before: dict | None, after: dict | None) -> list[str]:
+    """Say what a reader must know of two metrics objects: inputs missing, and an older way of counting.
+
+    A snapshot taken before figures named their missing inputs (it has no ``missing`` key) counted
+    a step's time under each of its wastes in full; one with ``missing`` inputs has figures withheld.
+    """
+    notes = []
+    if any(snapshot is not None and "missing" not in snapshot for snapshot in (before, after)):
+        notes.append("A snapshot taken before waste time was shared among a step's wastes counts a step "
+                     "under each of its wastes in full: compare its waste times with care.")
+    needed = [label for name, label in STREAM_INPUTS.items()
+              if any(name in (snapshot or {}).get("missing", []) for snapshot in (before, after))]
+    if needed:
+        notes.append(f"Figures shown “—” could not be computed: set {' and '.join(needed)} to have them.")
+    return notes
+
+
 def before_after(review: Review, current: dict) -> BeforeAfter:
     """Return the figures of the review: snapshot at opening vs at closing, or vs now while open."""
     opened = review.opened_at.date().isoformat() if review.opened_at else str(review.held_on)
     if review.status == "closed" and review.snapshot_close is not None:
         closed = review.closed_at.date().isoformat() if review.closed_at else str(review.held_on)
-        return BeforeAfter(f"At opening ({opened})", f"At closing ({closed})",
-                           figure_moves(review.snapshot_open, review.snapshot_close))
-    if review.snapshot_open is not None:
-        return BeforeAfter(f"At opening ({opened})", "Now", figure_moves(review.snapshot_open, current),
-                           note="The review is open: “now” follows the map as it changes; closing "
-                                "records it for good.")
-    return BeforeAfter("At opening", "Now", figure_moves(None, current),
-                       note="The review is planned: its figures are recorded when it opens.")
+        before, after, labels, note = (review.snapshot_open, review.snapshot_close,
+                                       (f"At opening ({opened})", f"At closing ({closed})"), "")
+    elif review.snapshot_open is not None:
+        before, after, labels = review.snapshot_open, current, (f"At opening ({opened})", "Now")
+        note = "The review is open: “now” follows the map as it changes; closing records it for good."
+    else:
+        before, after, labels = None, current, ("At opening", "Now")
+        note = "The review is planned: its figures are recorded when it opens."
+    return BeforeAfter(*labels, figure_moves(before, after),
+                       note=" ".join([note, *snapshot_notes(before, after)]).strip())
 
 
 def opened_on(review: Review) -> date | None:

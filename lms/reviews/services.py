@@ -58,8 +58,8 @@ def take_snapshot(stream: ValueStream) -> dict[str, Any]:
 
 
 def _figures_sentence(snapshot: dict) -> str:
-    pce = snapshot.get("pce")
-    return (f"lead time {format_duration(snapshot['lead_time_s'])}, "
+    pce, lead = snapshot.get("pce"), snapshot.get("lead_time_s")
+    return (f"lead time {'incomplete' if lead is None else format_duration(lead)}, "
             f"PCE {'—' if pce is None else f'{pce * 100:.1f} %'}")
 
 

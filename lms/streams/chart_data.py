@@ -26,7 +26,7 @@ def map_spec(view: StreamView) -> dict:
             "pct_complete_accurate": step.pct_complete_accurate, "wait_time_s": step.wait_time_s,
             "inventory_units": step.inventory_units,
             "processing_s": timing.processing_s, "waiting_s": timing.waiting_s,
-            "over_takt": timing.over_takt,
+            "over_takt": timing.over_takt, "unconverted_units": timing.unconverted_units,
         })
     m = view.metrics
     return {
@@ -35,6 +35,7 @@ def map_spec(view: StreamView) -> dict:
         "daily_demand": view.stream.daily_demand,
         "takt_time_s": m.takt_time_s,
         "lead_time_s": m.lead_time_s,
+        "lead_time_known_s": m.lead_time_known_s,
         "lead_time_days": m.lead_time_days,
         "day_s": view.day_s,
         "processing_time_s": m.processing_time_s,
@@ -46,23 +47,34 @@ def map_spec(view: StreamView) -> dict:
 def takt_spec(view: StreamView) -> dict:
     """Return the process steps' cycle times and the takt they are measured against."""
     over = set(view.metrics.over_takt_step_ids)
+    effective = {t.step_id: t.effective_cycle_time_s for t in view.metrics.step_timings}
     return {
         "title": f"Cycle time per step against takt: {_title_name(view)}",
         "takt_time_s": view.metrics.takt_time_s,
+        "no_takt": view.metrics.reasons.get("takt_time_s"),
         "steps": [
             {"name": step.name, "classification": step.classification,
-             "cycle_time_s": step.cycle_time_s, "over_takt": step.id in over}
+             "cycle_time_s": step.cycle_time_s, "effective_cycle_time_s": effective.get(step.id),
+             "over_takt": step.id in over}
             for step in view.steps if step.kind == "process" and step.cycle_time_s is not None
         ],
     }
 
 
+def ranked_waste(waste_time_by_type: dict[str, float | None]) -> list[list]:
+    """Return [waste, seconds] of the wastes with time, largest first; a waste of unknown time is left out."""
+    known = [(waste, seconds) for waste, seconds in waste_time_by_type.items()
+             if seconds is not None and seconds > 0]
+    return [[waste, seconds] for waste, seconds in sorted(known, key=lambda item: (-item[1], item[0]))]
+
+
 def pareto_spec(view: StreamView) -> dict:
-    """Return the time in each waste, largest first, for the Pareto chart."""
-    ranked = sorted(view.metrics.waste_time_by_type.items(), key=lambda item: (-item[1], item[0]))
+    """Return the time in each waste, largest first, for the Pareto chart, and the wastes not timed."""
+    untimed = [waste for waste, seconds in view.metrics.waste_time_by_type.items() if seconds is None]
     return {
         "title": f"Waste time by type: {_title_name(view)}",
-        "waste_time_by_type": [[waste, seconds] for waste, seconds in ranked if seconds > 0],
+        "waste_time_by_type": ranked_waste(view.metrics.waste_time_by_type),
+        "untimed": untimed,
     }
 
 
@@ -71,15 +83,17 @@ def chart_alt_texts(view: StreamView) -> dict[str, str]:
     m = view.metrics
     process = sum(1 for s in view.steps if s.kind == "process")
     pce = "unknown" if m.pce is None else f"{m.pce * 100:.1f} %"
-    takt = "no takt (daily demand not set)" if m.takt_time_s is None else \
+    takt = f"no takt ({m.reasons['takt_time_s']})" if m.takt_time_s is None else \
         f"takt {format_duration(m.takt_time_s)}"
     over = len(m.over_takt_step_ids)
-    wastes = [(w, s) for w, s in sorted(m.waste_time_by_type.items(), key=lambda i: -i[1]) if s > 0]
+    wastes = ranked_waste(m.waste_time_by_type)
     pareto = "; ".join(f"{w} {format_duration(s)}" for w, s in wastes) or "no time tagged with a waste yet"
+    lead = (format_duration(m.lead_time_s) if m.lead_time_s is not None else
+            f"at least {format_duration(m.lead_time_known_s)} (incomplete)")
     return {
         "map": (f"Value-stream map of {view.stream.name}: {process} process steps and "
                 f"{len(view.steps) - process} inventories in flow order; lead time "
-                f"{format_duration(m.lead_time_s)}, processing time {format_duration(m.processing_time_s)}, "
+                f"{lead}, processing time {format_duration(m.processing_time_s)}, "
                 f"process cycle efficiency {pce}."),
         "takt": (f"Bar chart of cycle time per process step against {takt}; "
                  f"{over} step{'s' if over != 1 else ''} over takt."),

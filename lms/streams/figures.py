@@ -7,14 +7,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Float, Text, case, cast, func, literal, select
+from sqlalchemy import Text, case, cast, func, literal, select
 
 from lms import pagination, tenancy
 from lms.db import utcnow
 from lms.extensions import db
 from lms.lean.metrics import (
     CLASSIFICATIONS,
-    SECONDS_PER_DAY,
     WASTE_TYPES,
     StepFigures,
     StepTiming,
@@ -105,17 +104,28 @@ def _by_id(model, ids: Iterable[int | None]) -> dict:
 
 @dataclass(frozen=True)
 class StreamTotals:
-    """The sums a stream's headline figures rest on, added up by the database."""
+    """The sums a stream's headline figures rest on, added up by the database.
+
+    ``lead_time_s`` is the time known; ``unconverted_steps`` counts the steps whose inventory
+    cannot be timed (no daily demand or no working day): the lead time and its ratios are then
+    withheld, as ``lean.metrics.compute_metrics`` withholds them.
+    """
 
     id: int
     name: str
     customer_id: int | None
-    day_s: float
-    lead_time_s: float
+    day_s: float | None
+    lead_time_known_s: float
     value_added_time_s: float
     waste_step_time_s: float
     untagged_count: int
-    waste_time_by_type: dict[str, float]
+    waste_time_by_type: dict[str, float | None]
+    unconverted_steps: int = 0
+
+    @property
+    def lead_time_s(self) -> float | None:
+        """Return the lead time; None while some inventory cannot be timed."""
+        return None if self.unconverted_steps else self.lead_time_known_s
 
     @property
     def pce(self) -> float | None:
@@ -128,9 +138,9 @@ class StreamTotals:
         return self.waste_step_time_s / self.lead_time_s if self.lead_time_s else None
 
     @property
-    def lead_time_days(self) -> float:
-        """Return the lead time in the stream's working days."""
-        return self.lead_time_s / self.day_s
+    def lead_time_days(self) -> float | None:
+        """Return the lead time in the stream's working days; None without either."""
+        return self.lead_time_s / self.day_s if self.lead_time_s is not None and self.day_s else None
 
 
 # Stored figures are held within this size in SQL arithmetic. Every figure that can be entered is
@@ -150,16 +160,37 @@ def step_time_columns():
 
     The same arithmetic, in the same order, as ``lean.metrics.working_day_s``,
     ``processing_time_s`` and ``waiting_time_s``: a step's times come out as the same floats.
-    A statement using them joins ``Step`` to its ``ValueStream``.
+    The working day is NULL when the stream has none. A statement using them joins ``Step`` to its
+    ``ValueStream``.
     """
     day_s = case((ValueStream.available_seconds_per_day > 0, _held(ValueStream.available_seconds_per_day)),
-                 else_=literal(float(SECONDS_PER_DAY), Float))
+                 else_=None)
     processing = case((Step.kind == "inventory", 0.0), (Step.cycle_time_s.is_(None), 0.0),
                       else_=_held(Step.cycle_time_s))
-    held = case(((ValueStream.daily_demand > 0) & (Step.inventory_units != 0),
+    held = case(((ValueStream.daily_demand > 0) & (Step.inventory_units != 0) & day_s.is_not(None),
                  _held(Step.inventory_units) / _held(ValueStream.daily_demand, LEAST_DEMAND) * day_s),
                 else_=0.0)
     return day_s, processing, func.coalesce(_held(Step.wait_time_s), 0.0) + held
+
+
+def unconverted_column():
+    """Return SQL: 1 for a step whose inventory cannot be timed (as ``lean.metrics.unconverted_units``)."""
+    converts = (ValueStream.daily_demand > 0) & (ValueStream.available_seconds_per_day > 0)
+    return case(((Step.inventory_units != 0) & ~func.coalesce(converts, False), 1), else_=0)
+
+
+def _waste_columns(lead, unconverted) -> list:
+    """Return, per waste type, the SQL sum of its share of each step's time and its untimed steps.
+
+    A step's time is shared equally among its (distinct, known) waste types, as
+    ``lean.metrics.waste_shares``.
+    """
+    tags = cast(Step.waste_types, Text)  # a JSON list of names: '["motion", "waiting"]'
+    tagged = {waste: tags.like(f'%"{waste}"%') for waste in WASTE_TYPES}
+    types = sum((case((match, 1), else_=0) for match in tagged.values()), literal(0))
+    shared = [func.sum(case((match, lead / types), else_=0.0)) for match in tagged.values()]
+    untimed = [func.sum(case((match, unconverted), else_=0)) for match in tagged.values()]
+    return shared + untimed
 
 
 def current_stream_totals() -> list[StreamTotals]:
@@ -171,8 +202,7 @@ def current_stream_totals() -> list[StreamTotals]:
     """
     day_s, processing, waiting = step_time_columns()
     lead = processing + waiting  # as ``StepTiming.lead_time_s``
-    tags = cast(Step.waste_types, Text)  # a JSON list of names: '["motion", "waiting"]'
-    tagged = [func.sum(case((tags.like(f'%"{waste}"%'), lead), else_=0.0)) for waste in WASTE_TYPES]
+    unconverted = unconverted_column()
     known = [c for c in CLASSIFICATIONS if c != "unclassified"]
     rows = db.session.execute(
         select(
@@ -180,19 +210,24 @@ def current_stream_totals() -> list[StreamTotals]:
             func.sum(lead), func.sum(case((Step.classification == "value-adding", processing), else_=0.0)),
             func.sum(case((Step.classification == "waste", lead), else_=0.0)),
             func.count(Step.id) - func.count(case((Step.classification.in_(known), 1))),
-            *tagged,
+            func.sum(unconverted), *_waste_columns(lead, unconverted),
         )
         .outerjoin(Step, Step.value_stream_id == ValueStream.id)
         .where(ValueStream.state == "current")
         .group_by(ValueStream.id, ValueStream.name, ValueStream.customer_id)
         .order_by(ValueStream.name, ValueStream.id)
     ).tuples()
+    count = len(WASTE_TYPES)
     return [
-        StreamTotals(id=stream_id, name=name, customer_id=customer_id, day_s=float(stream_day_s),
-                     lead_time_s=float(lead_s or 0.0), value_added_time_s=float(value_added or 0.0),
+        StreamTotals(id=stream_id, name=name, customer_id=customer_id,
+                     day_s=None if stream_day_s is None else float(stream_day_s),
+                     lead_time_known_s=float(lead_s or 0.0), value_added_time_s=float(value_added or 0.0),
                      waste_step_time_s=float(waste or 0.0), untagged_count=untagged,
-                     waste_time_by_type={w: float(t or 0.0) for w, t in zip(WASTE_TYPES, times, strict=True)})
-        for stream_id, name, customer_id, stream_day_s, lead_s, value_added, waste, untagged, *times in rows
+                     waste_time_by_type={w: None if untimed else float(t or 0.0) for w, t, untimed in
+                                         zip(WASTE_TYPES, sums[:count], sums[count:], strict=True)},
+                     unconverted_steps=int(unconverted_steps or 0))
+        for stream_id, name, customer_id, stream_day_s, lead_s, value_added, waste, untagged,
+        unconverted_steps, *sums in rows
     ]
 
 
@@ -253,9 +288,10 @@ class StreamView:
     future_states: list[ValueStream] = field(default_factory=list)
 
     @property
-    def waste_time_s(self) -> float:
-        """Return the lead time spent in steps tagged waste."""
-        return (self.metrics.waste_share or 0.0) * self.metrics.lead_time_s
+    def waste_time_s(self) -> float | None:
+        """Return the lead time spent in steps tagged waste; None while the lead time is incomplete."""
+        m = self.metrics
+        return None if m.lead_time_s is None else (m.waste_share or 0.0) * m.lead_time_s
 
     @property
     def timings(self) -> dict[int | None, StepTiming]:
@@ -263,9 +299,10 @@ class StreamView:
         return {timing.step_id: timing for timing in self.metrics.step_timings}
 
     @property
-    def day_s(self) -> float:
-        """Return the stream's working day in seconds."""
+    def day_s(self) -> float | None:
+        """Return the stream's working day in seconds; None when it has none."""
         return working_day_s(self.stream.available_seconds_per_day)
+
 
 
 def stream_view(stream: ValueStream) -> StreamView:

@@ -195,19 +195,59 @@ class ValueStreamOut(Out):
     last_walked_by_id: int | None = None
 
 
+class ProcessStepPaceOut(Out):
+    step_id: int
+    effective_cycle_time_s: float | None = Field(
+        description="Cycle time / uptime (the cycle time when no uptime is entered); null for uptime 0.")
+    over_takt: bool = Field(description="The effective cycle time exceeds takt.")
+    stations_needed: int | None = Field(
+        description="Over takt: the operators or stations in parallel that bring it within takt, "
+                    "ceil(effective cycle time / takt); null otherwise.")
+
+
 class MetricsOut(Out):
-    lead_time_s: float | None = Field(description="Null only when out of range (see out_of_range).")
-    lead_time_days: float | None
+    lead_time_s: float | None = Field(
+        description="Null when some inventory cannot be turned into time (no daily demand or no available "
+                    "time per day: see missing), or when out of range (see out_of_range).")
+    lead_time_days: float | None = Field(
+        description="Lead time / available seconds per day; null when the stream has no working day.")
     processing_time_s: float | None
     value_added_time_s: float | None
-    pce: float | None = Field(description="Value-added time / lead time, 0-1.")
-    activity_ratio: float | None = Field(description="Processing time / lead time, 0-1.")
+    pce: float | None = Field(description="Value-added time / lead time, 0-1; null while the lead time is.")
+    activity_ratio: float | None = Field(description="Processing time / lead time, 0-1; null while the lead "
+                                                     "time is.")
     rolled_pct_complete_accurate: float | None = Field(description="Product of %C&A / 100, 0-1.")
-    takt_time_s: float | None = Field(description="Available seconds per day / daily demand.")
-    over_takt_step_ids: list[int]
+    takt_time_s: float | None = Field(description="Available seconds per day / daily demand; null without "
+                                                  "either (never a 24-hour day by default).")
+    over_takt_step_ids: list[int] = Field(
+        description="Process steps whose effective cycle time (C/T / uptime) exceeds takt; empty without "
+                    "takt.")
     rework_adjusted_lead_time_s: float | None
-    waste_time_by_type: dict[str, float | None]
+    waste_time_by_type: dict[str, float | None] = Field(
+        description="Seconds per waste type: a step's processing + waiting time is shared equally among its "
+                    "waste types, so the values add up to the time in waste-tagged steps. Null for a type "
+                    "with a step whose inventory cannot be timed.")
     steps_by_classification: dict[str, int]
+    missing: list[str] = Field(
+        default_factory=list,
+        description="Addition: the stream inputs (daily_demand, available_seconds_per_day) some figure needs "
+                    "and lacks; empty when every figure could be computed.")
+    missing_by_figure: dict[str, list[str]] = Field(
+        default_factory=dict, description="Addition: for each figure that is null or incomplete for want of "
+                                          "input, the inputs it needs.")
+    lead_time_known_s: float | None = Field(
+        None, description="Addition: the time the entered figures give; equals lead_time_s when complete, "
+                          "a lower bound while inventory cannot be timed.")
+    unconverted_inventory_units: float | None = Field(
+        None, description="Addition: units waiting that cannot be turned into time (0 when none).")
+    operators_needed: float | None = Field(
+        None, description="Addition: total cycle time / takt, the operators the work needs (Rother & Shook); "
+                          "null without takt.")
+    operators_entered: int | None = Field(
+        None, description="Addition: the operators entered on the process steps; null when none is.")
+    process_steps: list[ProcessStepPaceOut] = Field(
+        default_factory=list,
+        description="Addition: each timed process step's effective cycle time and pace.")
     out_of_range: list[str] | None = Field(
         None, description="Extension, present only when needed: the figures that are null because "
                           "stored values (from before today's bounds) put them beyond a number's range.")

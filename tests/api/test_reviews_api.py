@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from lms.extensions import db
-from lms.lean.metrics import API_METRIC_KEYS
+from lms.lean.metrics import API_OBJECT_KEYS
 from lms.models import Action, AuditEvent, Finding, Review, Step
 from tests.web.test_reviews_helpers import build_line, count, make_team, new_review, row, today
 
@@ -257,7 +257,7 @@ def test_snapshots_are_taken_once_and_survive_later_edits_of_the_stream(api_as, 
     assert opened.status_code == 200, opened.get_json()
     body = opened.get_json()
     assert body["snapshot_open"] == metrics_before and body["opened_at"] is not None
-    assert set(body["snapshot_open"]) == set(API_METRIC_KEYS) and body["snapshot_close"] is None
+    assert set(body["snapshot_open"]) == set(API_OBJECT_KEYS) and body["snapshot_close"] is None
 
     # The team improves the welding step while the review is open.
     welding = api.get(f"/steps/{line.step_ids[2]}").get_json()

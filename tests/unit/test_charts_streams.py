@@ -168,3 +168,15 @@ def test_pareto_without_waste_says_so():
 def test_map_staleness(walked, stale, label):
     staleness = map_staleness(walked, date(2026, 11, 23), 90)
     assert staleness.stale is stale and staleness.label == label
+
+
+def test_takt_chart_draws_the_effective_cycle_time_over_the_bar():
+    # 50 s at 80 % uptime runs 62.5 s effective: over a 60 s takt although its bar is below the line.
+    spec = {"title": "Press", "takt_time_s": 60.0, "steps": [
+        {"name": "Stamping", "classification": "necessary", "cycle_time_s": 50, "effective_cycle_time_s": 62.5,
+         "over_takt": True}]}
+    fig = takt_figure(spec)
+    heights = [bar.get_height() for bar in fig.axes[0].patches]
+    assert heights[:2] == [50, 62.5]
+    assert "50 s\neffective 1 min 3 s\nOVER TAKT" in _texts(fig)
+    assert "Effective C/T (C/T ÷ uptime)" in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from lms.charts.pareto import draw_waste_pareto
 from lms.charts.takt import draw_takt_chart
 from lms.charts.vsm import draw_value_stream_map
-from lms.lean.metrics import API_METRIC_KEYS, StepFigures, StreamFigures, compute_metrics, total
+from lms.lean.metrics import API_OBJECT_KEYS, StepFigures, StreamFigures, compute_metrics, total
 from lms.lean.waste import OUT_OF_RANGE, flag_stream, format_duration
 
 EXTREME = st.one_of(st.floats(allow_nan=False, allow_infinity=False),
@@ -52,7 +52,7 @@ def test_metrics_and_flags_never_raise_and_the_api_gets_finite_numbers_or_null(s
     flag_stream(stream)
     api = metrics.as_api_dict()
     json.dumps(api, allow_nan=False)  # no Infinity or NaN reaches a client
-    assert set(api) - {"out_of_range"} == set(API_METRIC_KEYS)
+    assert set(api) - {"out_of_range"} == set(API_OBJECT_KEYS)
     for name in metrics.out_of_range:
         head, _, waste = name.partition(".")
         assert (api[head][waste] if waste else api[head]) is None
@@ -97,10 +97,12 @@ def test_the_stream_charts_draw_any_stored_figures(stream):
                    "changeover_s": s.changeover_s, "uptime_pct": s.uptime_pct, "operators": s.operators,
                    "pct_complete_accurate": s.pct_complete_accurate, "wait_time_s": s.wait_time_s,
                    "inventory_units": s.inventory_units, "processing_s": timings[s.id].processing_s,
-                   "waiting_s": timings[s.id].waiting_s, "over_takt": timings[s.id].over_takt}
+                   "waiting_s": timings[s.id].waiting_s, "over_takt": timings[s.id].over_takt,
+                   "unconverted_units": timings[s.id].unconverted_units}
                   for s in stream.steps]
     spec = {"title": "Map", "steps": step_specs, "daily_demand": stream.daily_demand,
             "takt_time_s": metrics.takt_time_s, "lead_time_s": metrics.lead_time_s,
+            "lead_time_known_s": metrics.lead_time_known_s,
             "lead_time_days": metrics.lead_time_days, "day_s": day_s,
             "processing_time_s": metrics.processing_time_s,
             "value_added_time_s": metrics.value_added_time_s, "pce": metrics.pce}

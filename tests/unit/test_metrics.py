@@ -8,7 +8,6 @@ import pytest
 
 from lms.lean.metrics import (
     CLASSIFICATIONS,
-    SECONDS_PER_DAY,
     STEP_KINDS,
     WASTE_TYPES,
     StepFigures,
@@ -38,6 +37,14 @@ API_KEYS = {
     "rework_adjusted_lead_time_s",
     "waste_time_by_type",
     "steps_by_classification",
+    # additions of issue 14
+    "missing",
+    "missing_by_figure",
+    "lead_time_known_s",
+    "unconverted_inventory_units",
+    "operators_needed",
+    "operators_entered",
+    "process_steps",
 }
 
 
@@ -146,7 +153,6 @@ def test_vocabulary_is_the_eight_wastes_four_tags_two_kinds() -> None:
     )
     assert CLASSIFICATIONS == ("value-adding", "necessary", "waste", "unclassified")
     assert STEP_KINDS == ("process", "inventory")
-    assert SECONDS_PER_DAY == 86_400
 
 
 # --- per-step figures -----------------------------------------------------------------
@@ -156,12 +162,13 @@ def test_vocabulary_is_the_eight_wastes_four_tags_two_kinds() -> None:
     ("available", "expected"),
     [
         pytest.param(27_600, 27_600.0, id="available-set"),
-        pytest.param(None, 86_400.0, id="unset-is-a-calendar-day"),
-        pytest.param(0, 86_400.0, id="zero-is-unset"),
-        pytest.param(-5, 86_400.0, id="negative-is-unset"),
+        # no available time: no working day at all, never a 24-hour day by default
+        pytest.param(None, None, id="unset-is-no-working-day"),
+        pytest.param(0, None, id="zero-is-unset"),
+        pytest.param(-5, None, id="negative-is-unset"),
     ],
 )
-def test_working_day_s(available: float | None, expected: float) -> None:
+def test_working_day_s(available: float | None, expected: float | None) -> None:
     assert working_day_s(available) == expected
 
 
@@ -194,13 +201,21 @@ def test_processing_time_s(step: StepFigures, expected: float) -> None:
             138_000.0,
             id="inventory-in-working-days",
         ),
-        # 300 + 100 units / 50 a day x 86,400 = 300 + 172,800
+        # 300 + 100 units / 50 a day x 28,800 = 300 + 57,600
         pytest.param(
             StepFigures(1, 1, "Desk", wait_time_s=300, inventory_units=100),
             50,
-            86_400,
-            173_100.0,
+            28_800,
+            57_900.0,
             id="wait-plus-inventory",
+        ),
+        # demand but no working day: the units cannot be timed, only the wait counts
+        pytest.param(
+            StepFigures(1, 1, "Desk", wait_time_s=300, inventory_units=100),
+            50,
+            None,
+            300.0,
+            id="no-working-day-inventory-untimed",
         ),
         pytest.param(
             StepFigures(1, 1, "Coils", kind="inventory", inventory_units=4_600),
@@ -230,8 +245,9 @@ def test_waiting_time_s(
     [
         pytest.param(920, 27_600, 30.0, id="27600-s-over-920"),
         pytest.param(460, 27_600, 60.0, id="27600-s-over-460"),
-        # no available time set: a calendar day, 86,400 / 48 = 1,800 s
-        pytest.param(48, None, 1_800.0, id="calendar-day"),
+        # no available time set: no takt (it used to fall back to 86,400 / 48 = 1,800 s)
+        pytest.param(48, None, None, id="no-working-day"),
+        pytest.param(48, 0, None, id="zero-working-day"),
         pytest.param(None, 27_600, None, id="no-demand"),
         pytest.param(0, 27_600, None, id="zero-demand"),
         pytest.param(-3, 27_600, None, id="negative-demand"),
@@ -285,13 +301,13 @@ def test_rolled_pct_complete_accurate(
 #   PCE = 86 / 171,086; activity ratio the same (all PT adds value)
 #   over takt: welding 39 > 30 and assembly 46 > 30; stamping 1 is not
 #   waste (inventory) = 171,000 s, waste share 171,000 / 171,086
-# Office approval: no day set -> 86,400 s; no demand -> no takt.
+# Office approval: no working day -> no lead time in days; no demand -> no takt.
 #   PT = 600 + 300 + 900 = 1,800 s; waiting = 1,800 + 7,200 + 3,600 = 12,600 s
-#   LT = 14,400 s = 1/6 day; VA = 900 s; PCE = 900 / 14,400 = 0.0625
+#   LT = 14,400 s (nothing waits in inventory, so it is complete); VA = 900 s; PCE = 900 / 14,400 = 0.0625
 #   activity ratio = 1,800 / 14,400 = 0.125; rolled %C&A = 0.8 x 0.95 x 0.7 = 0.532
 #   rework = 0.20 x 2,400 + 0.05 x 7,500 + 0.30 x 4,500 = 480 + 375 + 1,350 = 2,205
 #   rework-adjusted LT = 14,400 + 2,205 = 16,605 s
-#   approval is tagged waiting and overprocessing: its 7,500 s count in both
+#   approval is tagged waiting and overprocessing: its 7,500 s are shared, 3,750 s each
 #   waste share = 7,500 / 14,400 = 0.520833...
 WORKED_EXAMPLES = [
     pytest.param(
@@ -323,7 +339,7 @@ WORKED_EXAMPLES = [
         purchase_order_approval(),
         {
             "lead_time_s": 14_400.0,
-            "lead_time_days": 1 / 6,
+            "lead_time_days": None,
             "processing_time_s": 1_800.0,
             "value_added_time_s": 900.0,
             "pce": 0.0625,
@@ -332,7 +348,7 @@ WORKED_EXAMPLES = [
             "takt_time_s": None,
             "over_takt_step_ids": [],
             "rework_adjusted_lead_time_s": 16_605.0,
-            "waste_time_by_type": no_waste() | {"waiting": 7_500.0, "overprocessing": 7_500.0},
+            "waste_time_by_type": no_waste() | {"waiting": 3_750.0, "overprocessing": 3_750.0},
             "steps_by_classification": {
                 "value-adding": 1,
                 "necessary": 1,
@@ -365,7 +381,7 @@ WORKED_EXAMPLES = [
         },
         id="no-steps",
     ),
-    # Steps mapped but not yet timed: lead time 0, ratios None, both steps untagged.
+    # Steps mapped but not yet timed: lead time 0, ratios None, both steps untagged, no day.
     pytest.param(
         StreamFigures(
             daily_demand=None,
@@ -374,7 +390,7 @@ WORKED_EXAMPLES = [
         ),
         {
             "lead_time_s": 0.0,
-            "lead_time_days": 0.0,
+            "lead_time_days": None,
             "processing_time_s": 0.0,
             "value_added_time_s": 0.0,
             "pce": None,
@@ -395,9 +411,9 @@ WORKED_EXAMPLES = [
         },
         id="zero-lead-time",
     ),
-    # No demand: the 4,600 units wait nothing (their days of demand are unknown), no takt.
-    #   PT = 40 (the typed 999 s on the inventory step does not count); waiting = 60
-    #   LT = 100 s = 100 / 27,600 days; VA 0 (untagged); PCE 0; activity 0.4
+    # No demand: the 4,600 units cannot be timed, so the lead time is incomplete (100 s known:
+    #   PT 40, the typed 999 s on the inventory step does not count, + wait 60) and every figure
+    #   divided by it is withheld; the inventory waste's time is unknown; no takt.
     pytest.param(
         StreamFigures(
             daily_demand=None,
@@ -417,17 +433,19 @@ WORKED_EXAMPLES = [
             ),
         ),
         {
-            "lead_time_s": 100.0,
-            "lead_time_days": 100 / 27_600,
+            "lead_time_s": None,
+            "lead_time_known_s": 100.0,
+            "unconverted_inventory_units": 4_600.0,
+            "lead_time_days": None,
             "processing_time_s": 40.0,
             "value_added_time_s": 0.0,
-            "pce": 0.0,
-            "activity_ratio": 0.4,
+            "pce": None,
+            "activity_ratio": None,
             "rolled_pct_complete_accurate": None,
             "takt_time_s": None,
             "over_takt_step_ids": [],
-            "rework_adjusted_lead_time_s": 100.0,
-            "waste_time_by_type": no_waste(),
+            "rework_adjusted_lead_time_s": None,
+            "waste_time_by_type": no_waste() | {"inventory": None},
             "steps_by_classification": {
                 "value-adding": 0,
                 "necessary": 0,
@@ -435,7 +453,7 @@ WORKED_EXAMPLES = [
                 "unclassified": 1,
             },
             "untagged_count": 1,
-            "waste_share": 0.0,
+            "waste_share": None,
         },
         id="no-demand",
     ),
@@ -463,7 +481,7 @@ WORKED_EXAMPLES = [
         ),
         {
             "lead_time_s": 200.0,
-            "lead_time_days": 200 / 86_400,
+            "lead_time_days": None,
             "processing_time_s": 150.0,
             "value_added_time_s": 100.0,
             "pce": 0.5,
@@ -493,12 +511,12 @@ def test_compute_metrics_worked_examples(stream: StreamFigures, expected: dict) 
     assert_figures({key: getattr(metrics, key) for key in expected}, expected)
 
 
-# Waste Pareto: a step tagged two wastes counts in both; a type listed twice counts once.
-#   Forklift run: PT 120 + wait 480 = 600 s -> transport 600, waiting 600
-#   Search for tools: PT 300 -> motion 300, and "motion" twice still 300
-#   Inspection: PT 60 + wait 240 = 300 -> overprocessing 300, defects 300
-#   transport 600, motion 300, waiting 600, overprocessing 300, defects 300
-def test_waste_pareto_counts_a_step_once_per_type() -> None:
+# Waste Pareto: a step's time is shared equally among its waste types; a type listed twice counts once.
+#   Forklift run: PT 120 + wait 480 = 600 s -> transport 300, waiting 300
+#   Search for tools: PT 300 -> motion 300 ("motion" twice is one type)
+#   Inspection: PT 60 + wait 240 = 300 -> overprocessing 150, defects 150
+#   the bars add up to 1,200 s: the time in the three waste-tagged steps
+def test_waste_pareto_shares_a_step_among_its_types() -> None:
     stream = StreamFigures(
         daily_demand=None,
         available_seconds_per_day=None,
@@ -533,12 +551,13 @@ def test_waste_pareto_counts_a_step_once_per_type() -> None:
     )
     metrics = compute_metrics(stream)
     assert metrics.waste_time_by_type == no_waste() | {
-        "transport": 600.0,
+        "transport": 300.0,
         "motion": 300.0,
-        "waiting": 600.0,
-        "overprocessing": 300.0,
-        "defects": 300.0,
+        "waiting": 300.0,
+        "overprocessing": 150.0,
+        "defects": 150.0,
     }
+    assert sum(metrics.waste_time_by_type.values()) == 1_200.0 == metrics.lead_time_s
     # only steps tagged waste count in the waste share: (600 + 300) / 1,200 = 0.75
     assert metrics.waste_share == pytest.approx(0.75)
 
@@ -604,7 +623,8 @@ def test_as_api_dict_has_exactly_the_api_keys_and_is_json(
     api = metrics.as_api_dict()
     assert set(api) == API_KEYS
     assert json.loads(json.dumps(api)) == api
-    assert_figures(api, {key: expected[key] for key in API_KEYS})
+    shared = API_KEYS & set(expected)
+    assert_figures({key: api[key] for key in shared}, {key: expected[key] for key in shared})
 
 
 def test_as_api_dict_copies_the_collections() -> None:

@@ -70,7 +70,9 @@ def test_scores_from_responses_rejects_no_respondents() -> None:
         (6.0, 2.5, "served"),  # 6 + 3.5 = 9.5
         (5.0, 7.0, "overserved"),  # S > I
         (5.0, 5.0, "served"),  # S = I is not overserved
-        (10.0, 10.0, "underserved"),  # 10 + 0 = 10: important enough to be a struggle
+        # 10 + 0 = 10 reaches the threshold, but nobody is unsatisfied: served (issue 14, item 6)
+        (10.0, 10.0, "served"),
+        (9.0, 8.0, "underserved"),  # 9 + 1 = 10 and I > S
     ],
 )
 def test_outcome_status(

@@ -212,7 +212,8 @@ def test_flags_leave_the_tag_alone() -> None:
             WasteFlag(
                 "over-takt",
                 "Cycle time 1 min 30 s exceeds takt 1 min: "
-                "this step cannot keep pace with customer demand.",
+                "this step cannot keep pace with customer demand. "
+                "2 operators or stations in parallel would bring it within takt.",
             ),
             id="over-takt",
         ),
@@ -293,7 +294,8 @@ def test_flag_stream_keys_every_step_by_id_in_map_order() -> None:
         pytest.param(
             3,
             "over-takt",
-            "Cycle time 39 s exceeds takt 30 s: this step cannot keep pace with customer demand.",
+            "Cycle time 39 s exceeds takt 30 s: this step cannot keep pace with customer demand. "
+            "2 operators or stations in parallel would bring it within takt.",
             id="welding-over-takt",
         ),
         pytest.param(
