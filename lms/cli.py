@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
 
@@ -33,10 +34,51 @@ def _organization(slug: str):
     return organization
 
 
-@click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_default_commands=False,
-             add_version_option=False)
+class LmsGroup(FlaskGroup):
+    """Flask's command group, but commands are listed and found without building the app.
+
+    FlaskGroup builds the app to list (``lms --help``) or look up a command, so every command waited
+    for every feature to load and a missing setting printed a traceback. Here only the command that
+    runs builds the app (``with_appcontext``), and the app imports heavy libraries where they are used.
+    """
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        """Return the lms command called ``name``, without building the app."""
+        return click.Group.get_command(self, ctx, name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """List the lms commands, without building the app."""
+        return click.Group.list_commands(self, ctx)
+
+
+class DeferredCommand(click.Command):
+    """A command listed by its name and help, imported only when it runs (Flask-Migrate's ``db``)."""
+
+    def __init__(self, name: str, target: str, short_help: str) -> None:
+        """Name the command and where it lives (``module:attribute``)."""
+        super().__init__(name, help=short_help, short_help=short_help, add_help_option=False)
+        self.target = target
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra) -> click.Context:
+        """Import the real command and let it parse its arguments (and run in its own context)."""
+        module, attribute = self.target.split(":")
+        command: click.Command = getattr(importlib.import_module(module), attribute)
+        return command.make_context(info_name, args, parent=parent, **extra)
+
+
+def command_app():
+    """Build the app for the command that runs: with its pages and API to serve, without them otherwise."""
+    context = click.get_current_context(silent=True)
+    return create_app(web=bool(context and getattr(context.command, "serves_web", False)))
+
+
+@click.group(cls=LmsGroup, create_app=command_app, add_default_commands=False, add_version_option=False)
 def cli() -> None:
     """lms — value streams tied to the customer jobs they exist for."""
+
+
+cli.add_command(DeferredCommand("db", "flask_migrate.cli:db", "Perform database migrations (Alembic)."))
 
 
 @cli.command("init-db")
@@ -291,9 +333,19 @@ def import_command(file: str, org_slug: str) -> None:
 @with_appcontext
 def serve(host: str, port: int, threads: int | None) -> None:
     """Serve lms with the waitress production WSGI server."""
+    import gc
+
     import waitress
 
+    from lms.auth.services import warm_up
+    from lms.charts import preload
+
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    # What the commands import on first use, a server imports before its first request; then it
+    # keeps it all out of the garbage collector's full passes, as create_app does.
+    preload()
+    warm_up()
+    gc.freeze()
     threads = threads or app.config["LMS_SERVE_THREADS"]
     options = {"host": host, "port": port, "threads": threads, "ident": "lms"}
     if app.config["LMS_PROXY_FIX"]:
@@ -302,6 +354,9 @@ def serve(host: str, port: int, threads: int | None) -> None:
         options["clear_untrusted_proxy_headers"] = False
     click.echo(f"lms serving on http://{host}:{port}/ with {threads} threads (Ctrl+C stops it)")
     waitress.serve(app, **options)
+
+
+serve.serves_web = True  # type: ignore[attr-defined]
 
 
 def main() -> None:

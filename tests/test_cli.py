@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
 
-from lms.cli import cli
+import click
+
+from lms.cli import cli, command_app, serve
 from lms.extensions import db
 from lms.models import ApiToken, Organization, User
 
@@ -78,3 +81,66 @@ def test_init_db_twice_on_a_fresh_database(tmp_path):
         result = _lms("init-db", env=env)
         assert result.returncode == 0, result.stderr
         assert "newest schema" in result.stdout
+
+
+HEAVY = ("matplotlib", "numpy", "openpyxl", "alembic")
+
+
+def _modules_after(*args: str, env: dict) -> tuple[subprocess.CompletedProcess, set[str]]:
+    """Run ``lms ARGS`` in a fresh interpreter and return which of the heavy libraries it imported."""
+    code = ("import sys\nfrom lms.cli import main\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
+            f"print('MODULES', sorted(m for m in {HEAVY!r} if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env,
+                            timeout=120)
+    line = next(text for text in result.stdout.splitlines() if text.startswith("MODULES"))
+    return result, set(ast.literal_eval(line.removeprefix("MODULES ")))
+
+
+def test_help_imports_no_heavy_library_and_needs_no_settings(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LMS_")}
+    env.update({"LMS_ENV": "production", "LMS_INSTANCE_PATH": str(tmp_path)})  # and no LMS_SECRET_KEY
+    result, heavy = _modules_after("--help", env=env)
+    assert heavy == set()
+    assert "create-org" in result.stdout and "db" in result.stdout
+    assert result.stderr == ""  # no traceback for the missing LMS_SECRET_KEY: --help does not need it
+
+
+def test_a_simple_command_builds_no_pages_and_imports_no_heavy_library(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LMS_")}
+    env.update({"LMS_ENV": "development", "LMS_INSTANCE_PATH": str(tmp_path),
+                "LMS_DATABASE_URL": f"sqlite:///{tmp_path / 'quick.sqlite3'}"})
+    assert _lms("init-db", env=env).returncode == 0
+    result, heavy = _modules_after("create-org", "Quick Repairs", env=env)
+    assert result.stdout.startswith("quick-repairs"), result.stderr
+    assert heavy == set()
+
+
+def test_a_missing_setting_is_one_line_for_every_command(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LMS_")}
+    env.update({"LMS_ENV": "production", "LMS_INSTANCE_PATH": str(tmp_path)})
+    for args in (("create-org", "X"), ("db", "current"), ("serve",)):
+        result = _lms(*args, env=env)
+        assert result.returncode == 2, (args, result.stderr)
+        assert result.stderr.strip().splitlines() == [result.stderr.strip()]
+        assert result.stderr.startswith("Error: LMS_SECRET_KEY is not set")
+
+
+def test_migrations_are_listed_without_alembic_and_run_with_it(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LMS_")}
+    env.update({"LMS_ENV": "development", "LMS_INSTANCE_PATH": str(tmp_path),
+                "LMS_DATABASE_URL": f"sqlite:///{tmp_path / 'm.sqlite3'}"})
+    result = _lms("db", "--help", env=env)
+    assert result.returncode == 0 and "upgrade" in result.stdout
+    assert _lms("db", "upgrade", env=env).returncode == 0
+    current = _lms("db", "current", env=env)
+    assert "(head)" in current.stdout, current.stderr
+
+
+def test_only_serve_builds_the_pages(monkeypatch):
+    built = []
+    monkeypatch.setattr("lms.cli.create_app", lambda **options: built.append(options))
+    with click.Context(serve):
+        command_app()
+    with click.Context(cli.get_command(click.Context(cli), "create-org")):
+        command_app()
+    assert built == [{"web": True}, {"web": False}]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import re
@@ -23,8 +24,20 @@ from lms.models import ROLES, ApiToken, LoginAttempt, Organization, User, UserSe
 log = logging.getLogger(__name__)
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 TOKEN_PREFIX = "lms_"  # noqa: S105 - a visible prefix, not a secret
-# Checked when the email is unknown, so that a wrong email costs as much time as a wrong password.
-_DUMMY_HASH = generate_password_hash("not a real password")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Return a hash to check unknown emails against, so they take as long as known ones.
+
+    Made on the first sign-in, not at import: scrypt takes ~100 ms that no ``lms`` command should wait.
+    """
+    return generate_password_hash("not a real password")
+
+
+def warm_up() -> None:
+    """Make what sign-in needs before a server answers, so the first sign-in takes no longer."""
+    _dummy_hash()
 
 
 class SignInRefused(Exception):
@@ -188,7 +201,7 @@ def authenticate(email: str, password: str, address: str) -> User:
     user = db.session.scalar(
         select(User).where(User.email == email).execution_options(all_organizations=True)
     )
-    password_ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
+    password_ok = check_password_hash(user.password_hash if user else _dummy_hash(), password)
     if user is None or not password_ok or not user.active:
         _record_failure(email_key, address_key)
         raise SignInRefused("Email or password is incorrect.")

@@ -1,18 +1,36 @@
-"""Shared look of every chart, and Figure -> PNG/PDF bytes without pyplot."""
+"""Shared look of every chart, and Figure -> PNG/PDF bytes without pyplot.
+
+PNGs are drawn at twice their page size (``SCALE``) and shown at half, so they stay sharp on
+high-density screens and when zoomed; the pages say so with ``srcset="… 2x"``. Text is drawn with
+DejaVu Sans and, for characters it lacks, every other font the machine has (``fonts.py``).
+"""
 
 from __future__ import annotations
 
 import math
+import textwrap
+from collections.abc import Callable
 from io import BytesIO
 
 import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_pdf import FigureCanvasPdf
 from matplotlib.figure import Figure
+from matplotlib.text import Text
+from matplotlib.ticker import FixedFormatter, FuncFormatter
+
+from lms.charts.fonts import drawable, font_families
 
 # User text such as "$\foo$" must be drawn as typed, never parsed as mathtext (it crashes savefig).
 matplotlib.rcParams["text.parse_math"] = False
 matplotlib.rcParams["svg.fonttype"] = "none"
+matplotlib.rcParams["font.family"] = font_families()
+matplotlib.rcParams["font.size"] = 10.5
+matplotlib.rcParams["axes.titlesize"] = 13
+matplotlib.rcParams["axes.labelsize"] = 10.5
+matplotlib.rcParams["xtick.labelsize"] = 10
+matplotlib.rcParams["ytick.labelsize"] = 10
+matplotlib.rcParams["legend.fontsize"] = 10
 
 INK = "#1c2430"
 INK_SOFT = "#4a5566"
@@ -25,7 +43,11 @@ CLASSIFICATION_STYLE = {
     "waste": {"color": "#b3261e", "hatch": "xx", "label": "Waste"},
     "unclassified": {"color": "#9aa6b5", "hatch": "..", "label": "Not tagged"},
 }
-DPI = 110
+DPI = 110  # pixels per inch of the chart as the page shows it
+SCALE = 2  # the PNG has SCALE times as many pixels each way, for sharp text on any screen
+# Text sizes in points: no chart text is smaller than SMALL (about 13 px on the page).
+LABEL = 10.0
+SMALL = 9.0
 # The largest magnitude a chart draws, far beyond every bound of the schemas. A figure past it (stored
 # before the bounds existed, or one that overflowed) is left out of the drawing and labelled
 # "out of range": matplotlib cannot scale an axis to it.
@@ -47,10 +69,12 @@ def new_figure(width_in: float = 8.0, height_in: float = 4.0) -> Figure:
 
 
 def style_axes(ax, *, title: str, xlabel: str = "", ylabel: str = "") -> None:
-    """Give an axes its title, labelled axes and quiet grid."""
-    ax.set_title(title, loc="left", fontsize=12, color=INK, fontweight="bold")
-    ax.set_xlabel(xlabel, color=INK_SOFT)
-    ax.set_ylabel(ylabel, color=INK_SOFT)
+    """Give an axes its title, labelled axes and quiet grid; long ones wrap to the figure's size."""
+    width_in, height_in = ax.figure.get_size_inches()
+    ax.set_title(wrap_label(title, int(width_in * 8.5), 3), loc="left", fontsize=13, color=INK,
+                 fontweight="bold")
+    ax.set_xlabel(wrap_label(xlabel, int(width_in * 11), 4), color=INK_SOFT)
+    ax.set_ylabel(wrap_label(ylabel, int(height_in * 10), 3), color=INK_SOFT)
     ax.tick_params(colors=INK_SOFT)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
@@ -71,15 +95,53 @@ def shorten(text: str, limit: int = 28) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def wrap_label(text: str, width: int, max_lines: int = 4) -> str:
+    """Wrap a label into lines of about ``width`` characters, breaking words only when one is longer.
+
+    Line breaks in ``text`` stay. Only a label longer than ``max_lines`` lines is cut, with "…".
+    """
+    width = max(width, 4)
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        lines += textwrap.wrap(" ".join(paragraph.split()), width=width, break_long_words=True) or [""]
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = lines[-1][: width - 1].rstrip() + "…"
+    return "\n".join(lines)
+
+
+def _drawn_by(label: Callable[..., str]) -> Callable[..., str]:
+    """Return a tick formatter giving ``label``'s text with only characters some font can draw."""
+    return lambda value, pos=None: drawable(str(label(value, pos)))
+
+
+def _drawable_texts(fig: Figure) -> None:
+    """Replace, in every text of the figure, the characters no font can draw by a placeholder."""
+    for text in fig.findobj(Text):
+        value = text.get_text()
+        if value and not value.isascii():
+            text.set_text(drawable(value))
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            formatter = axis.get_major_formatter()
+            if isinstance(formatter, FixedFormatter):  # tick labels given as text (step names)
+                formatter.seq = [drawable(label) for label in formatter.seq]
+            elif isinstance(formatter, FuncFormatter):  # what set_xticks(positions, labels) makes
+                formatter.func = _drawn_by(formatter.func)
+
+
 def to_png(fig: Figure) -> bytes:
-    """Render a figure to PNG bytes."""
+    """Render a figure to PNG bytes at ``SCALE`` times its page size."""
+    _drawable_texts(fig)
     buffer = BytesIO()
-    FigureCanvasAgg(fig).print_png(buffer)
+    FigureCanvasAgg(fig)
+    fig.savefig(buffer, format="png", dpi=DPI * SCALE, metadata={"Software": None})
     return buffer.getvalue()
 
 
 def to_pdf(fig: Figure) -> bytes:
     """Render a figure to PDF bytes."""
+    _drawable_texts(fig)
     buffer = BytesIO()
     FigureCanvasPdf(fig).print_pdf(buffer)
     return buffer.getvalue()

@@ -15,7 +15,7 @@ from typing import Any
 from flask import Response, current_app, request
 
 # Raise when a chart's drawing changes, so cached pictures of the old drawing are not reused.
-DRAWING_VERSION = "3"
+DRAWING_VERSION = "4"
 _MEMORY_LIMIT = 256
 _memory: OrderedDict[str, bytes] = OrderedDict()
 _lock = Lock()

@@ -10,12 +10,13 @@ from lms.charts.base import (
     BRAND,
     GRID,
     INK_SOFT,
+    SMALL,
     empty_message,
     new_figure,
     plottable,
-    shorten,
     style_axes,
     to_png,
+    wrap_label,
 )
 
 # Outcomes differ by colour, marker and line style, so the chart reads without colour too.
@@ -59,7 +60,7 @@ def draw_kpi_trend(spec: dict) -> bytes:
     left_out = len(spec["points"]) - len(points)
     if left_out:
         ax.set_title(f"{left_out} measurement{'s' if left_out != 1 else ''} out of range, not drawn",
-                     loc="right", fontsize=9, color=INK_SOFT)
+                     loc="right", fontsize=SMALL, color=INK_SOFT)
     if not points and not any(o["points"] for o in outcomes):
         empty_message(ax, "No measurements or outcome ratings in this period yet.")
         return to_png(fig)
@@ -79,7 +80,7 @@ def draw_kpi_trend(spec: dict) -> bytes:
     for style, outcome in zip(OUTCOME_STYLES * 4, outcomes, strict=False):
         if outcome["points"]:
             right.plot(_days(outcome["points"]), _values(outcome["points"]), linewidth=1.6, markersize=6,
-                       label=f"Satisfaction: {shorten(outcome['statement'], 48)}", **style)
+                       label=wrap_label(f"Satisfaction: {outcome['statement']}", 56, 3), **style)
     locator = AutoDateLocator()
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
@@ -88,7 +89,7 @@ def draw_kpi_trend(spec: dict) -> bytes:
     handles, labels = ax.get_legend_handles_labels()
     more_handles, more_labels = right.get_legend_handles_labels()
     fig.legend(handles + more_handles, labels + more_labels, loc="outside lower center", ncols=2,
-               frameon=False, fontsize=9)
+               frameon=False, fontsize=SMALL)
     return to_png(fig)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from lms.charts.base import BRAND, empty_message, new_figure, plottable, style_axes, to_png
+from lms.charts.base import BRAND, SMALL, empty_message, new_figure, plottable, style_axes, to_png
 from lms.charts.takt import time_unit
 from lms.lean.durations import format_duration
 
@@ -52,7 +52,7 @@ def pareto_figure(spec: dict) -> Figure:
     line_ax.plot(positions, shares, color=BRAND, marker="o", linewidth=1.8, label="Cumulative share")
     for x, share in zip(positions, shares, strict=True):
         line_ax.annotate(f"{share:.0f} %", (x, share), xytext=(0, 7), textcoords="offset points",
-                         ha="center", fontsize=8, color=BRAND, fontweight="bold",
+                         ha="center", fontsize=SMALL, color=BRAND, fontweight="bold",
                          bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1})
     line_ax.set_ylim(0, 115)
     line_ax.yaxis.set_major_formatter(PercentFormatter(100))
@@ -61,6 +61,7 @@ def pareto_figure(spec: dict) -> Figure:
     line_ax.spines["top"].set_visible(False)
     bar_handles, bar_labels = ax.get_legend_handles_labels()
     line_handles, line_labels = line_ax.get_legend_handles_labels()
-    line_ax.legend(bar_handles + line_handles, bar_labels + line_labels, loc="center right",
-                   frameon=False, fontsize=8.5)
+    # Below the chart, where no bar or point can be: inside it covered a bar (issue 15).
+    fig.legend(bar_handles + line_handles, bar_labels + line_labels, loc="outside lower center", ncols=2,
+               frameon=False)
     return fig

@@ -7,7 +7,7 @@ from datetime import date
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.lines import Line2D
 
-from lms.charts.base import BRAND, INK_SOFT, empty_message, new_figure, plottable, style_axes, to_png
+from lms.charts.base import BRAND, INK_SOFT, SMALL, empty_message, new_figure, plottable, style_axes, to_png
 
 PCE_COLOUR = "#c05a00"
 
@@ -61,7 +61,7 @@ def draw_review_trend(spec: dict) -> bytes:
                label="Hollow marker: at opening"),
         Line2D([], [], color=INK_SOFT, marker="o", linestyle="none", label="Filled marker: at closing"),
     ]
-    fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False, fontsize=9)
+    fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False, fontsize=SMALL)
     return to_png(fig)
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
-
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -12,12 +10,14 @@ from matplotlib.patches import Patch
 from lms.charts.base import (
     CLASSIFICATION_STYLE,
     INK,
+    LABEL,
+    SMALL,
     empty_message,
     new_figure,
     plottable,
-    shorten,
     style_axes,
     to_png,
+    wrap_label,
 )
 from lms.lean.durations import format_duration
 
@@ -33,12 +33,8 @@ def time_unit(largest_s: float, day_s: float | None = None) -> tuple[float, str]
     return 1.0, "s"
 
 
-def _two_lines(name: str, width: int = 14) -> str:
-    """Wrap a step name under its bar in at most two short lines."""
-    lines = textwrap.wrap(name, width=width, break_long_words=True) or [""]
-    if len(lines) > 2:
-        lines = [lines[0], shorten(" ".join(lines[1:]), width)]
-    return "\n".join(lines)
+# Up to this many steps the names stand upright under their bars, wrapped; beyond, slanted.
+UPRIGHT_STEPS = 14
 
 
 def _style(classification: str) -> dict:
@@ -83,10 +79,12 @@ def takt_figure(spec: dict) -> Figure:
             label += f"\neffective {format_duration(step['effective_cycle_time_s'], day_s)}"
         label += "\nOVER TAKT" if step["over_takt"] else ""
         ax.annotate(label, (x, top_s), xytext=(0, 3), textcoords="offset points", ha="center",
-                    va="bottom", fontsize=8, color=INK, fontweight="bold" if step["over_takt"] else "normal")
-    rotation = 0 if len(steps) <= 8 else 35
-    labels = [shorten(s["name"], 24) if rotation else _two_lines(s["name"]) for s in steps]
-    ax.set_xticks(positions, labels, rotation=rotation, ha="right" if rotation else "center", fontsize=8.5)
+                    va="bottom", fontsize=SMALL, color=INK,
+                    fontweight="bold" if step["over_takt"] else "normal")
+    rotation = 0 if len(steps) <= UPRIGHT_STEPS else 35
+    labels = [wrap_label(s["name"], 26, 2) if rotation else wrap_label(s["name"], 14, 4) for s in steps]
+    ax.set_xticks(positions, labels, rotation=rotation, ha="right" if rotation else "center", fontsize=SMALL,
+                  rotation_mode="anchor" if rotation else "default")
     top = max(tops + [(takt or 0) / divisor]) * 1.25 or 1.0
     ax.set_ylim(0, top)
     ax.set_xlim(-0.6, len(steps) - 0.4)
@@ -98,13 +96,13 @@ def takt_figure(spec: dict) -> Figure:
         handles.append(Patch(fill=False, edgecolor=INK, linestyle=":", label="Effective C/T (C/T ÷ uptime)"))
     if spec["takt_time_s"] is not None and takt is None:
         ax.text(0.99, 0.97, "Takt out of range", transform=ax.transAxes, ha="right", va="top",
-                fontsize=9, color=INK)
+                fontsize=LABEL, color=INK)
     elif takt is not None:
         ax.axhline(takt / divisor, color=INK, linestyle="--", linewidth=1.5)
         handles.append(Line2D([], [], color=INK, linestyle="--",
                               label=f"Takt {format_duration(takt, day_s)}"))
     else:
         ax.text(0.99, 0.97, spec.get("no_takt") or "No takt: set the daily demand",
-                transform=ax.transAxes, ha="right", va="top", fontsize=9, color=INK)
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8.5)
+                transform=ax.transAxes, ha="right", va="top", fontsize=LABEL, color=INK)
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=SMALL)
     return fig

@@ -9,13 +9,22 @@ with the totals (lead time against processing time) at the right.
 from __future__ import annotations
 
 import math
-import textwrap
 
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, Patch, Polygon, Rectangle
 
-from lms.charts.base import CLASSIFICATION_STYLE, GRID, INK, INK_SOFT, new_figure, style_axes, to_png
+from lms.charts.base import (
+    CLASSIFICATION_STYLE,
+    GRID,
+    INK,
+    INK_SOFT,
+    SMALL,
+    new_figure,
+    style_axes,
+    to_png,
+    wrap_label,
+)
 from lms.lean.durations import LARGEST_SHOWN, OUT_OF_RANGE, format_day, format_duration
 
 SLOT_W = 1.0          # every step takes one slot of the flow
@@ -67,12 +76,9 @@ def _data_lines(step: dict, day_s: float | None) -> list[str]:
     return lines or ["no data yet"]
 
 
-def _wrap(name: str, width: int, lines: int = 3) -> str:
-    wrapped = textwrap.wrap(name, width=width, break_long_words=True) or [""]
-    if len(wrapped) > lines:
-        wrapped = wrapped[:lines]
-        wrapped[-1] = wrapped[-1][: width - 1] + "…"
-    return "\n".join(wrapped)
+def _wrap(name: str, width: int, lines: int = 5) -> str:
+    """Wrap a step's name to its box: five lines hold any name a person would give a step."""
+    return wrap_label(name, width, lines)
 
 
 def _process_box(ax, x: float, step: dict, font: float, wrap: int, day_s: float | None) -> None:
@@ -106,7 +112,7 @@ def _inventory(ax, x: float, step: dict, font: float, wrap: int, day_s: float | 
     ax.text(x, BOX_Y + BOX_H + 0.12, SHORT_TAG.get(step["classification"], "untagged"), ha="center",
             va="bottom", fontsize=font - 0.5, color=style["color"], fontweight="bold")
     units = step["inventory_units"]
-    lines = [_wrap(step["name"], wrap, 2), f"{_number(units)} units" if units else "units not counted"]
+    lines = [_wrap(step["name"], wrap + 2, 3), f"{_number(units)} units" if units else "units not counted"]
     if step.get("unconverted_units"):
         lines.append("not timed: no demand/day")
     elif step["waiting_s"]:
@@ -172,7 +178,7 @@ def _customer(ax, x: float, spec: dict, font: float) -> None:
 def _legend(fig) -> None:
     handles = [Patch(facecolor=to_rgba(s["color"], 0.14), edgecolor=s["color"], hatch=s["hatch"],
                      label=s["label"]) for s in CLASSIFICATION_STYLE.values()]
-    fig.legend(handles=handles, loc="outside lower center", ncol=4, frameon=False, fontsize=8.5,
+    fig.legend(handles=handles, loc="outside lower center", ncol=4, frameon=False, fontsize=SMALL,
                handleheight=1.4, handlelength=2.2)
 
 
@@ -185,10 +191,10 @@ def value_stream_map_figure(spec: dict) -> Figure:
     """Return the figure of the value-stream map."""
     steps = spec["steps"]
     n = max(len(steps), 1)
-    width = min(max(8.0, 1.45 * n + 2.6), 40.0)
-    font = 8.5 if n <= 8 else 7.5
-    wrap = 13 if n <= 8 else 11
-    fig = new_figure(width, 5.8)
+    width = min(max(8.0, 1.6 * n + 2.6), 40.0)
+    font = 9.5 if n <= 8 else 9.0
+    wrap = 13 if n <= 8 else 12
+    fig = new_figure(width, 6.4)
     ax = fig.add_subplot()
     style_axes(ax, title=spec["title"],
                xlabel=f"Flow of work, left to right\nTimeline: waiting on the upper rung, processing on "

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from lms import pagination
-from lms.charts.landscape import DRAWING as LANDSCAPE_DRAWING
-from lms.charts.landscape import describe_landscape
+from lms.charts import deferred
 from lms.customers.queries import (
     RatedOutcome,
     StackView,
@@ -26,6 +25,9 @@ from lms.extensions import db
 from lms.lean.opportunity import score_outcome
 from lms.models import Customer, Job, Outcome, OutcomeRating, ValueStream
 from lms.pagination import Page
+
+# Drawn (and described) by matplotlib, imported on first use: see lms.charts.deferred.
+describe_landscape = deferred("lms.charts.landscape", "describe_landscape")
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,8 @@ def customer_figures(customer_ids: list[int]) -> dict[int, CustomerFigures]:
 
 def landscape_spec(title: str, outcomes: Iterable[RatedOutcome]) -> dict:
     """Describe an opportunity landscape chart: its title, the thresholds and the rated outcomes."""
+    from lms.charts.landscape import DRAWING as LANDSCAPE_DRAWING  # matplotlib, on first use
+
     limits = thresholds()
     points = [
         {"id": o.id, "label": o.statement, "importance": round(o.importance, 2),

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from lms import tenancy
+from lms.charts import deferred
 from lms.charts.cache import chart_response
-from lms.charts.landscape import draw_landscape
 from lms.customers import bp, deletion, pages, permissions, queries, services
 from lms.customers.forms import AggregateRatingForm, AnswersRatingForm, CustomerForm, JobForm, OutcomeForm
 from lms.customers.permissions import EDIT_CUSTOMERS
@@ -23,6 +23,9 @@ from lms.kpis.services import kpis_for_outcome
 from lms.models import Customer, Job, Outcome
 from lms.permissions import MEMBER, allow
 from lms.validation import validate, whole_number
+
+# Drawn (and described) by matplotlib, imported on first use: see lms.charts.deferred.
+draw_landscape = deferred("lms.charts.landscape", "draw_landscape")
 
 CUSTOMERS_PER_PAGE = 25
 STACKS_PER_PAGE = 20

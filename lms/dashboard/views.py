@@ -3,10 +3,13 @@
 from flask import render_template
 
 from lms import tenancy
+from lms.charts import deferred
 from lms.charts.cache import chart_response
-from lms.charts.pareto import draw_waste_pareto
 from lms.dashboard import bp, services
 from lms.permissions import MEMBER, allow
+
+# Drawn (and described) by matplotlib, imported on first use: see lms.charts.deferred.
+draw_waste_pareto = deferred("lms.charts.pareto", "draw_waste_pareto")
 
 
 @bp.get("/")

@@ -14,12 +14,12 @@ from datetime import date, timedelta
 from itertools import chain
 from typing import NamedTuple
 
-import numpy as np
 from sqlalchemy import Integer, Select, String, cast, func, select, type_coerce
 
 from lms import tenancy
 from lms.db import utcnow
 from lms.extensions import db
+from lms.lazy import LazyModule
 from lms.lean.drift import (
     DriftAssessment,
     DriftSettings,
@@ -31,6 +31,8 @@ from lms.lean.drift import (
 )
 from lms.lean.drift_window import NO_FACTS, as_days, window_facts_many
 from lms.models import Kpi, KpiMeasurement, KpiOutcomeLink, Organization, Outcome, OutcomeRating, Step
+
+np = LazyModule("numpy")  # imported on first use: `lms --help` and most commands never need it
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from lms import deletion, tenancy
 from lms import people as people_lookup
+from lms.charts import deferred
 from lms.charts.cache import chart_response
-from lms.charts.kpi_trend import describe_kpi_trend, draw_kpi_trend
 from lms.errors import ValidationFailed, VersionConflict
 from lms.extensions import db
 from lms.forms import apply_field_errors, grouped, people_choices
@@ -33,6 +33,10 @@ from lms.models import Kpi
 from lms.pagination import page_args
 from lms.permissions import MEMBER, allow
 from lms.validation import validate, whole_number
+
+# Drawn (and described) by matplotlib, imported on first use: see lms.charts.deferred.
+describe_kpi_trend = deferred("lms.charts.kpi_trend", "describe_kpi_trend")
+draw_kpi_trend = deferred("lms.charts.kpi_trend", "draw_kpi_trend")
 
 KPI_FORM_FIELDS = ("name", "unit", "direction", "target", "value_stream_id", "step_id", "owner_id",
                    "description")

@@ -22,11 +22,12 @@ from datetime import date, timedelta
 from functools import cached_property, partial
 from statistics import median
 
-import numpy as np
-
+from lms.lazy import LazyModule
 from lms.lean.drift_outcomes import SatisfactionChange, SatisfactionPoint, outcome_change
 from lms.lean.drift_window import MAD_TO_SD, NO_FACTS, WindowFacts, as_days, window_facts_many
 from lms.lean.drift_words import KpiTrend, outcome_phrase, plural, verdict_reasons, what_would_settle
+
+np = LazyModule("numpy")  # imported on first use: `lms --help` and most commands never need it
 
 __all__ = ["SatisfactionPoint"]  # defined with the outcomes' evidence; imported from here too
 

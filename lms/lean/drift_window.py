@@ -5,11 +5,15 @@ The vectorised Theil-Sen here takes the same medians of the same pairwise slopes
 its noise (``lms.lean.drift.trend_noise``: the robust scatter of the measurements about the fit).
 """
 
+from __future__ import annotations
+
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-import numpy as np
+from lms.lazy import LazyModule
+
+np = LazyModule("numpy")  # imported on first use: `lms --help` and most commands never need it
 
 
 @dataclass(frozen=True)

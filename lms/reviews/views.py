@@ -7,9 +7,8 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 
 from lms import tenancy
-from lms.charts.a3 import draw_a3
+from lms.charts import deferred
 from lms.charts.cache import chart_response
-from lms.charts.review_trend import describe_review_trend, draw_review_trend
 from lms.errors import ValidationFailed, VersionConflict
 from lms.forms import apply_field_errors, choices, people_choices
 from lms.models import REVIEW_STATUSES, Review, ValueStream
@@ -29,6 +28,11 @@ from lms.reviews.forms import (
 from lms.reviews.services import KIND_LABELS
 from lms.templating import context_day
 from lms.validation import whole_number
+
+# Drawn (and described) by matplotlib, imported on first use: see lms.charts.deferred.
+draw_a3 = deferred("lms.charts.a3", "draw_a3")
+describe_review_trend = deferred("lms.charts.review_trend", "describe_review_trend")
+draw_review_trend = deferred("lms.charts.review_trend", "draw_review_trend")
 
 
 @bp.context_processor

@@ -6,10 +6,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from lms import deletion, tenancy
+from lms.charts import deferred
 from lms.charts.cache import chart_response
-from lms.charts.pareto import draw_waste_pareto
-from lms.charts.takt import draw_takt_chart
-from lms.charts.vsm import draw_value_stream_map
 from lms.customers import queries as job_stacks
 from lms.errors import ValidationFailed, VersionConflict
 from lms.extensions import db
@@ -23,6 +21,11 @@ from lms.permissions import MEMBER, allow
 from lms.streams import bp, chart_data, figures, permissions, services
 from lms.streams.forms import CLASSIFICATION_LABELS, TAG_BUTTON_LABELS, TAGS, StreamForm, schema_values
 from lms.streams.permissions import EDIT_STREAM, MAP_STREAMS
+
+# Drawn (and described) by matplotlib, imported on first use: see lms.charts.deferred.
+draw_waste_pareto = deferred("lms.charts.pareto", "draw_waste_pareto")
+draw_takt_chart = deferred("lms.charts.takt", "draw_takt_chart")
+draw_value_stream_map = deferred("lms.charts.vsm", "draw_value_stream_map")
 
 
 def percent(ratio: float | None) -> str:

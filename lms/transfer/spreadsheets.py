@@ -11,10 +11,6 @@ from datetime import date, datetime
 from typing import IO, Any
 from xml.etree.ElementTree import ParseError  # noqa: S405 - only the exception; parsing goes through defusedxml
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.utils.exceptions import InvalidFileException
-
 from lms.errors import DomainError
 from lms.kpis.importing import RowError
 
@@ -87,8 +83,15 @@ def check_workbook(stream: IO[bytes]) -> None:
 
 
 def _xlsx_rows(stream: IO[bytes]) -> Iterator[list[Any]]:
+    # openpyxl is imported where a workbook is read or written: `lms --help` never loads it.
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
     check_workbook(stream)
-    workbook = load_workbook(stream, read_only=True, data_only=True)
+    try:
+        workbook = load_workbook(stream, read_only=True, data_only=True)
+    except InvalidFileException as error:
+        raise ValueError(str(error)) from None
     try:
         sheet = workbook.worksheets[0]
         sheet.reset_dimensions()  # trust no <dimension>: read row by row until the rows end
@@ -98,8 +101,8 @@ def _xlsx_rows(stream: IO[bytes]) -> Iterator[list[Any]]:
 
 
 # What a damaged or disguised file raises while it is read: a refusal, never a server error.
-UNREADABLE = (csv.Error, zipfile.BadZipFile, zipfile.LargeZipFile, InvalidFileException, KeyError, OSError,
-              ValueError, ParseError, EOFError)
+UNREADABLE = (csv.Error, zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, OSError, ValueError, ParseError,
+              EOFError)
 
 
 def readable_rows(filename: str, stream: IO[bytes]) -> Iterator[list[str]]:
@@ -136,10 +139,10 @@ def neutralized(value: Any) -> Any:
     return value
 
 
-def _xlsx_cell(sheet, value: Any) -> Any:
+def _xlsx_cell(sheet, value: Any, cell_type: type) -> Any:
     if not isinstance(value, str):
         return value
-    cell = WriteOnlyCell(sheet, value=value)
+    cell = cell_type(sheet, value=value)
     cell.data_type = "s"  # text stays text: openpyxl would make "=…" a formula
     return cell
 
@@ -148,13 +151,16 @@ def render(header: list[str], rows: Iterable[list[Any]], fmt: str,
            notes: Iterable[list[Any]] = ()) -> bytes:
     """Write a header row and ``rows`` as CSV or XLSX bytes (XLSX: ``notes`` on a second sheet)."""
     if fmt == "xlsx":
+        from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
+
         workbook = Workbook(write_only=True)
         for title, lines in (("data", [header, *rows]), ("columns", list(notes))):
             if title == "columns" and not lines:
                 continue
             sheet = workbook.create_sheet(title)
             for line in lines:
-                sheet.append([_xlsx_cell(sheet, value) for value in line])
+                sheet.append([_xlsx_cell(sheet, value, WriteOnlyCell) for value in line])
         buffer = io.BytesIO()
         workbook.save(buffer)
         return buffer.getvalue()

@@ -1,6 +1,6 @@
 """closed reviews keep the names they recorded
 
-Revision ID: 0005_journeys_recorded_names
+Revision ID: 0007_journeys_recorded_names
 Revises: 0005_flow_events
 Create Date: 2026-12-02 15:10:00.000000
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0005_journeys_recorded_names'
+revision = '0007_journeys_recorded_names'
 down_revision = '0005_flow_events'
 branch_labels = None
 depends_on = None

@@ -48,7 +48,7 @@ def test_landscape_has_title_axis_labels_and_region_labels_in_words():
     assert "UNDERSERVED" in texts and "opportunity ≥ 10" in texts
     assert "OVERSERVED" in texts and "satisfaction > importance" in texts
     assert "high ≥ 12" in texts and "extreme ≥ 15" in texts
-    labels = [a.get_text() for a in ax.texts if a.get_text().startswith(("Min.", "Max.", "Cost"))]
+    labels = [" ".join(a.get_text().split()) for a in ax.texts if a.get_text().startswith(("Min.", "Max.", "Cost"))]
     assert labels == ["Min. time to pay a bill", "Max. likelihood of approval", r"Cost in $ per \frac{a}{b}"]
     # Each status has its own marker shape and a legend entry: not colour alone.
     markers = {c.get_label(): c.get_paths()[0].vertices.shape[0] for c in ax.collections if c.get_label() in
@@ -73,10 +73,14 @@ def test_png_of_math_like_labels_and_of_an_empty_landscape():
     ("Maximize the credit score reached within a year", "Max. credit score reached within a year"),
     ("A bill is paid on time", "A bill is paid on time"),
     ("Minimize the time it takes to reconcile every account across all of the branches",
-     "Min. time to reconcile every account ac…"),
+     "Min. time to reconcile every account across all of the branches"),
+    ("Minimize the time it takes to reconcile every account across all of the branches of the bank in "
+     "every country", "Min. time to reconcile every account across all of the branches of the…"),
 ])
 def test_points_are_labelled_with_a_short_statement(statement, label):
-    assert short_statement(statement) == label
+    lines = short_statement(statement).split("\n")
+    assert " ".join(lines) == label  # wrapped, not cut (issue 15): only past three lines is there a "…"
+    assert len(lines) <= 3 and all(len(line) <= 26 for line in lines)
 
 
 def test_labels_of_close_points_do_not_overlap():
