@@ -18,6 +18,7 @@ from lms.extensions import db
 from lms.models import Step, ValueStream
 from tests.web import test_streams
 from tests.web.streams_fixtures import map_stamping_line
+from tests.web.test_tables import confirm_form
 
 # The stamping line: a working day of 27,600 s (7 h 40 min), demand 920 a day.
 DAY = 27_600
@@ -195,7 +196,8 @@ def test_a_step_import_takes_human_durations_and_refuses_what_it_cannot_read(log
     assert "Not a duration: &#39;soon&#39;" in page and "A duration cannot be negative." in page
     good = upload([["name", "cycle_time_s", "changeover_s", "wait_time_s"],
                    ["Quote", "15 min", "45 s", "1.5 d"], ["Call", "600", "", "2 h"]])
-    assert good.status_code == 302
+    assert good.status_code == 200  # the preview: nothing written until confirmed
+    assert client.post("/transfer/steps/confirm", data=confirm_form(_text(good))).status_code == 302
     with app.app_context():
         added = db.session.scalars(select(Step).where(Step.value_stream_id == stream_id, Step.position > 5)
                                    .order_by(Step.position)).all()
