@@ -9,6 +9,12 @@ being asked for and ages out of the LRU.
 The cache holds only what is costly to compute and the same for everyone allowed to see it (the
 dashboard's organization figures), keyed by organization and content version; in a request it is
 consulted only after the boundary (``lms.auth.boundary``) has checked the route's permission.
+
+A computation that names the tables it reads (``reads=``) may also be served at a later version,
+when every version in between was raised by a write this process committed and saw touch none of
+those tables (``WriteHistory``): the drift of 1,000 KPIs does not change when a step's cycle time
+does. A version this process did not write (another process, a write it could not see) is never
+assumed harmless: the value is computed afresh.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from threading import Lock
 from typing import Any, TypeVar
 
 from flask import current_app, g, has_app_context, has_request_context
-from sqlalchemy import event, select, update
+from sqlalchemy import event, inspect, select, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from lms.extensions import db
@@ -30,6 +36,9 @@ from lms.tenancy import current_organization_id
 T = TypeVar("T")
 MAX_ENTRIES = 5_000
 _CHANGED = "lms_changed_organizations"
+_TABLES = "lms_changed_tables"
+_RAISED = "lms_raised_versions"
+EVERY_TABLE = "*"  # a write whose tables are not known: it may have touched anything
 
 
 # Noting writes --------------------------------------------------------------------------
@@ -39,11 +48,16 @@ def _changed(session: Session) -> set[int]:
     return session.info.setdefault(_CHANGED, set())
 
 
+def _tables(session: Session) -> set[str]:
+    return session.info.setdefault(_TABLES, set())
+
+
 @event.listens_for(Session, "after_flush")
 def _note_flushed(session: Session, _context) -> None:
     for obj in chain(session.new, session.dirty, session.deleted):
         if isinstance(obj, OrgScoped) and obj.organization_id is not None:
             _changed(session).add(obj.organization_id)
+            _tables(session).update(table.name for table in inspect(obj).mapper.tables)
         elif isinstance(obj, Organization) and obj.id is not None:
             _changed(session).add(obj.id)
 
@@ -64,21 +78,74 @@ def _note_bulk(state: ORMExecuteState) -> None:
     if current_organization_id() is not None:
         organizations.add(current_organization_id())
     _changed(state.session).update(organizations)
+    _tables(state.session).add(table.name if table is not None and hasattr(table, "name") else EVERY_TABLE)
 
 
 @event.listens_for(Session, "before_commit")
 def _raise_versions(session: Session) -> None:
     session.flush()  # commit flushes after this hook; the versions must see every change
     changed = session.info.pop(_CHANGED, None)
+    tables = frozenset(session.info.pop(_TABLES, ()) or (EVERY_TABLE,))
     if changed:
-        session.execute(update(Organization).where(Organization.id.in_(sorted(changed)))
-                        .values(content_version=Organization.content_version + 1)
-                        .execution_options(synchronize_session=False))
+        raised = session.execute(update(Organization).where(Organization.id.in_(sorted(changed)))
+                                 .values(content_version=Organization.content_version + 1)
+                                 .returning(Organization.id, Organization.content_version)
+                                 .execution_options(synchronize_session=False))
+        # Remembered once the commit has succeeded: a version whose commit failed is reused by
+        # the next write, which records its own tables.
+        session.info[_RAISED] = [(org_id, version, tables) for org_id, version in raised]
+
+
+@event.listens_for(Session, "after_commit")
+def _remember_versions(session: Session) -> None:
+    for org_id, version, tables in session.info.pop(_RAISED, ()):
+        history.record(org_id, version, tables)
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget_changes(session: Session) -> None:
     session.info.pop(_CHANGED, None)
+    session.info.pop(_TABLES, None)
+    session.info.pop(_RAISED, None)
+
+
+class WriteHistory:
+    """The tables each content version's write touched, for the writes this process committed.
+
+    Bounded per organization (the oldest versions are forgotten: a value computed before them
+    is then computed afresh).
+    """
+
+    def __init__(self, max_versions: int = 10_000) -> None:
+        self._tables: dict[int, OrderedDict[int, frozenset[str]]] = {}
+        self._lock = Lock()
+        self.max_versions = max_versions
+
+    def record(self, organization_id: int, version: int, tables: frozenset[str]) -> None:
+        """Note that ``version`` of the organization's content was a write to ``tables``."""
+        with self._lock:
+            versions = self._tables.setdefault(organization_id, OrderedDict())
+            versions[version] = tables
+            while len(versions) > self.max_versions:
+                versions.popitem(last=False)
+
+    def untouched(self, organization_id: int, since: int, until: int, reads: frozenset[str]) -> bool:
+        """Tell whether every version after ``since`` up to ``until`` is a known write outside ``reads``."""
+        with self._lock:
+            versions = self._tables.get(organization_id, {})
+            for version in range(since + 1, until + 1):
+                tables = versions.get(version)
+                if tables is None or EVERY_TABLE in tables or not tables.isdisjoint(reads):
+                    return False
+        return True
+
+    def clear(self) -> None:
+        """Forget every write (tests reuse ids after emptying the database)."""
+        with self._lock:
+            self._tables.clear()
+
+
+history = WriteHistory()
 
 
 # Reading the version --------------------------------------------------------------------
@@ -115,20 +182,27 @@ class VersionedCache:
 
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
         self._entries: OrderedDict[Hashable, Any] = OrderedDict()
+        # (namespace, organization, settings version, key) -> (content version, value)
+        self._newest: dict[Hashable, tuple[int, Any]] = {}
         self._flights: dict[Hashable, Lock] = {}
         self._lock = Lock()
         self.max_entries = max_entries
 
-    def get(self, namespace: str, key: Hashable, compute: Callable[[], T]) -> T:
+    def get(self, namespace: str, key: Hashable, compute: Callable[[], T],
+            reads: frozenset[str] | None = None) -> T:
         """Return the value for ``key`` at the current version, computing it on a miss.
 
-        Concurrent misses of one key compute it once: the others wait for that result instead
-        of all doing the same expensive work at the same moment.
+        ``reads`` names every table the computation reads: a value computed at an earlier version
+        is served when no write since touched them (``WriteHistory.untouched``). Concurrent misses
+        of one key compute it once: the others wait for that result instead of all doing the
+        same expensive work at the same moment.
         """
         if not enabled():
             return compute()
         _check_admitted()
-        full = (namespace, content_version(), key)
+        organization_id, settings, version = content_version()
+        full = (namespace, (organization_id, settings, version), key)
+        lineage = (namespace, organization_id, settings, key)
         with self._lock:
             if full in self._entries:
                 self._entries.move_to_end(full)
@@ -138,26 +212,34 @@ class VersionedCache:
             with self._lock:
                 if full in self._entries:
                     return self._entries[full]
+                newest = self._newest.get(lineage) if reads is not None else None
+            reusable = (newest is not None and newest[0] < version and organization_id is not None
+                        and history.untouched(organization_id, newest[0], version, reads))
             try:
-                value = compute()
-                self._store({full: value})
+                value = newest[1] if reusable else compute()
+                self._store(full, value, lineage if reads is not None else None, version)
             finally:
                 with self._lock:
                     self._flights.pop(full, None)
         return value
 
-    def _store(self, values: dict) -> None:
+    def _store(self, full: Hashable, value: Any, lineage: Hashable | None, version: int) -> None:
         with self._lock:
-            self._entries.update(values)
-            for key in values:
-                self._entries.move_to_end(key)
+            self._entries[full] = value
+            self._entries.move_to_end(full)
+            if lineage is not None and version >= self._newest.get(lineage, (-1, None))[0]:
+                self._newest[lineage] = (version, value)
             while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+                (namespace, (organization_id, settings, old), key), _ = self._entries.popitem(last=False)
+                lineage = (namespace, organization_id, settings, key)
+                if self._newest.get(lineage, (None,))[0] == old:
+                    del self._newest[lineage]
 
     def clear(self) -> None:
         """Forget everything (tests reuse ids after emptying the database)."""
         with self._lock:
             self._entries.clear()
+            self._newest.clear()
 
 
 cache = VersionedCache()

@@ -91,12 +91,13 @@ def _empty_all_tables() -> None:
 def database(app: Flask) -> Iterator[Flask]:
     """An empty database for the test, emptied again afterwards."""
     yield app
-    from lms.content import cache
+    from lms.content import cache, history
 
     with app.app_context():
         db.session.rollback()
         _empty_all_tables()
     cache.clear()
+    history.clear()
 
 
 @pytest.fixture()

@@ -126,3 +126,59 @@ def test_concurrent_misses_compute_once(app, make):
     for t in threads:
         t.join(5)
     assert results == ["value"] * 6 and len(calls) == 1
+
+
+def test_a_value_that_names_its_tables_survives_writes_to_other_tables_only(app, make):
+    from lms.content import history
+    from lms.models import Kpi
+
+    org = make.org()
+    cache = VersionedCache()
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return len(calls)
+
+    reads = frozenset({Kpi.__tablename__})
+    with app.app_context():
+        tenancy.scope_to(org.id)
+        assert cache.get("k", 1, compute, reads=reads) == 1
+        db.session.add(Customer(name="not read"))  # a write to a table the value does not read
+        db.session.commit()
+        assert cache.get("k", 1, compute, reads=reads) == 1
+        assert cache.get("other", 1, compute) == 2
+        db.session.add(Customer(name="again not read"))
+        db.session.commit()
+        assert cache.get("other", 1, compute) == 3  # a value that names no tables is computed again
+        assert cache.get("k", 1, compute, reads=reads) == 1
+        db.session.add(Kpi(name="read"))  # a write to a table it reads
+        db.session.commit()
+        assert cache.get("k", 1, compute, reads=reads) == 4
+        db.session.execute(update(Customer).values(description="bulk, not read"))
+        db.session.commit()
+        assert cache.get("k", 1, compute, reads=reads) == 4
+        # A version this process did not see written (another process, say) is never assumed harmless.
+        db.session.add(Customer(name="unseen"))
+        db.session.commit()
+        history.clear()
+        assert cache.get("k", 1, compute, reads=reads) == 5
+        assert calls == [1] * 5
+
+
+def test_a_failed_commit_leaves_no_history(app, make):
+    from lms.content import history
+    from lms.models import Kpi
+
+    org = make.org()
+    with app.app_context():
+        tenancy.scope_to(org.id)
+        version = content_version()[2]
+        db.session.add(Customer(name="Same"))
+        db.session.flush()
+        db.session.rollback()
+        assert not history.untouched(org.id, version, version + 1, frozenset({Kpi.__tablename__}))
+        db.session.add(Customer(name="Written"))
+        db.session.commit()
+        assert history.untouched(org.id, version, version + 1, frozenset({Kpi.__tablename__}))
+        assert not history.untouched(org.id, version, version + 1, frozenset({Customer.__tablename__}))

@@ -1,7 +1,9 @@
 """The dashboard's figures: per customer (external and internal side by side) and organization-wide.
 
 Everything is read in a fixed number of statements whatever the organization's size, and the
-result (plain values, no ORM objects) is cached by the organization's content version.
+result (plain values, no ORM objects) is cached by the organization's content version. The drift
+of every KPI, most of the work, is also kept across writes that touch none of the tables it reads
+(``DRIFT_READS``, see ``lms.content``): a step's new cycle time does not recompute it.
 """
 
 from __future__ import annotations
@@ -25,10 +27,13 @@ from lms.models import (
     Customer,
     Job,
     Kpi,
+    KpiMeasurement,
     KpiOutcomeLink,
     Organization,
     Outcome,
+    OutcomeRating,
     Review,
+    Step,
     User,
     ValueStream,
 )
@@ -193,24 +198,56 @@ def _kpi_customers() -> dict[int, set[int]]:
     return {**{kpi_id: {customer_id} for kpi_id, customer_id in by_stream.items()}, **by_outcome}
 
 
-def _drift(panels: dict[int, CustomerPanel], organization: Organization, today: date):
-    """Count drift statuses per customer and in all; word the first alerts and count them all."""
-    assessed = assess_organization(organization, today)
-    customers_of = _kpi_customers()
-    totals = Counter()
+# Every table the drift of the organization's KPIs reads (besides the organization's settings,
+# whose version keys every cached value). Of the steps it reads one fact, which KPIs measure a step
+# tagged waste; that is read for every view and keys the value (``_waste_kpis``).
+DRIFT_READS = frozenset(model.__tablename__ for model in (Kpi, KpiMeasurement, KpiOutcomeLink, Outcome,
+                                                           OutcomeRating))
+
+
+@dataclass(frozen=True)
+class DriftSummary:
+    """The drift of every KPI of the organization, as the dashboard counts and words it."""
+
+    statuses: dict[int, str]  # by KPI id
+    totals: dict[str, int]
+    alerts: list[DriftAlert]
+    alert_total: int
+
+
+def _waste_kpis() -> tuple[int, ...]:
+    """Return the KPIs that measure a step tagged waste: the one fact of a step drift reads."""
+    return tuple(db.session.scalars(select(Kpi.id).join(Step, Step.id == Kpi.step_id)
+                                    .where(Step.classification == "waste").order_by(Kpi.id)))
+
+
+def drift_summary(organization: Organization, today: date) -> DriftSummary:
+    """Assess every KPI; count the statuses, word the first alerts and count them all."""
+    totals: Counter = Counter()
+    statuses: dict[int, str] = {}
     alerts = []
-    for kpi, drift in assessed:
+    for kpi, drift in assess_organization(organization, today):
         totals[drift.status] += 1
-        for customer_id in customers_of.get(kpi.id, ()):
-            if customer_id in panels:
-                panels[customer_id].drift[drift.status] += 1
+        statuses[kpi.id] = drift.status
         if drift.status in ALERT_STATUSES:
             alerts.append((ALERT_STATUSES.index(drift.status), kpi.name, kpi.id, drift))
     alerts.sort(key=lambda a: a[:2])
     # Only the alerts shown are worded: the reasons of 1,000 KPIs are not.
     shown = [DriftAlert(kpi_id, name, drift.status, drift.reasons[0] if drift.reasons else "")
              for _, name, kpi_id, drift in alerts[:SHOWN]]
-    return {status: totals.get(status, 0) for status in STATUSES}, shown, len(alerts)
+    return DriftSummary(statuses, {status: totals.get(status, 0) for status in STATUSES}, shown, len(alerts))
+
+
+def _drift(panels: dict[int, CustomerPanel], organization: Organization, today: date):
+    """Count drift statuses per customer and in all; word the first alerts and count them all."""
+    summary = content.cache.get("dashboard-drift", (today, _waste_kpis()),
+                                lambda: drift_summary(organization, today), reads=DRIFT_READS)
+    for kpi_id, customer_ids in _kpi_customers().items():
+        status = summary.statuses.get(kpi_id)
+        for customer_id in customer_ids:
+            if customer_id in panels and status is not None:
+                panels[customer_id].drift[status] += 1
+    return summary.totals, summary.alerts, summary.alert_total
 
 
 def _jobs(panels: dict[int, CustomerPanel]) -> list[StrugglingJob]:

@@ -114,10 +114,16 @@ def score_outcome(
 ) -> OutcomeScore:
     """Score a rating; one stored outside 0-10 is skipped (unrated, ``off_scale``), never raised on."""
     if importance is None or satisfaction is None:
-        return OutcomeScore(None, "unrated", None)
+        return UNRATED
     if not (on_scale(importance) and on_scale(satisfaction)):
-        return OutcomeScore(None, "unrated", None, off_scale=True)
-    score = opportunity_score(importance, satisfaction)
-    status = outcome_status(importance, satisfaction, thresholds)
-    band = opportunity_band(score, thresholds) if status == "underserved" else None
-    return OutcomeScore(score, status, band)
+        return OFF_SCALE
+    # outcome_status and opportunity_band, with the scale checked once (an organization's
+    # thousands of outcomes are scored on every view of the dashboard).
+    score = importance + max(importance - satisfaction, 0.0)
+    if score >= thresholds.underserved and importance > satisfaction:
+        return OutcomeScore(score, "underserved", opportunity_band(score, thresholds))
+    return OutcomeScore(score, "overserved" if satisfaction > importance else "served", None)
+
+
+UNRATED = OutcomeScore(None, "unrated", None)
+OFF_SCALE = OutcomeScore(None, "unrated", None, off_scale=True)

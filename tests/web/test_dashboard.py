@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import event
 
 from lms.extensions import db
-from lms.models import Action, Review
+from lms.models import Action, Organization, Review
 
 
 def _build(api, streams: int = 1):
@@ -122,3 +122,64 @@ def test_waste_pareto_chart_and_revalidation(signed_in):
     assert response.status_code == 200 and response.data.startswith(b"\x89PNG")
     again = client.get("/dashboard/waste-pareto.png", headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304
+
+
+def test_the_drift_is_kept_across_writes_to_what_it_does_not_read(signed_in, app, make):
+    """A step's new cycle time does not recompute the drift of every KPI; a measurement does.
+
+    Tagging the step a KPI measures as waste changes its status at once: which KPIs measure waste
+    is read on every view and keys the kept drift.
+    """
+    from lms.dashboard import services
+
+    org, admin, api, client = signed_in
+    built = _build(api)
+    step = api.get(f"/value-streams/{built['stream']}/steps").get_json()["items"][0]
+    kpi = api.post("/kpis", json={"name": "Diagnoses per day", "direction": "increase",
+                                  "value_stream_id": built["stream"], "step_id": step["id"],
+                                  "outcome_ids": [built["outcome"]["id"]]}).get_json()
+    for weeks in range(6):
+        api.post(f"/kpis/{kpi['id']}/measurements",
+                 json={"measured_on": (date.today() - timedelta(weeks=weeks)).isoformat(), "value": 10 + weeks})
+    computed = _statements(app, client, "/")
+    assert api.patch(f"/steps/{step['id']}", json={"cycle_time_s": 700}).status_code == 200
+    after_step = _statements(app, client, "/")
+    api.post(f"/kpis/{kpi['id']}/measurements", json={"measured_on": date.today().isoformat(), "value": 9})
+    after_measurement = _statements(app, client, "/")
+    # The KPIs, their window, newest days, links and ratings (5 statements) are not read again.
+    assert after_step == after_measurement - 5 and after_measurement == computed
+
+    def totals():
+        ctx = make.acting_as(admin)
+        try:
+            return services.dashboard(db.session.get(Organization, org.id)).drift_totals
+        finally:
+            ctx.pop()
+
+    assert totals()["measures-waste"] == 0
+    assert api.patch(f"/steps/{step['id']}", json={"classification": "waste"}).status_code == 200
+    assert totals()["measures-waste"] == 1
+
+
+def test_the_kept_drift_names_every_table_it_reads(signed_in, app, make):
+    import re
+
+    from lms.dashboard import services
+
+    org, admin, api, _ = signed_in
+    _build(api)
+    seen: list[str] = []
+    ctx = make.acting_as(admin)
+    try:
+        engine = db.engine
+        listener = lambda _c, _cur, statement, *_a: seen.append(statement)  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            services.drift_summary(db.session.get(Organization, org.id), date.today())
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+    finally:
+        ctx.pop()
+    tables = {name for statement in seen for name in re.findall(r"(?:FROM|JOIN)\s+(\w+)", statement)}
+    # Steps are read for one fact, which KPIs measure waste; that keys the kept value instead.
+    assert tables - {"steps"} <= services.DRIFT_READS and "kpi_measurements" in tables, tables
