@@ -341,6 +341,7 @@ def serve(host: str, port: int, threads: int | None) -> None:
     from lms.charts import preload
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    _bound_the_heap()
     # What the commands import on first use, a server imports before its first request; then it
     # keeps it all out of the garbage collector's full passes, as create_app does.
     preload()
@@ -357,6 +358,37 @@ def serve(host: str, port: int, threads: int | None) -> None:
 
 
 serve.serves_web = True  # type: ignore[attr-defined]
+
+# glibc's malloc options (mallopt): the largest request served from the heap, and how many heaps.
+_M_MMAP_THRESHOLD, _M_ARENA_MAX = -3, -8
+MMAP_THRESHOLD_BYTES = 1024 * 1024
+ARENAS = 2
+
+
+def _bound_the_heap() -> bool:
+    """Keep a server's memory from growing with the pictures it draws and the threads that draw them.
+
+    A chart at twice its page size is drawn into a buffer of up to 21 MB. glibc gives a first
+    such block its own mapping and, once it is freed, raises its threshold so the next ones come
+    from the heap of the thread that draws, where freed blocks stay held; with 8 threads each
+    keeps a heap of its own. A fixed threshold of 1 MB gives every large block back when it is
+    freed, and two heaps are enough for threads that mostly wait on the database or hold the GIL.
+    Measured on the benchmark (first views, then the busy dashboard): 321 MB before, 202 MB with
+    both (215 MB with the threshold alone, 262 MB with two heaps alone). Without glibc nothing
+    changes. Returns whether the options were set.
+    """
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+        mallopt = libc.mallopt if libc is not None else None
+    except (OSError, AttributeError):  # not glibc (musl, macOS): leave the allocator as it is
+        return False
+    if mallopt is None:
+        return False
+    return bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)) and bool(mallopt(_M_ARENA_MAX, ARENAS))
 
 
 def main() -> None:

@@ -76,3 +76,12 @@ def test_the_app_keeps_the_garbage_collector_off_request_sized_garbage(app):
     # first view's few hundred thousand short-lived objects no longer set off ~140 passes each.
     assert gc.get_freeze_count() > 0
     assert gc.get_threshold()[0] == GC_YOUNG_THRESHOLD >= 50_000
+
+
+def test_the_server_bounds_its_heap_where_glibc_allows():
+    import platform
+
+    from lms.cli import _bound_the_heap
+
+    # On glibc both malloc options are accepted; elsewhere nothing is changed and nothing fails.
+    assert _bound_the_heap() is (platform.libc_ver()[0] == "glibc")

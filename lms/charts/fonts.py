@@ -87,6 +87,19 @@ def covered() -> frozenset[int]:
     return _fonts()[1]
 
 
+@functools.cache
+def _primary_points() -> frozenset[int]:
+    return frozenset(_charmap(_regular_faces().get(PRIMARY, "")))
+
+
+def primary_draws(text: str) -> bool:
+    """Tell whether the primary font alone draws every character of ``text`` (white space aside)."""
+    if text.isascii():
+        return True
+    have = _primary_points()
+    return all(ord(char) in have or char.isspace() for char in text)
+
+
 def drawable(text: str) -> str:
     """Return ``text`` with each character no font can draw replaced by ``PLACEHOLDER``.
 

@@ -31,3 +31,25 @@ def test_content_key_changes_with_content_only():
 def test_shorten():
     assert shorten("short") == "short"
     assert shorten("x" * 40, 10) == "x" * 9 + "…"
+
+
+def test_a_chart_the_primary_font_draws_alone_skips_the_fallback_fonts():
+    from matplotlib.text import Text
+
+    from lms.charts.fonts import PRIMARY, font_families, primary_draws
+
+    # Greek and the minus sign are in DejaVu Sans; Japanese is not.
+    assert primary_draws("Ωmega −5") and not primary_draws("検査")
+    fig = new_figure(4, 3)
+    ax = fig.add_subplot()
+    style_axes(ax, title="Cycle time", xlabel="Step", ylabel="Seconds")
+    ax.set_xticks([0, 1], ["Cut", "Ωmega"])
+    to_png(fig)
+    assert {tuple(t.get_fontfamily()) for t in fig.findobj(Text)} == {(PRIMARY,)}
+
+    fig = new_figure(4, 3)
+    ax = fig.add_subplot()
+    style_axes(ax, title="Cycle time", xlabel="Step", ylabel="Seconds")
+    ax.set_xticks([0, 1], ["Cut", "検査"])  # a step name only a fallback font may draw
+    to_png(fig)
+    assert {tuple(t.get_fontfamily()) for t in fig.findobj(Text)} == {tuple(font_families())}
