@@ -350,8 +350,10 @@ def _rated_outcomes_of(criterion: ColumnElement[bool]) -> dict[int, list[RatedOu
     newest_id = (select(OutcomeRating.id).where(OutcomeRating.outcome_id == Outcome.id)
                  .order_by(OutcomeRating.rated_on.desc(), OutcomeRating.id.desc()).limit(1)
                  .correlate(Outcome).scalar_subquery())
+    # OFFSET 0 keeps the outcomes a subquery of their own, so each seek runs once per outcome:
+    # merged into the join, PostgreSQL ran it twice per outcome, as a hash key.
     outcomes = (select(*_OUTCOME_COLUMNS, newest_id.label("newest_id"))
-                .where(Outcome.job_id.in_(_jobs_matching(criterion))).subquery())
+                .where(Outcome.job_id.in_(_jobs_matching(criterion))).offset(0).subquery())
     rows = db.session.execute(
         select(*(outcomes.c[column.key] for column in _OUTCOME_COLUMNS), OutcomeRating.importance,
                OutcomeRating.satisfaction, OutcomeRating.rated_on)
