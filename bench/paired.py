@@ -140,7 +140,7 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--small", action="store_true")
     parser.add_argument("--writes-to", choices=["before", "after"], default="before",
-                        help="the server the writes go through (the other one only sees them in the database)")
+                        help="the server the writes go through (the other sees them only in the database)")
     parser.add_argument(
         "--pg-url", default=os.environ.get("LMS_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432")
     )
