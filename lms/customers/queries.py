@@ -1,14 +1,14 @@
 """Reads of the customer side: rated outcomes, step coverage and job-stack analyses.
 
 Everything here loads a whole set of jobs in a fixed number of statements (jobs, the
-steps serving them, their outcomes, the newest rating of each outcome) and computes in
+steps serving them, their outcomes, the newest rating of each outcome and segment) and computes in
 Python with ``lms.lean``: a page never issues one query per job.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -30,6 +30,7 @@ from lms.lean.opportunity import (
     OpportunityThresholds,
     score_outcome,
 )
+from lms.lean.segments import SegmentRating, SegmentScore, combine_segments, underserved_segments
 from lms.models import Job, Organization, Outcome, OutcomeRating, Step, ValueStream
 from lms.streams.figures import step_time_columns
 
@@ -48,7 +49,12 @@ def thresholds() -> OpportunityThresholds:
 
 @dataclass(frozen=True)
 class RatedOutcome:
-    """An outcome with the figures of its newest rating."""
+    """An outcome with the figures of its newest ratings: for all segments, or for the one asked for.
+
+    For all segments (``segment`` None) the figures combine the newest rating of each segment
+    (``lms.lean.segments``; ``weighting`` and ``weighting_note`` say how); ``segments`` holds each
+    segment's own score and ``callouts`` the segments underserved where the figure for all is not.
+    """
 
     id: int
     version: int
@@ -62,58 +68,96 @@ class RatedOutcome:
     band: str | None
     rated_on: date | None
     off_scale: bool = False
+    respondents: int | None = None
+    segment: str | None = None
+    weighting: str = "unrated"
+    weighting_note: str = ""
+    segments: tuple[SegmentScore, ...] = ()
+    callouts: tuple[SegmentScore, ...] = ()  # named segments underserved where all are not
+    overall_opportunity: float | None = None  # of the figure for all segments, whichever is shown
+    overall_status: str = "unrated"
+
+    @property
+    def by_segment(self) -> tuple[SegmentScore, ...]:
+        """Return each segment's score (the API's name)."""
+        return self.segments
+
+    @property
+    def underserved_segments(self) -> list[str]:
+        """Return the names of the segments called out."""
+        return [s.segment for s in self.callouts]
 
 
-def rate(outcome: Outcome | Row, newest: OutcomeRating | Row | None,
-         limits: OpportunityThresholds) -> RatedOutcome:
-    """Combine an outcome with its newest rating under the organization's thresholds."""
-    importance = newest.importance if newest else None
-    satisfaction = newest.satisfaction if newest else None
-    scored = score_outcome(importance, satisfaction, limits)
+def rate(outcome: Outcome | Row, latest: Sequence[SegmentRating] | None,
+         limits: OpportunityThresholds, segment: str | None = None) -> RatedOutcome:
+    """Combine an outcome with the newest rating of each segment under the organization's thresholds.
+
+    With ``segment``, the figures are that segment's newest rating (unrated when it has none).
+    """
+    combined = combine_segments(latest or (), limits)
+    overall = score_outcome(combined.importance, combined.satisfaction, limits)
+    if segment is None:
+        importance, satisfaction, respondents = combined.importance, combined.satisfaction, combined.respondents
+        rated_on, scored = combined.rated_on, overall
+    else:
+        own = combined.segment(segment)
+        importance, satisfaction, respondents, rated_on = (
+            (own.importance, own.satisfaction, own.respondents, own.rated_on) if own else (None, None, None, None))
+        scored = score_outcome(importance, satisfaction, limits)
     return RatedOutcome(
         id=outcome.id, version=outcome.version, job_id=outcome.job_id, statement=outcome.statement,
         direction=outcome.direction, importance=importance, satisfaction=satisfaction,
         opportunity=scored.opportunity, status=scored.status, band=scored.band,
-        rated_on=newest.rated_on if newest else None, off_scale=scored.off_scale,
+        rated_on=rated_on, off_scale=scored.off_scale, respondents=respondents, segment=segment,
+        weighting=combined.weighting, weighting_note=combined.note, segments=combined.segments,
+        callouts=tuple(underserved_segments(combined, limits)),
+        overall_opportunity=overall.opportunity, overall_status=overall.status,
     )
 
 
-def _newest_ratings(outcome_ids) -> dict[int, Row]:
-    """Return the newest rating (by date, then entry) of each outcome, in one statement.
+def _latest_by_segment(outcome_ids) -> dict[int, list[SegmentRating]]:
+    """Return the newest rating (by date, then entry) of each segment of each outcome, in one statement.
 
-    Each is a row of the figures a rating gives (importance, satisfaction, rated_on), not a
-    record: an organization's outcomes are thousands.
+    Ratings that name no segment are a group of their own (a window partitions NULLs together).
+    Each is a row of the figures a rating gives, not a record: an organization's outcomes are
+    thousands.
     """
     # The figures come from the ranked rows themselves: joining them back to the table by id
     # lets PostgreSQL, before it has statistics, pick a nested loop that rescans the window per
     # rating (minutes for 600 ratings, measured).
     ranked = (
-        select(OutcomeRating.outcome_id, OutcomeRating.importance, OutcomeRating.satisfaction,
-               OutcomeRating.rated_on, func.row_number().over(
-                   partition_by=OutcomeRating.outcome_id,
+        select(OutcomeRating.outcome_id, OutcomeRating.segment, OutcomeRating.importance,
+               OutcomeRating.satisfaction, OutcomeRating.respondents, OutcomeRating.rated_on,
+               func.row_number().over(
+                   partition_by=(OutcomeRating.outcome_id, OutcomeRating.segment),
                    order_by=(OutcomeRating.rated_on.desc(), OutcomeRating.id.desc()),
                ).label("rank"))
         .where(OutcomeRating.outcome_id.in_(outcome_ids))
         .subquery()
     )
     rows = db.session.execute(
-        select(ranked.c.outcome_id, ranked.c.importance, ranked.c.satisfaction, ranked.c.rated_on)
+        select(ranked.c.outcome_id, ranked.c.segment, ranked.c.importance, ranked.c.satisfaction,
+               ranked.c.respondents, ranked.c.rated_on)
         .where(ranked.c.rank == 1)
     )
-    return {row.outcome_id: row for row in rows}
+    latest: dict[int, list[SegmentRating]] = defaultdict(list)
+    for row in rows:
+        latest[row.outcome_id].append(SegmentRating(row.segment, row.importance, row.satisfaction,
+                                                    row.respondents, row.rated_on))
+    return dict(latest)
 
 
-def rated_outcomes(outcomes: Iterable[Outcome]) -> list[RatedOutcome]:
+def rated_outcomes(outcomes: Iterable[Outcome], segment: str | None = None) -> list[RatedOutcome]:
     """Rate a list of outcomes (a page, say) with two statements whatever its length."""
     outcomes = list(outcomes)
-    newest = _newest_ratings([o.id for o in outcomes]) if outcomes else {}
+    latest = _latest_by_segment([o.id for o in outcomes]) if outcomes else {}
     limits = thresholds()
-    return [rate(o, newest.get(o.id), limits) for o in outcomes]
+    return [rate(o, latest.get(o.id), limits, segment) for o in outcomes]
 
 
-def rated_outcome(outcome: Outcome) -> RatedOutcome:
-    """Rate one outcome."""
-    return rated_outcomes([outcome])[0]
+def rated_outcome(outcome: Outcome, segment: str | None = None) -> RatedOutcome:
+    """Rate one outcome, for all segments or for one."""
+    return rated_outcomes([outcome], segment)[0]
 
 
 @dataclass(frozen=True)
@@ -251,6 +295,11 @@ class JobStacks:
         """Return every loaded outcome."""
         return [o for outcomes in self.outcomes.values() for o in outcomes]
 
+    def segment_names(self) -> list[str]:
+        """Return the segments that rated any loaded outcome, by name (ratings naming none are left out)."""
+        names = {s.segment for o in self.all_outcomes() for s in o.segments if s.segment is not None}
+        return sorted(names, key=lambda name: (name.casefold(), name))
+
 
 def _jobs_matching(criterion: ColumnElement[bool]):
     """Return the ids of the jobs matching ``criterion``, as a subquery for an IN.
@@ -319,10 +368,12 @@ _STACK_JOB_COLUMNS = (
 _OUTCOME_COLUMNS = (Outcome.id, Outcome.version, Outcome.job_id, Outcome.statement, Outcome.direction)
 
 
-def load_job_stacks(criterion: ColumnElement[bool], *, records: bool = True) -> JobStacks:
+def load_job_stacks(criterion: ColumnElement[bool], *, records: bool = True,
+                    segment: str | None = None) -> JobStacks:
     """Load the jobs matching ``criterion`` with coverage and rated outcomes, in four statements.
 
-    ``records=False`` loads the jobs as rows of the columns the analysis reads.
+    ``records=False`` loads the jobs as rows of the columns the analysis reads. The outcomes are
+    rated for all segments, or for ``segment`` when given.
     """
     if records:
         jobs = list(db.session.scalars(select(Job).where(criterion).order_by(Job.id)))
@@ -340,11 +391,11 @@ def load_job_stacks(criterion: ColumnElement[bool], *, records: bool = True) -> 
     of_jobs = Outcome.job_id.in_(_jobs_matching(criterion))
     outcome_ids = select(Outcome.id).where(of_jobs)
     outcomes = db.session.execute(select(*_OUTCOME_COLUMNS).where(of_jobs).order_by(Outcome.id)).all()
-    newest = _newest_ratings(outcome_ids) if outcomes else {}
+    latest = _latest_by_segment(outcome_ids) if outcomes else {}
     limits = thresholds()
     by_job: dict[int, list[RatedOutcome]] = defaultdict(list)
     for outcome in outcomes:
-        by_job[outcome.job_id].append(rate(outcome, newest.get(outcome.id), limits))
+        by_job[outcome.job_id].append(rate(outcome, latest.get(outcome.id), limits, segment))
     loaded.outcomes = dict(by_job)
     return loaded
 
@@ -390,15 +441,17 @@ def future_state_changes(current_id: int, future_id: int) -> list[FutureChange]:
     return changes
 
 
-def jobs_of_customer(customer_id: int) -> JobStacks:
-    """Load every job of a customer with coverage and rated outcomes."""
-    return load_job_stacks(Job.customer_id == customer_id)
+def jobs_of_customer(customer_id: int, segment: str | None = None) -> JobStacks:
+    """Load every job of a customer with coverage and outcomes rated for all segments or one."""
+    return load_job_stacks(Job.customer_id == customer_id, segment=segment)
 
 
-def ratings_query(outcome: Outcome) -> Select:
-    """Return the statement listing an outcome's ratings, newest first."""
-    return (select(OutcomeRating).where(OutcomeRating.outcome_id == outcome.id)
-            .order_by(OutcomeRating.rated_on.desc(), OutcomeRating.id.desc()))
+def ratings_query(outcome: Outcome, segment: str | None = None) -> Select:
+    """Return the statement listing an outcome's ratings (of one segment when given), newest first."""
+    stmt = select(OutcomeRating).where(OutcomeRating.outcome_id == outcome.id)
+    if segment is not None:
+        stmt = stmt.where(OutcomeRating.segment == segment)
+    return stmt.order_by(OutcomeRating.rated_on.desc(), OutcomeRating.id.desc())
 
 
 def rating_of(outcome: Outcome, rating_id: int) -> OutcomeRating:

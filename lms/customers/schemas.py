@@ -230,6 +230,17 @@ class JobOut(Out):
     circumstance: str
 
 
+class SegmentFiguresOut(Out):
+    segment: str | None = Field(description="The segment; null for the ratings that name none (a group of its "
+                                            "own).")
+    importance: float
+    satisfaction: float
+    opportunity: float | None = Field(description="Null when the rating is off the 0-10 scale (not scored).")
+    status: Literal["underserved", "served", "overserved", "unrated"]
+    respondents: int | None
+    rated_on: date = Field(description="The date of the segment's newest rating, whose figures these are.")
+
+
 class OutcomeOut(Out):
     id: int
     version: int
@@ -245,6 +256,27 @@ class OutcomeOut(Out):
                     "importance exceeds satisfaction); unrated also when the newest rating is off the 0-10 "
                     "scale.")
     rated_on: date | None = Field(description="Read-only: the date of the newest rating.")
+    # Additions (segments): who rated the outcome, and how the figure for all segments was combined.
+    segment: str | None = Field(default=None, description="Addition: the segment asked for with `?segment=`; "
+                                                          "null for all segments.")
+    respondents: int | None = Field(default=None, description="Addition: the respondents behind the figures "
+                                                              "(summed over segments); null when a count is "
+                                                              "missing.")
+    weighting: Literal["unrated", "single", "respondents", "equal"] = Field(
+        default="unrated",
+        description="Addition: how the figures for all segments combine the newest rating of each segment: "
+                    "`single` (one group rated it), `respondents` (mean weighted by respondent counts), "
+                    "`equal` (a count is missing: equal weights), `unrated`.")
+    weighting_note: str = Field(default="", description="Addition: the combination in words, naming the "
+                                                        "segments without a count or left out.")
+    overall_opportunity: float | None = Field(
+        default=None, description="Addition: the opportunity for all segments, also when `?segment=` is given.")
+    by_segment: list[SegmentFiguresOut] = Field(
+        default_factory=list, description="Addition: the newest rating of each segment, scored.")
+    underserved_segments: list[str] = Field(
+        default_factory=list,
+        description="Addition: segments underserved where the figure for all segments is not, by at least "
+                    "2 points of opportunity (largest first).")
 
 
 class RatingOut(Out):
@@ -280,3 +312,30 @@ class JobStackOut(Out):
     gaps: list[int]
     related: list[RelatedCoverageOut]
     struggles: list[StruggleOut]
+
+
+class SegmentOut(Out):
+    segment: str
+    outcomes_rated: int = Field(description="How many of the customer's outcomes the segment rated.")
+    respondents: int | None = Field(description="The largest respondent count of its newest ratings; null "
+                                                "when none gave one.")
+
+
+class SegmentCalloutOut(Out):
+    outcome_id: int
+    job_id: int
+    statement: str
+    segment: str
+    opportunity: float = Field(description="The segment's opportunity score (its newest rating).")
+    overall_opportunity: float = Field(description="The opportunity for all segments.")
+    importance: float
+    satisfaction: float
+    respondents: int | None
+    message: str = Field(description="The call-out in a sentence.")
+
+
+class CustomerSegmentsOut(Out):
+    customer_id: int
+    segments: list[SegmentOut]
+    callouts: list[SegmentCalloutOut] = Field(
+        description="Segments underserved where the figure for all segments is not, largest opportunity first.")
