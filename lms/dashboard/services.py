@@ -13,7 +13,8 @@ from datetime import date, timedelta
 from sqlalchemy import func, literal, select, union_all
 
 from lms import content
-from lms.customers.queries import load_job_stacks
+from lms.customers.queries import JobStacks, load_job_stacks
+from lms.customers.segments import SegmentCallout, segment_callouts
 from lms.db import utcnow
 from lms.extensions import db
 from lms.kpis.assessments import assess_organization
@@ -72,6 +73,7 @@ class CustomerPanel:
     underserved: list[OutcomeLine] = field(default_factory=list)
     streams: list[StreamLine] = field(default_factory=list)
     drift: Counter = field(default_factory=Counter)
+    segment_callouts: list[SegmentCallout] = field(default_factory=list)
 
     @property
     def attention(self) -> int:
@@ -142,6 +144,8 @@ class DashboardData:
     change_total: int
     counts: dict[str, int]
     as_of: date
+    segments_underserved: list[SegmentLine] = field(default_factory=list)
+    segments_underserved_total: int = 0
 
     @property
     def empty(self) -> bool:
@@ -234,7 +238,41 @@ def _jobs(panels: dict[int, CustomerPanel]) -> list[StrugglingJob]:
             struggling.append(
                 StrugglingJob(job.id, job.statement, job.customer_id, panel.name, first.cause, first.message)
             )
+    _note_segment_callouts(panels, stacks)
     return struggling
+
+
+# --- Segments underserved where others are not --------------------------------------------
+# Read from the outcomes _jobs has rated already (the newest rating of each segment comes with
+# them): no statement of its own, and cached with the rest of the organization's figures.
+
+@dataclass(frozen=True)
+class SegmentLine:
+    customer_id: int
+    customer_name: str
+    outcome_id: int
+    segment: str
+    statement: str
+    opportunity: float
+    overall_opportunity: float
+    message: str
+
+
+def _note_segment_callouts(panels: dict[int, CustomerPanel], stacks: JobStacks) -> None:
+    """Put each customer's call-outs of underserved segments on its panel."""
+    customer_of = {job.id: job.customer_id for job in stacks.jobs}
+    for callout in segment_callouts(stacks.all_outcomes()):
+        panels[customer_of[callout.job_id]].segment_callouts.append(callout)
+
+
+def _segments_underserved(panels: dict[int, CustomerPanel]) -> tuple[list[SegmentLine], int]:
+    """Return the first call-outs of the organization, the largest difference from all segments first."""
+    lines = [SegmentLine(p.id, p.name, c.outcome_id, c.segment, c.statement, c.opportunity,
+                         c.overall_opportunity, c.message)
+             for p in panels.values() for c in p.segment_callouts]
+    lines.sort(key=lambda line: (-(line.opportunity - line.overall_opportunity), line.customer_name,
+                                 line.outcome_id, line.segment))
+    return lines[:SHOWN], len(lines)
 
 
 def _overdue(today: date) -> tuple[list[OverdueAction], int]:
@@ -294,6 +332,7 @@ def build_dashboard(organization: Organization, today: date | None = None) -> Da
     drift_totals, alerts, alert_total = _drift(panels, organization, today)
     overdue, overdue_total = _overdue(today)
     changes, change_total = _changes()
+    segments_underserved, segments_underserved_total = _segments_underserved(panels)
     ranked_waste = sorted(((k, v) for k, v in waste.items()), key=lambda kv: -kv[1])
     ranked = sorted(panels.values(), key=lambda p: (-p.attention, p.name))
     return DashboardData(
@@ -316,6 +355,8 @@ def build_dashboard(organization: Organization, today: date | None = None) -> Da
             "kpis": sum(drift_totals.values()),
         },
         as_of=today,
+        segments_underserved=segments_underserved,
+        segments_underserved_total=segments_underserved_total,
     )
 
 
