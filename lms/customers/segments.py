@@ -10,9 +10,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from lms.customers.queries import RatedOutcome
-from lms.lean.segments import SegmentScore, callout_message
+from lms.lean.segments import MAX_SEGMENT, SegmentScore, callout_message, segment_arg
 
-MAX_SEGMENT = 100  # as long as a rating's segment may be
+__all__ = ["MAX_SEGMENT", "SegmentCallout", "SegmentSummary", "SegmentTable", "segment_arg", "segment_callouts",
+           "segment_summaries", "segment_table"]
+
 TABLE_SEGMENTS = 6  # segment columns of an opportunity-by-segment table
 
 
@@ -94,11 +96,3 @@ def segment_table(outcomes: Iterable[RatedOutcome], names: list[str]) -> Segment
         rows.append((outcome, [by_name.get(name) for name in columns]))
     rows.sort(key=lambda row: (-max((s.opportunity or 0.0) for s in row[0].segments), row[0].id))
     return SegmentTable(columns, rows, max(0, len(names) - len(columns)))
-
-
-def segment_arg(value: str | None) -> str | None:
-    """Read a ``?segment=`` choice: None (all segments) for nothing, blank or a name too long to exist."""
-    if value is None:
-        return None
-    value = value.strip()
-    return value if 0 < len(value) <= MAX_SEGMENT else None

@@ -29,6 +29,7 @@ from lms.kpis.importing import ImportRejected, RowError, decode, import_measurem
 from lms.kpis.permissions import EDIT_KPIS, MEASURE
 from lms.kpis.schemas import KpiIn, KpiOutcomeLinkIn, KpiPatch, MeasurementIn
 from lms.lean.drift import STATUSES
+from lms.lean.segments import segment_arg
 from lms.models import Kpi
 from lms.pagination import page_args
 from lms.permissions import MEMBER, allow
@@ -45,6 +46,11 @@ OPTIONAL = {"target", "value_stream_id", "step_id", "owner_id"}
 
 def _int_arg(name: str) -> int | None:
     return whole_number(request.args.get(name))
+
+
+def _segment() -> str | None:
+    """Return the segment picked with ``?segment=``, None for every segment."""
+    return segment_arg(request.args.get("segment"))
 
 
 def _as_of() -> date | None:
@@ -162,14 +168,16 @@ def render_show(kpi: Kpi, *, status: int = 200, measurement_form: MeasurementFor
     """Render a KPI's page, with the forms (and their errors) of a failed post if there was one."""
     user = tenancy.actor()
     as_of = _as_of()
-    drift = assessments.assess_kpi(kpi, as_of)
-    spec = assessments.trend_spec(kpi, as_of)
+    segment = _segment()
+    drift = assessments.assess_kpi(kpi, as_of, segment)
+    spec = assessments.trend_spec(kpi, as_of, segment)
     page, per_page = page_args(request.args, default_per_page=20)
     measurements = services.paginate_measurements(kpi, page, per_page)
     link_form = link_form or LinkForm(formdata=None, version=kpi.version)
     link_form.outcome_id.choices = grouped(queries.outcome_choices(), "Choose an outcome")
     return render_template(
-        "kpis/show.html", kpi=kpi, drift=drift, as_of=as_of, spec=spec,
+        "kpis/show.html", kpi=kpi, drift=drift, as_of=as_of, spec=spec, segment=segment,
+        segments=queries.linked_segments(kpi),
         chart_alt=describe_kpi_trend(spec), links=queries.link_details(kpi), measurements=measurements,
         streams=queries.stream_names(), people=people_lookup.names(),
         step_name=queries.step_name(kpi.step_id),
@@ -192,7 +200,7 @@ def show(kpi_id: int):
 @allow(MEMBER)
 def chart(kpi_id: int):
     kpi = tenancy.get_or_404(Kpi, kpi_id)
-    return chart_response("kpi_trend", assessments.trend_spec(kpi, _as_of()), draw_kpi_trend)
+    return chart_response("kpi_trend", assessments.trend_spec(kpi, _as_of(), _segment()), draw_kpi_trend)
 
 
 def _back_to(kpi: Kpi, anchor: str = ""):

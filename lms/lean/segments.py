@@ -20,6 +20,7 @@ from datetime import date
 
 from lms.lean.opportunity import DEFAULT_THRESHOLDS, OpportunityThresholds, score_outcome
 
+MAX_SEGMENT = 100  # as long as a rating's segment may be
 SEGMENT_GAP = 2.0  # points of opportunity by which an underserved segment must exceed the figure for all
 NO_SEGMENT_LABEL = "No segment"
 WEIGHTINGS = ("unrated", "single", "respondents", "equal")
@@ -157,3 +158,11 @@ def callout_message(segment: str, statement: str, opportunity: float, overall: f
     """Say that a segment is underserved on an outcome where the average is not."""
     return (f"{segment} are underserved on “{statement}” "
             f"(opportunity {opportunity:.1f} vs {overall:.1f} overall)")
+
+
+def segment_arg(value: str | None) -> str | None:
+    """Read a ``?segment=`` choice: None (all segments) for nothing, blank or a name too long to exist."""
+    if value is None:
+        return None
+    value = value.strip()
+    return value if 0 < len(value) <= MAX_SEGMENT else None
