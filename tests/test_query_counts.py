@@ -12,7 +12,7 @@ from sqlalchemy import event, select
 
 from lms.cli import cli
 from lms.extensions import db
-from lms.models import Job, Kpi, Organization, Review, Step, ValueStream
+from lms.models import Customer, Job, Kpi, Organization, Review, Step, ValueStream
 from tests.conftest import login
 
 SIZES = {"small": ["--value-streams", "2", "--steps", "4", "--kpis", "3", "--weeks", "12"],
@@ -23,6 +23,8 @@ READS = [
     ("api", "/api/v1/kpis/{kpi}/drift"),
     ("api", "/api/v1/kpis?per_page=50"),
     ("api", "/api/v1/jobs/{job}/stack"),
+    ("api", "/api/v1/customers/{customer}/segments"),
+    ("api", "/api/v1/outcomes?customer_id={customer}&per_page=50"),
     ("api", "/api/v1/value-streams"),
     ("api", "/api/v1/reviews"),
     ("page", "/"),
@@ -30,6 +32,7 @@ READS = [
     ("page", "/value-streams/{stream}"),
     ("page", "/value-streams/{stream}/steps/{step}"),
     ("page", "/customers/"),
+    ("page", "/customers/{customer}"),
     ("page", "/kpis/"),
     ("page", "/kpis/{kpi}"),
     ("page", "/reviews/"),
@@ -52,6 +55,7 @@ def organizations(app, make):
                 .execution_options(all_organizations=True))
             stream = one(ValueStream)
             ids = {"stream": stream, "kpi": one(Kpi), "job": one(Job, Job.parent_id.is_(None)),
+                   "customer": one(Customer),
                    "review": one(Review), "step": one(Step, Step.value_stream_id == stream)}
             assert db.session.get(Organization, org.id) is not None
         found[size] = (admin, ids)

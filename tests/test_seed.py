@@ -56,7 +56,8 @@ def _related(job: Job) -> dict[str, Job]:
 
 def test_seeding_an_empty_database_makes_the_demo_organization(app, database):
     # Imported here: these packages need the app's blueprints imported first.
-    from lms.customers.queries import stack_of
+    from lms.customers.queries import jobs_of_customer, stack_of
+    from lms.customers.segments import segment_callouts
     from lms.kpis.assessments import assess_organization
     from lms.reviews.schemas import is_overdue
 
@@ -100,6 +101,12 @@ def test_seeding_an_empty_database_makes_the_demo_organization(app, database):
         assert not analysis.capable
         assert _job("Create a sign-up form").id in analysis.gaps
         assert analysis.struggles[0].cause == "not-capable"
+
+        # Segments: new customers are underserved on getting a repair date where all households are not.
+        homeowners = next(c for c in customers if c.name == "Individual homeowners")
+        [callout] = segment_callouts(jobs_of_customer(homeowners.id).all_outcomes())
+        assert callout.message == ("New customers are underserved on “Minimize the time it takes to get a "
+                                   "repair date” (opportunity 13.1 vs 9.7 overall)")
 
         statuses = Counter(drift.status for _, drift in assess_organization(org))
         assert statuses["diverging"] >= 2 and statuses["orphan"] >= 2
