@@ -10,7 +10,6 @@ from lms.api.errors import ApiError
 from lms.api.routing import QueryParam, operation, paginate, query_int
 from lms.customers import queries, services
 from lms.customers.permissions import EDIT_CUSTOMERS
-from lms.customers.segments import MAX_SEGMENT, segment_callouts, segment_summaries
 from lms.customers.schemas import (
     CustomerIn,
     CustomerOut,
@@ -26,6 +25,7 @@ from lms.customers.schemas import (
     RatingIn,
     RatingOut,
 )
+from lms.customers.segments import MAX_SEGMENT, segment_callouts, segment_summaries
 from lms.lean.opportunity import score_outcome
 from lms.models import CUSTOMER_KINDS, Customer, Job, Outcome, OutcomeRating
 from lms.pagination import Page
@@ -89,11 +89,13 @@ def delete_customer(customer_id: int):
 
 
 @operation("/customers/<int:customer_id>/segments", "GET", allow=MEMBER,
-           summary="The segments that rated a customer's outcomes, and those underserved where others are not",
+           summary="The segments that rated a customer's outcomes; those underserved where others are not",
            tag="customers", response=CustomerSegmentsOut,
-           description="`segments`: each segment named by the newest ratings of the customer's outcomes, with "
+           description="`segments`: each segment named by the newest ratings of the customer's outcomes, "
+                       "with "
                        "how many outcomes it rated and the largest respondent count of those ratings. "
-                       "`callouts`: an outcome's segment whose opportunity (its newest rating) is underserved "
+                       "`callouts`: an outcome's segment whose opportunity (its newest rating) is "
+                       "underserved "
                        "while the figure for all segments (the newest rating of each segment, weighted by "
                        "respondents) is not, and exceeds it by at least 2 points; largest opportunity first.")
 def customer_segments(customer_id: int):

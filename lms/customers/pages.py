@@ -190,7 +190,8 @@ def customer_overview(customer: Customer, page_number: int, per_page: int,
 
 def customer_landscape(customer: Customer, segment: str | None = None) -> dict:
     """Return the landscape spec of every rated outcome of a customer, for all segments or one."""
-    return landscape_spec(_title(customer.name), jobs_of_customer(customer.id, segment).all_outcomes(), segment)
+    outcomes = jobs_of_customer(customer.id, segment).all_outcomes()
+    return landscape_spec(_title(customer.name), outcomes, segment)
 
 
 def job_landscape(job: Job, segment: str | None = None) -> dict:

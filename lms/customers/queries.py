@@ -97,12 +97,14 @@ def rate(outcome: Outcome | Row, latest: Sequence[SegmentRating] | None,
     combined = combine_segments(latest or (), limits)
     overall = score_outcome(combined.importance, combined.satisfaction, limits)
     if segment is None:
-        importance, satisfaction, respondents = combined.importance, combined.satisfaction, combined.respondents
+        importance, satisfaction = combined.importance, combined.satisfaction
+        respondents = combined.respondents
         rated_on, scored = combined.rated_on, overall
     else:
         own = combined.segment(segment)
         importance, satisfaction, respondents, rated_on = (
-            (own.importance, own.satisfaction, own.respondents, own.rated_on) if own else (None, None, None, None))
+            (own.importance, own.satisfaction, own.respondents, own.rated_on) if own
+            else (None, None, None, None))
         scored = score_outcome(importance, satisfaction, limits)
     return RatedOutcome(
         id=outcome.id, version=outcome.version, job_id=outcome.job_id, statement=outcome.statement,

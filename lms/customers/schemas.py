@@ -231,7 +231,8 @@ class JobOut(Out):
 
 
 class SegmentFiguresOut(Out):
-    segment: str | None = Field(description="The segment; null for the ratings that name none (a group of its "
+    segment: str | None = Field(description="The segment; null for the ratings that name none (a group of "
+                                            "its "
                                             "own).")
     importance: float
     satisfaction: float
@@ -270,7 +271,8 @@ class OutcomeOut(Out):
     weighting_note: str = Field(default="", description="Addition: the combination in words, naming the "
                                                         "segments without a count or left out.")
     overall_opportunity: float | None = Field(
-        default=None, description="Addition: the opportunity for all segments, also when `?segment=` is given.")
+        default=None,
+        description="Addition: the opportunity for all segments, also when `?segment=` is given.")
     by_segment: list[SegmentFiguresOut] = Field(
         default_factory=list, description="Addition: the newest rating of each segment, scored.")
     underserved_segments: list[str] = Field(
@@ -338,4 +340,5 @@ class CustomerSegmentsOut(Out):
     customer_id: int
     segments: list[SegmentOut]
     callouts: list[SegmentCalloutOut] = Field(
-        description="Segments underserved where the figure for all segments is not, largest opportunity first.")
+        description="Segments underserved where the figure for all segments is not, largest opportunity "
+                    "first.")

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from lms.customers.queries import RatedOutcome
 from lms.lean.segments import MAX_SEGMENT, SegmentScore, callout_message, segment_arg
 
-__all__ = ["MAX_SEGMENT", "SegmentCallout", "SegmentSummary", "SegmentTable", "segment_arg", "segment_callouts",
-           "segment_summaries", "segment_table"]
+__all__ = ["MAX_SEGMENT", "SegmentCallout", "SegmentSummary", "SegmentTable", "segment_arg",
+           "segment_callouts", "segment_summaries", "segment_table"]
 
 TABLE_SEGMENTS = 6  # segment columns of an opportunity-by-segment table
 

@@ -10,7 +10,6 @@ from lms.charts.cache import chart_response
 from lms.customers import bp, deletion, pages, permissions, queries, services
 from lms.customers.forms import AggregateRatingForm, AnswersRatingForm, CustomerForm, JobForm, OutcomeForm
 from lms.customers.permissions import EDIT_CUSTOMERS
-from lms.customers.segments import segment_arg
 from lms.customers.schemas import (
     CustomerIn,
     JobIn,
@@ -18,6 +17,7 @@ from lms.customers.schemas import (
     RatingIn,
     rating_from_pasted_answers,
 )
+from lms.customers.segments import segment_arg
 from lms.errors import ValidationFailed
 from lms.forms import apply_field_errors
 from lms.kpis.services import kpis_for_outcome

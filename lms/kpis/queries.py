@@ -73,5 +73,6 @@ def linked_segments(kpi: Kpi) -> list[str]:
     """Return the segments named by ratings of the outcomes a KPI stands for, by name."""
     linked = select(KpiOutcomeLink.outcome_id).where(KpiOutcomeLink.kpi_id == kpi.id).scalar_subquery()
     names = db.session.scalars(select(OutcomeRating.segment).distinct()
-                               .where(OutcomeRating.outcome_id.in_(linked), OutcomeRating.segment.is_not(None)))
+                               .where(OutcomeRating.outcome_id.in_(linked),
+                                      OutcomeRating.segment.is_not(None)))
     return sorted(names, key=lambda name: (name.casefold(), name))

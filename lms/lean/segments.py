@@ -79,7 +79,8 @@ class Combined:
         return next((s for s in self.segments if s.segment == name), None)
 
 
-def score_segment(rating: SegmentRating, thresholds: OpportunityThresholds = DEFAULT_THRESHOLDS) -> SegmentScore:
+def score_segment(rating: SegmentRating,
+                  thresholds: OpportunityThresholds = DEFAULT_THRESHOLDS) -> SegmentScore:
     """Score one segment's newest rating; one stored off the 0-10 scale is unrated (``off_scale``)."""
     scored = score_outcome(rating.importance, rating.satisfaction, thresholds)
     return SegmentScore(rating.segment, rating.importance, rating.satisfaction, rating.respondents,
