@@ -28,7 +28,6 @@ from lms.lean.jobs import (
 )
 from lms.lean.opportunity import (
     OpportunityThresholds,
-    score_outcome,
 )
 from lms.lean.segments import SegmentRating, SegmentScore, combine_segments, underserved_segments
 from lms.models import Job, Organization, Outcome, OutcomeRating, Step, ValueStream
@@ -88,6 +87,9 @@ class RatedOutcome:
         return [s.segment for s in self.callouts]
 
 
+_NOT_RATED = combine_segments(())  # a segment that did not rate the outcome
+
+
 def rate(outcome: Outcome | Row, latest: Sequence[SegmentRating] | None,
          limits: OpportunityThresholds, segment: str | None = None) -> RatedOutcome:
     """Combine an outcome with the newest rating of each segment under the organization's thresholds.
@@ -95,25 +97,15 @@ def rate(outcome: Outcome | Row, latest: Sequence[SegmentRating] | None,
     With ``segment``, the figures are that segment's newest rating (unrated when it has none).
     """
     combined = combine_segments(latest or (), limits)
-    overall = score_outcome(combined.importance, combined.satisfaction, limits)
-    if segment is None:
-        importance, satisfaction = combined.importance, combined.satisfaction
-        respondents = combined.respondents
-        rated_on, scored = combined.rated_on, overall
-    else:
-        own = combined.segment(segment)
-        importance, satisfaction, respondents, rated_on = (
-            (own.importance, own.satisfaction, own.respondents, own.rated_on) if own
-            else (None, None, None, None))
-        scored = score_outcome(importance, satisfaction, limits)
+    shown = combined if segment is None else (combined.segment(segment) or _NOT_RATED)
     return RatedOutcome(
         id=outcome.id, version=outcome.version, job_id=outcome.job_id, statement=outcome.statement,
-        direction=outcome.direction, importance=importance, satisfaction=satisfaction,
-        opportunity=scored.opportunity, status=scored.status, band=scored.band,
-        rated_on=rated_on, off_scale=scored.off_scale, respondents=respondents, segment=segment,
+        direction=outcome.direction, importance=shown.importance, satisfaction=shown.satisfaction,
+        opportunity=shown.opportunity, status=shown.status, band=shown.band, rated_on=shown.rated_on,
+        off_scale=shown.off_scale, respondents=shown.respondents, segment=segment,
         weighting=combined.weighting, weighting_note=combined.note, segments=combined.segments,
-        callouts=tuple(underserved_segments(combined, limits)),
-        overall_opportunity=overall.opportunity, overall_status=overall.status,
+        callouts=tuple(underserved_segments(combined)),
+        overall_opportunity=combined.opportunity, overall_status=combined.status,
     )
 
 
@@ -141,11 +133,10 @@ def _latest_by_segment(outcome_ids) -> dict[int, list[SegmentRating]]:
         select(ranked.c.outcome_id, ranked.c.segment, ranked.c.importance, ranked.c.satisfaction,
                ranked.c.respondents, ranked.c.rated_on)
         .where(ranked.c.rank == 1)
-    )
+    ).tuples()
     latest: dict[int, list[SegmentRating]] = defaultdict(list)
-    for row in rows:
-        latest[row.outcome_id].append(SegmentRating(row.segment, row.importance, row.satisfaction,
-                                                    row.respondents, row.rated_on))
+    for outcome_id, segment, importance, satisfaction, respondents, rated_on in rows:
+        latest[outcome_id].append(SegmentRating(segment, importance, satisfaction, respondents, rated_on))
     return dict(latest)
 
 

@@ -117,7 +117,9 @@ def score_outcome(
         return OutcomeScore(None, "unrated", None)
     if not (on_scale(importance) and on_scale(satisfaction)):
         return OutcomeScore(None, "unrated", None, off_scale=True)
-    score = opportunity_score(importance, satisfaction)
-    status = outcome_status(importance, satisfaction, thresholds)
-    band = opportunity_band(score, thresholds) if status == "underserved" else None
-    return OutcomeScore(score, status, band)
+    # As opportunity_score, outcome_status and opportunity_band, on figures already checked: a page
+    # scores every segment of thousands of outcomes.
+    score = importance + max(importance - satisfaction, 0.0)
+    if score >= thresholds.underserved and importance > satisfaction:
+        return OutcomeScore(score, "underserved", opportunity_band(score, thresholds))
+    return OutcomeScore(score, "overserved" if satisfaction > importance else "served", None)

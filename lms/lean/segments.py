@@ -23,10 +23,12 @@ from lms.lean.opportunity import DEFAULT_THRESHOLDS, OpportunityThresholds, scor
 MAX_SEGMENT = 100  # as long as a rating's segment may be
 SEGMENT_GAP = 2.0  # points of opportunity by which an underserved segment must exceed the figure for all
 NO_SEGMENT_LABEL = "No segment"
+# The records below are made per segment of thousands of outcomes on a page: slotted, not frozen
+# (a frozen dataclass sets each field through object.__setattr__, twice the cost), and never changed.
 WEIGHTINGS = ("unrated", "single", "respondents", "equal")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class SegmentRating:
     """The newest rating of one segment of an outcome (``segment`` None: ratings naming no segment)."""
 
@@ -37,7 +39,7 @@ class SegmentRating:
     rated_on: date
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class SegmentScore:
     """A segment's newest rating scored: opportunity, status and band (None and unrated off the scale)."""
 
@@ -57,9 +59,9 @@ class SegmentScore:
         return self.segment if self.segment is not None else NO_SEGMENT_LABEL
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Combined:
-    """An outcome's figure for all segments, how it was combined, and each segment's score.
+    """An outcome's figure for all segments, its score, how it was combined, and each segment's score.
 
     ``weighting``: ``unrated`` (no rating), ``single`` (one group: its newest rating),
     ``respondents`` (weighted by respondent counts) or ``equal`` (a count is missing: equal
@@ -73,6 +75,10 @@ class Combined:
     weighting: str
     note: str
     segments: tuple[SegmentScore, ...]
+    opportunity: float | None = None
+    status: str = "unrated"
+    band: str | None = None
+    off_scale: bool = False
 
     def segment(self, name: str) -> SegmentScore | None:
         """Return the score of the segment called ``name``, or None when it has not rated the outcome."""
@@ -95,59 +101,62 @@ def _names(scores: Sequence[SegmentScore]) -> str:
     return ", ".join(s.label for s in scores)
 
 
+def _scored(importance: float | None, satisfaction: float | None, respondents: int | None,
+            rated_on: date | None, weighting: str, note: str, segments: tuple[SegmentScore, ...],
+            thresholds: OpportunityThresholds) -> Combined:
+    scored = score_outcome(importance, satisfaction, thresholds)
+    return Combined(importance, satisfaction, respondents, rated_on, weighting, note, segments,
+                    scored.opportunity, scored.status, scored.band, scored.off_scale)
+
+
+def _as_single(only: SegmentScore, rated_on: date, note: str, segments: tuple[SegmentScore, ...]) -> Combined:
+    """Return one group's newest rating as the figure, with its own score (the same figures)."""
+    return Combined(only.importance, only.satisfaction, only.respondents, rated_on, "single", note, segments,
+                    only.opportunity, only.status, only.band, only.off_scale)
+
+
 def combine_segments(latest: Sequence[SegmentRating],
                      thresholds: OpportunityThresholds = DEFAULT_THRESHOLDS) -> Combined:
     """Combine the newest rating of each segment into the outcome's figure for all segments."""
+    if len(latest) == 1:  # the usual case: one group, its newest rating is the figure (as before segments)
+        only = score_segment(latest[0], thresholds)
+        return _as_single(only, only.rated_on, "", (only,))
     scores = tuple(sorted((score_segment(r, thresholds) for r in latest), key=_order))
     if not scores:
         return Combined(None, None, None, None, "unrated", "", ())
     usable = [s for s in scores if not s.off_scale]
     left_out = [s for s in scores if s.off_scale]
     if not usable:
-        if len(scores) == 1:  # as before segments: the rating's own figures, not scored
-            only = scores[0]
-            return Combined(only.importance, only.satisfaction, only.respondents, only.rated_on,
-                            "single", "", scores)
         return Combined(None, None, None, max(s.rated_on for s in scores), "unrated",
                         f"Not scored: the newest rating of every segment is off the 0–10 scale "
                         f"({_names(scores)}).", scores)
-    notes = []
-    if left_out:
-        notes.append(f"Leaves out {_names(left_out)}: newest rating off the 0–10 scale.")
+    notes = [f"Leaves out {_names(left_out)}: newest rating off the 0–10 scale."] if left_out else []
     rated_on = max(s.rated_on for s in usable)
-    counts = [s.respondents for s in usable]
     if len(usable) == 1:
-        only = usable[0]
-        return Combined(only.importance, only.satisfaction, only.respondents, rated_on, "single",
-                        " ".join(notes), scores)
+        return _as_single(usable[0], rated_on, " ".join(notes), scores)
+    counts = [s.respondents for s in usable]
     if all(count is not None and count > 0 for count in counts):
         total = sum(counts)
         importance = sum(s.importance * s.respondents for s in usable) / total
         satisfaction = sum(s.satisfaction * s.respondents for s in usable) / total
         notes.insert(0, f"Weighted by respondents ({total} in {len(usable)} segments).")
-        return Combined(importance, satisfaction, total, rated_on, "respondents", " ".join(notes), scores)
+        return _scored(importance, satisfaction, total, rated_on, "respondents", " ".join(notes), scores,
+                       thresholds)
     missing = [s for s in usable if not s.respondents]
     importance = sum(s.importance for s in usable) / len(usable)
     satisfaction = sum(s.satisfaction for s in usable) / len(usable)
     notes.insert(0, f"Equal weights: no respondent count for {_names(missing)}.")
-    return Combined(importance, satisfaction, None, rated_on, "equal", " ".join(notes), scores)
+    return _scored(importance, satisfaction, None, rated_on, "equal", " ".join(notes), scores, thresholds)
 
 
-def overall_opportunity(combined: Combined,
-                        thresholds: OpportunityThresholds = DEFAULT_THRESHOLDS) -> tuple[float | None, str]:
-    """Return the opportunity and status of the figure for all segments."""
-    scored = score_outcome(combined.importance, combined.satisfaction, thresholds)
-    return scored.opportunity, scored.status
-
-
-def underserved_segments(combined: Combined, thresholds: OpportunityThresholds = DEFAULT_THRESHOLDS,
-                         gap: float = SEGMENT_GAP) -> list[SegmentScore]:
+def underserved_segments(combined: Combined, gap: float = SEGMENT_GAP) -> list[SegmentScore]:
     """Return the named segments underserved where the figure for all is not, by at least ``gap`` points.
 
-    Largest opportunity first. Nothing when the figure for all is itself underserved or unscored.
+    Largest opportunity first. Nothing when the figure for all is itself underserved or unscored, or
+    when one group alone rated the outcome. Statuses are those ``combine_segments`` scored.
     """
-    overall, status = overall_opportunity(combined, thresholds)
-    if overall is None or status == "underserved":
+    overall = combined.opportunity
+    if overall is None or combined.status == "underserved" or len(combined.segments) < 2:
         return []
     called = [s for s in combined.segments
               if s.segment is not None and s.status == "underserved" and s.opportunity is not None

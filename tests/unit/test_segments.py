@@ -9,7 +9,6 @@ from lms.lean.segments import (
     SegmentRating,
     callout_message,
     combine_segments,
-    overall_opportunity,
     underserved_segments,
 )
 
@@ -77,7 +76,7 @@ def test_combine_and_call_out(name: str) -> None:
     combined = combine_segments(latest)
     assert combined.importance == pytest.approx(importance)
     assert combined.satisfaction == pytest.approx(satisfaction)
-    assert overall_opportunity(combined)[0] == pytest.approx(opportunity)
+    assert combined.opportunity == pytest.approx(opportunity)
     assert combined.weighting == weighting
     assert [s.segment for s in underserved_segments(combined)] == called
 
@@ -97,14 +96,14 @@ def test_the_note_says_how_the_figure_was_combined() -> None:
 
 def test_no_rating_and_every_rating_off_the_scale() -> None:
     assert combine_segments([]).weighting == "unrated"
-    assert overall_opportunity(combine_segments([])) == (None, "unrated")
+    assert (combine_segments([]).opportunity, combine_segments([]).status) == (None, "unrated")
     both = combine_segments([rating("A", 12.0, 3.0, 100), rating("B", 7.0, -1.0, 100, LATER)])
     assert (both.importance, both.weighting, both.rated_on) == (None, "unrated", LATER)
     assert "every segment" in both.note and underserved_segments(both) == []
     # One group off the scale keeps its figures, unscored, as an outcome's only rating always did.
     alone = combine_segments([rating(None, 12.0, 3.0, None)])
     assert (alone.importance, alone.segments[0].off_scale) == (12.0, True)
-    assert overall_opportunity(alone) == (None, "unrated")
+    assert (alone.opportunity, alone.status, alone.off_scale) == (None, "unrated", True)
 
 
 def test_segments_are_listed_by_name_with_the_unsegmented_group_last_and_dated_by_the_newest() -> None:
@@ -118,8 +117,7 @@ def test_segments_are_listed_by_name_with_the_unsegmented_group_last_and_dated_b
 def test_thresholds_and_gap_are_settings() -> None:
     latest = [rating("Homeowners", 8.0, 7.2, 120), rating("New customers", 8.9, 4.7, 30)]
     # With the underserved threshold at 14, new customers (13.1) are not underserved.
-    strict = OpportunityThresholds(underserved=14.0)
-    assert underserved_segments(combine_segments(latest, strict), strict) == []
+    assert underserved_segments(combine_segments(latest, OpportunityThresholds(underserved=14.0))) == []
     # The difference is 3.44: a gap of 4 points asks for more.
     assert underserved_segments(combine_segments(latest), gap=4.0) == []
 
