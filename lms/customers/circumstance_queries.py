@@ -93,11 +93,16 @@ def load_circumstances(job_ids: Iterable[int] | None = None) -> dict[int, list[C
     return dict(by_job)
 
 
-def analyse(stacks: JobStacks, job, rows: list[CircumstanceRow]) -> StackCircumstances:
-    """Analyse the stack headed by ``job`` for its baseline and each circumstance, with the coverage."""
+def analyse(stacks: JobStacks, job, rows: list[CircumstanceRow], *,
+            diagnose: bool = True) -> StackCircumstances:
+    """Analyse the stack headed by ``job`` for its baseline and each circumstance, with the coverage.
+
+    ``diagnose=False``: capability, gaps and reasons without the struggles (lists of many stacks).
+    """
     related = [stacks.related_job(j) for j in stacks.related_of(job.id)]
-    baseline = analyse_circumstance(job.id, job.statement, related)
-    items = [(row, analyse_circumstance(job.id, job.statement, related, row.effect())) for row in rows]
+    baseline = analyse_circumstance(job.id, job.statement, related, diagnose=diagnose)
+    items = [(row, analyse_circumstance(job.id, job.statement, related, row.effect(), diagnose=diagnose))
+             for row in rows]
     return StackCircumstances(job.id, items, baseline, coverage(baseline, [a for _, a in items]))
 
 

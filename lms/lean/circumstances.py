@@ -10,7 +10,7 @@ coverage is the share of customers whose stack is capable.
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from lms.lean.jobs import RelatedJob, StackAnalysis, Struggle, analyse_stack
+from lms.lean.jobs import RelatedJob, StackAnalysis, Struggle, analyse_stack, stack_gaps
 
 # Shares are entered to a few decimals; a sum this close to 1 is 1.
 SHARE_TOLERANCE = 1e-9
@@ -109,12 +109,15 @@ def _reason(kept: Sequence[RelatedJob], dropped: Sequence[RelatedJob], made_requ
 
 
 def analyse_circumstance(job_id: int, statement: str, related: Sequence[RelatedJob],
-                         effect: CircumstanceEffect | None = None) -> CircumstanceAnalysis:
+                         effect: CircumstanceEffect | None = None, *,
+                         diagnose: bool = True) -> CircumstanceAnalysis:
     """Analyse a stack for the customers in one circumstance (``None``: the baseline).
 
     Jobs it requires count as required; members of interchangeable groups it rules out drop out of
     their group, and a group it leaves without members is a gap (its members are named). Effects on
     jobs outside the stack, and a rule-out of a job that is no group member, change nothing.
+    ``diagnose=False`` leaves out the struggles (and the coverage of each job): capability, gaps and
+    the reason only, for pages that list many stacks.
     """
     made_required = set(effect.requires_job_ids) if effect else set()
     ruled_out = set(effect.rules_out_job_ids) if effect else set()
@@ -128,7 +131,11 @@ def analyse_circumstance(job_id: int, statement: str, related: Sequence[RelatedJ
         else:
             kept.append(job)
     made_required &= {j.job_id for j in related if j.necessity != "required"}
-    analysis = analyse_stack(job_id, statement, kept)
+    if diagnose:
+        analysis = analyse_stack(job_id, statement, kept)
+    else:
+        gaps, unserved = stack_gaps(kept)
+        analysis = StackAnalysis(job_id, not gaps, gaps, unserved, [], [])
     kept_groups = {_group(j) for j in kept if j.necessity == "interchangeable"}
     lost = _unique(_group(j) for j in dropped if _group(j) not in kept_groups)
     reason = _reason(kept, dropped, made_required)
@@ -138,7 +145,7 @@ def analyse_circumstance(job_id: int, statement: str, related: Sequence[RelatedJ
         who = f"members with '{effect.name}'" if effect else "members without a special circumstance"
         message = f"Not capable for {who}: {reason}. Make the stack for '{statement}' capable for them first."
         struggles = [Struggle("not-capable", message, gaps),
-                     *(s for s in analysis.struggles if s.cause != "not-capable")]
+                     *(s for s in analysis.struggles if s.cause != "not-capable")] if diagnose else []
         analysis = replace(analysis, capable=False, gaps=gaps,
                            unserved_groups=[*analysis.unserved_groups, *lost], struggles=struggles)
     return CircumstanceAnalysis(

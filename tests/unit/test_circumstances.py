@@ -65,6 +65,10 @@ def test_capability_per_circumstance(related, effect, baseline, in_circumstance)
     assert (for_them.capable, for_them.gaps) == in_circumstance
     causes = [s.cause for s in for_them.analysis.struggles]
     assert ("not-capable" in causes) is (not for_them.capable)
+    # Without the diagnosis (lists of many stacks): the same capability, gaps and reason, no struggles.
+    quick = analyse_circumstance(1, "High-level job", related, effect, diagnose=False)
+    assert (quick.capable, quick.gaps, quick.reason, quick.analysis.struggles) == (
+        for_them.capable, for_them.gaps, for_them.reason, [])
 
 
 def test_reasons_name_what_breaks_the_stack():
