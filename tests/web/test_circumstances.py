@@ -139,3 +139,20 @@ def test_another_organizations_circumstance_is_not_found(app, client, login_as, 
     assert client.get(f"/customers/circumstances/{cid}/edit").status_code == 404
     assert client.post(f"/customers/circumstances/{cid}/delete").status_code == 404
     assert client.get(f"/customers/circumstances/{cid}").status_code == 404
+
+
+def test_dashboard_names_circumstances_without_a_capable_stack_largest_share_first(app, client, login_as, admin,
+                                                                                   cardio):
+    login_as(admin)
+    assert "Every circumstance entered has a capable stack." in client.get("/").get_data(as_text=True)
+    for name, share, job in (("back problems", "10", "run"), ("knee problems", "30", "run"),
+                             ("towel lovers", "20", "towel")):
+        key = "rules_out_job_ids" if job == "run" else "requires_job_ids"
+        client.post(f"/customers/jobs/{cardio['high']}/circumstances/new",
+                    data={"name": name, "share": share, key: [str(cardio[job])]})
+    page = client.get("/").get_data(as_text=True)
+    section = page.split('id="uncovered-circumstances"')[1]
+    names = [n for n in ("knee problems", "towel lovers", "back problems") if n in section]
+    assert names == ["knee problems", "towel lovers", "back problems"]
+    assert section.index("knee problems") < section.index("towel lovers") < section.index("back problems")
+    assert "No step serves &#39;Borrow a towel&#39;, which they need." in section
