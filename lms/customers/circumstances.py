@@ -52,7 +52,7 @@ def _check(job: Job, data: CircumstanceIn, circumstance: Circumstance | None = N
     siblings = list(db.session.scalars(others))
     errors: dict[str, list[str]] = {}
     if any(s.name.lower() == data.name.lower() for s in siblings):
-        errors["name"] = [f"'{job.statement}' has a circumstance named '{data.name}' already."]
+        errors["name"] = [f"A circumstance named '{data.name}' already exists for '{job.statement}'."]
     share = shares_error([*(s.share for s in siblings), data.share])
     if share:
         errors["share"] = [share]
@@ -75,7 +75,8 @@ def _commit() -> None:
     except IntegrityError:
         # A concurrent request took the name between our check and the insert.
         db.session.rollback()
-        raise ValidationFailed({"name": "This job has a circumstance with this name already."}) from None
+        taken = "A circumstance with this name already exists for this job."
+        raise ValidationFailed({"name": taken}) from None
 
 
 def create_circumstance(job: Job, data: CircumstanceIn) -> Circumstance:

@@ -212,12 +212,16 @@ def shares_error(shares: Sequence[float | None]) -> str | None:
     return None
 
 
+UNKNOWN_JOB = "No job with id {job_id} in your organization is a related job of '{statement}'."
+
+
 def effect_errors(statement: str, related: Mapping[int, RelatedJob], requires: Sequence[int],
-                  rules_out: Sequence[int]) -> dict[str, list[str]]:
+                  rules_out: Sequence[int], unknown: str = UNKNOWN_JOB) -> dict[str, list[str]]:
     """Check a circumstance's effect against its stack; each problem names its field.
 
     A circumstance may make required an optional related job of *its* stack, and rule out members
-    of the stack's interchangeable groups; a job is not both.
+    of the stack's interchangeable groups; a job is not both. ``unknown`` words a job outside the
+    stack (``{job_id}``, ``{statement}``).
     """
     errors: dict[str, list[str]] = {}
 
@@ -227,7 +231,7 @@ def effect_errors(statement: str, related: Mapping[int, RelatedJob], requires: S
     for job_id in requires:
         job = related.get(job_id)
         if job is None:
-            add("requires_job_ids", f"Job {job_id} is not a related job of '{statement}'.")
+            add("requires_job_ids", unknown.format(job_id=job_id, statement=statement))
         elif job.necessity == "interchangeable":
             add("requires_job_ids", f"'{job.statement}' is a member of the interchangeable group "
                                     f"'{_group(job)}'; rule out the other members instead.")
@@ -236,7 +240,7 @@ def effect_errors(statement: str, related: Mapping[int, RelatedJob], requires: S
     for job_id in rules_out:
         job = related.get(job_id)
         if job is None:
-            add("rules_out_job_ids", f"Job {job_id} is not a related job of '{statement}'.")
+            add("rules_out_job_ids", unknown.format(job_id=job_id, statement=statement))
         elif job.necessity != "interchangeable":
             add("rules_out_job_ids", f"'{job.statement}' is no member of an interchangeable group; "
                                      "only such members can be ruled out.")

@@ -53,13 +53,14 @@ def check_circumstances(r: Any, plan: Any) -> None:
             continue
         related = {ref: RelatedJob(ref, m.statement, m.necessity, m.interchangeable_group, None, None)
                    for ref, (job_rec, m) in jobs.items() if job_rec.get("parent") == head_ref}
-        problems = effect_errors(head.statement, related, parsed.requires_job_ids, parsed.rules_out_job_ids)
+        problems = effect_errors(head.statement, related, parsed.requires_job_ids, parsed.rules_out_job_ids,
+                                 unknown="The job ref {job_id} is not a related job of '{statement}'.")
         for field, messages in problems.items():
             for message in messages:
                 r.problems.add(f"{path}.{RENAME[field]}", message)
         if parsed.name.lower() in names[head_ref]:
             r.problems.add(f"{path}.name",
-                           f"'{head.statement}' has a circumstance named '{parsed.name}' already.")
+                           f"A circumstance named '{parsed.name}' already exists for '{head.statement}'.")
         names[head_ref].add(parsed.name.lower())
         shares[head_ref].append(parsed.share)
         if too_many := shares_error(shares[head_ref]):

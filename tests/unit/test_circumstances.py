@@ -169,13 +169,13 @@ STACK = {j.job_id: j for j in [*credit_score(), *cardio()]}
 
 @pytest.mark.parametrize(("requires", "rules_out", "errors"), [
     ([REDUCE_DEBT], [RUN], {}),
-    ([77], [], {"requires_job_ids": ["Job 77 is not a related job of 'Job'."]}),
+    ([77], [], {"requires_job_ids": ["No job with id 77 in your organization is a related job of 'Job'."]}),
     ([PAY_A_BILL], [], {"requires_job_ids": ["'Pay a bill' is required for every customer already."]}),
     ([RUN], [], {"requires_job_ids": ["'Run for fitness' is a member of the interchangeable group 'cardio'; "
                                       "rule out the other members instead."]}),
     ([], [REDUCE_DEBT], {"rules_out_job_ids": ["'Reduce credit-card debt' is no member of an interchangeable "
                                                "group; only such members can be ruled out."]}),
-    ([], [78], {"rules_out_job_ids": ["Job 78 is not a related job of 'Job'."]}),
+    ([], [78], {"rules_out_job_ids": ["No job with id 78 in your organization is a related job of 'Job'."]}),
 ])
 def test_effect_errors(requires, rules_out, errors):
     assert effect_errors("Job", STACK, requires, rules_out) == errors
