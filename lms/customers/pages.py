@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from lms import pagination
 from lms.charts import deferred
+from lms.customers import circumstance_queries
 from lms.customers.queries import (
     RatedOutcome,
     StackView,
@@ -148,6 +149,7 @@ class CustomerOverview:
     stack_alts: dict[int, str]
     rated_count: int
     stream_name: str | None
+    circumstances: dict[int, circumstance_queries.StackCircumstances] = field(default_factory=dict)
     segment: str | None = None
     segments: list[str] = field(default_factory=list)
     callouts: list[SegmentCallout] = field(default_factory=list)
@@ -181,6 +183,7 @@ def customer_overview(customer: Customer, page_number: int, per_page: int,
                     for s in shown},
         rated_count=len(spec["points"]),
         stream_name=stream_name,
+        circumstances=circumstance_queries.for_stacks(loaded, [s.job for s in shown]),
         segment=segment,
         segments=segments,
         callouts=segment_callouts(outcomes),
