@@ -51,6 +51,7 @@ BUSINESS_RULES: dict[str, str] = {
     r"^A value-adding step must serve a customer job": "the step's stored classification or job",
     # One link per outcome: uniqueness by a property of the items, which JSON Schema cannot say.
     r"^Name each outcome once": "outcome_links by outcome_id",
+    r"one measurement per date": "measurements by measured_on",
     # The state of stored records: a closed review, the order of statuses, content already there.
     r"review is closed|can no longer": "the review's stored status",
     r"already has .+; import only into": "an import needs an organization without content",
