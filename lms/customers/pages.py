@@ -126,7 +126,9 @@ def rating_history(outcome: Outcome, page_number: int, per_page: int, segment: s
         scored = score_outcome(rating.importance, rating.satisfaction, limits)
         rows.append(RatingRow(
             rating=rating, opportunity=scored.opportunity, status=scored.status, band=scored.band,
-            satisfaction_change=None if previous is None else rating.satisfaction - previous.satisfaction,
+            # Against the wave before of the same segment: another segment's answers are no change.
+            satisfaction_change=None if previous is None or previous.segment != rating.segment
+            else rating.satisfaction - previous.satisfaction,
             off_scale=scored.off_scale,
         ))
     return Page(rows, page.total, page.page, page.per_page)

@@ -101,6 +101,10 @@ def test_outcome_page_shows_each_segment_and_filters_the_history(client, admin, 
     assert "Homeowners" in table and "New customers" in table and "underserved where others are not" in table
     assert "Weighted by respondents (150 in 2 segments)." in table
     assert html.count('class="date"') == 3  # every wave in the history
+    # The change in satisfaction is against the wave before of the same segment, never another segment's.
+    history = html.split('class="table ratings"')[1].split("</table>")[0]
+    changes = [row.split('<td class="num">')[3].split("<")[0] for row in history.split("<tr")[2:]]
+    assert changes == ["—", "—", "—"]  # new customers 2026, homeowners 2026, new customers 2025
     html = page(client, f"/customers/outcomes/{homeowners['repair']}?segment=New+customers")
     stats = html.split('class="stat-grid"')[1].split("</div>\n</div>")[0]
     assert ">8.9<" in stats and ">13.1<" in stats
