@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, literal, select, union_all
 
 from lms import content
+from lms.customer_first.summary import CustomerFirstBlock, dashboard_block
 from lms.customers.queries import load_job_stacks
 from lms.db import utcnow
 from lms.extensions import db
@@ -142,6 +143,7 @@ class DashboardData:
     change_total: int
     counts: dict[str, int]
     as_of: date
+    customer_first: CustomerFirstBlock = field(default_factory=CustomerFirstBlock)
 
     @property
     def empty(self) -> bool:
@@ -199,6 +201,7 @@ def _drift(panels: dict[int, CustomerPanel], organization: Organization, today: 
     customers_of = _kpi_customers()
     totals = Counter()
     alerts = []
+    assessments = {kpi.id: drift.assessment for kpi, drift in assessed}
     for kpi, drift in assessed:
         totals[drift.status] += 1
         for customer_id in customers_of.get(kpi.id, ()):
@@ -210,7 +213,7 @@ def _drift(panels: dict[int, CustomerPanel], organization: Organization, today: 
     # Only the alerts shown are worded: the reasons of 1,000 KPIs are not.
     shown = [DriftAlert(kpi_id, name, drift.status, drift.reasons[0] if drift.reasons else "")
              for _, name, kpi_id, drift in alerts[:SHOWN]]
-    return {status: totals.get(status, 0) for status in STATUSES}, shown, len(alerts)
+    return {status: totals.get(status, 0) for status in STATUSES}, shown, len(alerts), assessments
 
 
 def _jobs(panels: dict[int, CustomerPanel]) -> list[StrugglingJob]:
@@ -291,7 +294,7 @@ def build_dashboard(organization: Organization, today: date | None = None) -> Da
         if customer_of[stream_id] in panels:
             panels[customer_of[stream_id]].streams.append(line)
     struggling = _jobs(panels) if panels else []
-    drift_totals, alerts, alert_total = _drift(panels, organization, today)
+    drift_totals, alerts, alert_total, assessments = _drift(panels, organization, today)
     overdue, overdue_total = _overdue(today)
     changes, change_total = _changes()
     ranked_waste = sorted(((k, v) for k, v in waste.items()), key=lambda kv: -kv[1])
@@ -316,6 +319,7 @@ def build_dashboard(organization: Organization, today: date | None = None) -> Da
             "kpis": sum(drift_totals.values()),
         },
         as_of=today,
+        customer_first=dashboard_block(organization, today, assessments, streams.values()),
     )
 
 

@@ -176,7 +176,13 @@ def _handover_loss(handover: Handover, change: FigureChange, day_s: float | None
     return f"waited {after} at '{handover.step_name}' ({before} at the window's start)"
 
 
-def _join(phrases: Sequence[str]) -> str:
+SENTENCE_GAINS = 3  # a sentence names at most this many of the upstream's gains; the rest are counted
+
+
+def _join(phrases: Sequence[str], at_most: int | None = None) -> str:
+    if at_most is not None and len(phrases) > at_most:
+        rest = len(phrases) - at_most
+        phrases = [*phrases[:at_most], f"{rest} more of its figure{'s' if rest != 1 else ''}"]
     if len(phrases) <= 1:
         return "".join(phrases)
     return ", ".join(phrases[:-1]) + " and " + phrases[-1]
@@ -231,7 +237,7 @@ def judge_pair(pair: RadarPair, min_change: float = 0.05) -> RadarVerdict:
     up, customer = pair.upstream_name, pair.customer_name
     missing = tuple(upstream_missing + customer_missing)
     if gains and losses:
-        sentence = (f"{up} improved {_join(gains)} while {customer}, its internal customer, "
+        sentence = (f"{up} improved {_join(gains, SENTENCE_GAINS)} while {customer}, its internal customer, "
                     f"{_join(losses)}.")
         return RadarVerdict("alert", sentence, tuple(gains), tuple(losses), missing)
     if not (upstream_read and customer_read):
@@ -241,7 +247,8 @@ def judge_pair(pair: RadarPair, min_change: float = 0.05) -> RadarVerdict:
         return RadarVerdict("absent", f"Cannot compare: nothing in the window shows {side}.",
                             tuple(gains), tuple(losses), missing)
     if gains:
-        sentence = f"{up} improved {_join(gains)}, and {customer}, its internal customer, lost nothing it measures."
+        sentence = (f"{up} improved {_join(gains, SENTENCE_GAINS)}, and {customer}, its internal customer, "
+                    "lost nothing it measures.")
     elif losses:
         sentence = (f"{customer}, an internal customer of {up}, {_join(losses)}, but {up}'s own figures "
                     "did not improve: no sign of sub-optimization.")
