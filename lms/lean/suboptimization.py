@@ -190,7 +190,10 @@ def _join(phrases: Sequence[str], at_most: int | None = None) -> str:
 
 def _upstream_side(pair: RadarPair, min_change: float) -> tuple[list[str], bool, list[str]]:
     """Return the upstream's gains, whether anything of it was read twice, and what is missing."""
-    gains = [kpi_gain(k) for k in pair.kpis if k.move == "better"]
+    # The largest relative moves first: a sentence names only the first few.
+    better = sorted((k for k in pair.kpis if k.move == "better"),
+                    key=lambda k: (k.change is None, -abs(k.change or 0.0), k.name))
+    gains = [kpi_gain(k) for k in better]
     read = any(k.move is not None for k in pair.kpis)
     for change in pair.upstream_figures:
         move = figure_move(change, min_change)

@@ -145,6 +145,6 @@ def test_a_survey_with_counts_needs_its_margin() -> None:
 def test_a_sentence_names_three_gains_and_counts_the_rest() -> None:
     kpis = tuple(KpiMove(i, f"kpi {i}", "", "better", 0.1 * i, 1, 1 + 0.1 * i) for i in range(1, 6))
     verdict = judge_pair(pair(kpis=kpis))
-    assert verdict.sentence.startswith("Intake improved 'kpi 1' +10 %, 'kpi 2' +20 %, 'kpi 3' +30 % and "
+    assert verdict.sentence.startswith("Intake improved 'kpi 5' +50 %, 'kpi 4' +40 %, 'kpi 3' +30 % and "
                                        "2 more of its figures while Assessment")
     assert len(verdict.gains) == 5
