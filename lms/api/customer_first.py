@@ -26,23 +26,25 @@ def _paging() -> tuple[int, int]:
     return query_int("page", 1, minimum=1) or 1, per_page or 1
 
 
-@operation("/suboptimization", "GET", allow=MEMBER, summary="The sub-optimization radar of internal customers",
-           tag=TAG, response=RadarOut, paginated=True,
+@operation("/suboptimization", "GET", allow=MEMBER, tag=TAG, response=RadarOut, paginated=True,
+           summary="The sub-optimization radar of internal customers",
            query=[QueryParam("status", "string", f"Only entries with this status: {', '.join(STATUSES)}.",
                              enum=STATUSES),
-                  QueryParam("value_stream_id", description="Only entries whose upstream or downstream is this "
-                                                            "value stream.", minimum=1)],
-           description="Extension. One entry per internal customer and upstream value stream that serves it (the "
-                       "stream names it as its customer, or a step serves one of its jobs). Over the drift window: "
-                       "the upstream's KPIs that moved the better way beyond their noise, and its PCE and lead time "
-                       "since the oldest review snapshot in the window; against the internal customer's outcomes' "
-                       "satisfaction changes (within one segment) and the %C&A and waiting at the first step of "
-                       "its own stream (from the audit trail). `alert` when the upstream gained while its internal "
-                       "customer lost; `absent` when a side has nothing read twice in the window. Alerts first.")
+                  QueryParam("value_stream_id", minimum=1,
+                             description="Only entries whose upstream or downstream is this value stream.")],
+           description="Extension. One entry per internal customer and upstream value stream that serves it "
+                       "(the stream names it as its customer, or a step serves one of its jobs). Over the "
+                       "drift window: the upstream's KPIs that moved the better way beyond their noise, and "
+                       "its PCE and lead time since the oldest review snapshot in the window; against the "
+                       "internal customer's outcomes' satisfaction changes (within one segment) and the %C&A"
+                       " and waiting at the first step of its own stream (from the audit trail). `alert` "
+                       "when the upstream gained while its internal customer lost; `absent` when a side has "
+                       "nothing read twice in the window. Alerts first.")
 def suboptimization_list():
     status = request.args.get("status") or None
     if status is not None and status not in STATUSES:
-        raise ApiError(422, "Invalid query parameter.", {"status": [f"Choose one of: {', '.join(STATUSES)}."]})
+        raise ApiError(422, "Invalid query parameter.",
+                       {"status": [f"Choose one of: {', '.join(STATUSES)}."]})
     stream_id = query_int("value_stream_id", minimum=1)
     page, per_page = _paging()
     organization = tenancy.actor().organization
@@ -50,18 +52,18 @@ def suboptimization_list():
     entries = [e for e in radar.build_radar(organization, today(), stream_id=stream_id)
                if status is None or e.status == status]
     shown = entries[(page - 1) * per_page: page * per_page]
-    return Page([radar_out(e, settings.window_days, settings.min_change) for e in shown], len(entries), page,
-                per_page)
+    items = [radar_out(e, settings.window_days, settings.min_change) for e in shown]
+    return Page(items, len(entries), page, per_page)
 
 
-@operation("/stop-doing", "GET", allow=MEMBER, summary="The stop-doing list: steps serving overserved outcomes",
-           tag=TAG, response=StopDoingOut, paginated=True,
+@operation("/stop-doing", "GET", allow=MEMBER, tag=TAG, response=StopDoingOut, paginated=True,
+           summary="The stop-doing list: steps serving overserved outcomes",
            query=[QueryParam("value_stream_id", description="Only steps of this value stream.", minimum=1)],
-           description="Extension. Each step of a current-state stream that serves the job of an outcome whose "
-                       "newest rating is overserved (satisfaction above importance), most overserved first: the "
-                       "time the step takes per unit (its cycle time) and per week of demand (x daily demand x 5 "
-                       "working days; null without a daily demand, `missing` says why). Candidates for the "
-                       "overprocessing waste.")
+           description="Extension. Each step of a current-state stream that serves the job of an outcome "
+                       "whose newest rating is overserved (satisfaction above importance), most overserved "
+                       "first: the time the step takes per unit (its cycle time) and per week of demand "
+                       "(x daily demand x 5 working days; null without a daily demand, `missing` says why). "
+                       "Candidates for the overprocessing waste.")
 def stop_doing_list():
     page, per_page = _paging()
     listed = stop_doing.candidate_page(page, per_page, query_int("value_stream_id", minimum=1))

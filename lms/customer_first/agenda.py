@@ -30,6 +30,7 @@ def agenda_items(stream: ValueStream, today: date, make_item: Callable, page_url
         items.append(make_item(
             "stop-doing-candidate", f"#{line.step_position} {line.step_name}",
             f"{line.sentence} “{line.outcome_statement}” ({line.customer_name}) is overserved by "
-            f"{line.overserved_by:.1f} points: a candidate for the overprocessing waste.", "Step", line.step_id,
+            f"{line.overserved_by:.1f} points: a candidate for the overprocessing waste.", "Step",
+            line.step_id,
             page_url("streams.step", stream_id=line.stream_id, step_id=line.step_id)))
     return items

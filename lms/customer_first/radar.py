@@ -22,8 +22,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
 from datetime import date, datetime, time, timedelta
+from typing import Protocol
 
 from sqlalchemy import Float, String, and_, cast, func, literal, null, or_, select, union, union_all
 from sqlalchemy.orm import aliased
@@ -42,8 +42,20 @@ from lms.lean.suboptimization import (
     RadarVerdict,
     judge_pair,
 )
-from lms.models import AuditEvent, Customer, Job, Kpi, Organization, Outcome, OutcomeRating, Review, Step, ValueStream
+from lms.models import (
+    AuditEvent,
+    Customer,
+    Job,
+    Kpi,
+    Organization,
+    Outcome,
+    OutcomeRating,
+    Review,
+    Step,
+    ValueStream,
+)
 from lms.streams.figures import current_stream_totals
+
 
 class StreamNow(Protocol):
     """A stream's figures now, as ``StreamTotals`` and the dashboard's stream lines give them."""
@@ -119,7 +131,8 @@ def _load_structure(stream_id: int | None) -> _Structure:
         select(served.c.customer_id, Customer.name, served.c.stream_id, Upstream.name,
                Upstream.available_seconds_per_day, Downstream.id, Downstream.name,
                Downstream.available_seconds_per_day, Downstream.daily_demand,
-               Step.id, Step.name, Step.kind, Step.pct_complete_accurate, Step.wait_time_s, Step.inventory_units,
+               Step.id, Step.name, Step.kind, Step.pct_complete_accurate, Step.wait_time_s,
+               Step.inventory_units,
                Kpi.id, Kpi.name, Kpi.unit, Kpi.direction, Kpi.target)
         .join(Customer, Customer.id == served.c.customer_id)
         .join(Upstream, Upstream.id == served.c.stream_id)
@@ -156,7 +169,8 @@ class _Evidence:
     outcomes: dict[int, list[tuple[int, str]]] = field(default_factory=lambda: defaultdict(list))
     ratings: dict[int, list[SatisfactionPoint]] = field(default_factory=lambda: defaultdict(list))
     # Per hand-over step: the oldest recorded value of each figure in the window, with its day.
-    step_start: dict[int, dict[str, tuple[float | None, date]]] = field(default_factory=lambda: defaultdict(dict))
+    step_start: dict[int, dict[str, tuple[float | None, date]]] = field(
+        default_factory=lambda: defaultdict(dict))
     # Per upstream stream: the oldest recorded (day, PCE, lead time) in the window.
     stream_start: dict[int, tuple[date, float | None, float | None]] = field(default_factory=dict)
 
@@ -169,7 +183,7 @@ def _as_date(value) -> date:
 
 
 def _load_evidence(structure: _Structure, start: date, as_of: date) -> _Evidence:
-    """Read the window's outcomes, ratings, recorded hand-over figures and review snapshots in one statement."""
+    """Read the window's outcomes, ratings, recorded hand-over figures and review snapshots at once."""
     customers, steps, streams = (sorted(structure.customer_ids), sorted(structure.handover_step_ids),
                                  sorted(structure.upstream_ids))
     # The day column is a date (ratings) or a date-time (the trail, snapshots), left untyped here:
@@ -180,9 +194,11 @@ def _load_evidence(structure: _Structure, start: date, as_of: date) -> _Evidence
     outcomes = (select(literal("outcome"), Outcome.id, cast(Job.customer_id, Float), null(),
                        number, number, number, Outcome.statement)
                 .join(Job, Job.id == Outcome.job_id).where(Job.customer_id.in_(customers)))
-    customer_outcomes = select(Outcome.id).join(Job, Job.id == Outcome.job_id).where(Job.customer_id.in_(customers))
+    customer_outcomes = (select(Outcome.id).join(Job, Job.id == Outcome.job_id)
+                         .where(Job.customer_id.in_(customers)))
     ratings = (select(literal("rating"), OutcomeRating.outcome_id, cast(OutcomeRating.respondents, Float),
-                      OutcomeRating.rated_on, OutcomeRating.satisfaction, number, number, OutcomeRating.segment)
+                      OutcomeRating.rated_on, OutcomeRating.satisfaction, number, number,
+                      OutcomeRating.segment)
                .where(OutcomeRating.outcome_id.in_(customer_outcomes.scalar_subquery()),
                       OutcomeRating.rated_on > start, OutcomeRating.rated_on <= as_of))
     changes = (select(literal("step"), AuditEvent.record_id, number, AuditEvent.at,
@@ -285,7 +301,8 @@ def build_radar(organization: Organization, as_of: date, *,
             customer_id=customer_id, customer_name=values["customer_name"], upstream_id=upstream_id,
             upstream_name=values["upstream_name"], downstream_id=values["downstream_id"],
             downstream_name=values["downstream_name"],
-            kpis=tuple(_kpi_move(k, drift.get(k.id)) for k in structure.kpis.get((customer_id, upstream_id), [])),
+            kpis=tuple(_kpi_move(k, drift.get(k.id))
+                       for k in structure.kpis.get((customer_id, upstream_id), [])),
             upstream_figures=_upstream_figures(upstream_id, evidence, by_stream),
             outcomes=outcomes,
             handover=_handover(values, evidence.step_start.get(values["step_id"], {})),

@@ -17,8 +17,8 @@ class KpiMoveOut(Out):
     name: str
     move: str | None = Field(description="better, worse or steady, as the drift assessment judged the KPI's "
                                          "trend in the window; null without a trend.")
-    change: float | None = Field(description="Relative change of the fitted trend (0.18 = +18 %); null where a "
-                                             "percentage would mislead (near zero).")
+    change: float | None = Field(description="Relative change of the fitted trend (0.18 = +18 %); null where "
+                                             "a percentage would mislead (near zero).")
 
 
 class FigureChangeOut(Out):
@@ -66,7 +66,8 @@ class RadarOut(Out):
     upstream_figures: list[FigureChangeOut]
     outcomes: list[OutcomeMoveOut]
     handover: HandoverOut | None = Field(description="The first step of the internal customer's own stream; "
-                                                     "null when it names no stream or the stream has no steps.")
+                                                     "null when it names no stream or the stream has no "
+                                                     "steps.")
     window_days: int
 
 
@@ -105,16 +106,19 @@ def radar_out(entry: RadarEntry, window_days: int, min_change: float) -> RadarOu
         pct_complete_accurate=_figure(pair.handover.pct_complete_accurate, min_change),
         waiting=_figure(pair.handover.waiting, min_change))
     return RadarOut(
-        customer_id=entry.customer_id, customer_name=entry.customer_name, upstream_stream_id=entry.upstream_id,
+        customer_id=entry.customer_id, customer_name=entry.customer_name,
+        upstream_stream_id=entry.upstream_id,
         upstream_stream_name=entry.upstream_name, downstream_stream_id=entry.downstream_id,
         downstream_stream_name=entry.downstream_name, status=verdict.status, sentence=verdict.sentence,
-        upstream_gains=list(verdict.gains), customer_losses=list(verdict.losses), missing=list(verdict.missing),
+        upstream_gains=list(verdict.gains), customer_losses=list(verdict.losses),
+        missing=list(verdict.missing),
         kpis=[KpiMoveOut(kpi_id=k.kpi_id, name=k.name, move=k.move, change=k.change) for k in pair.kpis],
         upstream_figures=[_figure(f, min_change) for f in pair.upstream_figures],
         outcomes=[OutcomeMoveOut(outcome_id=o.outcome_id, statement=o.statement,
                                  change=None if o.change is None else o.change.change,
                                  margin=None if o.change is None else o.change.margin,
-                                 move="unrated" if o.change is None else o.change.move) for o in pair.outcomes],
+                                 move="unrated" if o.change is None else o.change.move)
+                  for o in pair.outcomes],
         handover=handover, window_days=window_days)
 
 
@@ -123,6 +127,8 @@ def stop_doing_out(line: CandidateLine) -> StopDoingOut:
     return StopDoingOut(
         outcome_id=line.outcome_id, outcome_statement=line.outcome_statement, customer_id=line.customer_id,
         customer_name=line.customer_name, job_id=line.job_id, importance=line.importance,
-        satisfaction=line.satisfaction, rated_on=line.rated_on, step_id=line.step_id, step_name=line.step_name,
+        satisfaction=line.satisfaction, rated_on=line.rated_on, step_id=line.step_id,
+        step_name=line.step_name,
         value_stream_id=line.stream_id, value_stream_name=line.stream_name, per_unit_s=line.per_unit_s,
-        per_week_s=line.per_week_s, working_day_s=line.day_s, missing=list(line.missing), sentence=line.sentence)
+        per_week_s=line.per_week_s, working_day_s=line.day_s, missing=list(line.missing),
+        sentence=line.sentence)

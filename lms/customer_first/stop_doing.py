@@ -81,10 +81,11 @@ def _newest_ratings():
 
 
 def candidates_statement(stream_id: int | None = None, *, counted: bool = False) -> Select:
-    """Select the candidates, most overserved first; ``counted`` adds the number of all of them to each row."""
+    """Select the candidates, most overserved first; ``counted`` adds the number of them all to each row."""
     newest = _newest_ratings()
     columns = [newest.c.outcome_id, Outcome.statement, Job.customer_id, Customer.name, Job.id, Job.statement,
-               newest.c.importance, newest.c.satisfaction, newest.c.rated_on, Step.id, Step.name, Step.position,
+               newest.c.importance, newest.c.satisfaction, newest.c.rated_on, Step.id, Step.name,
+               Step.position,
                Step.kind, Step.cycle_time_s, ValueStream.id, ValueStream.name, ValueStream.daily_demand,
                ValueStream.available_seconds_per_day]
     if counted:
@@ -112,7 +113,8 @@ def _line(row) -> CandidateLine:
     found = candidate(ServingStepTime(step_id, step_name, kind, cycle_time_s, daily_demand, day_s),
                       importance, satisfaction)
     return CandidateLine(outcome_id, outcome_statement, customer_id, customer_name, job_id, job_statement,
-                         importance, satisfaction, rated_on, step_id, step_name, position, stream_id, stream_name,
+                         importance, satisfaction, rated_on, step_id, step_name, position, stream_id,
+                         stream_name,
                          day_s, found.per_unit_s, found.per_week_s, found.missing, found.sentence)
 
 
@@ -122,7 +124,8 @@ def candidate_page(page: int, per_page: int, stream_id: int | None = None) -> Pa
                               .limit(per_page).offset((page - 1) * per_page)).tuples().all()
     total = rows[0][-1] if rows else 0
     if not rows and page > 1:  # past the end: the count still tells the size
-        total = db.session.scalar(select(func.count()).select_from(candidates_statement(stream_id).subquery()))
+        total = db.session.scalar(select(func.count())
+                                  .select_from(candidates_statement(stream_id).subquery()))
     return Page([_line(r) for r in rows], total or 0, page, per_page)
 
 
@@ -156,7 +159,8 @@ def _checked(step: Step, outcome: Outcome) -> tuple[ValueStream, float, float]:
     if step.job_id != outcome.job_id:
         raise ValidationFailed({"step_id": "This step does not serve the job of that outcome."})
     newest = db.session.execute(
-        select(OutcomeRating.importance, OutcomeRating.satisfaction).where(OutcomeRating.outcome_id == outcome.id)
+        select(OutcomeRating.importance, OutcomeRating.satisfaction)
+        .where(OutcomeRating.outcome_id == outcome.id)
         .order_by(OutcomeRating.rated_on.desc(), OutcomeRating.id.desc()).limit(1)).first()
     if newest is None or not is_overserved(newest.importance, newest.satisfaction):
         raise ValidationFailed({"outcome_id": "This outcome is not rated overserved: its newest rating does "
@@ -191,7 +195,8 @@ def put_on_agenda(step: Step, outcome: Outcome, *, plan: bool = False) -> tuple[
             "held_on": (utcnow().date() + timedelta(days=PLAN_AHEAD_DAYS)).isoformat(),
             "facilitator_id": tenancy.actor().id,
             "notes": f"Planned from the stop-doing list to look at '{step.name}'."})
-    existing = db.session.scalar(select(Finding).where(Finding.review_id == review.id, Finding.step_id == step.id,
+    existing = db.session.scalar(select(Finding).where(Finding.review_id == review.id,
+                                                       Finding.step_id == step.id,
                                                        Finding.waste_type == WASTE_TYPE).limit(1))
     if existing is not None:
         return review, existing, False

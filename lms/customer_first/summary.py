@@ -33,7 +33,7 @@ class CustomerFirstBlock:
 
 def dashboard_block(organization: Organization, today: date, drift: Mapping[int, DriftAssessment],
                     streams: Iterable[StreamNow]) -> CustomerFirstBlock:
-    """Judge the radar with the dashboard's assessments and stream figures; take the stop-doing list's head."""
+    """Judge the radar with the dashboard's assessments and stream figures; take the stop-doing head."""
     entries = build_radar(organization, today, drift=drift, totals=streams)
     candidates = candidate_page(1, SHOWN)
     counts = Counter(e.status for e in entries)

@@ -88,6 +88,7 @@ def candidate(step: ServingStepTime, importance: float, satisfaction: float) -> 
         sentence = f"{step.step_name} serves {rated}."
     else:
         weekly = "" if per_week is None else f" ({format_duration(per_week, step.day_s)} a week of demand)"
-        sentence = f"{step.step_name}: {format_duration(per_unit, step.day_s)} per unit{weekly} serves {rated}."
+        unit = format_duration(per_unit, step.day_s)
+        sentence = f"{step.step_name}: {unit} per unit{weekly} serves {rated}."
     return StopDoingCandidate(step.step_id, step.step_name, importance, satisfaction, per_unit, per_week,
                               missing, sentence)

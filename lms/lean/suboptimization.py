@@ -210,7 +210,7 @@ def _upstream_side(pair: RadarPair, min_change: float) -> tuple[list[str], bool,
 
 
 def _customer_side(pair: RadarPair, min_change: float) -> tuple[list[str], bool, list[str]]:
-    """Return the internal customer's losses, whether anything it receives was read twice, and what is missing."""
+    """Return the internal customer's losses, whether anything it receives was read twice, what is missing."""
     losses = [_outcome_loss(o) for o in pair.outcomes if o.change is not None and o.change.move == "worse"]
     read = any(o.change is not None for o in pair.outcomes)
     missing = []
@@ -256,5 +256,6 @@ def judge_pair(pair: RadarPair, min_change: float = 0.05) -> RadarVerdict:
         sentence = (f"{customer}, an internal customer of {up}, {_join(losses)}, but {up}'s own figures "
                     "did not improve: no sign of sub-optimization.")
     else:
-        sentence = f"Neither {up}'s own figures nor what {customer} receives from it moved beyond their noise."
+        sentence = (f"Neither {up}'s own figures nor what {customer} receives from it moved beyond "
+                    "their noise.")
     return RadarVerdict("clear", sentence, tuple(gains), tuple(losses), missing)
