@@ -292,11 +292,14 @@ def build_radar(organization: Organization, as_of: date, *,
                  assess_kpis(kpis, as_of, organization=organization).items()} if kpis else {}
     by_stream = {t.id: t for t in (current_stream_totals() if totals is None else totals)}
     entries = []
+    # An internal customer's outcomes move alike for every stream that serves it: weighed once each.
+    minimum = settings.min_satisfaction_change
+    moves = {customer_id: tuple(OutcomeMove(oid, statement,
+                                            outcome_change(evidence.ratings.get(oid, []), minimum))
+                                for oid, statement in evidence.outcomes.get(customer_id, []))
+             for customer_id in structure.customer_ids}
     for (customer_id, upstream_id), values in structure.pairs.items():
-        outcomes = tuple(
-            OutcomeMove(oid, statement, outcome_change(evidence.ratings.get(oid, []),
-                                                       settings.min_satisfaction_change))
-            for oid, statement in evidence.outcomes.get(customer_id, []))
+        outcomes = moves[customer_id]
         pair = RadarPair(
             customer_id=customer_id, customer_name=values["customer_name"], upstream_id=upstream_id,
             upstream_name=values["upstream_name"], downstream_id=values["downstream_id"],

@@ -2,7 +2,8 @@
 
 Computed inside the dashboard's organization figures (and cached with them): the radar reuses the
 drift assessments and stream figures the dashboard has already computed, so it adds its own two
-statements; the stop-doing list adds one (its first rows with their count).
+statements; the stop-doing head starts from the outcomes the dashboard has rated (their newest
+ratings) and adds two small statements (serving steps per job, then the first steps).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from lms.customer_first.radar import RadarEntry, StreamNow, build_radar
-from lms.customer_first.stop_doing import CandidateLine, candidate_page
+from lms.customer_first.stop_doing import CandidateLine, OverservedOutcome, candidate_head
 from lms.lean.drift import DriftAssessment
 from lms.lean.suboptimization import STATUSES
 from lms.models import Organization
@@ -32,10 +33,10 @@ class CustomerFirstBlock:
 
 
 def dashboard_block(organization: Organization, today: date, drift: Mapping[int, DriftAssessment],
-                    streams: Iterable[StreamNow]) -> CustomerFirstBlock:
+                    streams: Iterable[StreamNow], overserved: list[OverservedOutcome]) -> CustomerFirstBlock:
     """Judge the radar with the dashboard's assessments and stream figures; take the stop-doing head."""
     entries = build_radar(organization, today, drift=drift, totals=streams)
-    candidates = candidate_page(1, SHOWN)
+    candidates = candidate_head(overserved, SHOWN)
     counts = Counter(e.status for e in entries)
     return CustomerFirstBlock([e for e in entries if e.status == "alert"][:SHOWN],
                               {status: counts.get(status, 0) for status in STATUSES}, candidates.items,

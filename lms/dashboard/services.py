@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, literal, select, union_all
 
 from lms import content
+from lms.customer_first.stop_doing import OverservedOutcome
 from lms.customer_first.summary import CustomerFirstBlock, dashboard_block
 from lms.customers.queries import load_job_stacks
 from lms.db import utcnow
@@ -216,12 +217,16 @@ def _drift(panels: dict[int, CustomerPanel], organization: Organization, today: 
     return {status: totals.get(status, 0) for status in STATUSES}, shown, len(alerts), assessments
 
 
-def _jobs(panels: dict[int, CustomerPanel]) -> list[StrugglingJob]:
+def _jobs(panels: dict[int, CustomerPanel],
+          overserved: list[OverservedOutcome] | None = None) -> list[StrugglingJob]:
     stacks = load_job_stacks(Job.customer_id.in_(list(panels)), records=False)
     customer_of = {job.id: job.customer_id for job in stacks.jobs}
     for job in stacks.jobs:
         panels[job.customer_id].jobs += 1
     for outcome in sorted(stacks.all_outcomes(), key=lambda o: -(o.opportunity or 0)):
+        if outcome.status == "overserved" and overserved is not None:
+            overserved.append(OverservedOutcome(outcome.id, outcome.statement, outcome.job_id,
+                                                outcome.importance, outcome.satisfaction, outcome.rated_on))
         if outcome.status == "underserved":
             panels[customer_of[outcome.job_id]].underserved.append(
                 OutcomeLine(outcome.id, outcome.statement, outcome.opportunity, outcome.band)
@@ -293,7 +298,8 @@ def build_dashboard(organization: Organization, today: date | None = None) -> Da
     for stream_id, line in streams.items():
         if customer_of[stream_id] in panels:
             panels[customer_of[stream_id]].streams.append(line)
-    struggling = _jobs(panels) if panels else []
+    overserved: list[OverservedOutcome] = []
+    struggling = _jobs(panels, overserved) if panels else []
     drift_totals, alerts, alert_total, assessments = _drift(panels, organization, today)
     overdue, overdue_total = _overdue(today)
     changes, change_total = _changes()
@@ -319,7 +325,7 @@ def build_dashboard(organization: Organization, today: date | None = None) -> Da
             "kpis": sum(drift_totals.values()),
         },
         as_of=today,
-        customer_first=dashboard_block(organization, today, assessments, streams.values()),
+        customer_first=dashboard_block(organization, today, assessments, streams.values(), overserved),
     )
 
 

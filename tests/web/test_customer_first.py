@@ -161,3 +161,14 @@ def test_a_reviews_agenda_shows_the_alert_and_the_candidate(story):
     assert STOP_SENTENCE in page and RADAR_SENTENCE not in page
     items = api.get(f"/reviews/{pump['id']}/agenda").get_json()["items"]
     assert [i["record_id"] for i in items if i["kind"] == "stop-doing-candidate"] == [built["report"]["id"]]
+
+
+def test_the_dashboard_head_counts_as_the_list_does(story):
+    # Seven steps serve the overserved job: the dashboard shows five and counts seven, as the list does.
+    _, admin, api, login_as, built = story
+    for n in range(6):
+        api.post(f"/value-streams/{built['pump']['id']}/steps", json={
+            "name": f"Add appendix {n}", "cycle_time_s": 60, "job_id": built["report"]["job_id"]})
+    client = login_as(admin)
+    assert "(7 candidates)" in _text(client.get("/"))
+    assert "7 candidates." in _text(client.get("/stop-doing"))
