@@ -213,16 +213,20 @@ def _load_evidence(structure: _Structure, start: date, as_of: date) -> _Evidence
                             snapshot["pce"].as_float(), snapshot["lead_time_s"].as_float(), number, text)
                      .where(Review.value_stream_id.in_(streams), at >= after, at < until))
     found = _Evidence()
-    rows = db.session.execute(union_all(*parts)).tuples().all()
-    # Oldest first: the first value seen of a figure is its value at the window's start.
-    rows.sort(key=lambda r: (r[0], "" if r[3] is None else str(r[3]), r[1]))
-    for kind, record_id, count, day, first, second, third, words in rows:
+    recorded = []
+    for row in db.session.execute(union_all(*parts)).tuples():
+        kind, record_id, count, day, first, _, _, words = row
         if kind == "outcome":
             found.outcomes[int(count)].append((record_id, words))
         elif kind == "rating":
             found.ratings[record_id].append(SatisfactionPoint(
                 _as_date(day), first, None if count is None else int(count), words))
-        elif kind == "step":
+        else:
+            recorded.append(row)
+    # Oldest first: the first value seen of a figure is its value at the window's start.
+    recorded.sort(key=lambda r: (r[0], str(r[3]), r[1]))
+    for kind, record_id, _, day, first, second, third, _ in recorded:
+        if kind == "step":
             recorded = found.step_start[record_id]
             for name, value in (("pct", first), ("wait", second), ("inventory", third)):
                 if value is not None and name not in recorded:
@@ -294,8 +298,10 @@ def build_radar(organization: Organization, as_of: date, *,
     entries = []
     # An internal customer's outcomes move alike for every stream that serves it: weighed once each.
     minimum = settings.min_satisfaction_change
-    moves = {customer_id: tuple(OutcomeMove(oid, statement,
-                                            outcome_change(evidence.ratings.get(oid, []), minimum))
+    def change(ratings: list[SatisfactionPoint] | None):
+        return outcome_change(ratings, minimum) if ratings and len(ratings) > 1 else None  # one wave: no move
+
+    moves = {customer_id: tuple(OutcomeMove(oid, statement, change(evidence.ratings.get(oid)))
                                 for oid, statement in evidence.outcomes.get(customer_id, []))
              for customer_id in structure.customer_ids}
     for (customer_id, upstream_id), values in structure.pairs.items():
