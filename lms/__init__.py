@@ -64,6 +64,7 @@ def register_blueprints(app: Flask) -> None:
     from lms.admin import bp as admin_bp
     from lms.api import bp as api_bp
     from lms.auth import bp as auth_bp
+    from lms.customer_first import bp as customer_first_bp
     from lms.customers import bp as customers_bp
     from lms.dashboard import bp as dashboard_bp
     from lms.extensions import csrf
@@ -77,7 +78,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.url_map.converters["int"] = RecordIdConverter  # before any route is added
     for blueprint in (auth_bp, dashboard_bp, admin_bp, history_bp, kpis_bp, customers_bp, streams_bp,
-                      transfer_bp, reviews_bp, flow_bp):
+                      transfer_bp, reviews_bp, flow_bp, customer_first_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
