@@ -59,6 +59,9 @@ class BeforeAfter:
     note: str = ""
 
 
+COMPARED = ("lead_time_s", "processing_time_s", "pce")  # the figures every before/after shows
+
+
 def figure_moves(before: dict | None, after: dict | None) -> list[FigureMove]:
     """Compare two metrics objects: lead time, processing time, PCE and the time of each waste."""
     before, after = before or {}, after or {}
@@ -96,8 +99,12 @@ def snapshot_notes(before: dict | None, after: dict | None, *, status: str = "op
     if any(snapshot is not None and "missing" not in snapshot for snapshot in (before, after)):
         notes.append("A snapshot taken before waste time was shared among a step's wastes counts a step "
                      "under each of its wastes in full: compare its waste times with care.")
+    # Only inputs whose absence left a figure of the table empty: a stream without a daily demand
+    # has no takt time, but its lead time is complete when no inventory needs converting.
+    withheld = [snapshot for snapshot in (before, after)
+                if snapshot is not None and any(snapshot.get(name) is None for name in COMPARED)]
     needed = [label for name, label in STREAM_INPUTS.items()
-              if any(name in (snapshot or {}).get("missing", []) for snapshot in (before, after))]
+              if any(name in snapshot.get("missing", []) for snapshot in withheld)]
     if needed:
         shown = "Today's figures shown" if before is None else "Figures shown"
         notes.append(f"{shown} “—” could not be computed: set {' and '.join(needed)} to have them.")

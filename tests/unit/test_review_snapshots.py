@@ -39,6 +39,8 @@ def test_a_snapshot_of_the_old_pareto_is_named() -> None:
 
 NO_DEMAND = compute_metrics(StreamFigures(None, 27_600, (QUEUE,))).as_api_dict()
 WITH_DEMAND = compute_metrics(StreamFigures(20, 27_600, (QUEUE,))).as_api_dict()
+NO_DEMAND_NO_QUEUE = compute_metrics(StreamFigures(None, 27_600, (StepFigures(1, 1, "Weld", cycle_time_s=60),))
+                                     ).as_api_dict()
 
 
 @pytest.mark.parametrize(
@@ -50,6 +52,10 @@ WITH_DEMAND = compute_metrics(StreamFigures(20, 27_600, (QUEUE,))).as_api_dict()
             "Not opened yet: no figures recorded; they are recorded when the review opens.",
             "Today's figures shown “—” could not be computed: set the daily demand to have them."],
             id="planned-stream-without-demand"),
+        # Without a daily demand there is no takt time, but nothing the table shows is missing.
+        pytest.param("planned", None, NO_DEMAND_NO_QUEUE, [
+            "Not opened yet: no figures recorded; they are recorded when the review opens."],
+            id="planned-stream-missing-only-takt"),
         pytest.param("planned", None, WITH_DEMAND, [
             "Not opened yet: no figures recorded; they are recorded when the review opens."],
             id="planned-stream-complete"),
