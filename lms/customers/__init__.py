@@ -2,4 +2,4 @@
 
 from lms.blueprints import FeatureBlueprint
 
-bp = FeatureBlueprint("customers", __name__, url_prefix="/customers", views=("views",))
+bp = FeatureBlueprint("customers", __name__, url_prefix="/customers", views=("circumstance_views", "views"))
