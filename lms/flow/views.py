@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
-from jinja2 import pass_context
+from flask import Response, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from lms import tenancy
@@ -17,7 +16,6 @@ from lms.flow.permissions import EDIT_STREAM, may_edit
 from lms.flow.synthetic import CSV_HEADER
 from lms.forms import apply_field_errors, choices, date_arg
 from lms.kpis.importing import ImportRejected, RowError
-from lms.lean.waste import format_duration
 from lms.models import Kpi, Outcome, ValueStream
 from lms.permissions import MEMBER, allow
 
@@ -29,24 +27,9 @@ TEMPLATE_ROWS = (
 )
 
 
-@pass_context
-def _working_duration(context, seconds: float | None) -> str:
-    """Write a measured duration in the page stream's working days (d = its working day), h and min."""
-    if seconds is None:
-        return "—"
-    stream = context.get("stream")
-    day_s = getattr(stream, "available_seconds_per_day", None)
-    if day_s and seconds >= day_s:
-        return f"{seconds / day_s:.1f} d"
-    return format_duration(seconds)
-
-
 @bp.context_processor
 def _helpers() -> dict:
-    helpers = {"can_edit": lambda stream: may_edit(stream, tenancy.actor()), "clock_text": clock_text}
-    if "duration" not in current_app.jinja_env.globals:  # until the shared working-day formatter lands
-        helpers["duration"] = _working_duration
-    return helpers
+    return {"can_edit": lambda stream: may_edit(stream, tenancy.actor()), "clock_text": clock_text}
 
 
 def _stream(stream_id: int) -> ValueStream:
