@@ -1,7 +1,5 @@
 """Customer First across teams: the sub-optimization radar of internal customers and the stop-doing list."""
 
-from flask import Blueprint
+from lms.blueprints import FeatureBlueprint
 
-bp = Blueprint("customer_first", __name__)
-
-from lms.customer_first import views  # noqa: E402,F401
+bp = FeatureBlueprint("customer_first", __name__, views=("views",))

@@ -32,7 +32,8 @@ from lms.extensions import db
 from lms.kpis.assessments import KpiName, assess_kpis, drift_settings, window_start
 from lms.lean.drift import DriftAssessment, DriftSettings
 from lms.lean.drift_outcomes import SatisfactionPoint, outcome_change
-from lms.lean.metrics import StepFigures, waiting_time_s, working_day_s
+from lms.lean.durations import working_day
+from lms.lean.metrics import StepFigures, waiting_time_s
 from lms.lean.suboptimization import (
     FigureChange,
     Handover,
@@ -152,8 +153,8 @@ def _load_structure(stream_id: int | None) -> _Structure:
         key = (customer_id, upstream_id)
         found.pairs.setdefault(key, {
             "customer_name": customer_name, "upstream_name": upstream_name,
-            "upstream_day_s": working_day_s(upstream_day), "downstream_id": downstream_id,
-            "downstream_name": downstream_name, "downstream_day_s": working_day_s(downstream_day),
+            "upstream_day_s": working_day(upstream_day), "downstream_id": downstream_id,
+            "downstream_name": downstream_name, "downstream_day_s": working_day(downstream_day),
             "downstream_demand": downstream_demand, "step_id": step_id, "step_name": step_name,
             "step_kind": step_kind, "pct": pct, "wait": wait, "inventory": inventory,
         })
