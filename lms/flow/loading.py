@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, text
 
 from lms.extensions import db
-from lms.flow.parsing import Item, LogEvent, Skipped
+from lms.flow.parsing import Item, LogEvent
 from lms.kpis.importing import RowError
 from lms.models import Customer, FlowActivity, FlowEvent, Step, ValueStream
 
@@ -120,8 +120,9 @@ class _Writer:
         if customer_id is _UNKNOWN:
             customer_id = self.customer_id(event)
         moment = occurred_at if self.postgres else occurred_at.isoformat(" ", "microseconds")
-        self.batch.append((*self.base, case_id, activity_id, moment, (occurred_at - EPOCH) // SECOND, lifecycle,
-                           resource, customer, customer_id, segment))
+        at_s = (occurred_at - EPOCH) // SECOND
+        self.batch.append((*self.base, case_id, activity_id, moment, at_s, lifecycle, resource, customer,
+                           customer_id, segment))
         if len(self.batch) >= BATCH:
             self.send()
 

@@ -232,7 +232,8 @@ def _checked_rows(index: Mapping[str, int], width: int, reader: Any) -> Iterator
             cells = cells + [""] * (width - len(cells))
         cells.append("")
         case_id, activity = cells[case_i].strip(), cells[activity_i].strip()
-        resource, customer, segment = cells[resource_i].strip(), cells[customer_i].strip(), cells[segment_i].strip()
+        resource, customer = cells[resource_i].strip(), cells[customer_i].strip()
+        segment = cells[segment_i].strip()
         lifecycle = lifecycles.get(cells[life_i].strip())
         if lifecycle is not None and case_id and activity and len(case_id) <= 200 and len(activity) <= 200 \
                 and len(resource) <= resource_limit and len(customer) <= customer_limit \
