@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from contextvars import ContextVar
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
@@ -32,6 +32,11 @@ class Base(DeclarativeBase):
 def utcnow() -> datetime:
     """Return the current UTC time as a naive datetime, as lms stores it."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def today() -> date:
+    """Return today's date in UTC: the day lms dates what it records and assesses."""
+    return utcnow().date()
 
 
 @event.listens_for(Engine, "connect")

@@ -78,7 +78,7 @@ def test_seeding_an_empty_database_makes_the_demo_organization(app, database):
 
         # Improve a credit score: pay a bill (required, served); two optional jobs for some circumstances.
         credit = _job("Improve a credit score")
-        related = _related(credit)
+        related = credit_related = _related(credit)
         assert related["Pay a bill"].necessity == "required"
         for optional in ("Reduce credit-card debt", "Apply for a new line of credit"):
             assert related[optional].necessity == "optional" and related[optional].circumstance
@@ -93,6 +93,32 @@ def test_seeding_an_empty_database_makes_the_demo_organization(app, database):
         assert len({j.interchangeable_group for j in related.values()}) == 1
         assert "back problems" in related["Run on a treadmill"].circumstance
         assert stack_of(cardio).analysis.capable
+
+        # Circumstances: high card debt and a thin credit file each need an optional job no step serves,
+        # so the credit-score stack covers 1 − 0.3 − 0.15 = 55 % of the homeowners; back problems rule
+        # running out, but a bike is served, so the cardio stack covers all members.
+        from lms.customers.circumstance_queries import stack_with_circumstances
+        from lms.dashboard.services import build_dashboard
+        _, credit_circumstances = stack_with_circumstances(credit)
+        assert [(row.name, analysis.capable, analysis.gaps) for row, analysis in credit_circumstances.items] == [
+            ("a thin credit file", False, [credit_related["Apply for a new line of credit"].id]),
+            ("high card debt", False, [credit_related["Reduce credit-card debt"].id])]
+        assert credit_circumstances.coverage.share == 0.55
+        _, cardio_circumstances = stack_with_circumstances(cardio)
+        assert [a.capable for _, a in cardio_circumstances.items] == [True]
+        assert cardio_circumstances.coverage.share == 1.0
+        uncovered = build_dashboard(org).uncovered
+        assert [c.name for c in uncovered.shown] == ["high card debt", "a standby pump on hire",
+                                                    "a thin credit file"]  # largest share first
+        # The purchase-order approval stream serves planning's stack: its review's agenda names the gap.
+        from lms.reviews.queries import agenda_of
+        approval = db.session.scalar(select(Review).join(ValueStream, ValueStream.id == Review.value_stream_id)
+                                     .where(ValueStream.name == "Purchase-order approval"))
+        with app.test_request_context():
+            tenancy.scope_to(org.id)
+            items = [i for i in agenda_of(approval) if i.kind == "circumstance-gap"]
+        assert [i.title for i in items] == ["Members with “a standby pump on hire” (25 %)"]
+        assert "'Track the delivery date of the parts', which they need" in items[0].detail
 
         # Market a webinar: the cobbled-together stack has no sign-up form - a job gap.
         webinar = _job("Market a webinar")

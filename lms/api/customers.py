@@ -8,7 +8,7 @@ from sqlalchemy import select
 from lms import tenancy
 from lms.api.errors import ApiError
 from lms.api.routing import QueryParam, operation, paginate, query_int
-from lms.customers import queries, services
+from lms.customers import circumstance_queries, queries, services
 from lms.customers.permissions import EDIT_CUSTOMERS
 from lms.customers.schemas import (
     CustomerIn,
@@ -146,14 +146,18 @@ def delete_job(job_id: int):
                        "job (a future state's steps serve no job until it is the current state). "
                        "Struggles come in the order they should be fixed: not-capable, "
                        "poorly-coordinated, poorly-executed (underserved success outcomes by their "
-                       "newest rating).")
+                       "newest rating). `by_circumstance` gives capability, gaps and struggles for the "
+                       "customers in each circumstance (jobs it requires count as required; members it "
+                       "rules out drop out of their group), `coverage` the share of the job's customers "
+                       "whose stack is capable, and `coverage_sentence` says for whom it is not and why.")
 def job_stack(job_id: int):
     job = tenancy.get_or_404(Job, job_id)
     if job.parent_id is not None:
         raise ApiError(422, "job_id is not a high-level job",
                        {"job_id": [f"Job {job.id} is a related job of job {job.parent_id}; "
                                    "ask for the stack of its high-level job."]})
-    return queries.stack_of(job).analysis.as_api_dict()
+    stack, circumstances = circumstance_queries.stack_with_circumstances(job)
+    return stack.analysis.as_api_dict() | circumstances.api_fields()
 
 
 # --- Outcomes -------------------------------------------------------------------------------

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 
-from lms.customers import views  # noqa: E402,F401
+from lms.customers import circumstance_views, views  # noqa: E402,F401

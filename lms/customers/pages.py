@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
 from lms import pagination
 from lms.charts import deferred
+from lms.customers import circumstance_queries
 from lms.customers.queries import (
     RatedOutcome,
     StackView,
@@ -134,6 +135,7 @@ class CustomerOverview:
     stack_alts: dict[int, str]
     rated_count: int
     stream_name: str | None
+    circumstances: dict[int, circumstance_queries.StackCircumstances] = field(default_factory=dict)
 
 
 def _title(name: str) -> str:
@@ -160,6 +162,7 @@ def customer_overview(customer: Customer, page_number: int, per_page: int) -> Cu
                     for s in shown},
         rated_count=len(spec["points"]),
         stream_name=stream_name,
+        circumstances=circumstance_queries.for_stacks(loaded, [s.job for s in shown]),
     )
 
 

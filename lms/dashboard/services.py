@@ -13,7 +13,8 @@ from datetime import date, timedelta
 from sqlalchemy import func, literal, select, union_all
 
 from lms import content
-from lms.customers.queries import load_job_stacks
+from lms.customers.queries import JobStacks, load_job_stacks
+from lms.dashboard.circumstances import UncoveredCircumstances, uncovered_circumstances
 from lms.db import utcnow
 from lms.extensions import db
 from lms.kpis.assessments import assess_organization
@@ -142,6 +143,7 @@ class DashboardData:
     change_total: int
     counts: dict[str, int]
     as_of: date
+    uncovered: UncoveredCircumstances = field(default_factory=lambda: UncoveredCircumstances([], 0))
 
     @property
     def empty(self) -> bool:
@@ -213,7 +215,7 @@ def _drift(panels: dict[int, CustomerPanel], organization: Organization, today: 
     return {status: totals.get(status, 0) for status in STATUSES}, shown, len(alerts)
 
 
-def _jobs(panels: dict[int, CustomerPanel]) -> list[StrugglingJob]:
+def _jobs(panels: dict[int, CustomerPanel]) -> tuple[list[StrugglingJob], JobStacks]:
     stacks = load_job_stacks(Job.customer_id.in_(list(panels)), records=False)
     customer_of = {job.id: job.customer_id for job in stacks.jobs}
     for job in stacks.jobs:
@@ -234,7 +236,7 @@ def _jobs(panels: dict[int, CustomerPanel]) -> list[StrugglingJob]:
             struggling.append(
                 StrugglingJob(job.id, job.statement, job.customer_id, panel.name, first.cause, first.message)
             )
-    return struggling
+    return struggling, stacks
 
 
 def _overdue(today: date) -> tuple[list[OverdueAction], int]:
@@ -290,7 +292,7 @@ def build_dashboard(organization: Organization, today: date | None = None) -> Da
     for stream_id, line in streams.items():
         if customer_of[stream_id] in panels:
             panels[customer_of[stream_id]].streams.append(line)
-    struggling = _jobs(panels) if panels else []
+    struggling, stacks = _jobs(panels) if panels else ([], None)
     drift_totals, alerts, alert_total = _drift(panels, organization, today)
     overdue, overdue_total = _overdue(today)
     changes, change_total = _changes()
@@ -316,6 +318,7 @@ def build_dashboard(organization: Organization, today: date | None = None) -> Da
             "kpis": sum(drift_totals.values()),
         },
         as_of=today,
+        uncovered=uncovered_circumstances(stacks),
     )
 
 

@@ -8,6 +8,7 @@ from itertools import accumulate
 from lms import content
 from lms.flow import figures, queries
 from lms.flow.figures import MeasuredFlow
+from lms.lean.flow import histogram
 from lms.models import ValueStream
 
 MAX_BINS = 30
@@ -38,7 +39,7 @@ def lead_time_spec(stream: ValueStream, flow: MeasuredFlow) -> dict:
     if scope is None or flow.lead.p95 is None or flow.calendar is None:
         return spec
     width = _bin_width_days(max(flow.lead.p95 * 1.5, 0.05))
-    rows = queries.lead_time_histogram(scope, flow.end_position, width * flow.calendar.day_s)
+    rows = histogram(flow.leads_s, width * flow.calendar.day_s)
     spec["width_days"] = width
     spec["bins"] = [[index * width, count] for index, count in rows if index * width <= flow.lead.p95 * 1.5]
     spec["beyond"] = sum(count for index, count in rows if index * width > flow.lead.p95 * 1.5)
@@ -48,10 +49,9 @@ def lead_time_spec(stream: ValueStream, flow: MeasuredFlow) -> dict:
 def throughput_spec(stream: ValueStream, flow: MeasuredFlow) -> dict:
     """Cases finished per week (Monday of each week), every week of the period, zeros included."""
     spec: dict = {"title": f"Throughput per week — {stream.name}", "weeks": []}
-    scope = _scope(stream, flow)
-    if scope is None or flow.calendar is None:
+    if _scope(stream, flow) is None:
         return spec
-    per_day = queries.finished_per_day(scope, flow.end_position, int(flow.calendar.hours_s))
+    per_day = flow.finished_per_day()
     if not per_day:
         return spec
     first, last = min(per_day) // 5, max(per_day) // 5
@@ -70,7 +70,7 @@ def cumulative_flow_spec(stream: ValueStream, flow: MeasuredFlow) -> dict:
         return spec
     hours = int(flow.calendar.hours_s)
     arrivals = queries.arrivals_per_day(scope, flow.end_position, hours)
-    finished = queries.finished_per_day(scope, flow.end_position, hours)
+    finished = flow.finished_per_day()
     if not arrivals:
         return spec
     first = min(d for _, d, _ in arrivals)

@@ -7,6 +7,8 @@ content version, so a page and its charts compute it once per change.
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -20,16 +22,21 @@ from lms.lean.flow import (
     DEFAULT_RUNS,
     DEFAULT_SEED,
     CasesForecast,
+    CaseSpan,
     Disagreement,
     LittlesLaw,
     Spread,
     WorkingCalendar,
+    case_totals,
     chance_within,
     compare_figure,
+    finished_leads,
     forecast_cases,
     forecast_days,
-    interpolate,
+    lead_times_by,
     littles_law,
+    per_day,
+    percentile,
     spread_from_ranks,
     what_if_lead_time_days,
     working_days_after,
@@ -96,11 +103,18 @@ class MeasuredFlow:
     by_customer: list[GroupLeadTimes] = field(default_factory=list)
     by_segment: list[GroupLeadTimes] = field(default_factory=list)
     has_starts: bool = False
+    # The finished cases, newest finish first: finish on the working clock and lead time (seconds).
+    finishes_w: array = field(default_factory=lambda: array("q"))
+    leads_s: array = field(default_factory=lambda: array("q"))
 
     @property
     def measured(self) -> bool:
         """Tell whether there is anything measured to show."""
         return self.reason is None and self.cases > 0
+
+    def finished_per_day(self) -> dict[int, int]:
+        """Return the cases finished on each working day (index of the working clock's days)."""
+        return per_day(self.finishes_w, int(self.calendar.hours_s)) if self.calendar else {}
 
     @property
     def throughput_per_day(self) -> float | None:
@@ -140,17 +154,13 @@ def calendar_of(stream: ValueStream) -> WorkingCalendar | None:
     return WorkingCalendar(float(stream.available_seconds_per_day), profile_of(stream).workday_starts_at_s)
 
 
-def _lead(count_and_ranks: tuple[int, dict[int, float]] | None, day_s: float) -> LeadTimes:
-    if count_and_ranks is None:
-        return LeadTimes(None, None, None, 0)
-    count, ranks = count_and_ranks
-    values = [interpolate(ranks, count, p) for p in (0.5, 0.85, 0.95)]
-    return LeadTimes(*[None if v is None else v / day_s for v in values], count)
+def _lead(lead_s: Sequence[float], day_s: float) -> LeadTimes:
+    values = [percentile(lead_s, p) for p in (0.5, 0.85, 0.95)]
+    return LeadTimes(*[None if v is None else v / day_s for v in values], len(lead_s))
 
 
-def _groups(gathered: dict, kind: str, day_s: float) -> list[GroupLeadTimes]:
-    groups = [GroupLeadTimes(name, _lead(value, day_s)) for (group, name), value in gathered.items()
-              if group == kind]
+def _groups(spans: Sequence[CaseSpan], kind: str, day_s: float) -> list[GroupLeadTimes]:
+    groups = [GroupLeadTimes(name, _lead(leads, day_s)) for name, leads in lead_times_by(spans, kind).items()]
     return sorted(groups, key=lambda g: (-(g.lead.p85 or 0), g.name))
 
 
@@ -180,7 +190,8 @@ def compute(stream: ValueStream, since: date | None = None, until: date | None =
         return flow
     scope = queries.LogScope(stream.id, calendar, since, until)
     end = flow.end_position = queries.end_position(stream.id)
-    totals = queries.totals(scope, end)
+    spans = queries.case_spans(scope, end)
+    totals = case_totals(spans)
     flow.cases, flow.finished = totals.cases, totals.finished
     if totals.period_start_w is None or totals.period_end_w is None:
         flow.reason = "No events in this period."
@@ -191,8 +202,10 @@ def compute(stream: ValueStream, since: date | None = None, until: date | None =
     flow.last_day = queries.day_of_clock(totals.period_end_w // int(hours))
     period_s = totals.period_end_w - totals.period_start_w
     flow.period_days = period_s / day_s
-    leads = queries.ranks_by_group(queries.lead_time_rows(scope, end), 2)
-    flow.lead = _lead(leads.get(("all", "")), day_s)
+    finished = finished_leads(spans)
+    flow.finishes_w = array("q", [finish for finish, _ in finished])
+    flow.leads_s = array("q", [lead for _, lead in finished])
+    flow.lead = _lead(flow.leads_s, day_s)
     if totals.finished:
         flow.lead_time_avg_days = totals.lead_time_sum_s / totals.finished / day_s
     if period_s > 0:
@@ -205,8 +218,8 @@ def compute(stream: ValueStream, since: date | None = None, until: date | None =
     if totals.processing_sum_s is not None and totals.lead_time_sum_s > 0:
         flow.flow_efficiency = totals.processing_sum_s / totals.lead_time_sum_s
     flow.steps = _steps(scope)
-    flow.by_customer = _groups(leads, "customer", day_s)
-    flow.by_segment = _groups(leads, "segment", day_s)
+    flow.by_customer = _groups(spans, "customer", day_s)
+    flow.by_segment = _groups(spans, "segment", day_s)
     return flow
 
 
@@ -251,13 +264,17 @@ def weekly_medians(stream: ValueStream) -> list[tuple[date, float]]:
     calendar = calendar_of(stream)
     if calendar is None:
         return []
-    scope = queries.LogScope(stream.id, calendar)
-    rows = queries.ranks_by_group(queries.weekly_lead_time_rows(scope, queries.end_position(stream.id)), 1)
+    spans = queries.case_spans(queries.LogScope(stream.id, calendar), queries.end_position(stream.id),
+                               worked=False)
+    week_s = WEEK_DAYS * int(calendar.hours_s)
+    by_week: dict[int, list[int]] = {}
+    for finish, lead in finished_leads(spans):
+        by_week.setdefault(finish // week_s, []).append(lead)
     medians = []
-    for (week,), (count, ranks) in sorted(rows.items()):
-        median = interpolate(ranks, count, 0.5)
+    for week, leads in sorted(by_week.items()):
+        median = percentile(leads, 0.5)
         if median is not None:
-            medians.append((queries.day_of_clock(int(week) * WEEK_DAYS + 4), median / calendar.day_s))
+            medians.append((queries.day_of_clock(week * WEEK_DAYS + 4), median / calendar.day_s))
     return medians
 
 
@@ -348,6 +365,7 @@ def outcome_satisfaction(outcome_id: int | None) -> OutcomeSatisfaction | None:
 # Forecasts --------------------------------------------------------------------------------
 
 THROUGHPUT_WINDOW_DAYS = 60  # the recent working days whose throughput forecasts resample
+RECENT_CASES = 10_000  # the newest finished cases whose lead times forecasts resample
 
 
 @dataclass(frozen=True)
@@ -375,21 +393,18 @@ def forecast(stream: ValueStream, flow: MeasuredFlow, *, confidence: float = 0.8
     calendar = flow.calendar
     if not flow.measured or calendar is None:
         return FlowForecast(confidence, None, within_days, None, by, None, runs, seed, wip_limit, None)
-    scope = queries.LogScope(stream.id, calendar, flow.since, flow.until)
-    lead_days = [s / calendar.day_s for s in queries.recent_lead_times(scope, flow.end_position)]
+    lead_days = [s / calendar.day_s for s in flow.leads_s[:RECENT_CASES]]
     days = chance = None
     if lead_days:
         days = forecast_days(lead_days, confidence, runs, seed).value
         if within_days is not None:
             chance = chance_within(lead_days, within_days, runs, seed).value
     cases = None
-    if by is not None:
-        per_day = queries.finished_per_day(scope, flow.end_position, int(calendar.hours_s))
-        if per_day:
-            last = max(per_day)
-            window = range(max(last - THROUGHPUT_WINDOW_DAYS + 1, min(per_day)), last + 1)
-            cases = forecast_cases([per_day.get(day, 0) for day in window],
-                                   working_days_after(today or date.today(), by), runs, seed)
+    if by is not None and (per_day := flow.finished_per_day()):
+        last = max(per_day)
+        window = range(max(last - THROUGHPUT_WINDOW_DAYS + 1, min(per_day)), last + 1)
+        cases = forecast_cases([per_day.get(day, 0) for day in window],
+                               working_days_after(today or date.today(), by), runs, seed)
     what_if = None
     if wip_limit is not None and flow.throughput_per_day:
         what_if = what_if_lead_time_days(wip_limit, flow.throughput_per_day)

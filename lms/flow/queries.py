@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, and_, case, cast, func, literal, or_, select, union_all
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, union_all
 
 from lms.extensions import db
-from lms.lean.flow import WORKING_DAYS_PER_WEEK, WorkingCalendar
+from lms.lean.flow import WORKING_DAYS_PER_WEEK, CaseSpan, WorkingCalendar
 from lms.models import FlowActivity, FlowEvent, Step
 
 CALENDAR_DAY_S = 86_400
@@ -34,7 +34,6 @@ SPREAD_PERCENTILES = (0.25, 0.5, 0.75, 0.85)
 # A case belongs to the period it starts in: events this long before the period are read to tell
 # the cases that began earlier (and are left out) from those that begin in it.
 LOOKBACK = timedelta(weeks=13)
-LEAD_PERCENTILES = (0.5, 0.85, 0.95)
 
 
 def working_clock(seconds: Any, calendar: WorkingCalendar) -> ColumnElement:
@@ -82,8 +81,8 @@ def events(scope: LogScope, *, annotated: bool = False, lookback: bool = False):
     """
     w = working_clock(FlowEvent.at_s, scope.calendar)
     columns = [FlowEvent.case_id, FlowEvent.activity_id, FlowActivity.step_id, Step.position,
-               FlowEvent.lifecycle, FlowEvent.occurred_at, FlowEvent.customer, FlowEvent.segment,
-               w.label("w")]
+               FlowEvent.lifecycle, FlowEvent.occurred_at, FlowEvent.at_s, FlowEvent.customer,
+               FlowEvent.segment, w.label("w")]
     if annotated:
         in_case = {"partition_by": FlowEvent.case_id,
                    "order_by": (FlowEvent.occurred_at, FlowEvent.lifecycle)}  # a completion first
@@ -121,34 +120,50 @@ def cases(scope: LogScope, end: int | None, *, worked: bool = False):
     ``worked`` adds the case's processing time without a window: per activity of the case, the
     completions' clock minus the starts' when both are as many (each start then has its
     completion), which is the sum of start → completion times.
+
+    The working clock never runs backwards, so the clock of a case's first (last) moment is the
+    first (last) of its events' clocks: it is computed once per case, after the reduction, not per
+    event; only the worked time needs each event's clock.
     """
     ev = events(scope, lookback=True)
     if end is None:
-        finish, finished_at = func.max(ev.c.w), func.max(ev.c.occurred_at)
+        finish, finished_at = func.max(ev.c.at_s), func.max(ev.c.occurred_at)
     else:
         reached = and_(ev.c.position == end, ev.c.lifecycle == "complete")
-        finish, finished_at = func.max(case((reached, ev.c.w))), func.max(case((reached, ev.c.occurred_at)))
-    columns = [func.min(ev.c.w).label("start_w"), func.max(ev.c.w).label("last_w"),
-               finish.label("finish_w"), finished_at.label("finished_at"),
+        finish = func.max(case((reached, ev.c.at_s)))
+        finished_at = func.max(case((reached, ev.c.occurred_at)))
+    columns = [func.min(ev.c.at_s).label("start_s"), func.max(ev.c.at_s).label("last_s"),
+               finish.label("finish_s"), finished_at.label("finished_at"),
                func.max(ev.c.customer).label("customer"), func.max(ev.c.segment).label("segment"),
                func.min(ev.c.occurred_at).label("started_at")]
     in_period = [] if scope.since is None else [func.min(ev.c.occurred_at) >= _since(scope.since)]
     if not worked:
-        return select(ev.c.case_id, *columns).group_by(ev.c.case_id).having(*in_period).cte("cases")
-    is_start = ev.c.lifecycle == "start"
-    starts = func.sum(case((is_start, 1), else_=0))
-    completes = func.sum(case((is_start, 0), else_=1))
-    balance = func.sum(case((is_start, -ev.c.w), else_=ev.c.w))
-    per_activity = select(ev.c.case_id, *columns, starts.label("starts"),
-                          case((and_(starts > 0, starts == completes), balance)).label("worked_s")) \
-        .group_by(ev.c.case_id, ev.c.activity_id).subquery("per_activity")
-    a = per_activity.c
-    started_in_period = [] if scope.since is None else [func.min(a.started_at) >= _since(scope.since)]
-    return select(a.case_id, func.min(a.start_w).label("start_w"), func.max(a.last_w).label("last_w"),
-                  func.max(a.finish_w).label("finish_w"), func.max(a.finished_at).label("finished_at"),
-                  func.max(a.customer).label("customer"), func.max(a.segment).label("segment"),
-                  func.sum(a.worked_s).label("worked_s"), func.sum(a.starts).label("starts")) \
-        .group_by(a.case_id).having(*started_in_period).cte("cases")
+        per_case = select(ev.c.case_id, *columns).group_by(ev.c.case_id).having(*in_period) \
+            .subquery("per_case")
+        extra: list[ColumnElement] = []
+    else:
+        is_start = ev.c.lifecycle == "start"
+        starts = func.sum(case((is_start, 1), else_=0))
+        completes = func.sum(case((is_start, 0), else_=1))
+        balance = func.sum(case((is_start, -ev.c.w), else_=ev.c.w))
+        per_activity = select(ev.c.case_id, *columns, starts.label("starts"),
+                              case((and_(starts > 0, starts == completes), balance)).label("worked_s")) \
+            .group_by(ev.c.case_id, ev.c.activity_id).subquery("per_activity")
+        a = per_activity.c
+        started_in_period = [] if scope.since is None else [func.min(a.started_at) >= _since(scope.since)]
+        per_case = select(a.case_id, func.min(a.start_s).label("start_s"), func.max(a.last_s).label("last_s"),
+                          func.max(a.finish_s).label("finish_s"),
+                          func.max(a.finished_at).label("finished_at"),
+                          func.max(a.customer).label("customer"), func.max(a.segment).label("segment"),
+                          func.min(a.started_at).label("started_at"),
+                          func.sum(a.worked_s).label("worked_s"), func.sum(a.starts).label("starts")) \
+            .group_by(a.case_id).having(*started_in_period).subquery("per_case")
+        extra = [per_case.c.worked_s, per_case.c.starts]
+    p = per_case.c
+    return select(p.case_id, working_clock(p.start_s, scope.calendar).label("start_w"),
+                  working_clock(p.last_s, scope.calendar).label("last_w"),
+                  working_clock(p.finish_s, scope.calendar).label("finish_w"), p.finished_at,
+                  p.customer, p.segment, p.started_at, *extra).cte("cases")
 
 
 def percentile_rows(values, value: ColumnElement, groups: Sequence[ColumnElement] = ()) -> list[Any]:
@@ -162,7 +177,7 @@ def percentile_rows(values, value: ColumnElement, groups: Sequence[ColumnElement
                      func.row_number().over(partition_by=partition, order_by=value).label("rn"),
                      func.count().over(partition_by=partition).label("n"))
               .select_from(values).subquery())
-    position = [(ranked.c.n - 1) * p for p in SPREAD_PERCENTILES + LEAD_PERCENTILES]
+    position = [(ranked.c.n - 1) * p for p in SPREAD_PERCENTILES]
     near = or_(*[and_(ranked.c.rn - 2 <= pos, pos < ranked.c.rn) for pos in position])
     names = [ranked.c[g.key] for g in groups]
     return list(db.session.execute(select(*names, ranked.c.rn, ranked.c.n, ranked.c.v).where(near)))
@@ -176,31 +191,6 @@ def ranks_by_group(rows: Sequence[Any], groups: int = 0) -> dict[tuple, tuple[in
         rank, count, value = row[groups:groups + 3]
         gathered.setdefault(key, (int(count), {}))[1][int(rank)] = float(value)
     return gathered
-
-
-def lead_time_rows(scope: LogScope, end: int | None) -> list[Any]:
-    """Percentile rows of finished cases' lead times (working seconds) overall, by customer and by
-    segment, in one pass: rows of (kind, name, rank, count, value), kind ``all``/``customer``/``segment``."""
-    c = cases(scope, end)
-    lead = (c.c.finish_w - c.c.start_w).label("lead")
-    done = c.c.finish_w.is_not(None)
-    grouped = union_all(
-        select(literal("all").label("kind"), literal("").label("name"), lead).where(done),
-        select(literal("customer").label("kind"), c.c.customer.label("name"), lead)
-        .where(done, c.c.customer != ""),
-        select(literal("segment").label("kind"), c.c.segment.label("name"), lead)
-        .where(done, c.c.segment != ""),
-    ).subquery("grouped")
-    return percentile_rows(grouped, grouped.c.lead, [grouped.c.kind, grouped.c.name])
-
-
-def weekly_lead_time_rows(scope: LogScope, end: int | None) -> list[Any]:
-    """Percentile rows of finished cases' lead times by the working-clock week they finished in."""
-    c = cases(scope, end)
-    week_s = WORKING_DAYS_PER_WEEK * int(scope.calendar.hours_s)
-    finished = select((c.c.finish_w // week_s).label("week"), (c.c.finish_w - c.c.start_w).label("lead")) \
-        .where(c.c.finish_w.is_not(None)).subquery("finished")
-    return percentile_rows(finished, finished.c.lead, [finished.c.week])
 
 
 def step_rows(scope: LogScope) -> list[Any]:
@@ -225,46 +215,17 @@ def case_counts_by_step(scope: LogScope) -> dict[int, int]:
     return {step_id: count for step_id, count in rows}
 
 
-@dataclass(frozen=True)
-class Totals:
-    """Sums over the log's cases, on the working clock."""
-
-    cases: int
-    finished: int
-    period_start_w: int | None
-    period_end_w: int | None
-    lead_time_sum_s: float  # finished cases
-    processing_sum_s: float | None  # worked time inside finished cases (None without start events)
-    case_time_s: float  # Σ time each case spent inside the period (open cases until its end)
-    open_case_time_s: float
-
-
-def totals(scope: LogScope, end: int | None) -> Totals:
-    """Return counts and sums for throughput, WIP, flow efficiency and Little's law (one pass)."""
-    c = cases(scope, end, worked=True)
-    period_end = select(func.max(c.c.last_w)).scalar_subquery()
-    done = c.c.finish_w.is_not(None)
-    row = db.session.execute(select(
-        func.count(), func.count(c.c.finish_w), func.min(c.c.start_w), func.max(c.c.last_w),
-        func.coalesce(func.sum(c.c.finish_w - c.c.start_w), 0),
-        func.sum(case((done, c.c.worked_s))), func.sum(c.c.starts),
-        func.coalesce(func.sum(func.coalesce(c.c.finish_w, period_end) - c.c.start_w), 0),
-        func.coalesce(func.sum(case((~done, period_end - c.c.start_w))), 0),
-    )).one()
-    count, finished, start, last, lead_sum, worked, starts, stay, open_time = row
-    if start is None:
-        return Totals(0, 0, None, None, 0.0, None, 0.0, 0.0)
-    processing = float(worked or 0) if starts else None
-    return Totals(int(count), int(finished), int(start), int(last), float(lead_sum), processing, float(stay),
-                  float(open_time))
-
-
-def finished_per_day(scope: LogScope, end: int | None, hours_s: int) -> dict[int, int]:
-    """Return the cases finished on each working day (index of the working clock's days)."""
-    c = cases(scope, end)
-    day = (c.c.finish_w // hours_s).label("day")
-    rows = db.session.execute(select(day, func.count()).where(c.c.finish_w.is_not(None)).group_by(day))
-    return {int(index): int(count) for index, count in rows}
+def case_spans(scope: LogScope, end: int | None, *, worked: bool = True) -> list[CaseSpan]:
+    """Return one span per case of the period (the log reduced in SQL, one pass): the figures,
+    percentiles and charts of the period are all read from these (``lms.lean.flow``)."""
+    c = cases(scope, end, worked=worked)
+    columns = [c.c.start_w, c.c.last_w, c.c.finish_w, c.c.worked_s if worked else literal(None),
+               c.c.starts if worked else literal(0), c.c.customer, c.c.segment]
+    rows = db.session.execute(select(*columns))
+    return [CaseSpan(int(start), int(last), None if finish is None else int(finish),
+                     None if worked_s is None else float(worked_s), int(starts or 0),
+                     customer or "", segment or "")
+            for start, last, finish, worked_s, starts, customer, segment in rows]
 
 
 def arrivals_per_day(scope: LogScope, end: int | None, hours_s: int) -> list[tuple[int, int, int]]:
@@ -279,22 +240,3 @@ def arrivals_per_day(scope: LogScope, end: int | None, hours_s: int) -> list[tup
     rows = db.session.execute(select(first.c.position, day, func.count()).group_by(first.c.position, day)
                               .order_by(first.c.position, day))
     return [(int(p), int(d), int(n)) for p, d, n in rows]
-
-
-def lead_time_histogram(scope: LogScope, end: int | None, width_s: float) -> list[tuple[int, int]]:
-    """Return (bin index, finished cases) of lead times in bins ``width_s`` wide."""
-    c = cases(scope, end)
-    ratio = (c.c.finish_w - c.c.start_w) / width_s
-    index = (func.floor(ratio) if db.session.get_bind().dialect.name == "postgresql"
-             else cast(ratio, Integer)).label("bin")  # lead times are never negative: CAST truncates = floor
-    rows = db.session.execute(select(index, func.count()).where(c.c.finish_w.is_not(None)).group_by(index)
-                              .order_by(index))
-    return [(int(b), int(n)) for b, n in rows]
-
-
-def recent_lead_times(scope: LogScope, end: int | None, limit: int = 10_000) -> list[float]:
-    """Return the lead times (working seconds) of the newest finished cases, for forecasting."""
-    c = cases(scope, end)
-    return [float(v) for v in db.session.scalars(
-        select(c.c.finish_w - c.c.start_w).where(c.c.finish_w.is_not(None))
-        .order_by(c.c.finish_w.desc()).limit(limit))]

@@ -17,7 +17,7 @@ from typing import NamedTuple
 from sqlalchemy import Integer, Select, String, cast, func, select, type_coerce
 
 from lms import tenancy
-from lms.db import utcnow
+from lms.db import today
 from lms.extensions import db
 from lms.lazy import LazyModule
 from lms.lean.drift import (
@@ -61,11 +61,6 @@ class KpiName(NamedTuple):
     unit: str
     direction: str
     target: float | None
-
-
-def today() -> date:
-    """Return today's date in UTC, the day assessments are made for unless told otherwise."""
-    return utcnow().date()
 
 
 def acting_organization() -> Organization:

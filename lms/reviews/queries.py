@@ -14,7 +14,7 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import selectinload
 
 from lms import pagination, tenancy
-from lms.db import utcnow
+from lms.db import today
 from lms.extensions import db
 from lms.kpis.assessments import KpiDrift, assess_kpis
 from lms.lean.metrics import compute_metrics
@@ -26,11 +26,6 @@ from lms.streams import figures
 
 STAGES_SHOWN = ("plan", "do", "check", "act", "done", "dropped")
 NEXT_STAGE = {"plan": "do", "do": "check", "check": "act", "act": "done"}
-
-
-def today() -> date:
-    """Return today's date in UTC."""
-    return utcnow().date()
 
 
 def by_id(model, ids: Iterable[int | None]) -> dict:

@@ -12,11 +12,13 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from lms.db import utcnow
 from lms.extensions import db
 from lms.models import (
     Action,
+    Circumstance,
     Customer,
     Finding,
     Job,
@@ -55,6 +57,7 @@ JOB_FIELDS = (
     "dimension",
     "circumstance",
 )
+CIRCUMSTANCE_FIELDS = ("name", "description", "share")
 OUTCOME_FIELDS = ("statement", "direction")
 RATING_FIELDS = ("rated_on", "importance", "satisfaction", "respondents", "segment", "source")
 STREAM_FIELDS = (
@@ -123,6 +126,23 @@ def _snapshot(snapshot: dict | None, refs: _Refs) -> dict | None:
     if "over_takt_step_ids" in copy:
         copy["over_takt_step_ids"] = [refs("step", i) for i in copy["over_takt_step_ids"]]
     return copy
+
+
+def _circumstances(refs: _Refs) -> list[dict[str, Any]]:
+    """Return the circumstances of job stacks, naming their job and the jobs they change by ref."""
+    return [
+        {
+            "job": refs("job", c.job_id),
+            **_pick(c, CIRCUMSTANCE_FIELDS),
+            "requires": sorted(refs("job", i) for i in c.requires_job_ids),
+            "rules_out": sorted(refs("job", i) for i in c.rules_out_job_ids),
+        }
+        for c in db.session.scalars(
+            select(Circumstance)
+            .options(selectinload(Circumstance.requires), selectinload(Circumstance.rules_out))
+            .order_by(Circumstance.id)
+        )
+    ]
 
 
 def export_document(organization: Organization) -> dict[str, Any]:
@@ -211,6 +231,7 @@ def export_document(organization: Organization) -> dict[str, Any]:
             }
             for j in jobs
         ],
+        "circumstances": _circumstances(refs),
         "outcomes": [
             {
                 "ref": refs("outcome", o.id),

@@ -31,11 +31,12 @@ from lms.models import (
 )
 from lms.schema_types import Checked
 from lms.streams.schemas import StepIn, ValueStreamIn
+from lms.transfer.circumstance_import import check_circumstances, read_circumstances
 from lms.transfer.document import SCHEMA_VERSION, SETTINGS
 from lms.validation import fields_from_validation
 
 MAX_ERRORS = 200
-SECTIONS = ("customers", "jobs", "outcomes", "value_streams", "kpis", "reviews")
+SECTIONS = ("customers", "jobs", "circumstances", "outcomes", "value_streams", "kpis", "reviews")
 TOP_LEVEL = {"schema_version", "exported_at", "organization", *SECTIONS}
 
 
@@ -192,6 +193,7 @@ class _Plan:
     def __init__(self) -> None:
         self.customers: list[tuple[dict, dict]] = []
         self.jobs: list[tuple[dict, dict]] = []
+        self.circumstances: list[tuple[dict, Any]] = []
         self.outcomes: list[tuple[dict, dict]] = []
         self.streams: list[tuple[dict, dict]] = []
         self.kpis: list[tuple[dict, dict]] = []
@@ -586,9 +588,11 @@ def read_document(doc: Any, emails: dict[str, int]) -> tuple[_Plan, _Reader]:
     if settings is not None and (not isinstance(settings, dict) or set(settings) - set(SETTINGS)):
         r.problems.add("organization.settings", f"Known settings: {', '.join(SETTINGS)}.")
     _read_customers_jobs_outcomes(doc, r, plan)
+    read_circumstances(doc, r, plan, _as_list)
     _read_streams(doc, r, plan)
     _read_kpis(doc, r, plan)
     _read_reviews(doc, r, plan)
     _check_references(r, plan)
+    check_circumstances(r, plan)
     r.problems.raise_if_any()
     return plan, r

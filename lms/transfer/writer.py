@@ -26,6 +26,7 @@ from lms.models import (
     ValueStream,
     review_participants,
 )
+from lms.transfer.circumstance_import import write_circumstances
 from lms.transfer.document import SETTINGS
 from lms.transfer.importer import ImportResult, ensure_empty, read_document
 
@@ -100,6 +101,7 @@ def import_document(organization: Organization, doc: Any) -> ImportResult:
     _set_column(
         Job, "parent_id", [(job[r["ref"]], job[r["parent"]]) for r, _ in plan.jobs if r.get("parent")]
     )
+    write_circumstances(plan, job, add)
     outcome = dict(
         zip(
             [r["ref"] for r, _ in plan.outcomes],

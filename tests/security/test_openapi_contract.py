@@ -55,6 +55,10 @@ BUSINESS_RULES: dict[str, str] = {
     r"review is closed|can no longer": "the review's stored status",
     r"already has .+; import only into": "an import needs an organization without content",
     r"cycle|its own (parent|ancestor)": "a cycle through stored records",
+    # A circumstance's effect fits the stored stack (the necessity of its jobs), the shares of the
+    # job's stored circumstances add up to at most 1, and it belongs to a high-level job.
+    r"for every customer already|of the interchangeable group|no member of an interchangeable|both required "
+    r"and ruled out|would add up to|a circumstance belongs to the high-level job": "the stored job stack",
 }
 
 

@@ -8,13 +8,20 @@ from datetime import date, datetime
 import pytest
 
 from lms.lean.flow import (
+    CaseSpan,
+    CaseTotals,
     WorkingCalendar,
+    case_totals,
     chance_within,
     compare_figure,
+    finished_leads,
     forecast_cases,
     forecast_days,
+    histogram,
     interpolate,
+    lead_times_by,
     littles_law,
+    per_day,
     percentile,
     percentile_ranks,
     what_if_lead_time_days,
@@ -127,3 +134,45 @@ def test_forecasts_need_data():
         forecast_days([], 0.85)
     with pytest.raises(ValueError):
         forecast_cases([], 10)
+
+
+# One row per case: the period's figures from the case spans -----------------------------------
+
+# Three cases on the working clock (seconds), the period from 100 (first start) to 900 (last event):
+#   A: 100 → finished 400, worked 120 (lead 300)          customer "Acme", segment "new"
+#   B: 200 → finished 700, worked unknown (lead 500)      customer "",     segment "new"
+#   C: 300 → open, last event 900                         customer "Acme", segment ""
+# lead sum = 300 + 500 = 800; processing = 120 (B's unknown worked time adds nothing);
+# C stays open from 300 to the period's end 900: 600; case time = 800 + 600 = 1,400.
+SPANS = [CaseSpan(100, 400, 400, 120.0, 2, "Acme", "new"), CaseSpan(200, 700, 700, None, 0, "", "new"),
+         CaseSpan(300, 900, None, None, 1, "Acme", "")]
+
+
+@pytest.mark.parametrize(("spans", "expected"), [
+    (SPANS, CaseTotals(3, 2, 100, 900, 800.0, 120.0, 1_400.0, 600.0)),
+    # no start event anywhere: the processing time is unknown, not 0
+    ([CaseSpan(0, 50, 50, None, 0)], CaseTotals(1, 1, 0, 50, 50.0, None, 50.0, 0.0)),
+    ([], CaseTotals(0, 0, None, None, 0.0, None, 0.0, 0.0)),
+])
+def test_case_totals(spans, expected):
+    assert case_totals(spans) == expected
+
+
+def test_finished_leads_newest_first_and_grouped_lead_times():
+    assert finished_leads(SPANS) == [(700, 500), (400, 300)]
+    assert lead_times_by(SPANS, "customer") == {"Acme": [300]}  # C is open, B names no customer
+    assert lead_times_by(SPANS, "segment") == {"new": [300, 500]}
+
+
+@pytest.mark.parametrize(("values", "width", "bins"), [
+    ([0, 0.5, 1, 2.5, 9.99], 1, [(0, 2), (1, 1), (2, 1), (9, 1)]),
+    ([3_600, 7_200, 7_199], 3_600, [(1, 2), (2, 1)]),  # 7,199 / 3,600 = 1.99: bin 1
+    ([], 1, []),
+])
+def test_histogram_bins_by_floor(values, width, bins):
+    assert histogram(values, width) == bins
+
+
+def test_per_day_counts_moments_by_working_day():
+    # an 8-hour day: 28,800 s; 0 and 28,799 fall on day 0, 28,800 on day 1, 86,400 on day 3
+    assert per_day([0, 28_799, 28_800, 86_400], 28_800) == {0: 2, 1: 1, 3: 1}
