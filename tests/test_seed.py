@@ -140,6 +140,18 @@ def test_seeding_an_empty_database_makes_the_demo_organization(app, database):
         assert statuses["insufficient-data"] >= 1 and statuses["aligned"] >= 1
         assert statuses["worsening"] >= 1 and statuses["inconclusive"] >= 1  # every status shows
 
+        # Customer First: Pump repair gains at Finance's cost; the repair report is overserved work.
+        from lms.customer_first.radar import build_radar
+        from lms.customer_first.stop_doing import candidate_page
+        alerts = {(e.upstream_name, e.customer_name): e.verdict.sentence
+                  for e in build_radar(org, date.today()) if e.status == "alert"}
+        assert "'Repairs closed per technician-day' +" in alerts[("Pump repair", "Finance")]
+        assert "'Minimize the number of job cards missing parts or hours' 1.4 points lower" in \
+            alerts[("Pump repair", "Finance")]
+        stop = {line.step_name: line for line in candidate_page(1, 50).items}
+        report = stop["Write the detailed repair report"]
+        assert (report.importance, report.satisfaction, report.per_unit_s) == (4.3, 7.8, 5400)
+
         closed = db.session.scalar(select(Review).where(Review.status == "closed"))
         assert closed.kind == "kaizen-event"
         assert closed.snapshot_open and closed.snapshot_close

@@ -13,6 +13,8 @@ from datetime import date, timedelta
 from sqlalchemy import func, literal, select, union_all
 
 from lms import content
+from lms.customer_first.stop_doing import OverservedOutcome
+from lms.customer_first.summary import CustomerFirstBlock, dashboard_block
 from lms.customers.queries import JobStacks, load_job_stacks
 from lms.customers.segments import SegmentCallout, segment_callouts
 from lms.dashboard.circumstances import UncoveredCircumstances, uncovered_circumstances
@@ -146,6 +148,7 @@ class DashboardData:
     counts: dict[str, int]
     as_of: date
     uncovered: UncoveredCircumstances = field(default_factory=lambda: UncoveredCircumstances([], 0))
+    customer_first: CustomerFirstBlock = field(default_factory=CustomerFirstBlock)
     segments_underserved: list[SegmentLine] = field(default_factory=list)
     segments_underserved_total: int = 0
 
@@ -205,6 +208,7 @@ def _drift(panels: dict[int, CustomerPanel], organization: Organization, today: 
     customers_of = _kpi_customers()
     totals = Counter()
     alerts = []
+    assessments = {kpi.id: drift.assessment for kpi, drift in assessed}
     for kpi, drift in assessed:
         totals[drift.status] += 1
         for customer_id in customers_of.get(kpi.id, ()):
@@ -216,15 +220,19 @@ def _drift(panels: dict[int, CustomerPanel], organization: Organization, today: 
     # Only the alerts shown are worded: the reasons of 1,000 KPIs are not.
     shown = [DriftAlert(kpi_id, name, drift.status, drift.reasons[0] if drift.reasons else "")
              for _, name, kpi_id, drift in alerts[:SHOWN]]
-    return {status: totals.get(status, 0) for status in STATUSES}, shown, len(alerts)
+    return {status: totals.get(status, 0) for status in STATUSES}, shown, len(alerts), assessments
 
 
-def _jobs(panels: dict[int, CustomerPanel]) -> tuple[list[StrugglingJob], JobStacks]:
+def _jobs(panels: dict[int, CustomerPanel],
+          overserved: list[OverservedOutcome] | None = None) -> tuple[list[StrugglingJob], JobStacks]:
     stacks = load_job_stacks(Job.customer_id.in_(list(panels)), records=False)
     customer_of = {job.id: job.customer_id for job in stacks.jobs}
     for job in stacks.jobs:
         panels[job.customer_id].jobs += 1
     for outcome in sorted(stacks.all_outcomes(), key=lambda o: -(o.opportunity or 0)):
+        if outcome.status == "overserved" and overserved is not None:
+            overserved.append(OverservedOutcome(outcome.id, outcome.statement, outcome.job_id,
+                                                outcome.importance, outcome.satisfaction, outcome.rated_on))
         if outcome.status == "underserved":
             panels[customer_of[outcome.job_id]].underserved.append(
                 OutcomeLine(outcome.id, outcome.statement, outcome.opportunity, outcome.band)
@@ -330,8 +338,9 @@ def build_dashboard(organization: Organization, today: date | None = None) -> Da
     for stream_id, line in streams.items():
         if customer_of[stream_id] in panels:
             panels[customer_of[stream_id]].streams.append(line)
-    struggling, stacks = _jobs(panels) if panels else ([], None)
-    drift_totals, alerts, alert_total = _drift(panels, organization, today)
+    overserved: list[OverservedOutcome] = []
+    struggling, stacks = _jobs(panels, overserved) if panels else ([], None)
+    drift_totals, alerts, alert_total, assessments = _drift(panels, organization, today)
     overdue, overdue_total = _overdue(today)
     changes, change_total = _changes()
     segments_underserved, segments_underserved_total = _segments_underserved(panels)
@@ -358,6 +367,7 @@ def build_dashboard(organization: Organization, today: date | None = None) -> Da
         },
         as_of=today,
         uncovered=uncovered_circumstances(stacks),
+        customer_first=dashboard_block(organization, today, assessments, streams.values(), overserved),
         segments_underserved=segments_underserved,
         segments_underserved_total=segments_underserved_total,
     )

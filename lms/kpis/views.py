@@ -25,7 +25,7 @@ from lms.kpis.forms import (
     NewKpiForm,
     flat,
 )
-from lms.kpis.importing import ImportRejected, RowError, decode, import_measurements
+from lms.kpis.importing import ImportRejected, RowError
 from lms.kpis.permissions import EDIT_KPIS, MEASURE
 from lms.kpis.schemas import KpiIn, KpiOutcomeLinkIn, KpiPatch, MeasurementIn
 from lms.lean.drift import STATUSES
@@ -33,6 +33,8 @@ from lms.lean.segments import segment_arg
 from lms.models import Kpi
 from lms.pagination import page_args
 from lms.permissions import MEMBER, allow
+from lms.transfer import measurement_import, previews
+from lms.transfer.measurement_pages import measurements_preview, write_measurements
 from lms.validation import validate, whole_number
 
 # Drawn (and described) by matplotlib, imported on first use: see lms.charts.deferred.
@@ -250,23 +252,49 @@ def add_measurement(kpi_id: int):
     return _back_to(kpi, "#measurements")
 
 
+def _from_this_page(kpi: Kpi) -> dict:
+    """Where a preview made on the KPI's page confirms, and the way back to it."""
+    return {"confirm_url": url_for("kpis.confirm_import", kpi_id=kpi.id),
+            "back": (url_for("kpis.show", kpi_id=kpi.id) + "#import-title", kpi.name)}
+
+
 @bp.post("/<int:kpi_id>/measurements/import")
 @allow(MEASURE)
 def import_rows(kpi_id: int):
+    """Show what the pasted rows or the CSV file would do; nothing is written before the person confirms."""
     kpi = tenancy.get_or_404(Kpi, kpi_id)
     form = ImportForm()
     if not form.validate_on_submit():
         abort(400)
     upload = form.file.data
+    if upload and upload.filename:
+        source, filename, data = "csv", upload.filename, upload.read()
+    else:
+        source, filename, data = "pasted", measurement_import.PASTED_NAME, (form.rows.data or "").encode()
     try:
-        if upload and upload.filename:
-            written = import_measurements(kpi, decode(upload.read()), header_required=True)
-        else:
-            written = import_measurements(kpi, form.rows.data or "")
+        checked = measurement_import.check_text(kpi, data, source)
     except ImportRejected as rejected:
         return render_show(kpi, status=422, import_form=form, import_errors=rejected.errors)
-    flash(f"{len(written)} measurements imported.", "success")
-    return _back_to(kpi, "#measurements")
+    token = previews.keep(data, filename, kpi.id, measurement_import.SOURCES[source])
+    return measurements_preview(kpi, checked, source, token, filename, **_from_this_page(kpi))
+
+
+@bp.post("/<int:kpi_id>/measurements/import/confirm")
+@allow(MEASURE)
+def confirm_import(kpi_id: int):
+    """Write the previewed rows, unless the KPI's measurements on those dates changed since."""
+    kpi = tenancy.get_or_404(Kpi, kpi_id)
+    source, token = request.form.get("source", ""), request.form.get("token", "")
+    try:
+        if source not in ("pasted", "csv"):
+            raise previews.PreviewExpired()
+        kept = previews.open_kept(token, kpi.id, measurement_import.SOURCES[source])
+        checked = measurement_import.check_kept(kpi, kept, source)
+    except previews.PreviewExpired as expired:
+        return render_show(kpi, status=422, import_errors=[RowError(None, "", expired.message)])
+    except ImportRejected as rejected:
+        return render_show(kpi, status=422, import_errors=rejected.errors)
+    return write_measurements(kpi, checked, kept, source, token, **_from_this_page(kpi))
 
 
 @bp.post("/<int:kpi_id>/measurements/<int:measurement_id>/delete")

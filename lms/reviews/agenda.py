@@ -16,6 +16,7 @@ from sqlalchemy import and_, or_, select
 from werkzeug.routing import BuildError
 
 from lms import tenancy
+from lms.customer_first import agenda as customer_first
 from lms.customers.circumstance_queries import analyse, load_circumstances
 from lms.customers.queries import JobStacks, load_job_stacks
 from lms.extensions import db
@@ -34,6 +35,9 @@ SECTIONS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
      "No underserved outcome and no job gap in the jobs this stream serves."),
     ("actions", "Overdue actions from earlier reviews", ("overdue-action",),
      "No action of an earlier review of this stream is overdue."),
+    ("customer-first", "Internal customers and overprocessing", ("suboptimization", "stop-doing-candidate"),
+     "No internal customer loses while this stream (or its supplier) gains, and no step serves an "
+     "overserved outcome."),
 )
 KIND_LABELS = {
     "kpi-worsening": "Worsening KPI", "kpi-diverging": "Diverging KPI", "kpi-orphan": "Orphan KPI",
@@ -42,6 +46,7 @@ KIND_LABELS = {
     "over-takt-step": "Over takt", "underserved-outcome": "Underserved outcome", "job-gap": "Job gap",
     "circumstance-gap": "Circumstance without a capable stack",
     "overdue-action": "Overdue action",
+    **customer_first.KIND_LABELS,
 }
 DRIFT_ALERTS = ("worsening", "diverging", "orphan", "stale")
 CONTRADICTING_FLAGS = ("contradiction", "no-customer-job")
@@ -228,4 +233,5 @@ def build_agenda(review: Review, stream: ValueStream, steps: Sequence[Step], kpi
     """Return the whole agenda of a review from the stream's records loaded by the caller."""
     head_id, stacks = served_jobs(stream, steps)
     return [*kpi_items(kpis, drift), *step_items(stream, steps), *customer_items(head_id, stacks),
-            *circumstance_items(head_id, stacks), *overdue_items(review, today)]
+            *circumstance_items(head_id, stacks), *overdue_items(review, today),
+            *customer_first.agenda_items(stream, today, AgendaItem, page_url)]

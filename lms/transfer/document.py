@@ -185,6 +185,7 @@ def export_document(organization: Organization) -> dict[str, Any]:
                 **_pick(finding, FINDING_FIELDS),
                 "step": refs("step", finding.step_id),
                 "created_by": person(finding.created_by_id),
+                "recorded_names": finding.recorded_names,
             }
         )
     for action in _records(Action):
@@ -195,6 +196,7 @@ def export_document(organization: Organization) -> dict[str, Any]:
                 "kpi": refs("kpi", action.kpi_id),
                 "outcome": refs("outcome", action.outcome_id),
                 "owner": person(action.owner_id),
+                "recorded_names": action.recorded_names,
             }
         )
     review_ids = [r.id for r in reviews]
@@ -283,6 +285,7 @@ def export_document(organization: Organization) -> dict[str, Any]:
                 "participants": participants[r.id],
                 "snapshot_open": _snapshot(r.snapshot_open, refs),
                 "snapshot_close": _snapshot(r.snapshot_close, refs),
+                "recorded_names": r.recorded_names,  # what a closed review showed, kept as written then
                 "findings": findings[r.id],
                 "actions": actions[r.id],
             }
