@@ -27,8 +27,12 @@ def create_app(config: dict | None = None, *, web: bool = True) -> Flask:
     app.config.update(settings.values)
     register_extensions(app)
     if web:
+        register_web_extensions(app)
         register_blueprints(app)
-    register_hooks(app)
+        register_hooks(app)
+    else:
+        app.teardown_appcontext(_remove_session)  # what the commands need of the pages' hooks
+    register_logging(app)
     # Everything loaded so far lives as long as the process: keep it out of the garbage collector's
     # full passes, which otherwise walk ~200,000 start-up objects (about 190 ms, once in most
     # dashboard views on the benchmark organization).
@@ -43,12 +47,24 @@ def create_app(config: dict | None = None, *, web: bool = True) -> Flask:
 def register_extensions(app: Flask) -> None:
     """Bind the extensions to ``app``."""
     from lms import content  # noqa: F401 - registers the hooks that raise content versions
-    from lms.auth.services import load_session
-    from lms.extensions import csrf, db, login_manager, migrate
+    from lms.extensions import db, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
                      compare_type=True)
+
+
+def _remove_session(_exc: BaseException | None) -> None:
+    from lms.extensions import db
+
+    db.session.remove()
+
+
+def register_web_extensions(app: Flask) -> None:
+    """Bind what the pages need: CSRF protection and sign-in."""
+    from lms.auth.services import load_session
+    from lms.extensions import csrf, login_manager
+
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -64,6 +80,7 @@ def register_blueprints(app: Flask) -> None:
     from lms.admin import bp as admin_bp
     from lms.api import bp as api_bp
     from lms.auth import bp as auth_bp
+    from lms.customer_first import bp as customer_first_bp
     from lms.customers import bp as customers_bp
     from lms.dashboard import bp as dashboard_bp
     from lms.extensions import csrf
@@ -77,7 +94,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.url_map.converters["int"] = RecordIdConverter  # before any route is added
     for blueprint in (auth_bp, dashboard_bp, admin_bp, history_bp, kpis_bp, customers_bp, streams_bp,
-                      transfer_bp, reviews_bp, flow_bp):
+                      transfer_bp, reviews_bp, flow_bp, customer_first_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
@@ -85,7 +102,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_hooks(app: Flask) -> None:
-    """Install security hooks, error handlers, template helpers and logging."""
+    """Install the pages' security hooks, error handlers and template helpers."""
     from lms import security
     from lms.templating import register_template_helpers
     from lms.web_errors import register_error_handlers
@@ -93,5 +110,9 @@ def register_hooks(app: Flask) -> None:
     security.init_app(app)
     register_error_handlers(app)
     register_template_helpers(app)
+
+
+def register_logging(app: Flask) -> None:
+    """Log at INFO with times, outside development and tests."""
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")

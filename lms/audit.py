@@ -84,6 +84,7 @@ FIELD_LABELS = {
     "text": "Finding", "waste_type": "Waste type", "title": "Title", "due_on": "Due on",
     "stage": "Stage", "expected_effect": "Expected effect", "observed_result": "Observed result",
     "email": "Email", "role": "Role", "active": "Active",
+    "share": "Share of customers", "requires_jobs": "Makes required", "rules_out_jobs": "Rules out",
 }
 
 

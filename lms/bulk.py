@@ -39,6 +39,7 @@ def content_models() -> tuple[type, ...]:
     """The tables an organization's content fills (what generation and the JSON import load)."""
     from lms.models import (
         Action,
+        Circumstance,
         Customer,
         Finding,
         Job,
@@ -52,7 +53,7 @@ def content_models() -> tuple[type, ...]:
         ValueStream,
     )
 
-    return (Customer, Job, Outcome, OutcomeRating, ValueStream, Step, Kpi, KpiOutcomeLink,
+    return (Customer, Job, Circumstance, Outcome, OutcomeRating, ValueStream, Step, Kpi, KpiOutcomeLink,
             KpiMeasurement, Review, Finding, Action)
 
 

@@ -105,6 +105,9 @@ class Settings:
             ),
             "LMS_SERVE_THREADS": _env_int("LMS_SERVE_THREADS", 8),
             "LMS_CONTENT_CACHE": _env_bool("LMS_CONTENT_CACHE", True),
+            # Page imports of event logs run in a thread of the serving process (the tests run them
+            # within the request, unless a test turns this on to follow the thread).
+            "LMS_IMPORT_IN_BACKGROUND": _env_bool("LMS_IMPORT_IN_BACKGROUND", env != "testing"),
             "TESTING": env == "testing",
             "DEBUG": False,
         }

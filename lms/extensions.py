@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import importlib
+import threading
 from typing import Any
 
 from flask import Flask
-from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf.csrf import CSRFProtect
 
 from lms.db import Base
+
+_MAKING = threading.Lock()
 
 
 class DeferredMigrate:
@@ -42,5 +44,19 @@ class _MigrateOnFirstUse:
 
 db = SQLAlchemy(model_class=Base)
 migrate = DeferredMigrate()
-login_manager = LoginManager()
-csrf = CSRFProtect()
+
+# Sign-in (Flask-Login) and CSRF (Flask-WTF, with WTForms) serve the pages alone: they are made on
+# first use (``from lms.extensions import csrf``), so the commands that only touch the database
+# (``lms create-org``) never import them.
+_WEB_ONLY = {"login_manager": ("flask_login", "LoginManager"), "csrf": ("flask_wtf.csrf", "CSRFProtect")}
+
+
+def __getattr__(name: str) -> Any:
+    """Make ``login_manager`` or ``csrf`` the first time it is imported; keep it for every later import."""
+    if name not in _WEB_ONLY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module, cls = _WEB_ONLY[name]
+    with _MAKING:  # two threads importing at once get the same one
+        if name not in globals():
+            globals()[name] = getattr(importlib.import_module(module), cls)()
+    return globals()[name]

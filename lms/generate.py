@@ -22,6 +22,7 @@ from lms.extensions import db
 from lms.lean.metrics import WASTE_TYPES, StepFigures, StreamFigures, compute_metrics
 from lms.models import (
     Action,
+    Circumstance,
     Customer,
     Finding,
     Job,
@@ -35,6 +36,8 @@ from lms.models import (
     Step,
     User,
     ValueStream,
+    circumstance_required_jobs,
+    circumstance_ruled_out_jobs,
 )
 
 VERBS = [
@@ -194,10 +197,34 @@ class _Generator:
                 )
                 parents.append(high)
         related = self._add(Job, related_rows, "jobs")
+        self.necessity = {job: row["necessity"] for job, row in zip(related, related_rows, strict=True)}
         stacks: dict[int, list[int]] = {h: [] for h in highs}
         for job, parent in zip(related, parents, strict=True):
             stacks[parent].append(job)
         return customers, stacks
+
+    def circumstances(self, stacks: dict[int, list[int]]) -> None:
+        """Give stacks with optional or interchangeable jobs a circumstance that requires or rules one out.
+
+        A random generator of its own, so the rest of the organization is the same with or without them.
+        """
+        rng = random.Random(self.size.seed + 18)  # noqa: S311 - synthetic data, not secrets
+        rows, links = [], []
+        for high, related in stacks.items():
+            for necessity, name, kind in (("optional", "needing more", "requires"),
+                                          ("interchangeable", "unable to use one option", "rules_out")):
+                members = [j for j in related if self.necessity.get(j) == necessity]
+                if members:
+                    rows.append({"job_id": high, "name": name, "description": "Synthetic circumstance.",
+                                 "share": round(rng.uniform(0.05, 0.3), 2)})
+                    links.append((kind, rng.choice(members)))
+        ids = self._add(Circumstance, rows, "circumstances")
+        for table, kind in ((circumstance_required_jobs, "requires"),
+                            (circumstance_ruled_out_jobs, "rules_out")):
+            pairs = [{"circumstance_id": cid, "job_id": job} for cid, (k, job) in zip(ids, links, strict=True)
+                     if k == kind]
+            if pairs:
+                db.session.execute(table.insert(), pairs)
 
     def _statement(self) -> str:
         return f"{self.rng.choice(VERBS)} {self.rng.choice(OBJECTS)}"
@@ -435,6 +462,7 @@ def generate(org: Organization, size: GenerationSize, progress: Progress | None 
     gen = _Generator(org, size, progress or (lambda _label, _n: None))
     people = gen.people()
     customers, stacks = gen.customers_and_jobs()
+    gen.circumstances(stacks)
     outcomes = gen.outcomes(stacks)
     streams, steps, snapshots = gen.streams(customers, stacks, people)
     kpis = gen.kpis(outcomes, streams, steps, people)

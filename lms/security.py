@@ -12,9 +12,8 @@ from werkzeug.routing import IntegerConverter
 
 from lms import tenancy
 from lms.auth import boundary
-from lms.db import write_intent
+from lms.db import MAX_INT, write_intent
 from lms.extensions import db
-from lms.validation import MAX_INT
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 CONTENT_SECURITY_POLICY = "; ".join([

@@ -14,9 +14,9 @@ from flask import abort, g, has_app_context
 from sqlalchemy import event, select
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
+from lms.db import MAX_INT
 from lms.extensions import db
 from lms.models import OrgScoped, User
-from lms.validation import MAX_INT
 
 T = TypeVar("T")
 

@@ -6,12 +6,10 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from lms.db import MAX_INT  # the largest whole number lms stores; its home needs no pydantic
 from lms.errors import ValidationFailed
 
 M = TypeVar("M", bound=BaseModel)
-
-# The largest whole number lms stores: ids, positions and counts are PostgreSQL INTEGER columns.
-MAX_INT = 2**31 - 1
 
 # Realistic ranges of the numbers people enter, far beyond any real value stream or KPI yet small
 # enough that every sum, product and chart of them stays a readable float. Every schema takes them

@@ -36,3 +36,20 @@ def test_the_check_sees_an_upward_import(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
     module.write_text("def f():\n    from lms.api.errors import error_response\n")
     assert _imports(module) == {"lms.api.errors"}
+
+
+def _functions_named(*names: str) -> list[str]:
+    """Return ``module:function`` for every function of lms with one of these names."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name in names:
+                found.append(f"{path.relative_to(PACKAGE)}:{node.name}")
+    return found
+
+
+def test_the_working_day_is_defined_once() -> None:
+    # One convention, one definition: lean/metrics.py once had its own working_day_s, and the flow
+    # pages a _working_duration of their own beside the shared `duration` template global.
+    assert _functions_named("working_day", "working_day_s", "_working_duration") == [
+        "lean/durations.py:working_day"]

@@ -56,7 +56,8 @@ def _related(job: Job) -> dict[str, Job]:
 
 def test_seeding_an_empty_database_makes_the_demo_organization(app, database):
     # Imported here: these packages need the app's blueprints imported first.
-    from lms.customers.queries import stack_of
+    from lms.customers.queries import jobs_of_customer, stack_of
+    from lms.customers.segments import segment_callouts
     from lms.kpis.assessments import assess_organization
     from lms.reviews.schemas import is_overdue
 
@@ -78,7 +79,7 @@ def test_seeding_an_empty_database_makes_the_demo_organization(app, database):
 
         # Improve a credit score: pay a bill (required, served); two optional jobs for some circumstances.
         credit = _job("Improve a credit score")
-        related = _related(credit)
+        related = credit_related = _related(credit)
         assert related["Pay a bill"].necessity == "required"
         for optional in ("Reduce credit-card debt", "Apply for a new line of credit"):
             assert related[optional].necessity == "optional" and related[optional].circumstance
@@ -94,6 +95,32 @@ def test_seeding_an_empty_database_makes_the_demo_organization(app, database):
         assert "back problems" in related["Run on a treadmill"].circumstance
         assert stack_of(cardio).analysis.capable
 
+        # Circumstances: high card debt and a thin credit file each need an optional job no step serves,
+        # so the credit-score stack covers 1 − 0.3 − 0.15 = 55 % of the homeowners; back problems rule
+        # running out, but a bike is served, so the cardio stack covers all members.
+        from lms.customers.circumstance_queries import stack_with_circumstances
+        from lms.dashboard.services import build_dashboard
+        _, credit_circumstances = stack_with_circumstances(credit)
+        assert [(row.name, analysis.capable, analysis.gaps) for row, analysis in credit_circumstances.items] == [
+            ("a thin credit file", False, [credit_related["Apply for a new line of credit"].id]),
+            ("high card debt", False, [credit_related["Reduce credit-card debt"].id])]
+        assert credit_circumstances.coverage.share == 0.55
+        _, cardio_circumstances = stack_with_circumstances(cardio)
+        assert [a.capable for _, a in cardio_circumstances.items] == [True]
+        assert cardio_circumstances.coverage.share == 1.0
+        uncovered = build_dashboard(org).uncovered
+        assert [c.name for c in uncovered.shown] == ["high card debt", "a standby pump on hire",
+                                                    "a thin credit file"]  # largest share first
+        # The purchase-order approval stream serves planning's stack: its review's agenda names the gap.
+        from lms.reviews.queries import agenda_of
+        approval = db.session.scalar(select(Review).join(ValueStream, ValueStream.id == Review.value_stream_id)
+                                     .where(ValueStream.name == "Purchase-order approval"))
+        with app.test_request_context():
+            tenancy.scope_to(org.id)
+            items = [i for i in agenda_of(approval) if i.kind == "circumstance-gap"]
+        assert [i.title for i in items] == ["Members with “a standby pump on hire” (25 %)"]
+        assert "'Track the delivery date of the parts', which they need" in items[0].detail
+
         # Market a webinar: the cobbled-together stack has no sign-up form - a job gap.
         webinar = _job("Market a webinar")
         analysis = stack_of(webinar).analysis
@@ -101,11 +128,29 @@ def test_seeding_an_empty_database_makes_the_demo_organization(app, database):
         assert _job("Create a sign-up form").id in analysis.gaps
         assert analysis.struggles[0].cause == "not-capable"
 
+        # Segments: new customers are underserved on getting a repair date where all households are not.
+        homeowners = next(c for c in customers if c.name == "Individual homeowners")
+        [callout] = segment_callouts(jobs_of_customer(homeowners.id).all_outcomes())
+        assert callout.message == ("New customers are underserved on “Minimize the time it takes to get a "
+                                   "repair date” (opportunity 13.1 vs 9.7 overall)")
+
         statuses = Counter(drift.status for _, drift in assess_organization(org))
         assert statuses["diverging"] >= 2 and statuses["orphan"] >= 2
         assert statuses["stale"] >= 1 and statuses["measures-waste"] >= 1
         assert statuses["insufficient-data"] >= 1 and statuses["aligned"] >= 1
         assert statuses["worsening"] >= 1 and statuses["inconclusive"] >= 1  # every status shows
+
+        # Customer First: Pump repair gains at Finance's cost; the repair report is overserved work.
+        from lms.customer_first.radar import build_radar
+        from lms.customer_first.stop_doing import candidate_page
+        alerts = {(e.upstream_name, e.customer_name): e.verdict.sentence
+                  for e in build_radar(org, date.today()) if e.status == "alert"}
+        assert "'Repairs closed per technician-day' +" in alerts[("Pump repair", "Finance")]
+        assert "'Minimize the number of job cards missing parts or hours' 1.4 points lower" in \
+            alerts[("Pump repair", "Finance")]
+        stop = {line.step_name: line for line in candidate_page(1, 50).items}
+        report = stop["Write the detailed repair report"]
+        assert (report.importance, report.satisfaction, report.per_unit_s) == (4.3, 7.8, 5400)
 
         closed = db.session.scalar(select(Review).where(Review.status == "closed"))
         assert closed.kind == "kaizen-event"

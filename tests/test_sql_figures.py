@@ -15,7 +15,8 @@ from lms.customers.queries import load_job_stacks
 from lms.extensions import db
 from lms.kpis.assessments import assess_kpis, assess_organization, drift_settings, load_series, today
 from lms.lean.drift import assess_drift
-from lms.lean.metrics import compute_metrics, processing_time_s, waiting_time_s, working_day_s
+from lms.lean.durations import working_day
+from lms.lean.metrics import compute_metrics, processing_time_s, waiting_time_s
 from lms.models import Job, Kpi, KpiMeasurement, Organization, Step, ValueStream
 from lms.streams import figures
 
@@ -84,7 +85,7 @@ def test_serving_steps_are_timed_as_the_domain_times_them(generated):
     for view in shown:
         step = db.session.get(Step, view.step_id)
         stream = step.value_stream
-        day_s = working_day_s(stream.available_seconds_per_day)
+        day_s = working_day(stream.available_seconds_per_day)
         # The same arithmetic in the same order: the very same floats.
         assert view.processing_s == processing_time_s(figures.step_figures(step))
         assert view.waiting_s == waiting_time_s(figures.step_figures(step), stream.daily_demand, day_s)

@@ -190,3 +190,79 @@ def test_import_page_lists_problems_and_export_downloads(app, filled, client, ma
             == 40
         )
         assert db.session.get(Organization, empty.id).name == "Blank"
+
+
+@pytest.fixture()
+def closed_review(make, api_as):
+    """An organization with a review closed while its step, KPI, customer and owner had their first names."""
+    org = make.org("Recorder", "recorder")
+    admin = make.user(org, "admin", name="Ada Admin")
+    api = api_as(admin)
+    customer = api.post("/customers", json={"name": "Claimants", "kind": "external"}).get_json()
+    job = api.post("/jobs", json={"customer_id": customer["id"], "statement": "Get a claim paid"}).get_json()
+    stream = api.post("/value-streams", json={"name": "Claims", "customer_id": customer["id"],
+                                              "job_id": job["id"]}).get_json()
+    step = api.post(f"/value-streams/{stream['id']}/steps", json={"name": "Assess claim"}).get_json()
+    kpi = api.post("/kpis", json={"name": "Claims closed per day", "unit": "claims", "direction": "increase",
+                                  "value_stream_id": stream["id"]}).get_json()
+    review = api.post("/reviews", json={"value_stream_id": stream["id"], "kind": "kaizen-event",
+                                        "held_on": "2026-11-20", "facilitator_id": admin.id}).get_json()
+    api.post(f"/reviews/{review['id']}/findings", json={"text": "Waits for a signature", "step_id": step["id"]})
+    api.post(f"/reviews/{review['id']}/actions", json={"title": "One signature", "step_id": step["id"],
+                                                       "kpi_id": kpi["id"], "owner_id": admin.id})
+    api.patch(f"/reviews/{review['id']}", json={"status": "open"})
+    api.patch(f"/reviews/{review['id']}", json={"status": "closed"})
+    # After the review closed, the records it named are renamed: it keeps the names as written then.
+    api.patch(f"/customers/{customer['id']}", json={"name": "Policy holders"})
+    api.patch(f"/steps/{step['id']}", json={"name": "Check claim"})
+    api.patch(f"/kpis/{kpi['id']}", json={"name": "Claims settled per day"})
+    return org, api
+
+
+def test_a_closed_review_keeps_what_it_recorded_across_export_and_import(app, closed_review, make, api_as):
+    _, api = closed_review
+    doc = api.get("/export").get_json()
+    [review] = doc["reviews"]
+    assert review["recorded_names"]["customer"] == "Claimants" and review["recorded_names"]["facilitator"] == "Ada Admin"
+    assert review["findings"][0]["recorded_names"] == {"step": "Assess claim", "by": "Ada Admin"}
+    assert review["actions"][0]["recorded_names"]["kpi"] == "Claims closed per day"
+    target = make.org("Copy", "copy")
+    copy_api = api_as(make.user(target, "admin", name="Cy Copy"))
+    assert copy_api.post("/import", json=doc).status_code == 201
+    [imported] = copy_api.get("/reviews").get_json()["items"]
+    assert imported["status"] == "closed" and imported["recorded_names"] == review["recorded_names"]
+    [finding] = copy_api.get(f"/reviews/{imported['id']}/findings").get_json()["items"]
+    [action] = copy_api.get(f"/reviews/{imported['id']}/actions").get_json()["items"]
+    assert finding["recorded_names"] == review["findings"][0]["recorded_names"]
+    assert action["recorded_names"] == review["actions"][0]["recorded_names"]
+    # Its people are not in this organization (their references are empty), but what it recorded stays.
+    [again] = copy_api.get("/export").get_json()["reviews"]
+    assert again["facilitator"] is None and again["recorded_names"] == review["recorded_names"]
+    assert [a["recorded_names"] for a in again["actions"]] == [a["recorded_names"] for a in review["actions"]]
+
+
+def test_a_document_without_recorded_names_still_imports(app, closed_review, make, api_as):
+    _, api = closed_review
+    doc = api.get("/export").get_json()
+    for review in doc["reviews"]:  # a document written before reviews kept their names
+        del review["recorded_names"]
+        for item in (*review["findings"], *review["actions"]):
+            del item["recorded_names"]
+    copy_api = api_as(make.user(make.org("Older", "older"), "admin"))
+    assert copy_api.post("/import", json=doc).status_code == 201
+    [imported] = copy_api.get("/reviews").get_json()["items"]
+    assert imported["status"] == "closed" and imported["recorded_names"] is None
+
+
+@pytest.mark.parametrize("names", ["Claimants", ["Claimants"], {"customer": 3}, {"participants": [None]}])
+def test_recorded_names_of_the_wrong_shape_are_named_and_nothing_is_written(app, closed_review, make, api_as,
+                                                                           names):
+    _, api = closed_review
+    doc = api.get("/export").get_json()
+    doc["reviews"][0]["actions"][0]["recorded_names"] = names
+    target = make.org("Strict", "strict")
+    response = api_as(make.user(target, "admin")).post("/import", json=doc)
+    assert response.status_code == 422
+    assert "reviews.0.actions.0.recorded_names" in response.get_json()["error"]["fields"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Review.id)).where(Review.organization_id == target.id)) == 0

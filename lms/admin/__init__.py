@@ -1,7 +1,5 @@
 """Administration of the organization's users, roles and API tokens."""
 
-from flask import Blueprint
+from lms.blueprints import FeatureBlueprint
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-from lms.admin import views  # noqa: E402,F401
+bp = FeatureBlueprint("admin", __name__, url_prefix="/admin", views=("views",))

@@ -5,4 +5,15 @@ from flask import Blueprint
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # Each resource module registers its operations on ``bp`` when imported.
-from lms.api import customers, errors, flow, kpis, meta, reviews, streams, transfer  # noqa: E402,F401
+from lms.api import (  # noqa: E402,F401
+    circumstances,
+    customer_first,
+    customers,
+    errors,
+    flow,
+    kpis,
+    meta,
+    reviews,
+    streams,
+    transfer,
+)

@@ -8,12 +8,13 @@ from sqlalchemy import select
 from lms import tenancy
 from lms.api.errors import ApiError
 from lms.api.routing import QueryParam, operation, paginate, query_int
-from lms.customers import queries, services
+from lms.customers import circumstance_queries, queries, services
 from lms.customers.permissions import EDIT_CUSTOMERS
 from lms.customers.schemas import (
     CustomerIn,
     CustomerOut,
     CustomerPatch,
+    CustomerSegmentsOut,
     JobIn,
     JobOut,
     JobPatch,
@@ -24,6 +25,7 @@ from lms.customers.schemas import (
     RatingIn,
     RatingOut,
 )
+from lms.customers.segments import MAX_SEGMENT, segment_callouts, segment_summaries
 from lms.lean.opportunity import score_outcome
 from lms.models import CUSTOMER_KINDS, Customer, Job, Outcome, OutcomeRating
 from lms.pagination import Page
@@ -86,6 +88,24 @@ def delete_customer(customer_id: int):
     services.delete_customer(tenancy.get_or_404(Customer, customer_id))
 
 
+@operation("/customers/<int:customer_id>/segments", "GET", allow=MEMBER,
+           summary="The segments that rated a customer's outcomes; those underserved where others are not",
+           tag="customers", response=CustomerSegmentsOut,
+           description="`segments`: each segment named by the newest ratings of the customer's outcomes, "
+                       "with "
+                       "how many outcomes it rated and the largest respondent count of those ratings. "
+                       "`callouts`: an outcome's segment whose opportunity (its newest rating) is "
+                       "underserved "
+                       "while the figure for all segments (the newest rating of each segment, weighted by "
+                       "respondents) is not, and exceeds it by at least 2 points; largest opportunity first.")
+def customer_segments(customer_id: int):
+    customer = tenancy.get_or_404(Customer, customer_id)
+    outcomes = queries.load_job_stacks(Job.customer_id == customer.id, records=False).all_outcomes()
+    return {"customer_id": customer.id,
+            "segments": [vars(s) for s in segment_summaries(outcomes)],
+            "callouts": [vars(c) | {"message": c.message} for c in segment_callouts(outcomes)]}
+
+
 # --- Jobs -----------------------------------------------------------------------------------
 
 @operation("/jobs", "GET", allow=MEMBER, summary="List jobs", tag="jobs", response=JobOut, paginated=True,
@@ -146,29 +166,52 @@ def delete_job(job_id: int):
                        "job (a future state's steps serve no job until it is the current state). "
                        "Struggles come in the order they should be fixed: not-capable, "
                        "poorly-coordinated, poorly-executed (underserved success outcomes by their "
-                       "newest rating).")
+                       "newest rating). `by_circumstance` gives capability, gaps and struggles for the "
+                       "customers in each circumstance (jobs it requires count as required; members it "
+                       "rules out drop out of their group), `coverage` the share of the job's customers "
+                       "whose stack is capable, and `coverage_sentence` says for whom it is not and why.")
 def job_stack(job_id: int):
     job = tenancy.get_or_404(Job, job_id)
     if job.parent_id is not None:
         raise ApiError(422, "job_id is not a high-level job",
                        {"job_id": [f"Job {job.id} is a related job of job {job.parent_id}; "
                                    "ask for the stack of its high-level job."]})
-    return queries.stack_of(job).analysis.as_api_dict()
+    stack, circumstances = circumstance_queries.stack_with_circumstances(job)
+    return stack.analysis.as_api_dict() | circumstances.api_fields()
 
 
 # --- Outcomes -------------------------------------------------------------------------------
 
 _FIGURES = ("`importance`, `satisfaction`, `opportunity`, `status` and `rated_on` are read-only, "
             "from the newest rating by `rated_on` (null and `unrated` without one); `status` uses "
-            "the organization's thresholds.")
+            "the organization's thresholds. Segments: when ratings name different segments, the figures "
+            "combine the newest rating of each segment (ratings naming none are a group of their own), "
+            "weighted by respondents, or with equal weights when a count is missing (`weighting`, "
+            "`weighting_note` say which); with one group they are its newest rating, as before. "
+            "`?segment=` gives that segment's newest rating instead (unrated when it has none); "
+            "`by_segment` lists every segment's, `underserved_segments` those underserved where the "
+            "figure for all segments is not.")
+_SEGMENT = QueryParam("segment", "string", "Figures of this segment's ratings only (exact name).",
+                      min_length=1, max_length=MAX_SEGMENT)
+
+
+def _segment() -> str | None:
+    """Read ``?segment=``: None for all segments; 422 when it cannot name a segment."""
+    segment = request.args.get("segment")
+    if segment is not None and not 0 < len(segment) <= MAX_SEGMENT:
+        raise ApiError(422, "Invalid query parameter.",
+                       {"segment": [f"Name a segment of 1 to {MAX_SEGMENT} characters."]})
+    return segment
 
 
 @operation("/outcomes", "GET", allow=MEMBER,
            summary="List desired outcomes with their newest figures", tag="outcomes",
            response=OutcomeOut, paginated=True, description=_FIGURES,
            query=[QueryParam("job_id", "integer", "Only this job's outcomes", minimum=1),
-                  QueryParam("customer_id", "integer", "Only outcomes on this customer's jobs", minimum=1)])
+                  QueryParam("customer_id", "integer", "Only outcomes on this customer's jobs", minimum=1),
+                  _SEGMENT])
 def list_outcomes():
+    segment = _segment()
     stmt = select(Outcome).order_by(Outcome.job_id, Outcome.id)
     job_id = query_int("job_id", minimum=1)
     if job_id is not None:
@@ -177,7 +220,7 @@ def list_outcomes():
     if customer_id is not None:
         stmt = stmt.join(Job, Job.id == Outcome.job_id).where(Job.customer_id == customer_id)
     page = paginate(stmt)
-    return Page(queries.rated_outcomes(page.items), page.total, page.page, page.per_page)
+    return Page(queries.rated_outcomes(page.items, segment), page.total, page.page, page.per_page)
 
 
 @operation("/outcomes", "POST", allow=EDIT_CUSTOMERS,
@@ -188,9 +231,10 @@ def create_outcome(payload: OutcomeIn):
 
 
 @operation("/outcomes/<int:outcome_id>", "GET", allow=MEMBER, summary="One outcome with its newest figures",
-           tag="outcomes", response=OutcomeOut, description=_FIGURES)
+           tag="outcomes", response=OutcomeOut, description=_FIGURES, query=[_SEGMENT])
 def get_outcome(outcome_id: int):
-    return queries.rated_outcome(tenancy.get_or_404(Outcome, outcome_id))
+    segment = _segment()
+    return queries.rated_outcome(tenancy.get_or_404(Outcome, outcome_id), segment)
 
 
 @operation("/outcomes/<int:outcome_id>", "PATCH", allow=EDIT_CUSTOMERS,

@@ -57,6 +57,10 @@ def _query_schema(param: QueryParam) -> dict[str, Any]:
         schema["minimum"] = param.minimum
     if param.maximum is not None:
         schema["maximum"] = param.maximum
+    if param.min_length is not None:
+        schema["minLength"] = param.min_length
+    if param.max_length is not None:
+        schema["maxLength"] = param.max_length
     return schema
 
 

@@ -33,6 +33,8 @@ class QueryParam:
     enum: tuple[str, ...] = ()  # the only values a string parameter takes
     minimum: float | None = None  # the bounds the view passes to query_int (default ±MAX_INT)
     maximum: float | None = None
+    min_length: int | None = None  # the length a string parameter must have
+    max_length: int | None = None
 
 
 @dataclass

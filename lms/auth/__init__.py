@@ -1,7 +1,5 @@
 """Signing in and out, server-side sessions, passwords and API tokens."""
 
-from flask import Blueprint
+from lms.blueprints import FeatureBlueprint
 
-bp = Blueprint("auth", __name__)
-
-from lms.auth import views  # noqa: E402,F401
+bp = FeatureBlueprint("auth", __name__, views=("views",))

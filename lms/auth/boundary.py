@@ -32,7 +32,7 @@ PATH_RECORDS: dict[str, type] = {
     "job_id": models.Job, "outcome_id": models.Outcome, "rating_id": models.OutcomeRating,
     "kpi_id": models.Kpi, "measurement_id": models.KpiMeasurement, "review_id": models.Review,
     "action_id": models.Action, "finding_id": models.Finding, "user_id": models.User,
-    "token_id": models.ApiToken,
+    "token_id": models.ApiToken, "circumstance_id": models.Circumstance,
 }
 
 

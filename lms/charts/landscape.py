@@ -195,7 +195,8 @@ def landscape_figure(spec: dict) -> Figure:
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3, frameon=False, fontsize=SMALL)
         _draw_labels(ax, points)
     else:
-        ax.text(SCALE / 2, SCALE / 2, "No rated outcomes yet:\nenter a rating to place an outcome here.",
+        empty = spec.get("empty") or "No rated outcomes yet:\nenter a rating to place an outcome here."
+        ax.text(SCALE / 2, SCALE / 2, empty,
                 ha="center", va="center", fontsize=10, color=INK_SOFT, zorder=3,
                 bbox={"facecolor": "white", "edgecolor": GRID, "pad": 6})
     return fig
@@ -206,7 +207,7 @@ def describe_landscape(spec: dict) -> str:
     points = list(spec.get("points", []))
     title = spec.get("title") or "Opportunity landscape"
     if not points:
-        return f"{title}: no rated outcomes yet."
+        return f"{title}: {' '.join((spec.get('empty') or 'no rated outcomes yet.').split())}"
     by_status: dict[str, list[str]] = {}
     for point in sorted(points, key=lambda p: -opportunity_score(p["importance"], p["satisfaction"])):
         by_status.setdefault(point["status"], []).append(

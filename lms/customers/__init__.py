@@ -1,7 +1,5 @@
 """Customers, external and internal, their job stacks, desired outcomes and ratings."""
 
-from flask import Blueprint
+from lms.blueprints import FeatureBlueprint
 
-bp = Blueprint("customers", __name__, url_prefix="/customers")
-
-from lms.customers import views  # noqa: E402,F401
+bp = FeatureBlueprint("customers", __name__, url_prefix="/customers", views=("circumstance_views", "views"))

@@ -14,7 +14,19 @@ from sqlalchemy import Select, func, or_, select
 
 from lms import audit
 from lms.extensions import db
-from lms.models import Action, Job, KpiOutcomeLink, Outcome, OutcomeRating, Review, Step, ValueStream
+from lms.models import (
+    Action,
+    Circumstance,
+    Job,
+    KpiOutcomeLink,
+    Outcome,
+    OutcomeRating,
+    Review,
+    Step,
+    ValueStream,
+    circumstance_required_jobs,
+    circumstance_ruled_out_jobs,
+)
 
 
 @dataclass(frozen=True)
@@ -30,11 +42,15 @@ class Reach:
     kpi_links: int
     actions_unlinked: int
     closed_reviews: int = 0  # closed reviews of the streams it reaches: they keep the names they recorded
+    circumstances: int = 0  # circumstances of the high-level jobs it deletes
+    circumstances_unlinked: int = 0  # other circumstances that name a job it deletes
 
     def sentence(self) -> str:
         """Say the reach as a person reads it in the confirmation."""
         removed = [_count_of(self.jobs, "job"), _count_of(self.outcomes, "outcome"),
                    _count_of(self.ratings, "rating")]
+        if self.circumstances:
+            removed.append(_count_of(self.circumstances, "circumstance"))
         text = "This deletes " + ", ".join(removed) + "."
         unlinked = [part for count, part in (
             (self.streams_unlinked, f"{self.streams_unlinked} value stream(s) lose their customer or job"),
@@ -43,6 +59,8 @@ class Reach:
                                      if self.steps_untagged else "")),
             (self.kpi_links, f"{self.kpi_links} KPI link(s) to its outcomes are removed"),
             (self.actions_unlinked, f"{self.actions_unlinked} review action(s) lose their outcome"),
+            (self.circumstances_unlinked,
+             f"{self.circumstances_unlinked} circumstance(s) of the stack no longer name it"),
         ) if count]
         text += " " + "; ".join(unlinked) + "." if unlinked else ""
         if self.closed_reviews:
@@ -90,7 +108,18 @@ def reach(job_ids: Select, customer_id: int | None = None) -> Reach:
                                 .where(Action.outcome_id.in_(outcome_ids))),
         closed_reviews=_count(select(func.count()).select_from(Review).where(
             Review.status == "closed", Review.value_stream_id.in_(select(ValueStream.id).where(streams)))),
+        circumstances=_count(select(func.count()).select_from(Circumstance)
+                             .where(Circumstance.job_id.in_(job_ids))),
+        circumstances_unlinked=_circumstances_naming(job_ids),
     )
+
+
+def _circumstances_naming(job_ids: Select) -> int:
+    """Count the circumstances that stay but name one of these jobs (as required or ruled out)."""
+    named = [select(table.c.circumstance_id).where(table.c.job_id.in_(job_ids))
+             for table in (circumstance_required_jobs, circumstance_ruled_out_jobs)]
+    return _count(select(func.count()).select_from(Circumstance).where(
+        Circumstance.job_id.not_in(job_ids), or_(*(Circumstance.id.in_(ids) for ids in named))))
 
 
 def untag_steps_losing_their_job(job_ids: Select) -> int:

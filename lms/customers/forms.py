@@ -5,9 +5,17 @@ from __future__ import annotations
 from datetime import date
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, FloatField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Optional
-from wtforms.widgets import HiddenInput
+from wtforms import (
+    DateField,
+    FloatField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from lms.forms import choices
 from lms.lean.jobs import COORDINATIONS, DIMENSIONS, NECESSITIES
@@ -102,3 +110,47 @@ class AnswersRatingForm(FlaskForm):
         description="One respondent per line: importance,satisfaction on 1–5, e.g. '5,2'. "
                     "Importance and satisfaction become 10 × the share of 4s and 5s.")
     segment = StringField("Segment", description="Optional, e.g. 'new customers'.")
+
+
+class JobCheckboxes(SelectMultipleField):
+    """Related jobs of a stack as checkboxes, one per job, each labelled with its statement."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, coerce=int, **kwargs)
+
+    def pre_validate(self, form) -> None:
+        # The service says which jobs fit the stack, naming the field; an unknown id is not a crash.
+        return None
+
+
+class CircumstanceForm(_Versioned):
+    name = StringField("Customers with …", validators=[DataRequired()],
+                       description="Completes 'members with …': e.g. 'back problems', 'high card debt'.")
+    share = FloatField("Share of the job's customers (%)", validators=[Optional(), NumberRange(0, 100)],
+                       render_kw={"inputmode": "decimal"},
+                       description="0–100. Leave empty if unknown: the stack's coverage is then not "
+                                   "computed.")
+    requires_job_ids = JobCheckboxes("Makes required",
+                                     description="Optional related jobs these customers need done too.")
+    rules_out_job_ids = JobCheckboxes("Rules out",
+                                      description="Members of an interchangeable group these customers "
+                                                  "cannot use.")
+    description = TextAreaField("Description")
+
+    def set_jobs(self, related) -> None:
+        """Offer the stack's optional jobs to require and its interchangeable members to rule out."""
+        self.requires_job_ids.choices = [(j.id, j.statement) for j in related if j.necessity == "optional"]
+        self.rules_out_job_ids.choices = [
+            (j.id, f"{j.statement} (group '{j.interchangeable_group}')")
+            for j in related if j.necessity == "interchangeable"]
+
+    def data_for_schema(self) -> dict:
+        """Return the fields the circumstance schema reads (the share from a percentage)."""
+        share = self.share.data
+        return {"name": self.name.data, "description": self.description.data or "",
+                "share": None if share is None else round(share / 100, 6),
+                "requires_job_ids": self.requires_job_ids.data or [],
+                "rules_out_job_ids": self.rules_out_job_ids.data or []}

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
 from lms import pagination
 from lms.charts import deferred
+from lms.customers import circumstance_queries
 from lms.customers.queries import (
     RatedOutcome,
     StackView,
@@ -21,6 +22,7 @@ from lms.customers.queries import (
     ratings_query,
     thresholds,
 )
+from lms.customers.segments import SegmentCallout, SegmentTable, segment_callouts, segment_table
 from lms.extensions import db
 from lms.lean.opportunity import score_outcome
 from lms.models import Customer, Job, Outcome, OutcomeRating, ValueStream
@@ -56,8 +58,11 @@ def customer_figures(customer_ids: list[int]) -> dict[int, CustomerFigures]:
     return {cid: CustomerFigures(**values) for cid, values in counts.items()}
 
 
-def landscape_spec(title: str, outcomes: Iterable[RatedOutcome]) -> dict:
-    """Describe an opportunity landscape chart: its title, the thresholds and the rated outcomes."""
+def landscape_spec(title: str, outcomes: Iterable[RatedOutcome], segment: str | None = None) -> dict:
+    """Describe an opportunity landscape chart: its title, the thresholds and the rated outcomes.
+
+    With ``segment`` the outcomes are rated by that segment, and the title and empty chart say so.
+    """
     from lms.charts.landscape import DRAWING as LANDSCAPE_DRAWING  # matplotlib, on first use
 
     limits = thresholds()
@@ -66,8 +71,13 @@ def landscape_spec(title: str, outcomes: Iterable[RatedOutcome]) -> dict:
          "satisfaction": round(o.satisfaction, 2), "status": o.status}
         for o in outcomes if o.opportunity is not None  # a rating off the 0-10 scale is not placed
     ]
-    return {"drawing": LANDSCAPE_DRAWING, "title": title, "underserved": limits.underserved,
-            "high": limits.high, "extreme": limits.extreme, "points": points}
+    spec = {"drawing": LANDSCAPE_DRAWING, "title": title if segment is None else f"{title} · {segment}",
+            "underserved": limits.underserved, "high": limits.high, "extreme": limits.extreme,
+            "points": points}
+    if segment is not None:
+        name = segment if len(segment) <= 40 else segment[:39] + "…"
+        spec["empty"] = f"No outcome rated by the segment\n“{name}”."
+    return spec
 
 
 def value_stream_names(ids: Iterable[int | None] | None = None) -> dict[int, str]:
@@ -103,11 +113,12 @@ class RatingRow:
     off_scale: bool = False
 
 
-def rating_history(outcome: Outcome, page_number: int, per_page: int) -> Page:
-    """Return a page of the outcome's rating waves, newest first, each scored and compared."""
-    page = pagination.paginate(ratings_query(outcome), page_number, per_page)
+def rating_history(outcome: Outcome, page_number: int, per_page: int, segment: str | None = None) -> Page:
+    """Return a page of the outcome's rating waves (of one segment when given), newest first, scored and
+    compared with the wave before."""
+    page = pagination.paginate(ratings_query(outcome, segment), page_number, per_page)
     ratings = list(page.items)
-    older = db.session.scalar(ratings_query(outcome).offset(page_number * per_page).limit(1))
+    older = db.session.scalar(ratings_query(outcome, segment).offset(page_number * per_page).limit(1))
     limits = thresholds()
     rows = []
     following = [*ratings[1:], older][:len(ratings)]
@@ -115,7 +126,9 @@ def rating_history(outcome: Outcome, page_number: int, per_page: int) -> Page:
         scored = score_outcome(rating.importance, rating.satisfaction, limits)
         rows.append(RatingRow(
             rating=rating, opportunity=scored.opportunity, status=scored.status, band=scored.band,
-            satisfaction_change=None if previous is None else rating.satisfaction - previous.satisfaction,
+            # Against the wave before of the same segment: another segment's answers are no change.
+            satisfaction_change=None if previous is None or previous.segment != rating.segment
+            else rating.satisfaction - previous.satisfaction,
             off_scale=scored.off_scale,
         ))
     return Page(rows, page.total, page.page, page.per_page)
@@ -123,7 +136,11 @@ def rating_history(outcome: Outcome, page_number: int, per_page: int) -> Page:
 
 @dataclass
 class CustomerOverview:
-    """The customer page: a page of job stacks and what the whole customer adds up to."""
+    """The customer page: a page of job stacks and what the whole customer adds up to.
+
+    Outcomes are rated for all segments, or for ``segment``; ``segments`` are the customer's
+    segments to pick from, ``callouts`` the segments underserved where the figure for all is not.
+    """
 
     stacks: Page
     job_count: int
@@ -134,19 +151,26 @@ class CustomerOverview:
     stack_alts: dict[int, str]
     rated_count: int
     stream_name: str | None
+    circumstances: dict[int, circumstance_queries.StackCircumstances] = field(default_factory=dict)
+    segment: str | None = None
+    segments: list[str] = field(default_factory=list)
+    callouts: list[SegmentCallout] = field(default_factory=list)
+    by_segment: SegmentTable | None = None
 
 
 def _title(name: str) -> str:
     return f"Opportunity landscape — {name}"
 
 
-def customer_overview(customer: Customer, page_number: int, per_page: int) -> CustomerOverview:
-    """Read the customer page: every stack analysed, one page of them shown."""
-    loaded = jobs_of_customer(customer.id)
+def customer_overview(customer: Customer, page_number: int, per_page: int,
+                      segment: str | None = None) -> CustomerOverview:
+    """Read the customer page: every stack analysed (for all segments or one), one page of them shown."""
+    loaded = jobs_of_customer(customer.id, segment)
     stacks: list[StackView] = loaded.stacks()
     shown = stacks[(page_number - 1) * per_page: page_number * per_page]
     outcomes = loaded.all_outcomes()
-    spec = landscape_spec(_title(customer.name), outcomes)
+    segments = loaded.segment_names()
+    spec = landscape_spec(_title(customer.name), outcomes, segment)
     stream_name = (value_stream_names([customer.value_stream_id]).get(customer.value_stream_id)
                    if customer.value_stream_id else None)
     return CustomerOverview(
@@ -156,22 +180,29 @@ def customer_overview(customer: Customer, page_number: int, per_page: int) -> Cu
         underserved=sorted((o for o in outcomes if o.status == "underserved"), key=lambda o: -o.opportunity),
         statements={job.id: job.statement for job in loaded.jobs},
         landscape_alt=describe_landscape(spec),
-        stack_alts={s.job.id: describe_landscape(landscape_spec(_title(s.job.statement), s.rated_outcomes))
+        stack_alts={s.job.id: describe_landscape(landscape_spec(_title(s.job.statement), s.rated_outcomes,
+                                                                segment))
                     for s in shown},
         rated_count=len(spec["points"]),
         stream_name=stream_name,
+        circumstances=circumstance_queries.for_stacks(loaded, [s.job for s in shown]),
+        segment=segment,
+        segments=segments,
+        callouts=segment_callouts(outcomes),
+        by_segment=segment_table(outcomes, segments) if segments else None,
     )
 
 
-def customer_landscape(customer: Customer) -> dict:
-    """Return the landscape spec of every rated outcome of a customer."""
-    return landscape_spec(_title(customer.name), jobs_of_customer(customer.id).all_outcomes())
+def customer_landscape(customer: Customer, segment: str | None = None) -> dict:
+    """Return the landscape spec of every rated outcome of a customer, for all segments or one."""
+    outcomes = jobs_of_customer(customer.id, segment).all_outcomes()
+    return landscape_spec(_title(customer.name), outcomes, segment)
 
 
-def job_landscape(job: Job) -> dict:
+def job_landscape(job: Job, segment: str | None = None) -> dict:
     """Return the landscape spec of a job's outcomes and those of its related jobs."""
-    loaded = load_job_stacks((Job.id == job.id) | (Job.parent_id == job.id))
-    return landscape_spec(_title(job.statement), loaded.all_outcomes())
+    loaded = load_job_stacks((Job.id == job.id) | (Job.parent_id == job.id), segment=segment)
+    return landscape_spec(_title(job.statement), loaded.all_outcomes(), segment)
 
 
 def customers_of_kind(kind: str, page_number: int, per_page: int) -> Page:

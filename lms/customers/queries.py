@@ -1,17 +1,16 @@
 """Reads of the customer side: rated outcomes, step coverage and job-stack analyses.
 
 Everything here loads a whole set of jobs in a fixed number of statements (jobs, the
-steps serving them, their outcomes, the newest rating of each outcome) and computes in
+steps serving them, their outcomes, the newest rating of each outcome and segment) and computes in
 Python with ``lms.lean``: a page never issues one query per job.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import NamedTuple
 
 from flask import abort, g
 from sqlalchemy import ColumnElement, Row, Select, String, cast, func, select
@@ -29,8 +28,8 @@ from lms.lean.jobs import (
 )
 from lms.lean.opportunity import (
     OpportunityThresholds,
-    score_outcome,
 )
+from lms.lean.segments import SegmentRating, SegmentScore, combine_segments, underserved_segments
 from lms.models import Job, Organization, Outcome, OutcomeRating, Step, ValueStream
 from lms.streams.figures import step_time_columns
 
@@ -47,11 +46,13 @@ def thresholds() -> OpportunityThresholds:
                                  extreme=org.extreme_opportunity_threshold)
 
 
-class RatedOutcome(NamedTuple):
-    """An outcome with the figures of its newest rating.
+@dataclass(frozen=True)
+class RatedOutcome:
+    """An outcome with the figures of its newest ratings: for all segments, or for the one asked for.
 
-    A named tuple, immutable as a frozen dataclass is but made in a seventh of the time: the
-    dashboard and the customers page rate every outcome of the organization on each view.
+    For all segments (``segment`` None) the figures combine the newest rating of each segment
+    (``lms.lean.segments``; ``weighting`` and ``weighting_note`` say how); ``segments`` holds each
+    segment's own score and ``callouts`` the segments underserved where the figure for all is not.
     """
 
     id: int
@@ -66,58 +67,90 @@ class RatedOutcome(NamedTuple):
     band: str | None
     rated_on: date | None
     off_scale: bool = False
+    respondents: int | None = None
+    segment: str | None = None
+    weighting: str = "unrated"
+    weighting_note: str = ""
+    segments: tuple[SegmentScore, ...] = ()
+    callouts: tuple[SegmentScore, ...] = ()  # named segments underserved where all are not
+    overall_opportunity: float | None = None  # of the figure for all segments, whichever is shown
+    overall_status: str = "unrated"
+
+    @property
+    def by_segment(self) -> tuple[SegmentScore, ...]:
+        """Return each segment's score (the API's name)."""
+        return self.segments
+
+    @property
+    def underserved_segments(self) -> list[str]:
+        """Return the names of the segments called out."""
+        return [s.segment for s in self.callouts]
 
 
-def rate(outcome: Outcome | Row, newest: OutcomeRating | Row | None,
-         limits: OpportunityThresholds) -> RatedOutcome:
-    """Combine an outcome with its newest rating under the organization's thresholds."""
-    importance = newest.importance if newest else None
-    satisfaction = newest.satisfaction if newest else None
-    scored = score_outcome(importance, satisfaction, limits)
+_NOT_RATED = combine_segments(())  # a segment that did not rate the outcome
+
+
+def rate(outcome: Outcome | Row, latest: Sequence[SegmentRating] | None,
+         limits: OpportunityThresholds, segment: str | None = None) -> RatedOutcome:
+    """Combine an outcome with the newest rating of each segment under the organization's thresholds.
+
+    With ``segment``, the figures are that segment's newest rating (unrated when it has none).
+    """
+    combined = combine_segments(latest or (), limits)
+    shown = combined if segment is None else (combined.segment(segment) or _NOT_RATED)
     return RatedOutcome(
         id=outcome.id, version=outcome.version, job_id=outcome.job_id, statement=outcome.statement,
-        direction=outcome.direction, importance=importance, satisfaction=satisfaction,
-        opportunity=scored.opportunity, status=scored.status, band=scored.band,
-        rated_on=newest.rated_on if newest else None, off_scale=scored.off_scale,
+        direction=outcome.direction, importance=shown.importance, satisfaction=shown.satisfaction,
+        opportunity=shown.opportunity, status=shown.status, band=shown.band, rated_on=shown.rated_on,
+        off_scale=shown.off_scale, respondents=shown.respondents, segment=segment,
+        weighting=combined.weighting, weighting_note=combined.note, segments=combined.segments,
+        callouts=tuple(underserved_segments(combined)),
+        overall_opportunity=combined.opportunity, overall_status=combined.status,
     )
 
 
-def _newest_ratings(outcome_ids) -> dict[int, Row]:
-    """Return the newest rating (by date, then entry) of each outcome, in one statement.
+def _latest_by_segment(outcome_ids) -> dict[int, list[SegmentRating]]:
+    """Return the newest rating (by date, then entry) of each segment of each outcome, in one statement.
 
-    Each is a row of the figures a rating gives (importance, satisfaction, rated_on), not a
-    record: an organization's outcomes are thousands.
+    Ratings that name no segment are a group of their own (a window partitions NULLs together).
+    Each is a row of the figures a rating gives, not a record: an organization's outcomes are
+    thousands.
     """
     # The figures come from the ranked rows themselves: joining them back to the table by id
     # lets PostgreSQL, before it has statistics, pick a nested loop that rescans the window per
     # rating (minutes for 600 ratings, measured).
     ranked = (
-        select(OutcomeRating.outcome_id, OutcomeRating.importance, OutcomeRating.satisfaction,
-               OutcomeRating.rated_on, func.row_number().over(
-                   partition_by=OutcomeRating.outcome_id,
+        select(OutcomeRating.outcome_id, OutcomeRating.segment, OutcomeRating.importance,
+               OutcomeRating.satisfaction, OutcomeRating.respondents, OutcomeRating.rated_on,
+               func.row_number().over(
+                   partition_by=(OutcomeRating.outcome_id, OutcomeRating.segment),
                    order_by=(OutcomeRating.rated_on.desc(), OutcomeRating.id.desc()),
                ).label("rank"))
         .where(OutcomeRating.outcome_id.in_(outcome_ids))
         .subquery()
     )
     rows = db.session.execute(
-        select(ranked.c.outcome_id, ranked.c.importance, ranked.c.satisfaction, ranked.c.rated_on)
+        select(ranked.c.outcome_id, ranked.c.segment, ranked.c.importance, ranked.c.satisfaction,
+               ranked.c.respondents, ranked.c.rated_on)
         .where(ranked.c.rank == 1)
-    )
-    return {row.outcome_id: row for row in rows}
+    ).tuples()
+    latest: dict[int, list[SegmentRating]] = defaultdict(list)
+    for outcome_id, segment, importance, satisfaction, respondents, rated_on in rows:
+        latest[outcome_id].append(SegmentRating(segment, importance, satisfaction, respondents, rated_on))
+    return dict(latest)
 
 
-def rated_outcomes(outcomes: Iterable[Outcome]) -> list[RatedOutcome]:
+def rated_outcomes(outcomes: Iterable[Outcome], segment: str | None = None) -> list[RatedOutcome]:
     """Rate a list of outcomes (a page, say) with two statements whatever its length."""
     outcomes = list(outcomes)
-    newest = _newest_ratings([o.id for o in outcomes]) if outcomes else {}
+    latest = _latest_by_segment([o.id for o in outcomes]) if outcomes else {}
     limits = thresholds()
-    return [rate(o, newest.get(o.id), limits) for o in outcomes]
+    return [rate(o, latest.get(o.id), limits, segment) for o in outcomes]
 
 
-def rated_outcome(outcome: Outcome) -> RatedOutcome:
-    """Rate one outcome."""
-    return rated_outcomes([outcome])[0]
+def rated_outcome(outcome: Outcome, segment: str | None = None) -> RatedOutcome:
+    """Rate one outcome, for all segments or for one."""
+    return rated_outcomes([outcome], segment)[0]
 
 
 @dataclass(frozen=True)
@@ -255,6 +288,11 @@ class JobStacks:
         """Return every loaded outcome."""
         return [o for outcomes in self.outcomes.values() for o in outcomes]
 
+    def segment_names(self) -> list[str]:
+        """Return the segments that rated any loaded outcome, by name (ratings naming none are left out)."""
+        names = {s.segment for o in self.all_outcomes() for s in o.segments if s.segment is not None}
+        return sorted(names, key=lambda name: (name.casefold(), name))
+
 
 def _jobs_matching(criterion: ColumnElement[bool]):
     """Return the ids of the jobs matching ``criterion``, as a subquery for an IN.
@@ -323,10 +361,12 @@ _STACK_JOB_COLUMNS = (
 _OUTCOME_COLUMNS = (Outcome.id, Outcome.version, Outcome.job_id, Outcome.statement, Outcome.direction)
 
 
-def load_job_stacks(criterion: ColumnElement[bool], *, records: bool = True) -> JobStacks:
-    """Load the jobs matching ``criterion`` with coverage and rated outcomes, in three statements.
+def load_job_stacks(criterion: ColumnElement[bool], *, records: bool = True,
+                    segment: str | None = None) -> JobStacks:
+    """Load the jobs matching ``criterion`` with coverage and rated outcomes, in four statements.
 
-    ``records=False`` loads the jobs as rows of the columns the analysis reads.
+    ``records=False`` loads the jobs as rows of the columns the analysis reads. The outcomes are
+    rated for all segments, or for ``segment`` when given.
     """
     if records:
         jobs = list(db.session.scalars(select(Job).where(criterion).order_by(Job.id)))
@@ -341,34 +381,16 @@ def load_job_stacks(criterion: ColumnElement[bool], *, records: bool = True) -> 
                                 for job_id, views in loaded.serving.items()}
     else:
         loaded.serving_steps = _serving_steps(criterion)
-    loaded.outcomes = _rated_outcomes_of(criterion)
-    return loaded
-
-
-def _rated_outcomes_of(criterion: ColumnElement[bool]) -> dict[int, list[RatedOutcome]]:
-    """Rate the outcomes of the jobs matching ``criterion``, by job, in one statement.
-
-    Each outcome's newest rating (by date, then entry) is found by one seek in the (organization,
-    outcome, day) index, newest first, and joined by its id: no ranking of every rating.
-    """
-    newest_id = (select(OutcomeRating.id).where(OutcomeRating.outcome_id == Outcome.id)
-                 .order_by(OutcomeRating.rated_on.desc(), OutcomeRating.id.desc()).limit(1)
-                 .correlate(Outcome).scalar_subquery())
-    # OFFSET 0 keeps the outcomes a subquery of their own, so each seek runs once per outcome:
-    # merged into the join, PostgreSQL ran it twice per outcome, as a hash key.
-    outcomes = (select(*_OUTCOME_COLUMNS, newest_id.label("newest_id"))
-                .where(Outcome.job_id.in_(_jobs_matching(criterion))).offset(0).subquery())
-    rows = db.session.execute(
-        select(*(outcomes.c[column.key] for column in _OUTCOME_COLUMNS), OutcomeRating.importance,
-               OutcomeRating.satisfaction, OutcomeRating.rated_on)
-        .outerjoin(OutcomeRating, OutcomeRating.id == outcomes.c.newest_id)
-        .order_by(outcomes.c.id)
-    ).all()
+    of_jobs = Outcome.job_id.in_(_jobs_matching(criterion))
+    outcome_ids = select(Outcome.id).where(of_jobs)
+    outcomes = db.session.execute(select(*_OUTCOME_COLUMNS).where(of_jobs).order_by(Outcome.id)).all()
+    latest = _latest_by_segment(outcome_ids) if outcomes else {}
     limits = thresholds()
     by_job: dict[int, list[RatedOutcome]] = defaultdict(list)
-    for row in rows:
-        by_job[row.job_id].append(rate(row, row if row.rated_on is not None else None, limits))
-    return dict(by_job)
+    for outcome in outcomes:
+        by_job[outcome.job_id].append(rate(outcome, latest.get(outcome.id), limits, segment))
+    loaded.outcomes = dict(by_job)
+    return loaded
 
 
 def stack_of(job: Job) -> StackView:
@@ -412,15 +434,17 @@ def future_state_changes(current_id: int, future_id: int) -> list[FutureChange]:
     return changes
 
 
-def jobs_of_customer(customer_id: int) -> JobStacks:
-    """Load every job of a customer with coverage and rated outcomes."""
-    return load_job_stacks(Job.customer_id == customer_id)
+def jobs_of_customer(customer_id: int, segment: str | None = None) -> JobStacks:
+    """Load every job of a customer with coverage and outcomes rated for all segments or one."""
+    return load_job_stacks(Job.customer_id == customer_id, segment=segment)
 
 
-def ratings_query(outcome: Outcome) -> Select:
-    """Return the statement listing an outcome's ratings, newest first."""
-    return (select(OutcomeRating).where(OutcomeRating.outcome_id == outcome.id)
-            .order_by(OutcomeRating.rated_on.desc(), OutcomeRating.id.desc()))
+def ratings_query(outcome: Outcome, segment: str | None = None) -> Select:
+    """Return the statement listing an outcome's ratings (of one segment when given), newest first."""
+    stmt = select(OutcomeRating).where(OutcomeRating.outcome_id == outcome.id)
+    if segment is not None:
+        stmt = stmt.where(OutcomeRating.segment == segment)
+    return stmt.order_by(OutcomeRating.rated_on.desc(), OutcomeRating.id.desc())
 
 
 def rating_of(outcome: Outcome, rating_id: int) -> OutcomeRating:

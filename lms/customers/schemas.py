@@ -17,7 +17,7 @@ from pydantic import BeforeValidator, Field, ValidationInfo, field_validator
 from lms.errors import ValidationFailed
 from lms.lean.jobs import COORDINATIONS, DIMENSIONS, NECESSITIES
 from lms.models import CUSTOMER_KINDS, OUTCOME_DIRECTIONS
-from lms.schema_types import Id, Out, Strict, partial, with_rules
+from lms.schema_types import Id, Name, Out, Strict, partial, with_rules
 from lms.validation import json_whole_number, validate
 
 WholeNumber = Annotated[int, BeforeValidator(json_whole_number)]
@@ -152,7 +152,33 @@ class RatingIn(Strict):
         return value
 
 
+Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False, strict=True)]
+
+
+class CircumstanceIn(Strict):
+    """A circumstance of a high-level job: a group of its customers whose situation changes the stack."""
+
+    name: Name = Field(description="Unique per job; completes 'members with …', e.g. 'back problems'.")
+    description: LongText = ""
+    share: Share | None = Field(
+        default=None, description="Share of the job's customers in this circumstance, 0–1; null when not "
+                                  "known (the stack's coverage is then absent). The shares of one job's "
+                                  "circumstances add up to at most 1.")
+    requires_job_ids: list[Id] = Field(
+        default_factory=list, max_length=500,
+        description="Optional related jobs of the stack that these customers need: required for them.")
+    rules_out_job_ids: list[Id] = Field(
+        default_factory=list, max_length=500,
+        description="Members of the stack's interchangeable groups these customers cannot use.")
+
+    @field_validator("requires_job_ids", "rules_out_job_ids")
+    @classmethod
+    def _each_job_once(cls, value: list[int]) -> list[int]:
+        return sorted(set(value))
+
+
 CustomerPatch = partial(CustomerIn)
+CircumstancePatch = partial(CircumstanceIn)
 JobPatch = partial(JobIn)
 OutcomePatch = partial(OutcomeIn)
 
@@ -230,6 +256,18 @@ class JobOut(Out):
     circumstance: str
 
 
+class SegmentFiguresOut(Out):
+    segment: str | None = Field(description="The segment; null for the ratings that name none (a group of "
+                                            "its "
+                                            "own).")
+    importance: float
+    satisfaction: float
+    opportunity: float | None = Field(description="Null when the rating is off the 0-10 scale (not scored).")
+    status: Literal["underserved", "served", "overserved", "unrated"]
+    respondents: int | None
+    rated_on: date = Field(description="The date of the segment's newest rating, whose figures these are.")
+
+
 class OutcomeOut(Out):
     id: int
     version: int
@@ -245,6 +283,28 @@ class OutcomeOut(Out):
                     "importance exceeds satisfaction); unrated also when the newest rating is off the 0-10 "
                     "scale.")
     rated_on: date | None = Field(description="Read-only: the date of the newest rating.")
+    # Additions (segments): who rated the outcome, and how the figure for all segments was combined.
+    segment: str | None = Field(default=None, description="Addition: the segment asked for with `?segment=`; "
+                                                          "null for all segments.")
+    respondents: int | None = Field(default=None, description="Addition: the respondents behind the figures "
+                                                              "(summed over segments); null when a count is "
+                                                              "missing.")
+    weighting: Literal["unrated", "single", "respondents", "equal"] = Field(
+        default="unrated",
+        description="Addition: how the figures for all segments combine the newest rating of each segment: "
+                    "`single` (one group rated it), `respondents` (mean weighted by respondent counts), "
+                    "`equal` (a count is missing: equal weights), `unrated`.")
+    weighting_note: str = Field(default="", description="Addition: the combination in words, naming the "
+                                                        "segments without a count or left out.")
+    overall_opportunity: float | None = Field(
+        default=None,
+        description="Addition: the opportunity for all segments, also when `?segment=` is given.")
+    by_segment: list[SegmentFiguresOut] = Field(
+        default_factory=list, description="Addition: the newest rating of each segment, scored.")
+    underserved_segments: list[str] = Field(
+        default_factory=list,
+        description="Addition: segments underserved where the figure for all segments is not, by at least "
+                    "2 points of opportunity (largest first).")
 
 
 class RatingOut(Out):
@@ -274,9 +334,67 @@ class StruggleOut(Out):
     job_ids: list[int]
 
 
+class CircumstanceOut(Out):
+    id: int
+    version: int
+    job_id: int
+    name: str
+    description: str
+    share: float | None
+    requires_job_ids: list[int]
+    rules_out_job_ids: list[int]
+
+
+class CircumstanceStackOut(Out):
+    circumstance_id: int
+    name: str
+    share: float | None
+    capable: bool = Field(description="Capable for the customers in this circumstance: the jobs it "
+                                      "requires are served, and each group keeps a served member it does "
+                                      "not rule out.")
+    gaps: list[int]
+    struggles: list[StruggleOut]
+
+
 class JobStackOut(Out):
     job_id: int
     capable: bool
     gaps: list[int]
     related: list[RelatedCoverageOut]
     struggles: list[StruggleOut]
+    by_circumstance: list[CircumstanceStackOut] = Field(
+        default_factory=list, description="Capability, gaps and struggles per circumstance, in name order.")
+    coverage: float | None = Field(
+        default=None, description="Share of the job's customers with a capable stack: (1 − Σ shares) if "
+                                  "the stack is capable + the shares of the capable circumstances; 1 or 0 "
+                                  "without circumstances; null when a share is not entered.")
+    coverage_sentence: str = Field(default="", description="The coverage in words, naming who is not served "
+                                                           "and why.")
+
+
+class SegmentOut(Out):
+    segment: str
+    outcomes_rated: int = Field(description="How many of the customer's outcomes the segment rated.")
+    respondents: int | None = Field(description="The largest respondent count of its newest ratings; null "
+                                                "when none gave one.")
+
+
+class SegmentCalloutOut(Out):
+    outcome_id: int
+    job_id: int
+    statement: str
+    segment: str
+    opportunity: float = Field(description="The segment's opportunity score (its newest rating).")
+    overall_opportunity: float = Field(description="The opportunity for all segments.")
+    importance: float
+    satisfaction: float
+    respondents: int | None
+    message: str = Field(description="The call-out in a sentence.")
+
+
+class CustomerSegmentsOut(Out):
+    customer_id: int
+    segments: list[SegmentOut]
+    callouts: list[SegmentCalloutOut] = Field(
+        description="Segments underserved where the figure for all segments is not, largest opportunity "
+                    "first.")

@@ -17,6 +17,7 @@ from lms.customers.schemas import (
     RatingIn,
     rating_from_pasted_answers,
 )
+from lms.customers.segments import segment_arg
 from lms.errors import ValidationFailed
 from lms.forms import apply_field_errors
 from lms.kpis.services import kpis_for_outcome
@@ -38,6 +39,11 @@ def _can_edit() -> bool:
 
 def _page(param: str) -> int:
     return max(1, whole_number(request.args.get(param)) or 1)
+
+
+def _segment() -> str | None:
+    """Return the segment picked with ``?segment=``, None for all segments."""
+    return segment_arg(request.args.get("segment"))
 
 
 # --- Customers ------------------------------------------------------------------------------
@@ -108,7 +114,7 @@ def delete_customer(customer_id: int):
 @allow(MEMBER)
 def show(customer_id: int):
     customer = tenancy.get_or_404(Customer, customer_id)
-    overview = pages.customer_overview(customer, _page("page"), STACKS_PER_PAGE)
+    overview = pages.customer_overview(customer, _page("page"), STACKS_PER_PAGE, _segment())
     can_edit = _can_edit()
     reach = deletion.reach(deletion.jobs_of_customer(customer.id), customer.id) if can_edit else None
     return render_template("customers/show.html", customer=customer, overview=overview, reach=reach,
@@ -119,7 +125,7 @@ def show(customer_id: int):
 @allow(MEMBER)
 def customer_landscape(customer_id: int):
     customer = tenancy.get_or_404(Customer, customer_id)
-    return chart_response("landscape", pages.customer_landscape(customer), draw_landscape)
+    return chart_response("landscape", pages.customer_landscape(customer, _segment()), draw_landscape)
 
 
 # --- Jobs -----------------------------------------------------------------------------------
@@ -193,7 +199,7 @@ def delete_job(job_id: int):
 @allow(MEMBER)
 def job_landscape(job_id: int):
     job = tenancy.get_or_404(Job, job_id)
-    return chart_response("landscape", pages.job_landscape(job), draw_landscape)
+    return chart_response("landscape", pages.job_landscape(job, _segment()), draw_landscape)
 
 
 # --- Outcomes and ratings -------------------------------------------------------------------
@@ -244,10 +250,11 @@ def delete_outcome(outcome_id: int):
 
 def _render_outcome(outcome: Outcome, aggregate: AggregateRatingForm | None = None,
                     answers: AnswersRatingForm | None = None, status: int = 200):
+    segment = _segment()
     return render_template(
-        "customers/outcome.html", outcome=outcome, rated=queries.rated_outcome(outcome),
-        job=outcome.job, customer=outcome.job.customer, can_edit=_can_edit(),
-        page=pages.rating_history(outcome, _page("page"), RATINGS_PER_PAGE),
+        "customers/outcome.html", outcome=outcome, rated=queries.rated_outcome(outcome, segment),
+        segment=segment, job=outcome.job, customer=outcome.job.customer, can_edit=_can_edit(),
+        page=pages.rating_history(outcome, _page("page"), RATINGS_PER_PAGE, segment),
         thresholds=queries.thresholds(), kpis=kpis_for_outcome(outcome.id),
         aggregate_form=aggregate or AggregateRatingForm(prefix="aggregate"),
         answers_form=answers or AnswersRatingForm(prefix="answers"),

@@ -1,7 +1,5 @@
 """The landing page."""
 
-from flask import Blueprint
+from lms.blueprints import FeatureBlueprint
 
-bp = Blueprint("dashboard", __name__)
-
-from lms.dashboard import views  # noqa: E402,F401
+bp = FeatureBlueprint("dashboard", __name__, views=("views",))

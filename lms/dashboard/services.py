@@ -15,11 +15,15 @@ from datetime import date, timedelta
 from sqlalchemy import func, literal, select, union_all
 
 from lms import content
-from lms.customers.queries import load_job_stacks
+from lms.customer_first.stop_doing import OverservedOutcome
+from lms.customer_first.summary import CustomerFirstBlock, dashboard_block
+from lms.customers.queries import JobStacks, load_job_stacks
+from lms.customers.segments import SegmentCallout, segment_callouts
+from lms.dashboard.circumstances import UncoveredCircumstances, uncovered_circumstances
 from lms.db import utcnow
 from lms.extensions import db
 from lms.kpis.assessments import assess_organization
-from lms.lean.drift import STATUSES
+from lms.lean.drift import STATUSES, DriftAssessment
 from lms.lean.metrics import WASTE_TYPES
 from lms.models import (
     Action,
@@ -77,6 +81,7 @@ class CustomerPanel:
     underserved: list[OutcomeLine] = field(default_factory=list)
     streams: list[StreamLine] = field(default_factory=list)
     drift: Counter = field(default_factory=Counter)
+    segment_callouts: list[SegmentCallout] = field(default_factory=list)
 
     @property
     def attention(self) -> int:
@@ -147,6 +152,10 @@ class DashboardData:
     change_total: int
     counts: dict[str, int]
     as_of: date
+    uncovered: UncoveredCircumstances = field(default_factory=lambda: UncoveredCircumstances([], 0))
+    customer_first: CustomerFirstBlock = field(default_factory=CustomerFirstBlock)
+    segments_underserved: list[SegmentLine] = field(default_factory=list)
+    segments_underserved_total: int = 0
 
     @property
     def empty(self) -> bool:
@@ -213,6 +222,7 @@ class DriftSummary:
     totals: dict[str, int]
     alerts: list[DriftAlert]
     alert_total: int
+    assessments: dict[int, DriftAssessment]  # by KPI id: the Customer First radar reads the KPIs' moves
 
 
 def _waste_kpis() -> tuple[int, ...]:
@@ -226,7 +236,9 @@ def drift_summary(organization: Organization, today: date) -> DriftSummary:
     totals: Counter = Counter()
     statuses: dict[int, str] = {}
     alerts = []
+    assessments: dict[int, DriftAssessment] = {}
     for kpi, drift in assess_organization(organization, today):
+        assessments[kpi.id] = drift.assessment
         totals[drift.status] += 1
         statuses[kpi.id] = drift.status
         if drift.status in ALERT_STATUSES:
@@ -235,7 +247,8 @@ def drift_summary(organization: Organization, today: date) -> DriftSummary:
     # Only the alerts shown are worded: the reasons of 1,000 KPIs are not.
     shown = [DriftAlert(kpi_id, name, drift.status, drift.reasons[0] if drift.reasons else "")
              for _, name, kpi_id, drift in alerts[:SHOWN]]
-    return DriftSummary(statuses, {status: totals.get(status, 0) for status in STATUSES}, shown, len(alerts))
+    return DriftSummary(statuses, {status: totals.get(status, 0) for status in STATUSES}, shown, len(alerts),
+                        assessments)
 
 
 def _drift(panels: dict[int, CustomerPanel], organization: Organization, today: date):
@@ -247,15 +260,19 @@ def _drift(panels: dict[int, CustomerPanel], organization: Organization, today: 
         for customer_id in customer_ids:
             if customer_id in panels and status is not None:
                 panels[customer_id].drift[status] += 1
-    return summary.totals, summary.alerts, summary.alert_total
+    return summary.totals, summary.alerts, summary.alert_total, summary.assessments
 
 
-def _jobs(panels: dict[int, CustomerPanel]) -> list[StrugglingJob]:
+def _jobs(panels: dict[int, CustomerPanel],
+          overserved: list[OverservedOutcome] | None = None) -> tuple[list[StrugglingJob], JobStacks]:
     stacks = load_job_stacks(Job.customer_id.in_(list(panels)), records=False)
     customer_of = {job.id: job.customer_id for job in stacks.jobs}
     for job in stacks.jobs:
         panels[job.customer_id].jobs += 1
     for outcome in sorted(stacks.all_outcomes(), key=lambda o: -(o.opportunity or 0)):
+        if outcome.status == "overserved" and overserved is not None:
+            overserved.append(OverservedOutcome(outcome.id, outcome.statement, outcome.job_id,
+                                                outcome.importance, outcome.satisfaction, outcome.rated_on))
         if outcome.status == "underserved":
             panels[customer_of[outcome.job_id]].underserved.append(
                 OutcomeLine(outcome.id, outcome.statement, outcome.opportunity, outcome.band)
@@ -271,7 +288,41 @@ def _jobs(panels: dict[int, CustomerPanel]) -> list[StrugglingJob]:
             struggling.append(
                 StrugglingJob(job.id, job.statement, job.customer_id, panel.name, first.cause, first.message)
             )
-    return struggling
+    _note_segment_callouts(panels, stacks)
+    return struggling, stacks
+
+
+# --- Segments underserved where others are not --------------------------------------------
+# Read from the outcomes _jobs has rated already (the newest rating of each segment comes with
+# them): no statement of its own, and cached with the rest of the organization's figures.
+
+@dataclass(frozen=True)
+class SegmentLine:
+    customer_id: int
+    customer_name: str
+    outcome_id: int
+    segment: str
+    statement: str
+    opportunity: float
+    overall_opportunity: float
+    message: str
+
+
+def _note_segment_callouts(panels: dict[int, CustomerPanel], stacks: JobStacks) -> None:
+    """Put each customer's call-outs of underserved segments on its panel."""
+    customer_of = {job.id: job.customer_id for job in stacks.jobs}
+    for callout in segment_callouts(stacks.all_outcomes()):
+        panels[customer_of[callout.job_id]].segment_callouts.append(callout)
+
+
+def _segments_underserved(panels: dict[int, CustomerPanel]) -> tuple[list[SegmentLine], int]:
+    """Return the first call-outs of the organization, the largest difference from all segments first."""
+    lines = [SegmentLine(p.id, p.name, c.outcome_id, c.segment, c.statement, c.opportunity,
+                         c.overall_opportunity, c.message)
+             for p in panels.values() for c in p.segment_callouts]
+    lines.sort(key=lambda line: (-(line.opportunity - line.overall_opportunity), line.customer_name,
+                                 line.outcome_id, line.segment))
+    return lines[:SHOWN], len(lines)
 
 
 def _overdue(today: date) -> tuple[list[OverdueAction], int]:
@@ -327,10 +378,12 @@ def build_dashboard(organization: Organization, today: date | None = None) -> Da
     for stream_id, line in streams.items():
         if customer_of[stream_id] in panels:
             panels[customer_of[stream_id]].streams.append(line)
-    struggling = _jobs(panels) if panels else []
-    drift_totals, alerts, alert_total = _drift(panels, organization, today)
+    overserved: list[OverservedOutcome] = []
+    struggling, stacks = _jobs(panels, overserved) if panels else ([], None)
+    drift_totals, alerts, alert_total, assessments = _drift(panels, organization, today)
     overdue, overdue_total = _overdue(today)
     changes, change_total = _changes()
+    segments_underserved, segments_underserved_total = _segments_underserved(panels)
     ranked_waste = sorted(((k, v) for k, v in waste.items()), key=lambda kv: -kv[1])
     ranked = sorted(panels.values(), key=lambda p: (-p.attention, p.name))
     return DashboardData(
@@ -353,6 +406,10 @@ def build_dashboard(organization: Organization, today: date | None = None) -> Da
             "kpis": sum(drift_totals.values()),
         },
         as_of=today,
+        uncovered=uncovered_circumstances(stacks),
+        customer_first=dashboard_block(organization, today, assessments, streams.values(), overserved),
+        segments_underserved=segments_underserved,
+        segments_underserved_total=segments_underserved_total,
     )
 
 

@@ -196,56 +196,58 @@ def _csv_rows(header: list[str], reader: Any, mapping: Mapping[str, str | None] 
         yield from errors
         return
     index = {role: header.index(column) for role, column in mapping.items() if column}
-    width = len(header)
-    fast = _fast_reader(index)
     try:
-        for cells in reader:
-            if len(cells) < width:
-                if not any(cell.strip() for cell in cells):
-                    continue
-                cells = cells + [""] * (width - len(cells))
-            line = reader.line_num + 1  # the header was read before the reader began
-            event = fast(line, cells)
-            if event is None:  # something is off: the full check says what
-                event = check_event(line, {role: cells[i] for role, i in index.items()})
-            yield from _emit(event)
+        yield from _checked_rows(index, len(header), reader)
     except UnicodeDecodeError:
         yield RowError(reader.line_num + 2, "file", "This line is not UTF-8 text.")
     except csv.Error as error:
         yield RowError(reader.line_num + 1, "file", f"The CSV cannot be read here: {error}.")
 
 
-def _fast_reader(index: Mapping[str, int]):
-    """Return a checker of the common row (every field plainly right), None for any other row.
+# A lifecycle cell as written (stripped) -> the lifecycle it means; anything else takes the full check.
+_LIFECYCLE_CELLS = {"": "complete", "start": "start", "complete": "complete", "Start": "start",
+                    "Complete": "complete", "START": "start", "COMPLETE": "complete"}
 
-    A million-row log spends most of its reading time here: this does the checks of
-    ``check_event`` without building a dictionary per row; anything unusual goes to the full check.
+
+def _checked_rows(index: Mapping[str, int], width: int, reader: Any) -> Iterator[Item]:
+    """Yield each row's event, or its problems; the common row (every field plainly right) fast.
+
+    A million-row log spends most of its reading time here: the common row is checked inline
+    (the checks of ``check_event``, without a dictionary or a call per row); any other row goes
+    to ``check_event``, which says what is wrong. A role without a column reads the empty cell
+    appended to every row.
     """
     case_i, activity_i, time_i = index["case_id"], index["activity"], index["timestamp"]
-    optional = [index.get(role) for role in ("lifecycle", "resource", "customer", "segment")]
+    life_i, resource_i, customer_i, segment_i = (index.get(role, width) for role in
+                                                 ("lifecycle", "resource", "customer", "segment"))
+    lifecycles = _LIFECYCLE_CELLS
     resource_limit, customer_limit, segment_limit = LIMITS["resource"], LIMITS["customer"], LIMITS["segment"]
     fromisoformat = datetime.fromisoformat
-
-    def read(row: int, cells: list[str]) -> LogEvent | None:
+    event = LogEvent
+    for cells in reader:
+        line = reader.line_num + 1  # the header was read before the reader began
+        if len(cells) < width:
+            if not any(cell.strip() for cell in cells):
+                continue
+            cells = cells + [""] * (width - len(cells))
+        cells.append("")
         case_id, activity = cells[case_i].strip(), cells[activity_i].strip()
-        if not case_id or not activity or len(case_id) > 200 or len(activity) > 200:
-            return None
-        lifecycle, resource, customer, segment = ("" if i is None else cells[i].strip() for i in optional)
-        lifecycle = lifecycle.lower() or "complete"
-        if lifecycle not in LIFECYCLES or len(resource) > resource_limit or len(customer) > customer_limit \
-                or len(segment) > segment_limit:
-            return None
-        if "\x00" in "".join((case_id, activity, resource, customer, segment)):
-            return None
-        try:
-            moment = fromisoformat(cells[time_i].strip())
-        except ValueError:
-            return None
-        if moment.tzinfo is not None:
-            moment = moment.replace(tzinfo=None)
-        return LogEvent(row, case_id, activity, moment, lifecycle, resource, customer, segment)
-
-    return read
+        resource, customer = cells[resource_i].strip(), cells[customer_i].strip()
+        segment = cells[segment_i].strip()
+        lifecycle = lifecycles.get(cells[life_i].strip())
+        if lifecycle is not None and case_id and activity and len(case_id) <= 200 and len(activity) <= 200 \
+                and len(resource) <= resource_limit and len(customer) <= customer_limit \
+                and len(segment) <= segment_limit and "\x00" not in "".join(cells):
+            try:
+                moment = fromisoformat(cells[time_i].strip())
+            except ValueError:
+                pass
+            else:
+                if moment.tzinfo is not None:
+                    moment = moment.replace(tzinfo=None)
+                yield event(line, case_id, activity, moment, lifecycle, resource, customer, segment)
+                continue
+        yield from _emit(check_event(line, {role: cells[i] for role, i in index.items()}))
 
 
 # XES ------------------------------------------------------------------------------------

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
-from jinja2 import pass_context
+from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from lms import tenancy
@@ -11,13 +10,12 @@ from lms.charts.cache import chart_response
 from lms.charts.flow import draw_cumulative_flow, draw_lead_time_histogram, draw_throughput_run_chart
 from lms.errors import ValidationFailed, VersionConflict
 from lms.extensions import db
-from lms.flow import bp, chart_data, figures, parsing, services, uploads
+from lms.flow import bp, chart_data, figures, imports, parsing, services, uploads
 from lms.flow.forms import SettingsForm, UploadForm, clock_seconds, clock_text
 from lms.flow.permissions import EDIT_STREAM, may_edit
 from lms.flow.synthetic import CSV_HEADER
 from lms.forms import apply_field_errors, choices, date_arg
-from lms.kpis.importing import ImportRejected, RowError
-from lms.lean.waste import format_duration
+from lms.kpis.importing import RowError
 from lms.models import Kpi, Outcome, ValueStream
 from lms.permissions import MEMBER, allow
 
@@ -29,24 +27,9 @@ TEMPLATE_ROWS = (
 )
 
 
-@pass_context
-def _working_duration(context, seconds: float | None) -> str:
-    """Write a measured duration in the page stream's working days (d = its working day), h and min."""
-    if seconds is None:
-        return "—"
-    stream = context.get("stream")
-    day_s = getattr(stream, "available_seconds_per_day", None)
-    if day_s and seconds >= day_s:
-        return f"{seconds / day_s:.1f} d"
-    return format_duration(seconds)
-
-
 @bp.context_processor
 def _helpers() -> dict:
-    helpers = {"can_edit": lambda stream: may_edit(stream, tenancy.actor()), "clock_text": clock_text}
-    if "duration" not in current_app.jinja_env.globals:  # until the shared working-day formatter lands
-        helpers["duration"] = _working_duration
-    return helpers
+    return {"can_edit": lambda stream: may_edit(stream, tenancy.actor()), "clock_text": clock_text}
 
 
 def _stream(stream_id: int) -> ValueStream:
@@ -205,26 +188,26 @@ def upload(stream_id: int):
         return _import_page(stream, form, status=422 if request.method == "POST" else 200)
     upload_file = form.log.data
     fmt = services.format_of(upload_file.filename or "", upload_file.mimetype or "")
-    if fmt == "xes":
-        return _run_import(stream, services.read_items("xes", upload_file.stream), upload_file.filename)
     if fmt is None:
         return _import_page(stream, form, [RowError(None, "file", "Choose a .csv or .xes file.")], 422)
-    token = uploads.keep(upload_file.stream, stream.organization_id, stream.id)
-    return redirect(url_for("flow.columns", stream_id=stream.id, upload=token))
+    token = uploads.keep(upload_file.stream, stream.organization_id, stream.id, fmt)
+    if fmt == "xes":  # nothing to map: its import starts at once
+        return _start_import(stream, token, "xes", None, _source(upload_file.filename, "upload.xes"))
+    return redirect(url_for("flow.columns", stream_id=stream.id, upload=token,
+                            name=_source(upload_file.filename, "upload.csv")))
 
 
-def _run_import(stream: ValueStream, items, source: str, token: str | None = None):
-    try:
-        result = services.import_events_for_actor(stream, items, source=source or "upload")
-    except ImportRejected as rejected:
-        if token:
-            return _columns_page(stream, token, rejected.errors, 422)
-        return _import_page(stream, errors=rejected.errors, status=422)
-    if token:
-        uploads.discard(token, stream.organization_id, stream.id)
-    flash(result.sentence(), "success")
-    target = "flow.activities" if result.unmapped else "flow.show"
-    return redirect(url_for(target, stream_id=stream.id))
+def _source(filename: str | None, default: str) -> str:
+    """Name an upload in the audit trail and on the status page by its file's own name."""
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return name[:100] or default
+
+
+def _start_import(stream: ValueStream, token: str, fmt: str, mapping: dict[str, str | None] | None,
+                  source: str):
+    target = url_for("flow.import_status", stream_id=stream.id, token=token)
+    imports.start(stream, token, fmt, mapping, source)  # ends the request's transaction
+    return redirect(target)
 
 
 def _columns_page(stream: ValueStream, token: str, errors: list[RowError] | None = None, status: int = 200):
@@ -237,6 +220,7 @@ def _columns_page(stream: ValueStream, token: str, errors: list[RowError] | None
     chosen = {role: request.form.get(f"column-{role}") or None for role in parsing.ROLES} \
         if request.method == "POST" else parsing.guess_mapping(header)
     return render_template("flow/columns.html", stream=stream, token=token, header=header, sample=sample,
+                           name=_source(request.values.get("name"), "upload.csv"),
                            chosen=chosen, roles=parsing.ROLE_LABELS, required=parsing.REQUIRED_ROLES,
                            errors=errors), status
 
@@ -253,7 +237,40 @@ def columns(stream_id: int):
         return _columns_page(stream, token)
     mapping = {role: request.form.get(f"column-{role}") or None for role in parsing.ROLES}
     with path.open("rb") as handle:
-        return _run_import(stream, services.read_items("csv", handle, mapping), "upload.csv", token)
+        header, _ = parsing.csv_preview(handle, rows=0)
+    errors = parsing.mapping_errors(header, mapping)
+    if errors:
+        return _columns_page(stream, token, errors, 422)
+    return _start_import(stream, token, "csv", mapping, _source(request.form.get("name"), "upload.csv"))
+
+
+@bp.get("/<int:stream_id>/events/imports/<token>")
+@allow(EDIT_STREAM)
+def import_status(stream_id: int, token: str):
+    stream = _stream(stream_id)
+    status = imports.read_status(token, stream.organization_id, stream.id)
+    if status is None:
+        abort(404)
+    if status.state == imports.DONE:
+        target = "flow.activities" if status.result and status.result["unmapped"] else "flow.show"
+        next_url = url_for(target, stream_id=stream.id)
+    else:
+        next_url = url_for("flow.upload", stream_id=stream.id)
+    return render_template("flow/import_status.html", stream=stream, status=status, token=token,
+                           next_url=next_url, errors=status.row_errors,
+                           status_url=url_for("flow.import_status_json", stream_id=stream.id, token=token))
+
+
+@bp.get("/<int:stream_id>/events/imports/<token>/status.json")
+@allow(EDIT_STREAM)
+def import_status_json(stream_id: int, token: str):
+    stream = _stream(stream_id)
+    status = imports.read_status(token, stream.organization_id, stream.id)
+    if status is None:
+        abort(404)
+    response = jsonify(status.as_json())
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 # Activities -> steps ----------------------------------------------------------------------

@@ -1,7 +1,5 @@
 """The audit trail: every change that matters, per record and for the organization."""
 
-from flask import Blueprint
+from lms.blueprints import FeatureBlueprint
 
-bp = Blueprint("history", __name__, url_prefix="/history")
-
-from lms.history import views  # noqa: E402,F401
+bp = FeatureBlueprint("history", __name__, url_prefix="/history", views=("views",))

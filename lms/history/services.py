@@ -16,6 +16,7 @@ from lms.tenancy import current_organization_id
 # The record types people may filter by, with a readable name.
 RECORD_TYPES = {
     "ValueStream": "Value stream", "Step": "Step", "Customer": "Customer", "Job": "Job",
+    "Circumstance": "Circumstance",
     "Outcome": "Outcome", "OutcomeRating": "Outcome rating", "Kpi": "KPI",
     "KpiMeasurement": "KPI measurement", "KpiOutcomeLink": "KPI link", "Review": "Review",
     "Finding": "Finding", "Action": "Action", "User": "User", "ApiToken": "API token",
@@ -69,6 +70,7 @@ def record_events(record_type: str, record_id: int, limit: int = 200) -> list[Au
 # How each kind of record is named on its pages.
 _NAME_COLUMNS = {
     "ValueStream": "name", "Step": "name", "Customer": "name", "Job": "statement", "Outcome": "statement",
+    "Circumstance": "name",
     "Kpi": "name", "Finding": "text", "Action": "title", "User": "email", "ApiToken": "name",
     "Organization": "name", "OutcomeRating": "rated_on", "KpiMeasurement": "measured_on", "Review": "held_on",
 }

@@ -19,6 +19,7 @@ RECORD_PAGES = {
     "ValueStream": ("streams.show", "stream_id"),
     "Customer": ("customers.show", "customer_id"),
     "Outcome": ("customers.outcome", "outcome_id"),
+    "Circumstance": ("customers.circumstance", "circumstance_id"),
     "Kpi": ("kpis.show", "kpi_id"),
     "Review": ("reviews.show", "review_id"),
     "User": ("admin.user", "user_id"),

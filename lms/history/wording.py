@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from lms.audit import field_label
+from lms.lean.circumstances import percent
 from lms.lean.durations import format_duration
 
 # Fields that hold one of a few words (written lower-case with hyphens when stored).
@@ -26,6 +27,10 @@ def value_text(field: str, value: Any) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{count:,} {what.replace('_', ' ')}" if isinstance(count, int)
                          else f"{what.replace('_', ' ')}: {count}" for what, count in value.items()) or "—"
+    if field == "share" and isinstance(value, int | float):
+        return percent(value)
+    if field.endswith("_jobs") and isinstance(value, list | tuple):
+        return ", ".join(f"“{statement}”" for statement in value)
     if isinstance(value, list | tuple):
         return ", ".join(str(item).replace("-", " ") for item in value)
     if isinstance(value, str) and field in CHOICE_FIELDS:

@@ -1,7 +1,5 @@
 """KPIs tied to customer outcomes: measurements, links and metric drift."""
 
-from flask import Blueprint
+from lms.blueprints import FeatureBlueprint
 
-bp = Blueprint("kpis", __name__, url_prefix="/kpis")
-
-from lms.kpis import views  # noqa: E402,F401
+bp = FeatureBlueprint("kpis", __name__, url_prefix="/kpis", views=("views",))

@@ -281,8 +281,11 @@ def assess_organization(organization: Organization,
 CHART_MIN_DAYS = 365
 
 
-def trend_spec(kpi: Kpi, as_of: date | None = None) -> dict:
-    """Return the data of a KPI's trend chart: a year (or the window, if longer) up to as_of."""
+def trend_spec(kpi: Kpi, as_of: date | None = None, segment: str | None = None) -> dict:
+    """Return the data of a KPI's trend chart: a year (or the window, if longer) up to as_of.
+
+    With ``segment`` the outcomes' satisfaction is that segment's ratings only.
+    """
     as_of = as_of or today()
     settings = drift_settings(acting_organization())
     start = as_of - timedelta(days=max(settings.window_days, CHART_MIN_DAYS))
@@ -293,10 +296,11 @@ def trend_spec(kpi: Kpi, as_of: date | None = None) -> dict:
     links = _linked_outcomes([kpi.id]).get(kpi.id, [])
     ratings: dict[int, list[tuple[str, float]]] = defaultdict(list)
     if links:
+        of_segment = () if segment is None else (OutcomeRating.segment == segment,)
         rows = db.session.execute(
             select(OutcomeRating.outcome_id, OutcomeRating.rated_on, func.avg(OutcomeRating.satisfaction))
             .where(OutcomeRating.outcome_id.in_([oid for oid, _ in links]),
-                   OutcomeRating.rated_on > start, OutcomeRating.rated_on <= as_of)
+                   OutcomeRating.rated_on > start, OutcomeRating.rated_on <= as_of, *of_segment)
             .group_by(OutcomeRating.outcome_id, OutcomeRating.rated_on)
             .order_by(OutcomeRating.outcome_id, OutcomeRating.rated_on)).tuples()
         for outcome_id, rated_on, satisfaction in rows:
@@ -307,6 +311,7 @@ def trend_spec(kpi: Kpi, as_of: date | None = None) -> dict:
         "chart_start": start.isoformat(), "window_start": window_start(as_of, settings).isoformat(),
         "window_days": settings.window_days,
         "points": [(day.isoformat(), value) for day, value in points],
-        "outcomes": [{"id": oid, "statement": statement, "points": ratings.get(oid, [])}
+        "outcomes": [{"id": oid, "statement": statement if segment is None else f"{statement} ({segment})",
+                      "points": ratings.get(oid, [])}
                      for oid, statement in links],
     }

@@ -1,4 +1,8 @@
-"""Many measurements at once from pasted rows or a CSV file: errors by row and column, all or nothing."""
+"""Many measurements at once from pasted rows or a CSV file: read and checked, errors by row and column.
+
+Nothing here writes: ``lms.transfer.measurement_import`` shows what the checked rows would do and
+writes them, all or none, once the person confirms.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,7 @@ import io
 from dataclasses import dataclass, field
 
 from lms.errors import DomainError, ValidationFailed
-from lms.kpis import services
-from lms.kpis.schemas import MAX_BATCH, MeasurementBatchIn
-from lms.models import Kpi, KpiMeasurement
+from lms.kpis.schemas import MAX_BATCH, MeasurementBatchIn, MeasurementIn
 from lms.validation import validate
 
 COLUMNS = ("measured_on", "value", "note")
@@ -143,8 +145,8 @@ def _same_date_message(message: str, lines: list[int]) -> str:
     return f"{head}also appears in row {lines[int(index)]};{rest}" if index.isdigit() else message
 
 
-def import_measurements(kpi: Kpi, text: str, *, header_required: bool = False) -> list[KpiMeasurement]:
-    """Write every parsed row, or none: raise ImportRejected listing each bad row and column."""
+def check_rows(text: str, *, header_required: bool = False) -> list[tuple[int, MeasurementIn]]:
+    """Return each row's line and measurement; raise ImportRejected listing each bad row and column."""
     parsed = parse_rows(text, header_required=header_required)
     if parsed.errors:
         raise ImportRejected(parsed.errors)
@@ -156,10 +158,7 @@ def import_measurements(kpi: Kpi, text: str, *, header_required: bool = False) -
     errors = _sorted(errors + _repeated_dates(parsed, {(e.row, e.column) for e in errors}))
     if errors:
         raise ImportRejected(errors)
-    try:
-        return services.record_measurements(kpi, payload)
-    except ValidationFailed as failed:
-        raise ImportRejected(_by_row(failed, parsed.lines)) from None
+    return list(zip(parsed.lines, payload.measurements, strict=True))
 
 
 def _repeated_dates(parsed: ParsedRows, flagged: set) -> list[RowError]:

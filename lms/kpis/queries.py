@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from lms.extensions import db
-from lms.models import Customer, Job, Kpi, KpiOutcomeLink, Outcome, Step, ValueStream
+from lms.models import Customer, Job, Kpi, KpiOutcomeLink, Outcome, OutcomeRating, Step, ValueStream
 
 
 def step_name(step_id: int | None) -> str | None:
@@ -67,3 +67,12 @@ def link_details(kpi: Kpi) -> list[dict]:
         .where(KpiOutcomeLink.kpi_id == kpi.id).order_by(Customer.name, Outcome.statement)).tuples()
     return [{"outcome_id": oid, "rationale": rationale, "statement": statement, "job": job,
              "customer": customer} for oid, rationale, statement, job, customer in rows]
+
+
+def linked_segments(kpi: Kpi) -> list[str]:
+    """Return the segments named by ratings of the outcomes a KPI stands for, by name."""
+    linked = select(KpiOutcomeLink.outcome_id).where(KpiOutcomeLink.kpi_id == kpi.id).scalar_subquery()
+    names = db.session.scalars(select(OutcomeRating.segment).distinct()
+                               .where(OutcomeRating.outcome_id.in_(linked),
+                                      OutcomeRating.segment.is_not(None)))
+    return sorted(names, key=lambda name: (name.casefold(), name))

@@ -25,13 +25,16 @@ from lms.kpis.forms import (
     NewKpiForm,
     flat,
 )
-from lms.kpis.importing import ImportRejected, RowError, decode, import_measurements
+from lms.kpis.importing import ImportRejected, RowError
 from lms.kpis.permissions import EDIT_KPIS, MEASURE
 from lms.kpis.schemas import KpiIn, KpiOutcomeLinkIn, KpiPatch, MeasurementIn
 from lms.lean.drift import STATUSES
+from lms.lean.segments import segment_arg
 from lms.models import Kpi
 from lms.pagination import page_args
 from lms.permissions import MEMBER, allow
+from lms.transfer import measurement_import, previews
+from lms.transfer.measurement_pages import measurements_preview, write_measurements
 from lms.validation import validate, whole_number
 
 # Drawn (and described) by matplotlib, imported on first use: see lms.charts.deferred.
@@ -45,6 +48,11 @@ OPTIONAL = {"target", "value_stream_id", "step_id", "owner_id"}
 
 def _int_arg(name: str) -> int | None:
     return whole_number(request.args.get(name))
+
+
+def _segment() -> str | None:
+    """Return the segment picked with ``?segment=``, None for every segment."""
+    return segment_arg(request.args.get("segment"))
 
 
 def _as_of() -> date | None:
@@ -162,14 +170,16 @@ def render_show(kpi: Kpi, *, status: int = 200, measurement_form: MeasurementFor
     """Render a KPI's page, with the forms (and their errors) of a failed post if there was one."""
     user = tenancy.actor()
     as_of = _as_of()
-    drift = assessments.assess_kpi(kpi, as_of)
-    spec = assessments.trend_spec(kpi, as_of)
+    segment = _segment()
+    drift = assessments.assess_kpi(kpi, as_of, segment)
+    spec = assessments.trend_spec(kpi, as_of, segment)
     page, per_page = page_args(request.args, default_per_page=20)
     measurements = services.paginate_measurements(kpi, page, per_page)
     link_form = link_form or LinkForm(formdata=None, version=kpi.version)
     link_form.outcome_id.choices = grouped(queries.outcome_choices(), "Choose an outcome")
     return render_template(
-        "kpis/show.html", kpi=kpi, drift=drift, as_of=as_of, spec=spec,
+        "kpis/show.html", kpi=kpi, drift=drift, as_of=as_of, spec=spec, segment=segment,
+        segments=queries.linked_segments(kpi),
         chart_alt=describe_kpi_trend(spec), links=queries.link_details(kpi), measurements=measurements,
         streams=queries.stream_names(), people=people_lookup.names(),
         step_name=queries.step_name(kpi.step_id),
@@ -192,7 +202,7 @@ def show(kpi_id: int):
 @allow(MEMBER)
 def chart(kpi_id: int):
     kpi = tenancy.get_or_404(Kpi, kpi_id)
-    return chart_response("kpi_trend", assessments.trend_spec(kpi, _as_of()), draw_kpi_trend)
+    return chart_response("kpi_trend", assessments.trend_spec(kpi, _as_of(), _segment()), draw_kpi_trend)
 
 
 def _back_to(kpi: Kpi, anchor: str = ""):
@@ -242,23 +252,49 @@ def add_measurement(kpi_id: int):
     return _back_to(kpi, "#measurements")
 
 
+def _from_this_page(kpi: Kpi) -> dict:
+    """Where a preview made on the KPI's page confirms, and the way back to it."""
+    return {"confirm_url": url_for("kpis.confirm_import", kpi_id=kpi.id),
+            "back": (url_for("kpis.show", kpi_id=kpi.id) + "#import-title", kpi.name)}
+
+
 @bp.post("/<int:kpi_id>/measurements/import")
 @allow(MEASURE)
 def import_rows(kpi_id: int):
+    """Show what the pasted rows or the CSV file would do; nothing is written before the person confirms."""
     kpi = tenancy.get_or_404(Kpi, kpi_id)
     form = ImportForm()
     if not form.validate_on_submit():
         abort(400)
     upload = form.file.data
+    if upload and upload.filename:
+        source, filename, data = "csv", upload.filename, upload.read()
+    else:
+        source, filename, data = "pasted", measurement_import.PASTED_NAME, (form.rows.data or "").encode()
     try:
-        if upload and upload.filename:
-            written = import_measurements(kpi, decode(upload.read()), header_required=True)
-        else:
-            written = import_measurements(kpi, form.rows.data or "")
+        checked = measurement_import.check_text(kpi, data, source)
     except ImportRejected as rejected:
         return render_show(kpi, status=422, import_form=form, import_errors=rejected.errors)
-    flash(f"{len(written)} measurements imported.", "success")
-    return _back_to(kpi, "#measurements")
+    token = previews.keep(data, filename, kpi.id, measurement_import.SOURCES[source])
+    return measurements_preview(kpi, checked, source, token, filename, **_from_this_page(kpi))
+
+
+@bp.post("/<int:kpi_id>/measurements/import/confirm")
+@allow(MEASURE)
+def confirm_import(kpi_id: int):
+    """Write the previewed rows, unless the KPI's measurements on those dates changed since."""
+    kpi = tenancy.get_or_404(Kpi, kpi_id)
+    source, token = request.form.get("source", ""), request.form.get("token", "")
+    try:
+        if source not in ("pasted", "csv"):
+            raise previews.PreviewExpired()
+        kept = previews.open_kept(token, kpi.id, measurement_import.SOURCES[source])
+        checked = measurement_import.check_kept(kpi, kept, source)
+    except previews.PreviewExpired as expired:
+        return render_show(kpi, status=422, import_errors=[RowError(None, "", expired.message)])
+    except ImportRejected as rejected:
+        return render_show(kpi, status=422, import_errors=rejected.errors)
+    return write_measurements(kpi, checked, kept, source, token, **_from_this_page(kpi))
 
 
 @bp.post("/<int:kpi_id>/measurements/<int:measurement_id>/delete")

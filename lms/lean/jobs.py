@@ -130,6 +130,11 @@ def analyse_stack(job_id: int, statement: str, related: Sequence[RelatedJob]) ->
     )
 
 
+def stack_gaps(related: Sequence[RelatedJob]) -> tuple[list[int], list[str]]:
+    """Return a stack's gaps (in stack order) and unserved groups, without the struggle diagnosis."""
+    return _gaps(sorted(related, key=_stack_order))
+
+
 @dataclass(frozen=True)
 class CapabilityChange:
     """What serving a stack's jobs another way would change: the gaps it closes and opens."""

@@ -16,6 +16,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from lms.lean.durations import working_day
 from lms.lean.missing import STREAM_INPUTS, missing_inputs, missing_reasons
 
 WASTE_TYPES: tuple[str, ...] = (
@@ -199,13 +200,6 @@ def total(values: Iterable[float]) -> float:
         return sum(values, 0.0)
 
 
-def working_day_s(available_seconds_per_day: float | None) -> float | None:
-    """Return the seconds of a working day: the available time when set, else None (no working day)."""
-    if available_seconds_per_day is not None and available_seconds_per_day > 0:
-        return float(available_seconds_per_day)
-    return None
-
-
 def processing_time_s(step: StepFigures) -> float:
     """Return a process step's cycle time; an inventory step processes nothing."""
     if step.kind == "inventory" or step.cycle_time_s is None:
@@ -241,7 +235,7 @@ def takt_time_s(
     daily_demand: float | None, available_seconds_per_day: float | None
 ) -> float | None:
     """Return the pace of customer demand: a working day over daily demand; None without either."""
-    day_s = working_day_s(available_seconds_per_day)
+    day_s = working_day(available_seconds_per_day)
     if daily_demand is None or daily_demand <= 0 or day_s is None:
         return None
     return day_s / daily_demand
@@ -384,7 +378,7 @@ def _time_in_classification(
 def compute_metrics(stream: StreamFigures) -> StreamMetrics:
     """Compute the figures of a value stream from its steps, in map order."""
     steps = sorted(stream.steps, key=lambda step: step.position)
-    day_s = working_day_s(stream.available_seconds_per_day)
+    day_s = working_day(stream.available_seconds_per_day)
     takt_s = takt_time_s(stream.daily_demand, stream.available_seconds_per_day)
     timings = [step_timing(step, stream.daily_demand, day_s, takt_s) for step in steps]
     known_s = total(timing.lead_time_s for timing in timings)

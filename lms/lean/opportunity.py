@@ -120,8 +120,8 @@ def score_outcome(
         return UNRATED
     if not (on_scale(importance) and on_scale(satisfaction)):
         return OFF_SCALE
-    # outcome_status and opportunity_band, with the scale checked once (an organization's
-    # thousands of outcomes are scored on every view of the dashboard).
+    # As opportunity_score, outcome_status and opportunity_band, on figures already checked: a page
+    # scores every segment of thousands of outcomes.
     score = importance + max(importance - satisfaction, 0.0)
     if score >= thresholds.underserved and importance > satisfaction:
         return OutcomeScore(score, "underserved", opportunity_band(score, thresholds))

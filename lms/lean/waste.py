@@ -8,7 +8,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from lms.lean.durations import LARGEST_SHOWN, OUT_OF_RANGE, figure, format_duration
+from lms.lean.durations import LARGEST_SHOWN, OUT_OF_RANGE, figure, format_duration, working_day
 from lms.lean.metrics import (
     CLASSIFICATIONS,
     WASTE_TYPES,
@@ -20,7 +20,6 @@ from lms.lean.metrics import (
     stations_needed,
     unconverted_units,
     waiting_time_s,
-    working_day_s,
 )
 from lms.lean.metrics import takt_time_s as demand_takt_s
 
@@ -170,7 +169,7 @@ def flag_step(
 
 def flag_stream(stream: StreamFigures) -> dict[int | None, list[WasteFlag]]:
     """Return every step's flags keyed by step id; steps without an id share the None key."""
-    day_s = working_day_s(stream.available_seconds_per_day)
+    day_s = working_day(stream.available_seconds_per_day)
     takt_s = demand_takt_s(stream.daily_demand, stream.available_seconds_per_day)
     flags: dict[int | None, list[WasteFlag]] = {}
     for step in sorted(stream.steps, key=lambda step: step.position):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.db import Base, utcnow
@@ -96,3 +96,45 @@ class OutcomeRating(OrgScoped, Versioned, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     outcome: Mapped[Outcome] = relationship(back_populates="ratings")
+
+
+# The related jobs a circumstance makes required, and the interchangeable members it rules out.
+circumstance_required_jobs = Table(
+    "circumstance_required_jobs",
+    Base.metadata,
+    Column("circumstance_id", ForeignKey("circumstances.id", ondelete="CASCADE"), primary_key=True),
+    Column("job_id", ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+circumstance_ruled_out_jobs = Table(
+    "circumstance_ruled_out_jobs",
+    Base.metadata,
+    Column("circumstance_id", ForeignKey("circumstances.id", ondelete="CASCADE"), primary_key=True),
+    Column("job_id", ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Circumstance(OrgScoped, Versioned, Timestamped, Base):
+    """A group of a high-level job's customers whose situation changes its stack."""
+
+    __tablename__ = "circumstances"
+    __table_args__ = (UniqueConstraint("job_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    share: Mapped[float | None]  # of the job's customers, 0-1; None when not known
+
+    job: Mapped[Job] = relationship()
+    requires: Mapped[list[Job]] = relationship(secondary=circumstance_required_jobs, order_by="Job.id")
+    rules_out: Mapped[list[Job]] = relationship(secondary=circumstance_ruled_out_jobs, order_by="Job.id")
+
+    @property
+    def requires_job_ids(self) -> list[int]:
+        """Return the ids of the related jobs it makes required."""
+        return [job.id for job in self.requires]
+
+    @property
+    def rules_out_job_ids(self) -> list[int]:
+        """Return the ids of the interchangeable members it rules out."""
+        return [job.id for job in self.rules_out]

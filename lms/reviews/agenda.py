@@ -16,6 +16,8 @@ from sqlalchemy import and_, or_, select
 from werkzeug.routing import BuildError
 
 from lms import tenancy
+from lms.customer_first import agenda as customer_first
+from lms.customers.circumstance_queries import analyse, load_circumstances
 from lms.customers.queries import JobStacks, load_job_stacks
 from lms.extensions import db
 from lms.kpis.assessments import KpiDrift
@@ -29,17 +31,22 @@ SECTIONS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
      "No KPI of this stream is worsening, diverging, orphan or stale."),
     ("steps", "Steps to walk", ("untagged-step", "flagged-value-adding-step", "over-takt-step"),
      "Every step is tagged, no value-adding step contradicts its flags, none is over takt."),
-    ("customer", "Customer outcomes and job gaps", ("underserved-outcome", "job-gap"),
+    ("customer", "Customer outcomes and job gaps", ("underserved-outcome", "job-gap", "circumstance-gap"),
      "No underserved outcome and no job gap in the jobs this stream serves."),
     ("actions", "Overdue actions from earlier reviews", ("overdue-action",),
      "No action of an earlier review of this stream is overdue."),
+    ("customer-first", "Internal customers and overprocessing", ("suboptimization", "stop-doing-candidate"),
+     "No internal customer loses while this stream (or its supplier) gains, and no step serves an "
+     "overserved outcome."),
 )
 KIND_LABELS = {
     "kpi-worsening": "Worsening KPI", "kpi-diverging": "Diverging KPI", "kpi-orphan": "Orphan KPI",
     "kpi-stale": "Stale KPI",
     "untagged-step": "Untagged step", "flagged-value-adding-step": "Flagged value-adding step",
     "over-takt-step": "Over takt", "underserved-outcome": "Underserved outcome", "job-gap": "Job gap",
+    "circumstance-gap": "Circumstance without a capable stack",
     "overdue-action": "Overdue action",
+    **customer_first.KIND_LABELS,
 }
 DRIFT_ALERTS = ("worsening", "diverging", "orphan", "stale")
 CONTRADICTING_FLAGS = ("contradiction", "no-customer-job")
@@ -178,6 +185,26 @@ def customer_items(head_id: int | None, stacks: JobStacks | None) -> list[Agenda
     return items
 
 
+def circumstance_items(head_id: int | None, stacks: JobStacks | None) -> list[AgendaItem]:
+    """Return the circumstances of the stream's job stack whose customers it leaves without a capable stack.
+
+    Largest share first (unknown shares last); one statement, the stack already loaded.
+    """
+    if head_id is None or stacks is None:
+        return []
+    head = next((job for job in stacks.jobs if job.id == head_id), None)
+    rows = load_circumstances([head_id]).get(head_id, []) if head is not None else []
+    if not rows:
+        return []
+    broken = [(row, a) for row, a in analyse(stacks, head, rows, diagnose=False).items if not a.capable]
+    broken.sort(key=lambda item: (item[0].share is None, -(item[0].share or 0), item[0].name.lower()))
+    return [AgendaItem(
+        "circumstance-gap", f"Members with “{row.name}” ({row.share_text})",
+        f"The stack of “{head.statement}” is not capable for them: {a.reason}.", "Circumstance", row.id,
+        page_url("customers.show", customer_id=head.customer_id, _anchor=f"circumstances-{head.id}"))
+        for row, a in broken]
+
+
 def overdue_items(review: Review, today: date) -> list[AgendaItem]:
     """Return the overdue actions of the stream's other reviews held on or before this one."""
     earlier = or_(Review.held_on < review.held_on,
@@ -206,4 +233,5 @@ def build_agenda(review: Review, stream: ValueStream, steps: Sequence[Step], kpi
     """Return the whole agenda of a review from the stream's records loaded by the caller."""
     head_id, stacks = served_jobs(stream, steps)
     return [*kpi_items(kpis, drift), *step_items(stream, steps), *customer_items(head_id, stacks),
-            *overdue_items(review, today)]
+            *circumstance_items(head_id, stacks), *overdue_items(review, today),
+            *customer_first.agenda_items(stream, today, AgendaItem, page_url)]

@@ -59,6 +59,9 @@ class BeforeAfter:
     note: str = ""
 
 
+COMPARED = ("lead_time_s", "processing_time_s", "pce")  # the figures every before/after shows
+
+
 def figure_moves(before: dict | None, after: dict | None) -> list[FigureMove]:
     """Compare two metrics objects: lead time, processing time, PCE and the time of each waste."""
     before, after = before or {}, after or {}
@@ -79,20 +82,32 @@ def figure_moves(before: dict | None, after: dict | None) -> list[FigureMove]:
     return rows
 
 
-def snapshot_notes(before: dict | None, after: dict | None) -> list[str]:
-    """Say what a reader must know of two metrics objects: inputs missing, and an older way of counting.
+def snapshot_notes(before: dict | None, after: dict | None, *, status: str = "open") -> list[str]:
+    """Say what a reader must know of two metrics objects: none recorded, inputs missing, an older count.
 
-    A snapshot taken before figures named their missing inputs (it has no ``missing`` key) counted
-    a step's time under each of its wastes in full; one with ``missing`` inputs has figures withheld.
+    ``before`` is None when no figures were recorded at opening: a planned review has not opened yet,
+    and a review recorded (or imported) already open or closed may have none. A snapshot taken before
+    figures named their missing inputs (it has no ``missing`` key) counted a step's time under each of
+    its wastes in full; one with ``missing`` inputs has figures withheld.
     """
     notes = []
+    if before is None:
+        notes.append("Not opened yet: no figures recorded; they are recorded when the review opens."
+                     if status == "planned" else
+                     "No figures were recorded when this review opened (it was recorded or imported "
+                     "without them): only today's figures are shown.")
     if any(snapshot is not None and "missing" not in snapshot for snapshot in (before, after)):
         notes.append("A snapshot taken before waste time was shared among a step's wastes counts a step "
                      "under each of its wastes in full: compare its waste times with care.")
+    # Only inputs whose absence left a figure of the table empty: a stream without a daily demand
+    # has no takt time, but its lead time is complete when no inventory needs converting.
+    withheld = [snapshot for snapshot in (before, after)
+                if snapshot is not None and any(snapshot.get(name) is None for name in COMPARED)]
     needed = [label for name, label in STREAM_INPUTS.items()
-              if any(name in (snapshot or {}).get("missing", []) for snapshot in (before, after))]
+              if any(name in snapshot.get("missing", []) for snapshot in withheld)]
     if needed:
-        notes.append(f"Figures shown “—” could not be computed: set {' and '.join(needed)} to have them.")
+        shown = "Today's figures shown" if before is None else "Figures shown"
+        notes.append(f"{shown} “—” could not be computed: set {' and '.join(needed)} to have them.")
     return notes
 
 
@@ -105,12 +120,13 @@ def before_after(review: Review, current: dict) -> BeforeAfter:
                                        (f"At opening ({opened})", f"At closing ({closed})"), "")
     elif review.snapshot_open is not None:
         before, after, labels = review.snapshot_open, current, (f"At opening ({opened})", "Now")
-        note = "The review is open: “now” follows the map as it changes; closing records it for good."
+        note = ("The review is open: “now” follows the map as it changes; closing records it for good."
+                if review.status != "closed" else
+                "No figures were recorded at closing: “now” follows the map as it changes.")
     else:
-        before, after, labels = None, current, ("At opening", "Now")
-        note = "The review is planned: its figures are recorded when it opens."
+        before, after, labels, note = None, current, ("At opening", "Now"), ""
     return BeforeAfter(*labels, figure_moves(before, after),
-                       note=" ".join([note, *snapshot_notes(before, after)]).strip())
+                       note=" ".join([note, *snapshot_notes(before, after, status=review.status)]).strip())
 
 
 def opened_on(review: Review) -> date | None:

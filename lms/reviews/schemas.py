@@ -192,7 +192,7 @@ class ActionOut(Out):
 class AgendaItemOut(Out):
     kind: str = Field(description="kpi-worsening, kpi-diverging, kpi-orphan, kpi-stale, untagged-step, "
                                   "flagged-value-adding-step, over-takt-step, underserved-outcome, job-gap, "
-                                  "overdue-action")
+                                  "circumstance-gap, overdue-action, suboptimization, stop-doing-candidate")
     title: str
     detail: str
     record_type: str | None

@@ -1,7 +1,6 @@
 """Value streams and their steps: the map, the lean figures, waste tagging, future states."""
 
-from flask import Blueprint
+from lms.blueprints import FeatureBlueprint
 
-bp = Blueprint("streams", __name__, url_prefix="/value-streams")
-
-from lms.streams import grid_views, step_views, views  # noqa: E402,F401
+bp = FeatureBlueprint("streams", __name__, url_prefix="/value-streams",
+                      views=("grid_views", "step_views", "views"))

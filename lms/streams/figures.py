@@ -12,6 +12,7 @@ from sqlalchemy import Text, case, cast, func, literal, select
 from lms import pagination, tenancy
 from lms.db import utcnow
 from lms.extensions import db
+from lms.lean.durations import working_day
 from lms.lean.metrics import (
     CLASSIFICATIONS,
     WASTE_TYPES,
@@ -20,7 +21,6 @@ from lms.lean.metrics import (
     StreamFigures,
     StreamMetrics,
     compute_metrics,
-    working_day_s,
 )
 from lms.lean.metrics import takt_time_s as demand_takt_s
 from lms.lean.waste import WasteFlag, flag_step, flag_stream
@@ -87,7 +87,7 @@ def steps_of(stream: ValueStream) -> list[Step]:
 
 def step_flags(stream: ValueStream, step: Step) -> list[WasteFlag]:
     """Return one step's waste flags; they depend on the step and the stream's demand only."""
-    day_s = working_day_s(stream.available_seconds_per_day)
+    day_s = working_day(stream.available_seconds_per_day)
     return flag_step(step_figures(step), daily_demand=stream.daily_demand, day_s=day_s,
                      takt_time_s=demand_takt_s(stream.daily_demand, stream.available_seconds_per_day))
 
@@ -158,7 +158,7 @@ def _held(column, low: float = -HELD_WITHIN):
 def step_time_columns():
     """Return SQL for a stream's working day and a step's processing and waiting time.
 
-    The same arithmetic, in the same order, as ``lean.metrics.working_day_s``,
+    The same arithmetic, in the same order, as ``lean.durations.working_day``,
     ``processing_time_s`` and ``waiting_time_s``: a step's times come out as the same floats.
     The working day is NULL when the stream has none. A statement using them joins ``Step`` to its
     ``ValueStream``.
@@ -301,7 +301,7 @@ class StreamView:
     @property
     def day_s(self) -> float | None:
         """Return the stream's working day in seconds; None when it has none."""
-        return working_day_s(self.stream.available_seconds_per_day)
+        return working_day(self.stream.available_seconds_per_day)
 
 
 

@@ -12,11 +12,13 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from lms.db import utcnow
 from lms.extensions import db
 from lms.models import (
     Action,
+    Circumstance,
     Customer,
     Finding,
     Job,
@@ -55,6 +57,7 @@ JOB_FIELDS = (
     "dimension",
     "circumstance",
 )
+CIRCUMSTANCE_FIELDS = ("name", "description", "share")
 OUTCOME_FIELDS = ("statement", "direction")
 RATING_FIELDS = ("rated_on", "importance", "satisfaction", "respondents", "segment", "source")
 STREAM_FIELDS = (
@@ -125,6 +128,23 @@ def _snapshot(snapshot: dict | None, refs: _Refs) -> dict | None:
     return copy
 
 
+def _circumstances(refs: _Refs) -> list[dict[str, Any]]:
+    """Return the circumstances of job stacks, naming their job and the jobs they change by ref."""
+    return [
+        {
+            "job": refs("job", c.job_id),
+            **_pick(c, CIRCUMSTANCE_FIELDS),
+            "requires": sorted(refs("job", i) for i in c.requires_job_ids),
+            "rules_out": sorted(refs("job", i) for i in c.rules_out_job_ids),
+        }
+        for c in db.session.scalars(
+            select(Circumstance)
+            .options(selectinload(Circumstance.requires), selectinload(Circumstance.rules_out))
+            .order_by(Circumstance.id)
+        )
+    ]
+
+
 def export_document(organization: Organization) -> dict[str, Any]:
     """Return the whole content of ``organization`` (the scoped session's) as a JSON-able dict."""
     emails = {u.id: u.email for u in _records(User)}
@@ -165,6 +185,7 @@ def export_document(organization: Organization) -> dict[str, Any]:
                 **_pick(finding, FINDING_FIELDS),
                 "step": refs("step", finding.step_id),
                 "created_by": person(finding.created_by_id),
+                "recorded_names": finding.recorded_names,
             }
         )
     for action in _records(Action):
@@ -175,6 +196,7 @@ def export_document(organization: Organization) -> dict[str, Any]:
                 "kpi": refs("kpi", action.kpi_id),
                 "outcome": refs("outcome", action.outcome_id),
                 "owner": person(action.owner_id),
+                "recorded_names": action.recorded_names,
             }
         )
     review_ids = [r.id for r in reviews]
@@ -211,6 +233,7 @@ def export_document(organization: Organization) -> dict[str, Any]:
             }
             for j in jobs
         ],
+        "circumstances": _circumstances(refs),
         "outcomes": [
             {
                 "ref": refs("outcome", o.id),
@@ -262,6 +285,7 @@ def export_document(organization: Organization) -> dict[str, Any]:
                 "participants": participants[r.id],
                 "snapshot_open": _snapshot(r.snapshot_open, refs),
                 "snapshot_close": _snapshot(r.snapshot_close, refs),
+                "recorded_names": r.recorded_names,  # what a closed review showed, kept as written then
                 "findings": findings[r.id],
                 "actions": actions[r.id],
             }

@@ -31,11 +31,13 @@ from lms.models import (
 )
 from lms.schema_types import Checked
 from lms.streams.schemas import StepIn, ValueStreamIn
+from lms.transfer.circumstance_import import check_circumstances, read_circumstances
 from lms.transfer.document import SCHEMA_VERSION, SETTINGS
 from lms.validation import fields_from_validation
 
 MAX_ERRORS = 200
-SECTIONS = ("customers", "jobs", "outcomes", "value_streams", "kpis", "reviews")
+MAX_RECORDED_NAMES = 1_000
+SECTIONS = ("customers", "jobs", "circumstances", "outcomes", "value_streams", "kpis", "reviews")
 TOP_LEVEL = {"schema_version", "exported_at", "organization", *SECTIONS}
 
 
@@ -160,6 +162,19 @@ class _Reader:
             self.missing_people.add(email)
         return user_id
 
+    def recorded_names(self, record: dict, path: str) -> dict | None:
+        """Return a closed review's recorded names (optional: older documents have none), if well formed."""
+        names = record.get("recorded_names")
+        if names is None:
+            return None
+        if not isinstance(names, dict) or len(names) > MAX_RECORDED_NAMES or not all(
+            isinstance(key, str) and len(key) <= 100 and _a_name(value) for key, value in names.items()
+        ):
+            self.problems.add(f"{path}.recorded_names", "Expected null or an object of names: each a text, "
+                                                        "null or a list of texts.")
+            return None
+        return names
+
     def points_to(self, kind: str, ref: Any, path: str) -> None:
         if ref is None:
             return
@@ -167,6 +182,13 @@ class _Reader:
             self.problems.add(path, f"Expected the whole-number ref of a {kind}, or null.")
         elif ref not in self.refs[kind]:
             self.problems.add(path, f"No {kind} with ref {ref} in this document.")
+
+
+def _a_name(value: Any) -> bool:
+    """Tell whether a recorded name is a text, null or a list of texts (a review's participants)."""
+    if isinstance(value, list):
+        return len(value) <= MAX_RECORDED_NAMES and all(_a_name(item) and item is not None for item in value)
+    return value is None or (isinstance(value, str) and len(value) <= 20_000)
 
 
 def _datetime(value: Any) -> datetime | None:
@@ -192,6 +214,7 @@ class _Plan:
     def __init__(self) -> None:
         self.customers: list[tuple[dict, dict]] = []
         self.jobs: list[tuple[dict, dict]] = []
+        self.circumstances: list[tuple[dict, Any]] = []
         self.outcomes: list[tuple[dict, dict]] = []
         self.streams: list[tuple[dict, dict]] = []
         self.kpis: list[tuple[dict, dict]] = []
@@ -458,6 +481,7 @@ def _read_reviews(doc: dict, r: _Reader, plan: _Plan) -> None:
         "participants",
         "snapshot_open",
         "snapshot_close",
+        "recorded_names",
         "findings",
         "actions",
     }
@@ -474,6 +498,7 @@ def _read_reviews(doc: dict, r: _Reader, plan: _Plan) -> None:
             "findings": [],
             "actions": [],
             "participants": [],
+            "recorded_names": r.recorded_names(rec, path),
         }
         for key in ("opened_at", "closed_at"):
             try:
@@ -487,11 +512,12 @@ def _read_reviews(doc: dict, r: _Reader, plan: _Plan) -> None:
             extra["participants"].append(r.person(email, f"{path}.participants.{j}"))
         for j, finding in enumerate(_as_list(r.problems, rec.get("findings"), f"{path}.findings")):
             fpath = f"{path}.findings.{j}"
-            finding = r.record(finding, fpath, {"text", "step", "waste_type", "created_by"})
+            finding = r.record(finding, fpath, {"text", "step", "waste_type", "created_by", "recorded_names"})
             if finding:
                 checked = r.schema(
                     _FindingRecord, {k: finding[k] for k in ("text", "waste_type") if k in finding}, fpath, {}
                 )
+                r.recorded_names(finding, fpath)
                 if finding.get("waste_type") not in (None, *WASTE_TYPES):
                     r.problems.add(f"{fpath}.waste_type", "Unknown waste type.")
                 r.points_to("step", finding.get("step"), f"{fpath}.step")
@@ -513,6 +539,7 @@ def _read_reviews(doc: dict, r: _Reader, plan: _Plan) -> None:
                     "stage",
                     "expected_effect",
                     "observed_result",
+                    "recorded_names",
                 },
             )
             if action:
@@ -526,6 +553,7 @@ def _read_reviews(doc: dict, r: _Reader, plan: _Plan) -> None:
                     apath,
                     {},
                 )
+                r.recorded_names(action, apath)
                 if action.get("stage", "plan") not in ACTION_STAGES:
                     r.problems.add(f"{apath}.stage", f"Use one of: {', '.join(ACTION_STAGES)}.")
                 for kind, key in (("step", "step"), ("kpi", "kpi"), ("outcome", "outcome")):
@@ -586,9 +614,11 @@ def read_document(doc: Any, emails: dict[str, int]) -> tuple[_Plan, _Reader]:
     if settings is not None and (not isinstance(settings, dict) or set(settings) - set(SETTINGS)):
         r.problems.add("organization.settings", f"Known settings: {', '.join(SETTINGS)}.")
     _read_customers_jobs_outcomes(doc, r, plan)
+    read_circumstances(doc, r, plan, _as_list)
     _read_streams(doc, r, plan)
     _read_kpis(doc, r, plan)
     _read_reviews(doc, r, plan)
     _check_references(r, plan)
+    check_circumstances(r, plan)
     r.problems.raise_if_any()
     return plan, r

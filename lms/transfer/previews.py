@@ -1,9 +1,11 @@
 """Uploads kept between an import's preview and its confirmation, without asking for the file again.
 
 The uploaded bytes wait in a private file of the instance folder under a random name; the page
-holds only a signed token naming that file, the organization, the person and the stream. A token
-is refused when its signature is wrong, when it is older than ``MAX_AGE_S``, or when another
-person, organization or stream presents it; files older than that are swept on every new preview.
+holds only a signed token naming that file, the organization, the person, the kind of import
+(``steps``, or measurements read from a table or from pasted rows) and the record it writes into (a
+stream, a KPI). A token is refused when its signature is wrong, when it is older than ``MAX_AGE_S``,
+or when another person, organization, kind or record presents it; files older than that are swept on
+every new preview.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from lms import tenancy
 
 MAX_AGE_S = 30 * 60
-SALT = "lms.transfer.steps-preview"
+SALT = "lms.transfer.steps-preview"  # the steps' preview came first; every kind of import shares it
 FOLDER = "import-previews"
 
 
@@ -71,20 +73,27 @@ def sweep(now: float | None = None) -> int:
     return swept
 
 
-def keep(data: bytes, filename: str, stream_id: int) -> str:
-    """Keep an upload for the acting person's confirmation; return the token that names it."""
+def keep(data: bytes, filename: str, record_id: int, kind: str = "steps") -> str:
+    """Keep an upload for the acting person's confirmation; return the token that names it.
+
+    ``kind`` says how the upload is read (``steps``, ``measurements-table``, ...) and ``record_id`` what
+    it is imported into: the confirmation must name both again.
+    """
     sweep()
     file_id = secrets.token_urlsafe(24)
     descriptor = os.open(_path(file_id), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(data)
     user = tenancy.actor()
-    return _serializer().dumps({"f": file_id, "o": user.organization_id, "u": user.id, "s": stream_id,
-                                "n": filename[:200], "h": hashlib.sha256(data).hexdigest()})
+    return _serializer().dumps({"f": file_id, "o": user.organization_id, "u": user.id, "s": record_id,
+                                "k": kind, "n": filename[:200], "h": hashlib.sha256(data).hexdigest()})
 
 
-def open_kept(token: str, stream_id: int) -> KeptUpload:
-    """Return the upload a token names, if it is still there and the token is the acting person's."""
+def open_kept(token: str, record_id: int, kind: str = "steps") -> KeptUpload:
+    """Return the upload a token names, if it is still there and the token is the acting person's.
+
+    The token must have been made for the same kind of import into the same record.
+    """
     try:
         claims = _serializer().loads(token or "", max_age=MAX_AGE_S)
     except SignatureExpired:
@@ -92,7 +101,8 @@ def open_kept(token: str, stream_id: int) -> KeptUpload:
     except BadSignature:
         raise PreviewExpired() from None
     user = tenancy.actor()
-    if (claims.get("o"), claims.get("u"), claims.get("s")) != (user.organization_id, user.id, stream_id):
+    if (claims.get("o"), claims.get("u"), claims.get("s"), claims.get("k", "steps")) != (
+            user.organization_id, user.id, record_id, kind):
         raise PreviewExpired()
     try:
         data = _path(claims["f"]).read_bytes()

@@ -15,7 +15,6 @@ from typing import IO, Any
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from lms import audit
 from lms.extensions import db
 from lms.kpis.importing import RowError
 from lms.lean.durations import parse_duration
@@ -160,11 +159,12 @@ def _step_values(row: dict[str, str], emails: dict[str, int], number: int, error
 # Measurements --------------------------------------------------------------------------
 
 
-def _measurement_values(rows: list[tuple[int, dict[str, str]]], errors: _Errors) -> dict[date, tuple]:
-    """Check every row; return {date: (value, note, row number)}."""
+def measurement_rows(rows: list[tuple[int, dict[str, str]]], errors: _Errors) -> list[tuple[int, Any]]:
+    """Check every row; return ``(row number, MeasurementIn)`` of the good ones, one per date."""
     from lms.kpis.schemas import MeasurementIn
 
-    by_date: dict[date, tuple[float, str, int]] = {}
+    first_row: dict[date, int] = {}
+    checked = []
     for number, row in rows:
         try:
             m = MeasurementIn.model_validate({k: v for k, v in row.items() if v != "" or k == "note"})
@@ -172,78 +172,13 @@ def _measurement_values(rows: list[tuple[int, dict[str, str]]], errors: _Errors)
             for field, messages in fields_from_validation(exc).items():
                 errors.add(number, field, " ".join(messages))
             continue
-        if m.measured_on in by_date:
-            errors.add(
-                number,
-                "measured_on",
-                f"{m.measured_on} also appears in row {by_date[m.measured_on][2]}; one measurement per date.",
-            )
+        if m.measured_on in first_row:
+            errors.add(number, "measured_on", f"{m.measured_on} also appears in row "
+                                              f"{first_row[m.measured_on]}; one measurement per date.")
             continue
-        by_date[m.measured_on] = (m.value, m.note, number)
-    return by_date
-
-
-def import_measurements(kpi: Kpi, filename: str, fileobj: IO[bytes]) -> ImportSummary:
-    """Add or update the KPI's measurements from a table: all rows, or none.
-
-    New dates are inserted in bulk; a date the KPI already has is an update, audited with its
-    value before and after.
-    """
-    from lms.bulk import insert_rows, refresh_statistics
-    from lms.kpis.permissions import require_measurer
-
-    user = require_measurer(kpi)
-    rows = read_table(filename, fileobj, MEASUREMENT_COLUMNS)
-    errors = _Errors()
-    by_date = _measurement_values(rows, errors)
-    errors.raise_if_any()
-    existing = {
-        m.measured_on: m
-        for m in db.session.scalars(
-            select(KpiMeasurement).where(
-                KpiMeasurement.kpi_id == kpi.id,
-                KpiMeasurement.measured_on.between(min(by_date), max(by_date)),
-            )
-        )
-    }
-    updated = 0
-    for day, measurement in existing.items():
-        if day not in by_date:
-            continue
-        value, note, _ = by_date[day]
-        if (measurement.value, measurement.note) != (value, note):
-            before = {"value": measurement.value, "note": measurement.note}
-            measurement.value, measurement.note, measurement.entered_by_id = value, note, user.id
-            audit.record(
-                "update",
-                measurement,
-                summary=f"{kpi.name} on {day}: {before['value']} → {value}",
-                before=before,
-                after={"value": value, "note": note},
-            )
-            updated += 1
-    new_rows = [
-        {
-            "organization_id": kpi.organization_id,
-            "kpi_id": kpi.id,
-            "measured_on": day,
-            "value": value,
-            "note": note,
-            "entered_by_id": user.id,
-        }
-        for day, (value, note, _) in sorted(by_date.items())
-        if day not in existing
-    ]
-    insert_rows(KpiMeasurement, new_rows, ids=False)
-    audit.record(
-        "import",
-        kpi,
-        summary=f"{len(new_rows):,} measurements of {kpi.name} imported, {updated} updated",
-        after={"added": len(new_rows), "updated": updated},
-    )
-    db.session.commit()
-    refresh_statistics(KpiMeasurement, rows=len(new_rows))
-    return ImportSummary(added=len(new_rows), updated=updated)
+        first_row[m.measured_on] = number
+        checked.append((number, m))
+    return checked
 
 
 # Writing -------------------------------------------------------------------------------

@@ -20,7 +20,8 @@ from lms.kpis.importing import RowError
 from lms.models import Kpi, ValueStream
 from lms.permissions import MEMBER, allow
 from lms.streams import permissions as stream_permissions
-from lms.transfer import bp, permissions, previews, services, step_import, tables
+from lms.transfer import bp, measurement_import, permissions, previews, services, step_import, tables
+from lms.transfer.measurement_pages import measurements_preview, write_measurements
 
 
 class ImportForm(FlaskForm):
@@ -127,7 +128,7 @@ def export_measurements():
 @bp.post("/<any(steps, measurements):table>/import")
 @allow(permissions.IMPORT_TABLE)
 def import_table(table: str):
-    """Import measurements at once; show what a steps file would do before it is written."""
+    """Show what a steps or measurements file would do; nothing is written before the person confirms."""
     model = ValueStream if table == "steps" else Kpi
     record = tenancy.get_or_404(model, request.form.get(f"{table}-record_id", type=int))
     upload = request.files.get(f"{table}-table")
@@ -144,13 +145,35 @@ def import_table(table: str):
             return _page(table_errors={table: rejected.errors}, status=422)
         token = previews.keep(data, upload.filename, record.id)
         return _preview_page(record, checked, mode, token, upload.filename)
+    data = upload.stream.read()
     try:
-        summary = tables.import_measurements(record, upload.filename, upload.stream)
+        checked = measurement_import.check_table(record, upload.filename, data)
     except tables.TableRejected as rejected:
         return _page(table_errors={table: rejected.errors}, status=422)
-    updated = f", {summary.updated:,} updated" if summary.updated else ""
-    flash(f"{summary.added:,} measurements imported into {record.name}{updated}.", "success")
-    return redirect(url_for("transfer.index"))
+    token = previews.keep(data, upload.filename, record.id, measurement_import.SOURCES["table"])
+    return measurements_preview(record, checked, "table", token, upload.filename, **_from_this_page(record))
+
+
+def _from_this_page(kpi: Kpi) -> dict:
+    """Where a preview made on this page confirms, and the way back to it."""
+    return {"confirm_url": url_for("transfer.confirm_measurements"),
+            "back": (url_for("transfer.index", kpi_id=kpi.id) + "#measurements-title", "Import / export")}
+
+
+@bp.post("/measurements/confirm")
+@allow(permissions.IMPORT_TABLE)
+def confirm_measurements():
+    """Write the previewed measurements, unless the KPI's measurements on those dates changed since."""
+    kpi = tenancy.get_or_404(Kpi, request.form.get("kpi_id", type=int))
+    token = request.form.get("token", "")
+    try:
+        kept = previews.open_kept(token, kpi.id, measurement_import.SOURCES["table"])
+        checked = measurement_import.check_kept(kpi, kept, "table")
+    except previews.PreviewExpired as expired:
+        return _page(table_errors={"measurements": [RowError(None, "file", expired.message)]}, status=422)
+    except tables.TableRejected as rejected:
+        return _page(table_errors={"measurements": rejected.errors}, status=422)
+    return write_measurements(kpi, checked, kept, "table", token, **_from_this_page(kpi))
 
 
 def _preview_page(stream: ValueStream, checked, mode: str, token: str, filename: str, status: int = 200):

@@ -26,6 +26,7 @@ from lms.models import (
     ValueStream,
     review_participants,
 )
+from lms.transfer.circumstance_import import write_circumstances
 from lms.transfer.document import SETTINGS
 from lms.transfer.importer import ImportResult, ensure_empty, read_document
 
@@ -100,6 +101,7 @@ def import_document(organization: Organization, doc: Any) -> ImportResult:
     _set_column(
         Job, "parent_id", [(job[r["ref"]], job[r["parent"]]) for r, _ in plan.jobs if r.get("parent")]
     )
+    write_circumstances(plan, job, add)
     outcome = dict(
         zip(
             [r["ref"] for r, _ in plan.outcomes],
@@ -131,6 +133,7 @@ def import_document(organization: Organization, doc: Any) -> ImportResult:
                 "segment": c.segment,
                 "source": raw.get("source", "aggregate"),
                 "created_by_id": by,
+                "recorded_names": raw.get("recorded_names"),
             }
             for r, p in plan.outcomes
             for raw, c, by in p["ratings"]
@@ -249,6 +252,7 @@ def import_document(organization: Organization, doc: Any) -> ImportResult:
                 "closed_at": p.get("closed_at"),
                 "snapshot_open": _snapshot(r.get("snapshot_open"), step),
                 "snapshot_close": _snapshot(r.get("snapshot_close"), step),
+                "recorded_names": p["recorded_names"],
             }
             for r, p in plan.reviews
         ],
@@ -273,6 +277,7 @@ def import_document(organization: Organization, doc: Any) -> ImportResult:
                 "waste_type": c.waste_type,
                 "step_id": step.get(raw.get("step")),
                 "created_by_id": by,
+                "recorded_names": raw.get("recorded_names"),
             }
             for review_id, (_, p) in zip(reviews, plan.reviews, strict=True)
             for raw, c, by in p["findings"]
@@ -290,6 +295,7 @@ def import_document(organization: Organization, doc: Any) -> ImportResult:
                 "kpi_id": kpi.get(raw.get("kpi")),
                 "outcome_id": outcome.get(raw.get("outcome")),
                 "owner_id": by,
+                "recorded_names": raw.get("recorded_names"),
             }
             for review_id, (_, p) in zip(reviews, plan.reviews, strict=True)
             for raw, c, by in p["actions"]

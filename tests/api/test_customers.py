@@ -244,10 +244,12 @@ def test_stale_version_is_409_and_nothing_changes(api, stack, resource):
 
 def test_outcome_crud_is_unrated_until_rated(api, app, stack):
     outcome = new_outcome(api, stack["related"], "A bill is paid on time", direction="maximize")
+    segments = {"segment": None, "respondents": None, "weighting": "unrated", "weighting_note": "",
+                "overall_opportunity": None, "by_segment": [], "underserved_segments": []}  # additions
     assert outcome == {"id": outcome["id"], "version": 1, "job_id": stack["related"],
                        "statement": "A bill is paid on time", "direction": "maximize",
                        "importance": None, "satisfaction": None, "opportunity": None,
-                       "status": "unrated", "rated_on": None}
+                       "status": "unrated", "rated_on": None} | segments
     assert api.patch(f"/outcomes/{outcome['id']}", json={"direction": "minimize"}).get_json()["version"] == 2
     read_only = api.patch(f"/outcomes/{outcome['id']}", json={"importance": 9})
     assert read_only.status_code == 422 and "importance" in read_only.get_json()["error"]["fields"]

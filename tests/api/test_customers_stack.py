@@ -99,6 +99,8 @@ def test_credit_score_is_capable_when_paying_a_bill_is_served(api, streams, cred
              "served_by_step_ids": []},
         ],
         "struggles": [],
+        "by_circumstance": [], "coverage": 1.0,
+        "coverage_sentence": "Capable for 100 % of this customer's members.",
     }
 
 

@@ -389,8 +389,11 @@ def test_agenda_holds_every_kind_of_point(api_as, team, line):
     assert by_kind["kpi-orphan"]["url"] == f"/kpis/{line.orphan_kpi_id}"
     assert by_kind["underserved-outcome"]["url"] == f"/customers/outcomes/{line.underserved_outcome_id}"
     assert by_kind["overdue-action"]["url"].endswith(f"/reviews/{line.earlier_review_id}#action-{line.overdue_action_id}")
+    # The stream serves an internal customer (the assembly plant) and its KPI diverges from the plant's
+    # outcome: a sub-optimization alert.
+    assert by_kind["suboptimization"]["record_type"] == "Customer"
     # Nothing else: the aligned steps and the done action are not on it.
-    assert len(items) == 9
+    assert len(items) == 10
 
 
 def test_agenda_drops_what_was_fixed(api_as, team, line, app):

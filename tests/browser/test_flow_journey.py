@@ -1,5 +1,6 @@
 """Journey: an admin imports a tracker's CSV export, checks its columns, maps the unmapped work and
-reads the measured flow beside the map, with JavaScript on (the upload shows its progress)."""
+reads the measured flow beside the map, with JavaScript on (the upload shows its progress, and the
+import's page follows the background import to its end)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from tests.flow.test_pages import _setup
 pytestmark = pytest.mark.browser
 
 
-def test_import_a_csv_log_map_it_and_read_the_flow(page, make, api_as, tmp_path):
+def test_import_a_csv_log_map_it_and_read_the_flow(page, make, api_as, tmp_path, database, monkeypatch):
+    monkeypatch.setitem(database.config, "LMS_IMPORT_IN_BACKGROUND", True)  # as served: a thread imports
     _, admin, stream_id, _ = _setup(make, api_as)
     export = tmp_path / "tracker.csv"
     export.write_text(SMALL_CSV.replace("case_id,activity,timestamp", "Issue key,Status,Changed at"))
@@ -28,8 +30,12 @@ def test_import_a_csv_log_map_it_and_read_the_flow(page, make, api_as, tmp_path)
     page.get_by_label("Lifecycle (start / complete)").select_option("lifecycle")
     page.get_by_label("Segment").select_option("segment")
     page.get_by_role("button", name="Import").click()
-    page.get_by_role("heading", name="Activities of the log and the map's steps").wait_for()
+    page.get_by_role("heading", name="Importing tracker.csv").wait_for()
+    # The status page follows the background import (its script polls the JSON status) to the end.
+    page.get_by_role("heading", name="Imported").wait_for(timeout=60_000)
     assert "16 events imported" in page.locator("body").inner_text()
+    page.get_by_role("link", name="Map the new activities to steps").click()
+    page.get_by_role("heading", name="Activities of the log and the map's steps").wait_for()
     assert "Unmapped work:" in page.locator("body").inner_text()
     page.get_by_label("Chase customer").select_option(label="2. Approve")
     page.get_by_role("button", name="Save the mapping").click()

@@ -25,6 +25,7 @@ from lms.models import KpiMeasurement, Step, User, ValueStream
 from lms.permissions import PUBLIC, allow
 from tests.security.records import fingerprint
 from tests.test_migrations import scratch_url  # noqa: F401 - a database of the test's own
+from tests.web.test_tables import confirm_form
 
 
 @pytest.fixture()
@@ -68,9 +69,12 @@ def test_a_measurement_table_that_fails_half_way_writes_nothing(app, client, fil
     login(client, filled.admin)
     before = _rows(app, KpiMeasurement, filled.org.id)
     csv = "measured_on,value,note\n" + "".join(f"2025-03-{day:02d},{day},\n" for day in range(1, 29))
-    response = client.post("/transfer/measurements/import", data={
+    preview = client.post("/transfer/measurements/import", data={
         "measurements-record_id": str(filled.ids["kpi_id"]),
         "measurements-table": (io.BytesIO(csv.encode()), "measurements.csv")})
+    assert preview.status_code == 200 and _rows(app, KpiMeasurement, filled.org.id) == before
+    response = client.post("/transfer/measurements/confirm",
+                           data=confirm_form(preview.get_data(as_text=True), "/transfer/measurements/confirm"))
     assert response.status_code == 500
     assert "Traceback" not in response.get_data(as_text=True)
     assert crash_after_first_batch, "the import never reached its bulk insert"

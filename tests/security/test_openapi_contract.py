@@ -51,10 +51,15 @@ BUSINESS_RULES: dict[str, str] = {
     r"^A value-adding step must serve a customer job": "the step's stored classification or job",
     # One link per outcome: uniqueness by a property of the items, which JSON Schema cannot say.
     r"^Name each outcome once": "outcome_links by outcome_id",
+    r"one measurement per date": "measurements by measured_on",
     # The state of stored records: a closed review, the order of statuses, content already there.
     r"review is closed|can no longer": "the review's stored status",
     r"already has .+; import only into": "an import needs an organization without content",
     r"cycle|its own (parent|ancestor)": "a cycle through stored records",
+    # A circumstance's effect fits the stored stack (the necessity of its jobs), the shares of the
+    # job's stored circumstances add up to at most 1, and it belongs to a high-level job.
+    r"for every customer already|of the interchangeable group|no member of an interchangeable|both required "
+    r"and ruled out|would add up to|a circumstance belongs to the high-level job": "the stored job stack",
 }
 
 

@@ -20,7 +20,7 @@ from lms.models import ROLES
 from tests.conftest import login
 
 # Values for the path arguments that are not record ids.
-OTHER_ARGS = {"table": "steps", "fmt": "csv", "record_type": "ValueStream", "record_id": 0}
+OTHER_ARGS = {"table": "steps", "fmt": "csv", "record_type": "ValueStream", "record_id": 0, "token": "t" * 32}
 
 
 def _get_routes(app: Flask):

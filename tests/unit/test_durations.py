@@ -137,7 +137,8 @@ def test_write_duration_is_exact_and_reads_back(seconds, day_s, text) -> None:
 
 @pytest.mark.parametrize(
     ("available", "day_s"),
-    [(27_600, 27_600.0), (None, None), (0, None), (-5, None)],
+    # no available time: no working day at all, never a 24-hour day by default
+    [(27_600, 27_600.0), (None, None), (0, None), (-5, None), (float("nan"), None)],
 )
 def test_a_stream_without_available_time_has_no_working_day(available, day_s) -> None:
     assert working_day(available) == day_s

@@ -19,7 +19,6 @@ from lms.lean.metrics import (
     rolled_pct_complete_accurate,
     takt_time_s,
     waiting_time_s,
-    working_day_s,
 )
 
 LEAN_PACKAGE = Path(__file__).resolve().parents[2] / "lms" / "lean"
@@ -156,20 +155,6 @@ def test_vocabulary_is_the_eight_wastes_four_tags_two_kinds() -> None:
 
 
 # --- per-step figures -----------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("available", "expected"),
-    [
-        pytest.param(27_600, 27_600.0, id="available-set"),
-        # no available time: no working day at all, never a 24-hour day by default
-        pytest.param(None, None, id="unset-is-no-working-day"),
-        pytest.param(0, None, id="zero-is-unset"),
-        pytest.param(-5, None, id="negative-is-unset"),
-    ],
-)
-def test_working_day_s(available: float | None, expected: float | None) -> None:
-    assert working_day_s(available) == expected
 
 
 @pytest.mark.parametrize(

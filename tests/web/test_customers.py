@@ -92,7 +92,8 @@ def test_customers_page_shows_external_and_internal_side_by_side_with_counts(cli
     external, internal = html.split('id="column-external"')[1].split('id="column-internal"')
     assert "Household" in external and "Billing team" not in external
     assert "Billing team" in internal
-    # Household: 5 jobs, 1 underserved outcome (9 + 7 = 16), gaps: the credit report and the exercise group.
+    # Household: 5 jobs, 1 underserved outcome (12.7 for all segments), gaps: the credit report and the
+    # exercise group.
     card = external.split("Household")[1]
     figures = re.findall(r"<dt>([^<]+)</dt><dd>(\d+)</dd>", card)
     assert figures[:3] == [("Jobs", "5"), ("Underserved outcomes", "1"), ("Job gaps", "2")]
@@ -116,7 +117,9 @@ def test_customer_page_draws_the_stack_as_a_tree_with_gaps_coverage_and_struggle
     pay_item = tree.split(f'id="job-{data["pay"]}"')[1].split("</li>")[0]
     assert f'href="/value-streams/{data["stream"]}"' in pay_item and "Send payment reminder" in pay_item
     assert "Billing run" in pay_item and "sequential" in pay_item and ">Required<" in pay_item
-    assert "Underserved · extreme" in pay_item  # 16 > 15
+    # All segments: the unsegmented wave (40 respondents: 6, 6) and new customers (80: 9, 2), weighted:
+    # I = (240 + 720) / 120 = 8, S = (240 + 160) / 120 = 3.33, opportunity 8 + 4.67 = 12.7 (high).
+    assert "Underserved · high" in pay_item and "opportunity 12.7" in pay_item
     assert "Optional" in tree and "Interchangeable: exercise" in tree and "Circumstance: High card debt" in tree
     struggles = tree.split('class="struggles"')[1].split("</ol>")[0]
     assert struggles.index("Not capable") < struggles.index("Poorly executed")
@@ -144,7 +147,10 @@ def test_outcome_page_shows_the_rating_history_newest_first(client, admin, data)
     assert history.index("2026-01-10") < history.index("2025-06-01")
     assert "newest" in history and "new customers" in history
     rows = history.split("<tr")[2:]
-    assert ">16<" in rows[0] and "Underserved · extreme" in rows[0] and "-4.0" in rows[0]
+    # The wave of new customers is not compared with the unsegmented wave before it (another group):
+    # its change reads "—".
+    assert ">16<" in rows[0] and "Underserved · extreme" in rows[0] and "-4.0" not in rows[0]
+    assert '<td class="num">—</td>' in rows[0]
     assert ">6<" in rows[1] and "Served" in rows[1]
     assert "Enter survey figures" in html and "Paste raw answers" in html
 

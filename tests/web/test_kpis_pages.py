@@ -11,6 +11,7 @@ from lms.extensions import db
 from lms.models import AuditEvent, Kpi, KpiMeasurement, KpiOutcomeLink
 from tests.api.test_kpis_fixtures import add_kpi, add_measurements, add_ratings, build_world, day, monthly
 from tests.conftest import login
+from tests.web.test_tables import confirm_form
 
 FELL = [(day(10), 6.0), (day(170), 4.0)]
 
@@ -250,13 +251,23 @@ def test_paste_with_errors_lists_them_by_row_and_column_and_writes_nothing(world
     assert _count(app, KpiMeasurement) == 0
 
 
+def import_confirmed(client, kpi_id: int, **data):
+    """Send rows (or a file) to a KPI's import, check its preview wrote nothing, and confirm it."""
+    preview = client.post(f"/kpis/{kpi_id}/measurements/import", data=data, content_type="multipart/form-data")
+    assert preview.status_code == 200, preview.get_data(as_text=True)
+    page = preview.get_data(as_text=True)
+    assert "Nothing has been written yet." in page
+    action = f"/kpis/{kpi_id}/measurements/import/confirm"
+    return client.post(action, data=confirm_form(page, action))
+
+
 def test_paste_of_good_rows_writes_them_all(world, app, client):
     kpi_id = add_kpi(app, world.org.id)
     login(client, world.manager)
     rows = "2026-01-05\t10\n2026-01-12\t11\tpasted, from a sheet\n"  # tabs: copied from a spreadsheet
-    assert client.post(f"/kpis/{kpi_id}/measurements/import", data={"rows": rows}).status_code == 302
+    assert import_confirmed(client, kpi_id, rows=rows).status_code == 302
     rows = "measured_on,value,note\n2026-01-19,12,a note, with a comma\n"
-    assert client.post(f"/kpis/{kpi_id}/measurements/import", data={"rows": rows}).status_code == 302
+    assert import_confirmed(client, kpi_id, rows=rows).status_code == 302
     with app.app_context():
         stored = db.session.execute(select(KpiMeasurement.value, KpiMeasurement.note)
                                     .order_by(KpiMeasurement.measured_on)).all()
@@ -275,8 +286,7 @@ def test_csv_upload_needs_the_header_and_writes_all_rows(world, app, client):
     assert response.status_code == 422 and "Unknown column" in html and "missing from the header" in html
     assert _count(app, KpiMeasurement) == 0
     good = "\ufeffmeasured_on,value,note\n2026-01-05,10,\"first, with a comma\"\n2026-01-12,11.5,\n"
-    upload = {"file": (io.BytesIO(good.encode()), "data.csv")}
-    response = client.post(f"/kpis/{kpi_id}/measurements/import", data=upload, content_type="multipart/form-data")
+    response = import_confirmed(client, kpi_id, file=(io.BytesIO(good.encode()), "data.csv"))
     assert response.status_code == 302, response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalars(select(KpiMeasurement.note).order_by(KpiMeasurement.measured_on)).all() == [
@@ -340,7 +350,7 @@ def test_owner_measures_own_kpi_but_not_anothers_and_cannot_edit(world, app, cli
     for path, data in _web_writes(world, own)[:5]:
         assert client.post(path, data=data).status_code == 403, path
     assert client.post(f"/kpis/{own}/measurements", data={"measured_on": "2026-01-01", "value": "1"}).status_code == 302
-    assert client.post(f"/kpis/{own}/measurements/import", data={"rows": "2026-01-02,2"}).status_code == 302
+    assert import_confirmed(client, own, rows="2026-01-02,2").status_code == 302
     assert client.post(f"/kpis/{theirs}/measurements", data={"measured_on": "2026-01-01", "value": "1"}).status_code == 403
     assert client.post(f"/kpis/{theirs}/measurements/import", data={"rows": "2026-01-01,1"}).status_code == 403
     assert "Enter a measurement" not in client.get(f"/kpis/{theirs}").get_data(as_text=True)

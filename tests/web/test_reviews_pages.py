@@ -166,7 +166,7 @@ def test_before_after_and_kpi_movements(as_user, api_as, team, line):
 def test_planned_review_says_figures_come_when_it_opens(as_user, api_as, team, line):
     review = _review(api_as, team, line)
     page = _text(as_user(team.manager).get(f"/reviews/{review['id']}"))
-    assert "its figures are recorded when it opens" in page and "Open the review" in page
+    assert "Not opened yet: no figures recorded; they are recorded when the review opens." in page and "Open the review" in page
     assert "each KPI's value then is compared with its latest" in page
 
 

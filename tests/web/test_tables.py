@@ -28,21 +28,22 @@ def setup(make, api_as, login_as):
     return {"org": org, "admin": admin, "stream": stream["id"], "kpi": kpi["id"], "api": api}
 
 
-def confirm_form(page: str) -> dict[str, str]:
-    """Return the hidden fields of a steps preview's confirm form."""
-    form = page.split('action="/transfer/steps/confirm"')[1].split("</form>")[0]
+def confirm_form(page: str, action: str = "/transfer/steps/confirm") -> dict[str, str]:
+    """Return the hidden fields of a preview's confirm form."""
+    form = page.split(f'action="{action}"')[1].split("</form>")[0]
     return dict(re.findall(r'name="([a-z_]+)" value="([^"]*)"', form))
 
 
 def _upload(client, table, record_id, name, data: bytes, mode: str = "append", confirm: bool = True):
-    """Upload a table; a steps file answers with its preview, confirmed here unless ``confirm`` is false."""
+    """Upload a table; the file answers with its preview, confirmed here unless ``confirm`` is false."""
     response = client.post(f"/transfer/{table}/import", data={
         f"{table}-record_id": str(record_id), f"{table}-table": (io.BytesIO(data), name), f"{table}-mode": mode},
         content_type="multipart/form-data", follow_redirects=False)
-    if table != "steps" or response.status_code != 200 or not confirm:
+    if response.status_code != 200 or not confirm:
         return response
     assert "Nothing has been written yet." in response.get_data(as_text=True)
-    return client.post("/transfer/steps/confirm", data=confirm_form(response.get_data(as_text=True)))
+    action = f"/transfer/{table}/confirm"
+    return client.post(action, data=confirm_form(response.get_data(as_text=True), action))
 
 
 def _csv(rows) -> bytes:

@@ -1,0 +1,94 @@
+"""Pages of a job stack's circumstances: add, change and delete one; parse, call a service, redirect."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from lms import tenancy
+from lms.customers import bp
+from lms.customers import circumstances as services
+from lms.customers.forms import CircumstanceForm
+from lms.customers.permissions import EDIT_CUSTOMERS
+from lms.customers.schemas import CircumstanceIn
+from lms.errors import ValidationFailed
+from lms.extensions import db
+from lms.forms import apply_field_errors
+from lms.models import Circumstance, Job
+from lms.permissions import MEMBER, allow
+from lms.validation import validate
+
+
+def _related(job: Job) -> list[Job]:
+    return list(db.session.scalars(select(Job).where(Job.parent_id == job.id)
+                                   .order_by(Job.position.is_(None), Job.position, Job.id)))
+
+
+def _back_to(job: Job):
+    return redirect(url_for("customers.show", customer_id=job.customer_id, _anchor=f"circumstances-{job.id}"))
+
+
+def _render(form: CircumstanceForm, job: Job, circumstance: Circumstance | None):
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("customers/circumstance_form.html", form=form, job=job,
+                           circumstance=circumstance), status
+
+
+@bp.route("/jobs/<int:job_id>/circumstances/new", methods=["GET", "POST"])
+@allow(EDIT_CUSTOMERS)
+def new_circumstance(job_id: int):
+    job = tenancy.get_or_404(Job, job_id)
+    form = CircumstanceForm()
+    form.set_jobs(_related(job))
+    if form.validate_on_submit():
+        try:
+            circumstance = services.create_circumstance(job, validate(CircumstanceIn, form.data_for_schema()))
+        except ValidationFailed as failed:
+            apply_field_errors(form, failed)
+        else:
+            flash(f"Circumstance '{circumstance.name}' added.", "success")
+            return _back_to(job)
+    return _render(form, job, None)
+
+
+@bp.route("/circumstances/<int:circumstance_id>/edit", methods=["GET", "POST"])
+@allow(EDIT_CUSTOMERS)
+def edit_circumstance(circumstance_id: int):
+    circumstance = tenancy.get_or_404(Circumstance, circumstance_id)
+    job = circumstance.job
+    if request.method == "POST":
+        form = CircumstanceForm()
+    else:
+        share = circumstance.share
+        form = CircumstanceForm(data={
+            "name": circumstance.name, "description": circumstance.description,
+            "version": circumstance.version, "share": None if share is None else round(share * 100, 4),
+            "requires_job_ids": circumstance.requires_job_ids,
+            "rules_out_job_ids": circumstance.rules_out_job_ids})
+    form.set_jobs(_related(job))
+    if form.validate_on_submit():
+        try:
+            services.update_circumstance(circumstance, form.data_for_schema(), version=form.version.data)
+        except ValidationFailed as failed:
+            apply_field_errors(form, failed)
+        else:
+            flash(f"Circumstance '{circumstance.name}' saved.", "success")
+            return _back_to(job)
+    return _render(form, job, circumstance)
+
+
+@bp.post("/circumstances/<int:circumstance_id>/delete")
+@allow(EDIT_CUSTOMERS)
+def delete_circumstance(circumstance_id: int):
+    circumstance = tenancy.get_or_404(Circumstance, circumstance_id)
+    job, name = circumstance.job, circumstance.name
+    services.delete_circumstance(circumstance, version=request.form.get("version", type=int))
+    flash(f"Circumstance '{name}' deleted.", "success")
+    return _back_to(job)
+
+
+@bp.get("/circumstances/<int:circumstance_id>")
+@allow(MEMBER)
+def circumstance(circumstance_id: int):
+    """Show a circumstance where it lives: in its stack on the customer's page."""
+    return _back_to(tenancy.get_or_404(Circumstance, circumstance_id).job)

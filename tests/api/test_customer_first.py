@@ -1,0 +1,83 @@
+"""GET /suboptimization and GET /stop-doing: the radar's worked case and the stop-doing list."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.customer_first_fixtures import RADAR_SENTENCE, STOP_SENTENCE, build_story
+
+
+@pytest.fixture()
+def story(make, api_as):
+    org = make.org("Claims")
+    admin = make.user(org, "admin")
+    viewer = make.user(org, "viewer")
+    built = build_story(api_as(admin))
+    return org, api_as(viewer), built
+
+
+def test_the_radar_alerts_with_both_sides_figures(story):
+    _, api, built = story
+    answer = api.get("/suboptimization")
+    assert answer.status_code == 200
+    body = answer.get_json()
+    assert body["total"] == 1
+    entry = body["items"][0]
+    assert (entry["customer_id"], entry["upstream_stream_id"], entry["downstream_stream_id"]) == (
+        built["assessment"]["id"], built["intake"]["id"], built["claims"]["id"])
+    assert entry["status"] == "alert" and entry["sentence"] == RADAR_SENTENCE
+    assert entry["kpis"] == [{"kpi_id": built["kpi"]["id"], "name": "claims closed per clerk day",
+                              "move": "better", "change": pytest.approx(0.18)}]
+    assert entry["outcomes"][0]["change"] == pytest.approx(-1.4) and entry["outcomes"][0]["move"] == "worse"
+    handover = entry["handover"]
+    assert handover["step_id"] == built["check"]["id"]
+    assert (handover["pct_complete_accurate"]["before"], handover["pct_complete_accurate"]["after"],
+            handover["pct_complete_accurate"]["move"]) == (90, 81, "worse")
+    assert handover["waiting"]["move"] == "steady"
+    assert entry["missing"] == [] and entry["window_days"] == 180
+
+
+def test_the_radar_filters_by_status_and_stream(story):
+    _, api, built = story
+    assert api.get("/suboptimization?status=clear").get_json()["total"] == 0
+    assert api.get(f"/suboptimization?value_stream_id={built['claims']['id']}").get_json()["total"] == 1
+    assert api.get(f"/suboptimization?value_stream_id={built['pump']['id']}").get_json()["total"] == 0
+    refused = api.get("/suboptimization?status=bad")
+    assert refused.status_code == 422 and "status" in refused.get_json()["error"]["fields"]
+
+
+def test_without_ratings_the_customer_side_is_absent(make, api_as):
+    org = make.org("Bare")
+    api = api_as(make.user(org, "admin"))
+    customer = api.post("/customers", json={"name": "Next team", "kind": "internal"}).get_json()
+    api.post("/value-streams", json={"name": "Upstream", "customer_id": customer["id"]})
+    entry = api.get("/suboptimization").get_json()["items"][0]
+    assert entry["status"] == "absent" and entry["handover"] is None
+    assert "Next team has no outcome to rate." in entry["missing"]
+    assert "names no value stream of its own" in " ".join(entry["missing"])
+
+
+def test_the_stop_doing_list(story):
+    _, api, built = story
+    body = api.get("/stop-doing").get_json()
+    assert body["total"] == 1
+    item = body["items"][0]
+    assert (item["step_id"], item["outcome_id"], item["value_stream_id"]) == (
+        built["report"]["id"], built["detail"]["id"], built["pump"]["id"])
+    assert (item["per_unit_s"], item["per_week_s"], item["working_day_s"]) == (5400, 162_000, 27_600)
+    assert item["sentence"] == STOP_SENTENCE and item["missing"] == []
+    assert api.get(f"/stop-doing?value_stream_id={built['claims']['id']}").get_json()["total"] == 0
+
+
+def test_a_newer_rating_that_is_not_overserved_takes_it_off_the_list(story, make, api_as):
+    org, api, built = story
+    admin = api_as(make.user(org, "admin", email="second@claims.test"))
+    admin.post(f"/outcomes/{built['detail']['id']}/ratings", json={"rated_on": "2099-01-01", "importance": 8,
+                                                                    "satisfaction": 7})
+    assert api.get("/stop-doing").get_json()["total"] == 0
+
+
+def test_another_organization_sees_nothing_of_it(story, make, api_as):
+    other = api_as(make.user(make.org("Other"), "admin"))
+    assert other.get("/suboptimization").get_json()["total"] == 0
+    assert other.get("/stop-doing").get_json()["total"] == 0
