@@ -248,7 +248,10 @@ def test_a_kpi_with_measurements_and_its_drift(journey, make, database):
         page.locator("#value").fill(value)
         page.get_by_role("button", name="Save measurement").click()
     page.get_by_label("Paste rows").fill("2026-11-02,55,new jig\n2026-11-16,58,")
-    page.get_by_role("button", name="Import all rows").click()
+    page.get_by_role("button", name="Preview the import").click()
+    assert "2 added" in page.inner_text("main")  # nothing is written before the person confirms
+    journey.shot("kpi-import-preview")
+    page.get_by_role("button", name=re.compile(r"^Import: 2 added")).click()
     journey.shot("kpi-page")
     drift = page.locator("main").inner_text()
     assert re.search(r"(?i)aligned|diverging|worsening|inconclusive", drift)
