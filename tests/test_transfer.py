@@ -132,6 +132,26 @@ def test_a_bad_document_names_every_problem_by_path_and_writes_nothing(app, fill
         assert db.session.scalar(select(func.count(Step.id)).where(Step.organization_id == empty.id)) == 0
 
 
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("drift_min_change_pct", [], "Expected a number from 0 to 100."),
+    ("drift_min_change_pct", {"a": 1}, "Expected a number from 0 to 100."),
+    ("drift_min_change_pct", 101, "Expected a number from 0 to 100."),
+    ("drift_window_days", 90.5, "Expected a whole number from 30 to 730."),
+    ("map_stale_days", True, "Expected a whole number from 1 to 3650."),
+    ("underserved_threshold", "10", "Expected a number from 0 to 20."),
+])
+def test_an_organization_setting_out_of_its_range_is_named_and_nothing_is_written(
+        app, filled, make, api_as, name, value, message):
+    doc = _export(app, "filled")
+    doc["organization"]["settings"][name] = value
+    empty = make.org("Empty", "empty")
+    response = api_as(make.user(empty, "admin")).post("/import", json=doc)
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"][f"organization.settings.{name}"] == [message]
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Step.id)).where(Step.organization_id == empty.id)) == 0
+
+
 def test_api_import_links_known_people_and_warns_about_the_rest(app, filled, make, api_as):
     doc = _export(app, "filled")
     other = make.org("Other", "other")

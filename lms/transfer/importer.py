@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError, field_validator
 from sqlalchemy import func, select
 
+from lms.admin.services import DRIFT_SETTINGS
 from lms.customers.schemas import CustomerIn, JobIn, OutcomeIn, RatingIn
 from lms.errors import ValidationFailed
 from lms.extensions import db
@@ -599,6 +600,27 @@ def _check_references(r: _Reader, plan: _Plan) -> None:
             r.points_to("outcome", link.get("outcome"), f"kpis.{i}.outcome_links.{j}.outcome")
 
 
+# The lowest and highest value of each organization setting a document may carry.
+SETTING_RANGES: dict[str, tuple[float, float]] = {
+    "map_stale_days": (1, 3_650),
+    **{name: (low, high) for name, (_, low, high) in DRIFT_SETTINGS.items()},
+    "underserved_threshold": (0, 20),
+    "high_opportunity_threshold": (0, 20),
+    "extreme_opportunity_threshold": (0, 20),
+}
+
+
+def _read_settings(settings: dict[str, Any], r: _Reader) -> None:
+    """Check each setting's value: a number in its range, a whole number of days."""
+    for name, value in settings.items():
+        low, high = SETTING_RANGES[name]
+        whole = name.endswith("_days")
+        if (isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high
+                or (whole and value != int(value))):
+            kind = "a whole number" if whole else "a number"
+            r.problems.add(f"organization.settings.{name}", f"Expected {kind} from {low:g} to {high:g}.")
+
+
 def read_document(doc: Any, emails: dict[str, int]) -> tuple[_Plan, _Reader]:
     """Check a whole document; raise ValidationFailed naming every bad field by its path."""
     r, plan = _Reader(emails), _Plan()
@@ -613,6 +635,8 @@ def read_document(doc: Any, emails: dict[str, int]) -> tuple[_Plan, _Reader]:
     )
     if settings is not None and (not isinstance(settings, dict) or set(settings) - set(SETTINGS)):
         r.problems.add("organization.settings", f"Known settings: {', '.join(SETTINGS)}.")
+    elif settings:
+        _read_settings(settings, r)
     _read_customers_jobs_outcomes(doc, r, plan)
     read_circumstances(doc, r, plan, _as_list)
     _read_streams(doc, r, plan)

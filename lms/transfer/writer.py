@@ -60,7 +60,8 @@ def import_document(organization: Organization, doc: Any) -> ImportResult:
     settings = (doc.get("organization") or {}).get("settings") or {}
     for key in SETTINGS:
         if key in settings:
-            setattr(organization, key, settings[key])
+            value = settings[key]
+            setattr(organization, key, int(value) if key.endswith("_days") else value)
 
     def add(model: type, label: str, rows: list[dict], *, ids: bool = True) -> list[int]:
         new_ids = insert_rows(model, [{**base, **row} for row in rows], ids=ids)
