@@ -36,12 +36,15 @@ def insert_rows(model: type, rows: list[dict], on_batch: Callable[[int], None] |
 
 
 def content_models() -> tuple[type, ...]:
-    """The tables an organization's content fills (what generation and the JSON import load)."""
+    """The tables an organization's content fills (what generation and the JSON import load; generation
+    fills the event logs too)."""
     from lms.models import (
         Action,
         Circumstance,
         Customer,
         Finding,
+        FlowActivity,
+        FlowEvent,
         Job,
         Kpi,
         KpiMeasurement,
@@ -54,7 +57,7 @@ def content_models() -> tuple[type, ...]:
     )
 
     return (Customer, Job, Circumstance, Outcome, OutcomeRating, ValueStream, Step, Kpi, KpiOutcomeLink,
-            KpiMeasurement, Review, Finding, Action)
+            KpiMeasurement, Review, Finding, Action, FlowActivity, FlowEvent)
 
 
 def refresh_statistics(*models: type, rows: int | None = None) -> None:

@@ -93,7 +93,10 @@ def import_events(stream: ValueStream, items: Iterable[Item], *, source: str,
                  after={"events_added": result.added, "duplicates": result.duplicates,
                         "new_activities": result.new_activities[:50]})
     db.session.commit()
-    bulk.refresh_statistics(FlowEvent, rows=result.added)
+    # The activities too: a table never analyzed makes PostgreSQL guess one activity per organization
+    # and repeat the per-case reduction for each (measured: the cumulative flow of a million-event
+    # log, 7.4 s; 0.44 s once the activities were analyzed).
+    bulk.refresh_statistics(FlowEvent, FlowActivity, rows=result.added)
     return result
 
 
