@@ -13,6 +13,7 @@ from lms.api.errors import ApiError
 from lms.api.routing import QueryParam, operation, query_int
 from lms.customer_first import radar, stop_doing
 from lms.customer_first.schemas import RadarOut, StopDoingOut, radar_out, stop_doing_out
+from lms.dashboard.services import organization_drift
 from lms.kpis.assessments import drift_settings, today
 from lms.lean.suboptimization import STATUSES
 from lms.pagination import MAX_PER_PAGE, Page
@@ -49,7 +50,9 @@ def suboptimization_list():
     page, per_page = _paging()
     organization = tenancy.actor().organization
     settings = drift_settings(organization)
-    entries = [e for e in radar.build_radar(organization, today(), stream_id=stream_id)
+    as_of = today()
+    drift = organization_drift(organization, as_of).assessments
+    entries = [e for e in radar.build_radar(organization, as_of, drift=drift, stream_id=stream_id)
                if status is None or e.status == status]
     shown = entries[(page - 1) * per_page: page * per_page]
     items = [radar_out(e, settings.window_days, settings.min_change) for e in shown]

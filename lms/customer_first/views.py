@@ -7,6 +7,7 @@ from markupsafe import Markup, escape
 
 from lms import tenancy
 from lms.customer_first import bp, permissions, radar, stop_doing
+from lms.dashboard.services import organization_drift
 from lms.errors import ValidationFailed
 from lms.kpis.assessments import today
 from lms.models import Outcome, Step
@@ -33,7 +34,9 @@ def stop_doing_list():
 @allow(MEMBER)
 def radar_page():
     organization = tenancy.actor().organization
-    entries = radar.build_radar(organization, today())
+    as_of = today()
+    drift = organization_drift(organization, as_of).assessments
+    entries = radar.build_radar(organization, as_of, drift=drift)
     return render_template("customer_first/radar.html", entries=entries)
 
 
