@@ -46,7 +46,10 @@ def thresholds() -> OpportunityThresholds:
                                  extreme=org.extreme_opportunity_threshold)
 
 
-@dataclass(frozen=True)
+# Made for each of an organization's thousands of outcomes on the dashboard and the customers page:
+# slotted, not frozen (a frozen dataclass sets each of its 21 fields through object.__setattr__:
+# 6 of the 10 µs a rated outcome took), and never changed once made.
+@dataclass(slots=True)
 class RatedOutcome:
     """An outcome with the figures of its newest ratings: for all segments, or for the one asked for.
 
