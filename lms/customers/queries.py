@@ -155,13 +155,24 @@ def _outcomes_with_newest(of_jobs: ColumnElement[bool]) -> list[tuple[Row, list[
 
     One row per outcome and segment that rated it (one for an unrated outcome), by outcome.
     """
-    ranked = _newest_by_segment(select(Outcome.id).where(of_jobs).scalar_subquery())
-    rows = db.session.execute(
-        select(*_OUTCOME_COLUMNS, ranked.c.segment, ranked.c.importance, ranked.c.satisfaction,
-               ranked.c.respondents, ranked.c.rated_on)
-        .outerjoin(ranked, (ranked.c.outcome_id == Outcome.id) & (ranked.c.rank == 1))
+    # The outcomes and their ratings are ranked together (an outer join of the tables, which an
+    # index on the ratings' outcome serves at any size): joining the outcomes to a ranked subquery
+    # instead would leave a planner without statistics free to rank again for every outcome.
+    ranked = (
+        select(*_OUTCOME_COLUMNS, OutcomeRating.segment, OutcomeRating.importance, OutcomeRating.satisfaction,
+               OutcomeRating.respondents, OutcomeRating.rated_on,
+               func.row_number().over(
+                   partition_by=(Outcome.id, OutcomeRating.segment),
+                   order_by=(OutcomeRating.rated_on.desc(), OutcomeRating.id.desc()),
+               ).label("rank"))
+        .outerjoin(OutcomeRating, OutcomeRating.outcome_id == Outcome.id)
         .where(of_jobs)
-        .order_by(Outcome.id)
+        .subquery("rated")
+    )
+    rows = db.session.execute(
+        select(*(column for column in ranked.c if column.name != "rank"))
+        .where(ranked.c.rank == 1)
+        .order_by(ranked.c.id)
     ).all()
     found: list[tuple[Row, list[SegmentRating]]] = []
     for row in rows:
