@@ -19,10 +19,10 @@ KEYS = {"job", "name", "description", "share", "requires", "rules_out"}
 RENAME = {"requires_job_ids": "requires", "rules_out_job_ids": "rules_out"}
 
 
-def read_circumstances(doc: dict, r: Any, plan: Any, as_list: Any) -> None:
+def read_circumstances(doc: dict, r: Any, plan: Any) -> None:
     """Check each circumstance record by the schema of the API; refs are checked with the jobs'."""
     plan.circumstances = []
-    for i, raw in enumerate(as_list(r.problems, doc.get("circumstances"), "circumstances")):
+    for i, raw in enumerate(r.listed(doc.get("circumstances"), "circumstances")):
         path = f"circumstances.{i}"
         rec = r.record(raw, path, KEYS)
         if not rec:
