@@ -233,7 +233,7 @@ class Plan:
         self.settings: dict[str, Any] = {}
         self.customers: list[tuple[dict, dict]] = []
         self.jobs: list[tuple[dict, dict]] = []
-        self.circumstances: list[tuple[dict, Any]] = []
+        self.circumstances: list[tuple[dict, Any, str]] = []
         self.outcomes: list[tuple[dict, dict]] = []
         self.streams: list[tuple[dict, dict]] = []
         self.kpis: list[tuple[dict, dict]] = []
@@ -272,7 +272,7 @@ def _read_customers(doc: dict, r: _Reader, plan: Plan) -> None:
         rec = r.record(raw, path, CUSTOMER_KEYS)
         if rec and r.ref("customer", rec, path):
             parsed = r.checked(CustomerIn, rec, CUSTOMER_FIELDS, path, {"value_stream_id": "value_stream"})
-            plan.customers.append((rec, {"model": parsed}))
+            plan.customers.append((rec, {"model": parsed, "path": path}))
     names = [rec["name"] for rec, _ in plan.customers if isinstance(rec.get("name"), str)]
     for name in {n for n in names if names.count(n) > 1}:
         r.problems.add("customers", f"The customer name '{name}' is used twice.")
@@ -286,7 +286,7 @@ def _read_jobs(doc: dict, r: _Reader, plan: Plan) -> None:
         if rec and r.ref("job", rec, path):
             refs = {"customer_id": "customer", "parent_id": "parent"}
             parsed = r.checked(JobIn, rec, JOB_FIELDS, path, refs)
-            plan.jobs.append((rec, {"model": parsed}))
+            plan.jobs.append((rec, {"model": parsed, "path": path}))
 
 
 def _read_outcomes(doc: dict, r: _Reader, plan: Plan) -> None:
@@ -297,7 +297,7 @@ def _read_outcomes(doc: dict, r: _Reader, plan: Plan) -> None:
         if rec and r.ref("outcome", rec, path):
             parsed = r.checked(OutcomeIn, rec, OUTCOME_FIELDS, path, {"job_id": "job"})
             ratings = _parts(rec, "ratings", path, r, _read_rating)
-            plan.outcomes.append((rec, {"model": parsed, "ratings": ratings}))
+            plan.outcomes.append((rec, {"model": parsed, "ratings": ratings, "path": path}))
 
 
 def _read_rating(raw: Any, path: str, r: _Reader) -> tuple | None:
@@ -329,7 +329,7 @@ def _read_streams(doc: dict, r: _Reader, plan: Plan) -> None:
         positions = [checked.position for _, checked, _ in steps if checked is not None]
         if None in positions or sorted(positions) != list(range(1, len(positions) + 1)):
             r.problems.add(f"{path}.steps", "Number the steps' positions 1, 2, 3, … without gaps.")
-        plan.streams.append((rec, {"model": parsed, "people": people, "steps": steps}))
+        plan.streams.append((rec, {"model": parsed, "people": people, "steps": steps, "path": path}))
 
 
 def _read_step(raw: Any, path: str, r: _Reader) -> tuple | None:
@@ -371,7 +371,8 @@ def _read_kpis(doc: dict, r: _Reader, plan: Plan) -> None:
         owner = r.person(rec.get("owner"), f"{path}.owner")
         measurements = _read_measurements(rec, path, r)
         plan.kpis.append(
-            (rec, {"model": parsed, "owner_id": owner, "links": links, "measurements": measurements})
+            (rec, {"model": parsed, "owner_id": owner, "links": links, "measurements": measurements,
+                   "path": path})
         )
 
 
@@ -444,40 +445,66 @@ def _read_action(raw: Any, path: str, r: _Reader) -> tuple | None:
     return action, checked, r.person(action.get("owner"), f"{path}.owner")
 
 
-def _check_references(r: _Reader, plan: Plan) -> None:
+def _ref(value: Any) -> int | None:
+    """Return a reference that is a whole number, else None (``points_to`` names any other)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _listed_records(value: Any) -> list[tuple[int, dict]]:
+    """Return the records of a list with their places in it; the reader has named anything else."""
+    if not isinstance(value, list):
+        return []
+    return [(j, item) for j, item in enumerate(value) if isinstance(item, dict)]
+
+
+def _check_customers(r: _Reader, plan: Plan) -> None:
+    for rec, p in plan.customers:
+        r.points_to("stream", rec.get("value_stream"), f"{p['path']}.value_stream")
+
+
+def _check_jobs(r: _Reader, plan: Plan) -> None:
+    """Check each job's customer and high-level job: the same customer, and no job its own ancestor."""
     customer_of = {rec["ref"]: rec.get("customer") for rec, _ in plan.jobs}
-    parent_of = {rec["ref"]: rec.get("parent") for rec, _ in plan.jobs}
-    for i, (rec, _) in enumerate(plan.customers):
-        r.points_to("stream", rec.get("value_stream"), f"customers.{i}.value_stream")
-    for i, (rec, _) in enumerate(plan.jobs):
-        r.points_to("customer", rec.get("customer"), f"jobs.{i}.customer")
-        parent = rec.get("parent")
-        r.points_to("job", parent, f"jobs.{i}.parent")
+    parent_of = {rec["ref"]: _ref(rec.get("parent")) for rec, _ in plan.jobs}
+    for rec, p in plan.jobs:
+        path = p["path"]
+        r.points_to("customer", rec.get("customer"), f"{path}.customer")
+        r.points_to("job", rec.get("parent"), f"{path}.parent")
+        parent = _ref(rec.get("parent"))
         if parent is not None and parent in customer_of and customer_of[parent] != rec.get("customer"):
             r.problems.add(
-                f"jobs.{i}.parent", "A related job belongs to the same customer as its high-level job."
+                f"{path}.parent", "A related job belongs to the same customer as its high-level job."
             )
         others = {k: v for k, v in parent_of.items() if k != rec["ref"]}
         if parent is not None and would_create_cycle(rec["ref"], parent, others):
-            r.problems.add(f"jobs.{i}.parent", "A job cannot be its own ancestor.")
-    for i, (rec, _) in enumerate(plan.outcomes):
-        r.points_to("job", rec.get("job"), f"outcomes.{i}.job")
-    stream_steps: dict[int, set] = {}
-    for i, (rec, _) in enumerate(plan.streams):
+            r.problems.add(f"{path}.parent", "A job cannot be its own ancestor.")
+
+
+def _check_outcomes(r: _Reader, plan: Plan) -> None:
+    for rec, p in plan.outcomes:
+        r.points_to("job", rec.get("job"), f"{p['path']}.job")
+
+
+def _check_streams(r: _Reader, plan: Plan) -> None:
+    for rec, p in plan.streams:
         for key, kind in (("customer", "customer"), ("job", "job"), ("derived_from", "stream")):
-            r.points_to(kind, rec.get(key), f"value_streams.{i}.{key}")
-        steps = [s for s in rec.get("steps") or [] if isinstance(s, dict)]
-        stream_steps[rec["ref"]] = {s.get("ref") for s in steps}
-        for j, step in enumerate(steps):
-            r.points_to("job", step.get("job"), f"value_streams.{i}.steps.{j}.job")
-    for i, (rec, _) in enumerate(plan.kpis):
-        r.points_to("stream", rec.get("value_stream"), f"kpis.{i}.value_stream")
-        r.points_to("step", rec.get("step"), f"kpis.{i}.step")
-        stream, step = rec.get("value_stream"), rec.get("step")
+            r.points_to(kind, rec.get(key), f"{p['path']}.{key}")
+        for j, step in _listed_records(rec.get("steps")):
+            r.points_to("job", step.get("job"), f"{p['path']}.steps.{j}.job")
+
+
+def _check_kpis(r: _Reader, plan: Plan) -> None:
+    """Check each KPI's stream, step (one of the stream's) and linked outcomes."""
+    stream_steps = {rec["ref"]: {step["ref"] for step, _, _ in p["steps"]} for rec, p in plan.streams}
+    for rec, p in plan.kpis:
+        path = p["path"]
+        r.points_to("stream", rec.get("value_stream"), f"{path}.value_stream")
+        r.points_to("step", rec.get("step"), f"{path}.step")
+        stream, step = _ref(rec.get("value_stream")), _ref(rec.get("step"))
         if stream is not None and step is not None and step not in stream_steps.get(stream, set()):
-            r.problems.add(f"kpis.{i}.step", "The step must belong to the KPI's value stream.")
-        for j, link in enumerate(x for x in rec.get("outcome_links") or [] if isinstance(x, dict)):
-            r.points_to("outcome", link.get("outcome"), f"kpis.{i}.outcome_links.{j}.outcome")
+            r.problems.add(f"{path}.step", "The step must belong to the KPI's value stream.")
+        for j, link in _listed_records(rec.get("outcome_links")):
+            r.points_to("outcome", link.get("outcome"), f"{path}.outcome_links.{j}.outcome")
 
 
 # The lowest and highest value of each organization setting a document may carry.
@@ -513,7 +540,8 @@ SECTION_READERS = (
     _read_kpis,
     _read_reviews,
 )
-REFERENCE_CHECKS = (_check_references, check_circumstances)
+REFERENCE_CHECKS = (_check_customers, _check_jobs, _check_outcomes, _check_streams, _check_kpis,
+                    check_circumstances)
 
 
 def read_document(doc: Any, emails: dict[str, int]) -> tuple[Plan, _Reader]:
