@@ -13,13 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import func, select
 
 from lms.admin.services import DRIFT_SETTINGS
-from lms.customers.schemas import CustomerIn, JobIn, OutcomeIn, RatingIn
+from lms.customers.schemas import CustomerIn, JobIn, OutcomeIn, RatingIn, RatingOut
 from lms.errors import ValidationFailed
 from lms.extensions import db
 from lms.kpis.schemas import KpiIn, MeasurementIn
@@ -69,7 +69,8 @@ ACTION_KEYS = {*ACTION_FIELDS, "step", "kpi", "outcome", "owner", "recorded_name
 STEP_INPUT = tuple(name for name in STEP_FIELDS if name != "classified_at")
 REVIEW_INPUT = tuple(name for name in REVIEW_FIELDS if name not in ("opened_at", "closed_at"))
 RATING_INPUT = tuple(name for name in RATING_FIELDS if name != "source")
-RATING_SOURCES = ("aggregate", "responses")
+# A rating says how it was taken, as the API shows it: aggregate figures or raw responses.
+RATING_SOURCES = get_args(RatingOut.model_fields["source"].annotation)
 
 
 class ReviewRecord(ReviewIn):
