@@ -155,8 +155,7 @@ class _Reader:
 
     def checked(self, schema: type[BaseModel], record: dict, fields: Iterable[str], path: str,
                 refs: dict[str, str] | None = None, **values: Any) -> Any:
-        """Validate a record's ``fields`` by a feature's schema, each of its ``refs`` (the schema's
-        id field -> the document's key) given as the id the schema checks, and named by its key."""
+        """Validate a record's ``fields`` and ``refs`` (schema id -> document key) by a feature's schema."""
         refs = refs or {}
         given = {name: record[name] for name in fields if name in record}
         given |= {id_field: record.get(key) for id_field, key in refs.items()}
@@ -259,8 +258,7 @@ def _read_header(doc: dict, r: _Reader, plan: Plan) -> None:
 
 
 def _parts(record: dict, key: str, path: str, r: _Reader, read: Callable[[Any, str, _Reader], Any]) -> list:
-    """Read the parts a record lists at ``key`` (an outcome's ratings, a review's findings) one by one,
-    leaving out those ``read`` turns down."""
+    """Read each part a record lists at ``key`` (ratings, steps, findings); drop what ``read`` refuses."""
     listed = r.listed(record.get(key), f"{path}.{key}")
     parts = (read(raw, f"{path}.{key}.{j}", r) for j, raw in enumerate(listed))
     return [part for part in parts if part]
