@@ -9,10 +9,10 @@ from __future__ import annotations
 from flask import current_app, request
 
 from lms import tenancy
-from lms.api.errors import ApiError
 from lms.api.routing import QueryParam, operation, query_int
 from lms.customer_first import radar, stop_doing
 from lms.customer_first.schemas import RadarOut, StopDoingOut, radar_out, stop_doing_out
+from lms.errors import ApiError
 from lms.kpis.assessments import drift_settings, today
 from lms.lean.suboptimization import STATUSES
 from lms.pagination import MAX_PER_PAGE, Page

@@ -8,8 +8,8 @@ from flask import request
 from sqlalchemy import select
 
 from lms import tenancy
-from lms.api.errors import ApiError
 from lms.api.routing import QueryParam, operation, paginate, parse_body
+from lms.errors import ApiError
 from lms.extensions import db
 from lms.flow import figures, services
 from lms.flow.parsing import LogEvent

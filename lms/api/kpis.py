@@ -8,8 +8,8 @@ from datetime import date
 from flask import current_app, jsonify, request
 
 from lms import tenancy
-from lms.api.errors import ApiError
 from lms.api.routing import QueryParam, operation, paginate, query_int
+from lms.errors import ApiError
 from lms.kpis import assessments, services
 from lms.kpis.permissions import EDIT_KPIS, MEASURE
 from lms.kpis.schemas import (

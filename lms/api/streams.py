@@ -6,8 +6,8 @@ from flask import request
 from sqlalchemy import select
 
 from lms import tenancy
-from lms.api.errors import ApiError
 from lms.api.routing import QueryParam, operation, paginate, query_int
+from lms.errors import ApiError
 from lms.lean.durations import STEP_DAY_FIGURES, in_days, metrics_in_days, working_day
 from lms.lean.metrics import compute_metrics
 from lms.models import STREAM_STATES, Step, ValueStream
