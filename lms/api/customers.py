@@ -24,7 +24,7 @@ from lms.customers.schemas import (
     RatingIn,
     RatingOut,
 )
-from lms.customers.segments import MAX_SEGMENT, segment_callouts, segment_summaries
+from lms.customers.segment_queries import MAX_SEGMENT, segment_callouts, segment_summaries
 from lms.errors import ApiError
 from lms.lean.opportunity import score_outcome
 from lms.models import CUSTOMER_KINDS, Customer, Job, Outcome, OutcomeRating
