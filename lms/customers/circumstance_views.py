@@ -11,6 +11,7 @@ from lms.customers import circumstances as services
 from lms.customers.forms import CircumstanceForm
 from lms.customers.permissions import EDIT_CUSTOMERS
 from lms.customers.schemas import CircumstanceIn
+from lms.customers.segment_shares import known_segments
 from lms.errors import ValidationFailed
 from lms.extensions import db
 from lms.forms import apply_field_errors
@@ -40,6 +41,7 @@ def new_circumstance(job_id: int):
     job = tenancy.get_or_404(Job, job_id)
     form = CircumstanceForm()
     form.set_jobs(_related(job))
+    form.set_segments(known_segments(job.customer_id))
     if form.validate_on_submit():
         try:
             circumstance = services.create_circumstance(job, validate(CircumstanceIn, form.data_for_schema()))
@@ -64,8 +66,9 @@ def edit_circumstance(circumstance_id: int):
             "name": circumstance.name, "description": circumstance.description,
             "version": circumstance.version, "share": None if share is None else round(share * 100, 4),
             "requires_job_ids": circumstance.requires_job_ids,
-            "rules_out_job_ids": circumstance.rules_out_job_ids})
+            "rules_out_job_ids": circumstance.rules_out_job_ids, "segment": circumstance.segment or ""})
     form.set_jobs(_related(job))
+    form.set_segments(known_segments(job.customer_id), circumstance.segment)
     if form.validate_on_submit():
         try:
             services.update_circumstance(circumstance, form.data_for_schema(), version=form.version.data)
