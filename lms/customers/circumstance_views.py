@@ -8,6 +8,7 @@ from sqlalchemy import select
 from lms import tenancy
 from lms.customers import bp
 from lms.customers import circumstances as services
+from lms.customers.circumstance_queries import circumstance_rows
 from lms.customers.forms import CircumstanceForm
 from lms.customers.permissions import EDIT_CUSTOMERS
 from lms.customers.schemas import CircumstanceIn
@@ -31,8 +32,9 @@ def _back_to(job: Job):
 
 def _render(form: CircumstanceForm, job: Job, circumstance: Circumstance | None):
     status = 422 if form.errors or form.form_errors else 200
+    measured = circumstance_rows([circumstance])[0] if circumstance and circumstance.segment else None
     return render_template("customers/circumstance_form.html", form=form, job=job,
-                           circumstance=circumstance), status
+                           circumstance=circumstance, measured=measured), status
 
 
 @bp.route("/jobs/<int:job_id>/circumstances/new", methods=["GET", "POST"])

@@ -53,6 +53,7 @@ def test_the_form_offers_the_customers_segments_and_the_page_shows_the_measured_
     assert "not for members with &#39;back problems&#39; (20 %, measured)" in page
     edit = client.get(f"/customers/circumstances/{_id(app)}/edit").get_data(as_text=True)
     assert '<option selected value="Back problems">' in edit
+    assert "Its share now: 20 % measured from “Back problems” (20 of 100 respondents" in edit
 
 
 def test_a_segment_and_a_share_together_or_an_unknown_segment_keep_the_form(
