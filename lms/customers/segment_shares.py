@@ -3,7 +3,8 @@
 Two statements for any number of circumstances, whatever the number of ratings and events: one
 counts each named segment's respondents among the newest ratings of each stack's outcomes, the
 other each segment's distinct cases among the event logs of each customer's value streams. Only
-circumstances that name a segment are measured; none means no statement.
+circumstances that name a segment are measured; with none, both statements still run, on an empty
+list the database answers at once, so a read issues the same statements whatever its data.
 """
 
 from __future__ import annotations
@@ -35,8 +36,6 @@ def respondent_counts(heads: set[int], segments: set[str]) -> dict[tuple[int, st
     Of the outcomes a segment rated, each counts with all respondents of its newest ratings (the
     newest of each segment; those naming none are a group of their own), unless one lacks a count.
     """
-    if not heads or not segments:
-        return {}
     head = func.coalesce(Job.parent_id, Job.id)
     ranked = (
         select(OutcomeRating.outcome_id, head.label("head_id"), OutcomeRating.segment,
@@ -79,8 +78,6 @@ def case_counts(customers: set[int]) -> dict[int, dict[str, CaseCount]]:
     By customer, then segment ('' for cases naming none); each count's ``total`` is all the customer's
     cases. A case's segment is the one its events name (their greatest, as the flow reads it).
     """
-    if not customers:
-        return {}
     cases = (
         select(ValueStream.customer_id, func.max(FlowEvent.segment).label("segment"),
                func.min(FlowEvent.occurred_at).label("first"), func.max(FlowEvent.occurred_at).label("last"))
@@ -113,8 +110,6 @@ def _day(moment):
 def measure(circumstances: Iterable[SegmentedCircumstance]) -> dict[int, MeasuredShare]:
     """Measure the share of each circumstance from its segment, by circumstance id (two statements)."""
     wanted = list(circumstances)
-    if not wanted:
-        return {}
     respondents = respondent_counts({c.job_id for c in wanted}, {c.segment for c in wanted})
     cases = case_counts({c.customer_id for c in wanted})
     measured = {}
