@@ -99,19 +99,19 @@ def test_main_reads_do_not_grow_with_the_data(app, organizations, api_as):
 
 # The computations behind the heaviest reads, counted on their own (whoever signs in and however a
 # request is served): each is a fixed number of statements, these many at most.
-# The dashboard's 15th: every circumstance of the organization with the jobs it names (lms.dashboard.circumstances).
+# The dashboard's 15th: every circumstance of the organization with the jobs it names (lms.dashboard.circumstance_queries).
 # The dashboard's Customer First block adds 4: the radar's structure and window evidence; the stop-doing
 # head's serving steps per job and its first steps.
 # The 20th: which KPIs measure a step tagged waste, the key of the drift kept across other writes.
 # The 21st and 22nd: the circumstances' shares measured from segments, their respondents and their cases
-# (lms.customers.segment_shares; run with or without segments, so the count does not depend on the data).
+# (lms.customers.segment_share_queries; run with or without segments, so the count does not depend on the data).
 COMPUTATIONS = {"dashboard": 22, "customer figures": 4, "drift of a page of KPIs": 4, "drift of one KPI": 4}
 
 
 def _computations(organization: Organization) -> dict:
-    from lms.customers.pages import customer_figures
-    from lms.dashboard.services import build_dashboard
-    from lms.kpis.assessments import assess_kpi, assess_kpis
+    from lms.customers.page_queries import customer_figures
+    from lms.dashboard.queries import build_dashboard
+    from lms.kpis.drift_queries import assess_kpi, assess_kpis
     from lms.models import Customer
 
     kpis = list(db.session.scalars(select(Kpi).order_by(Kpi.id)))

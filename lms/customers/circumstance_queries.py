@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import String, Table, cast, func, select
 
 from lms.customers.queries import JobStacks, StackView, load_job_stacks
-from lms.customers.segment_shares import SegmentedCircumstance, measure
+from lms.customers.segment_share_queries import SegmentedCircumstance, measure
 from lms.extensions import db
 from lms.lean.circumstances import (
     CircumstanceAnalysis,

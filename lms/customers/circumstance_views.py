@@ -7,12 +7,12 @@ from sqlalchemy import select
 
 from lms import tenancy
 from lms.customers import bp
-from lms.customers import circumstances as services
+from lms.customers import circumstance_services as services
 from lms.customers.circumstance_queries import circumstance_rows
 from lms.customers.forms import CircumstanceForm
 from lms.customers.permissions import EDIT_CUSTOMERS
 from lms.customers.schemas import CircumstanceIn
-from lms.customers.segment_shares import known_segments
+from lms.customers.segment_share_queries import known_segments
 from lms.errors import ValidationFailed
 from lms.extensions import db
 from lms.forms import apply_field_errors

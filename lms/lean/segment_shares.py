@@ -1,6 +1,6 @@
 """The share of a circumstance measured from the segment its members are recorded under.
 
-Two sources count a segment's members, both as SQL aggregates (``lms.customers.segment_shares``):
+Two sources count a segment's members, both as SQL aggregates (``lms.customers.segment_share_queries``):
 
 * the **ratings**: the newest rating of each segment of each outcome of the stack (as the
   opportunity for all segments reads them); among the outcomes the segment rated, its respondents

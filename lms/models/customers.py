@@ -125,7 +125,7 @@ class Circumstance(OrgScoped, Versioned, Timestamped, Base):
     description: Mapped[str] = mapped_column(Text, default="")
     share: Mapped[float | None]  # of the job's customers, 0-1, as entered; None when not known
     # The segment of the ratings and events its members are recorded under: its share is then
-    # measured from them (lms.customers.segment_shares) and none is entered.
+    # measured from them (lms.customers.segment_share_queries) and none is entered.
     segment: Mapped[str | None] = mapped_column(String(100))
 
     job: Mapped[Job] = relationship()
