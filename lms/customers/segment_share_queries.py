@@ -5,6 +5,10 @@ counts each named segment's respondents among the newest ratings of each stack's
 other each segment's distinct cases among the event logs of each customer's value streams. Only
 circumstances that name a segment are measured; with none, both statements still run, on an empty
 list the database answers at once, so a read issues the same statements whatever its data.
+
+Counting the cases reads every event of the customers' logs (0.75 s of CPU for 500,000 events on
+SQLite): the counts are kept in the content cache, by the tables they read, so only a change to a
+log or to which customer a stream serves counts them again.
 """
 
 from __future__ import annotations
@@ -15,9 +19,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import case, func, or_, select
 
+from lms import content
 from lms.extensions import db
 from lms.lean.segment_shares import CaseCount, MeasuredShare, RespondentCount, measure_share
-from lms.models import FlowEvent, Job, Outcome, OutcomeRating, ValueStream
+from lms.models import FlowActivity, FlowEvent, Job, Outcome, OutcomeRating, ValueStream
+
+# Every table the case counts read, or whose change changes them (deleting an activity deletes its events).
+CASE_READS = frozenset(model.__tablename__ for model in (FlowEvent, FlowActivity, ValueStream))
 
 
 @dataclass(frozen=True)
@@ -76,13 +84,20 @@ def case_counts(customers: set[int]) -> dict[int, dict[str, CaseCount]]:
     """Count the distinct cases of each segment in the event logs of each customer's value streams.
 
     By customer, then segment ('' for cases naming none); each count's ``total`` is all the customer's
-    cases. A case's segment is the one its events name (their greatest, as the flow reads it).
+    cases. A case's segment is the one its events name (their greatest, as the flow reads it). Kept
+    in the content cache until a write touches ``CASE_READS``; never change what it returns.
     """
+    key = tuple(sorted(customers))
+    return content.cache.get("segment-cases", key, lambda: count_cases(key), reads=CASE_READS)
+
+
+def count_cases(customers: tuple[int, ...]) -> dict[int, dict[str, CaseCount]]:
+    """Count the cases of each segment of these customers' logs (the computation ``case_counts`` keeps)."""
     cases = (
         select(ValueStream.customer_id, func.max(FlowEvent.segment).label("segment"),
                func.min(FlowEvent.occurred_at).label("first"), func.max(FlowEvent.occurred_at).label("last"))
         .join(ValueStream, ValueStream.id == FlowEvent.value_stream_id)
-        .where(ValueStream.customer_id.in_(sorted(customers)))
+        .where(ValueStream.customer_id.in_(customers))
         .group_by(ValueStream.customer_id, FlowEvent.value_stream_id, FlowEvent.case_id)
         .subquery()
     )

@@ -111,3 +111,42 @@ def test_entered_or_measured_not_both_and_one_circumstance_per_segment(api, wate
     assert (entered.get_json()["share"], entered.get_json()["share_source"]) == (0.25, "entered")
     clash = api.patch(f"/circumstances/{first['id']}", json={"segment": "New customers"})
     assert clash.status_code == 422 and "segment" in clash.get_json()["error"]["fields"]
+
+
+def _log(api, stream: int, cases: list[tuple[str, str]], day: int) -> None:
+    events = [{"case_id": case, "activity": activity, "timestamp": f"2026-11-{day:02d}T{hour}:00:00",
+               "segment": segment} for case, segment in cases for activity, hour in (("Visit", "09"), ("Fix", "11"))]
+    assert api.post(f"/value-streams/{stream}/events", {"events": events}).status_code in (200, 201)
+
+
+def test_kept_case_counts_follow_a_new_import_into_the_log(api, water):
+    stream = post(api, "/value-streams", {"name": "Well pump repair", "customer_id": water["customer"]})["id"]
+    _log(api, stream, [("c1", "New customers"), ("c2", "Homeowners")], 2)
+    made = post(api, f"/jobs/{water['high']}/circumstances", {"name": "a first repair", "segment": "New customers"})
+    assert made["share"] == 0.5
+    # The same activities again: the import writes the log beside the session and must say so.
+    _log(api, stream, [("c3", "Homeowners"), ("c4", "Homeowners")], 3)
+    assert api.get(f"/circumstances/{made['id']}").get_json()["share"] == 0.25
+
+
+def test_the_kept_case_counts_name_every_table_they_read(app, api, water, admin, make):  # noqa: F811
+    import re
+
+    from sqlalchemy import event
+
+    from lms.customers.segment_share_queries import CASE_READS, count_cases
+    from lms.extensions import db
+
+    seen: list[str] = []
+    ctx = make.acting_as(admin)
+    try:
+        listener = lambda _c, _cur, statement, *_a: seen.append(statement)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            count_cases((water["customer"],))
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+    finally:
+        ctx.pop()
+    tables = {name for statement in seen for name in re.findall(r"(?:FROM|JOIN)\s+(\w+)", statement)}
+    assert "flow_events" in tables and tables <= CASE_READS, tables
