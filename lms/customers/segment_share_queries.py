@@ -137,11 +137,10 @@ def measure(circumstances: Iterable[SegmentedCircumstance]) -> dict[int, Measure
 
 
 def known_segments(customer_id: int) -> list[str]:
-    """Return the segments the customer's ratings and event logs name, by name."""
+    """Return the segments the customer's ratings and event logs name, by name (the logs' as counted)."""
     rated = (select(OutcomeRating.segment).join(Outcome, Outcome.id == OutcomeRating.outcome_id)
              .join(Job, Job.id == Outcome.job_id)
              .where(Job.customer_id == customer_id, OutcomeRating.segment.is_not(None)).distinct())
-    logged = (select(FlowEvent.segment).join(ValueStream, ValueStream.id == FlowEvent.value_stream_id)
-              .where(ValueStream.customer_id == customer_id, FlowEvent.segment != "").distinct())
-    names = {*db.session.scalars(rated), *db.session.scalars(logged)}
+    logged = case_counts({customer_id}).get(customer_id, {})
+    names = {*db.session.scalars(rated), *logged}
     return sorted((n for n in names if n and n.strip()), key=lambda n: (n.casefold(), n))

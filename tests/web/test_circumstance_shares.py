@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -71,3 +71,25 @@ def test_a_segment_and_a_share_together_or_an_unknown_segment_keep_the_form(
 def _id(app) -> int:
     with app.app_context():
         return db.session.scalar(select(Circumstance.id).execution_options(all_organizations=True))
+
+
+def test_the_form_offers_the_segments_the_customers_event_logs_name(
+        client, login_as, make, admin, cardio):  # noqa: F811
+    from lms.flow.load_services import load
+    from lms.flow.log_files import LogEvent
+    from lms.models import ValueStream
+
+    ctx = make.acting_as(admin)
+    try:
+        stream = ValueStream(organization_id=admin.organization_id, name="Club floor",
+                             customer_id=cardio["customer"])
+        db.session.add(stream)
+        db.session.flush()
+        event = LogEvent(1, "c1", "Check in", datetime(2026, 11, 2, 9), "complete", segment="Walk-ins")
+        assert not load(stream, [event]).errors
+        db.session.commit()
+    finally:
+        ctx.pop()
+    login_as(admin)
+    form = client.get(f"/customers/jobs/{cardio['high']}/circumstances/new").get_data(as_text=True)
+    assert '<option value="Walk-ins">Walk-ins</option>' in form
