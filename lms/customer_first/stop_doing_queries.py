@@ -3,7 +3,8 @@ agenda is ``lms.customer_first.services``).
 
 A candidate is a step of a current-state stream that serves the job of an outcome whose newest
 rating says overserved (satisfaction above importance). The list is one statement per page (rows
-and their count, by a window): the newest rating of each outcome is ranked in SQL. The time each
+and their count, by a window): the newest rating of each outcome is ranked in SQL, the outcomes are
+ordered with their step counts, and only the steps of the outcomes a page reaches are joined. The time each
 step takes per unit and per week of demand is ``lms.lean.stop_doing``.
 """
 
@@ -61,29 +62,59 @@ def _newest_ratings():
             .subquery("newest"))
 
 
-def candidates_statement(stream_id: int | None = None, *, counted: bool = False) -> Select:
-    """Select the candidates, most overserved first; ``counted`` adds the number of them all to each row."""
+def _overserved(stream_id: int | None):
+    """Rank the overserved outcomes that current-state steps serve, with how many candidates each gives.
+
+    One row per outcome, most overserved first: its newest rating, its steps (a count per job, from
+    the steps' job index) and, by a running sum, how many candidates come up to and including it.
+    """
     newest = _newest_ratings()
-    columns = [newest.c.outcome_id, Outcome.statement, Job.customer_id, Customer.name, Job.id, Job.statement,
-               newest.c.importance, newest.c.satisfaction, newest.c.rated_on, Step.id, Step.name,
-               Step.position,
-               Step.kind, Step.cycle_time_s, ValueStream.id, ValueStream.name, ValueStream.daily_demand,
-               ValueStream.available_seconds_per_day]
-    if counted:
-        columns.append(func.count().over())
-    stmt = (select(*columns)
-            .join(Outcome, Outcome.id == newest.c.outcome_id)
-            .join(Job, Job.id == Outcome.job_id)
-            .join(Customer, Customer.id == Job.customer_id)
-            .join(Step, Step.job_id == Job.id)
-            .join(ValueStream, ValueStream.id == Step.value_stream_id)
-            .where(newest.c.rank == 1, newest.c.satisfaction > newest.c.importance,
-                   newest.c.importance >= 0, newest.c.satisfaction <= 10, ValueStream.state == "current")
-            .order_by((newest.c.satisfaction - newest.c.importance).desc(), newest.c.outcome_id,
-                      ValueStream.name, ValueStream.id, Step.position))
+    serving = (select(Step.job_id, func.count(Step.id).label("steps"))
+               .join(ValueStream, ValueStream.id == Step.value_stream_id)
+               .where(ValueStream.state == "current").group_by(Step.job_id))
     if stream_id is not None:
-        stmt = stmt.where(ValueStream.id == stream_id)
-    return stmt
+        serving = serving.where(ValueStream.id == stream_id)
+    serving = serving.subquery("serving")
+    order = ((newest.c.satisfaction - newest.c.importance).desc(), newest.c.outcome_id)
+    return (select(newest.c.outcome_id, Outcome.job_id, newest.c.importance, newest.c.satisfaction,
+                   newest.c.rated_on, serving.c.steps,
+                   func.sum(serving.c.steps).over(order_by=order, rows=(None, 0)).label("through"),
+                   func.sum(serving.c.steps).over().label("total"))
+            .join(Outcome, Outcome.id == newest.c.outcome_id)
+            .join(serving, serving.c.job_id == Outcome.job_id)
+            .where(newest.c.rank == 1, newest.c.satisfaction > newest.c.importance,
+                   newest.c.importance >= 0, newest.c.satisfaction <= 10)
+            .subquery("overserved"))
+
+
+def candidates_statement(stream_id: int | None = None, *, offset: int = 0, limit: int = 25) -> Select:
+    """Select candidates ``offset + 1`` to ``offset + limit``, most overserved first, with the count of all.
+
+    Only the steps of the outcomes that reach into the page are joined and ordered: a page costs
+    what it shows, not every candidate of the organization.
+    """
+    ranked = _overserved(stream_id)
+    before = ranked.c.through - ranked.c.steps  # the candidates of the outcomes ranked above
+    position = before + func.row_number().over(partition_by=ranked.c.outcome_id,
+                                               order_by=(ValueStream.name, ValueStream.id, Step.position))
+    shown = (select(ranked.c.outcome_id, Outcome.statement, Job.customer_id, Customer.name, Job.id,
+                    Job.statement.label("job_statement"), ranked.c.importance, ranked.c.satisfaction,
+                    ranked.c.rated_on, Step.id.label("step_id"), Step.name.label("step_name"), Step.position,
+                    Step.kind, Step.cycle_time_s, ValueStream.id.label("stream_id"),
+                    ValueStream.name.label("stream_name"), ValueStream.daily_demand,
+                    ValueStream.available_seconds_per_day, ranked.c.total, position.label("candidate"))
+             .join(Outcome, Outcome.id == ranked.c.outcome_id)
+             .join(Job, Job.id == Outcome.job_id)
+             .join(Customer, Customer.id == Job.customer_id)
+             .join(Step, Step.job_id == Job.id)
+             .join(ValueStream, ValueStream.id == Step.value_stream_id)
+             .where(ValueStream.state == "current", ranked.c.through > offset, before < offset + limit))
+    if stream_id is not None:
+        shown = shown.where(ValueStream.id == stream_id)
+    shown = shown.subquery("shown")
+    return (select(*(column for column in shown.c if column.name != "candidate"))
+            .where(shown.c.candidate > offset, shown.c.candidate <= offset + limit)
+            .order_by(shown.c.candidate))
 
 
 def _line(row) -> CandidateLine:
@@ -101,13 +132,12 @@ def _line(row) -> CandidateLine:
 
 def candidate_page(page: int, per_page: int, stream_id: int | None = None) -> Page:
     """Return one page of the stop-doing list, in one statement (the total comes with the rows)."""
-    rows = db.session.execute(candidates_statement(stream_id, counted=True)
-                              .limit(per_page).offset((page - 1) * per_page)).tuples().all()
+    rows = db.session.execute(candidates_statement(stream_id, offset=(page - 1) * per_page, limit=per_page)
+                              ).tuples().all()
     total = rows[0][-1] if rows else 0
     if not rows and page > 1:  # past the end: the count still tells the size
-        total = db.session.scalar(select(func.count())
-                                  .select_from(candidates_statement(stream_id).subquery()))
-    return Page([_line(r) for r in rows], total or 0, page, per_page)
+        total = db.session.scalar(select(func.max(_overserved(stream_id).c.total)))
+    return Page([_line(r) for r in rows], int(total or 0), page, per_page)
 
 
 @dataclass(frozen=True)
@@ -167,7 +197,7 @@ def candidate_head(overserved: list[OverservedOutcome], limit: int) -> Page:
 
 def candidates_of_stream(stream_id: int, limit: int = 20) -> list[CandidateLine]:
     """Return a stream's candidates, for a review's agenda."""
-    return [_line(r) for r in db.session.execute(candidates_statement(stream_id).limit(limit)).tuples()]
+    return [_line(r) for r in db.session.execute(candidates_statement(stream_id, limit=limit)).tuples()]
 
 
 def stream_owners(stream_ids: set[int]) -> dict[int, int | None]:

@@ -113,3 +113,28 @@ def test_the_radar_reads_the_drift_kept_across_a_step_write(story, make, api_as,
                       json={"measured_on": "2020-01-01", "value": 1}).status_code == 201
     read, _ = _reads_measurements(app, lambda: api.get("/suboptimization"))
     assert read
+
+
+def test_stop_doing_pages_split_an_outcomes_steps_where_the_page_ends(make, api_as):
+    """Each page starts where the one before ended, also inside one outcome's steps, with the total."""
+    api = api_as(make.user(make.org("Pages"), "admin"))
+    customer = api.post("/customers", json={"name": "Fleet", "kind": "external"}).get_json()
+    first = api.post("/value-streams", json={"name": "A stream", "customer_id": customer["id"]}).get_json()
+    second = api.post("/value-streams", json={"name": "B stream", "customer_id": customer["id"]}).get_json()
+    steps = {}
+    for statement, satisfaction, streams in (("most", 9.0, (first, first, second)), ("less", 7.0, (second, first))):
+        job = api.post("/jobs", json={"customer_id": customer["id"], "statement": statement}).get_json()
+        outcome = api.post("/outcomes", json={"job_id": job["id"], "statement": f"{statement} served"}).get_json()
+        api.post(f"/outcomes/{outcome['id']}/ratings", json={"rated_on": "2026-01-01", "importance": 4.0,
+                                                             "satisfaction": satisfaction})
+        steps[statement] = [api.post(f"/value-streams/{stream['id']}/steps",
+                                     json={"name": f"{statement} {n}", "job_id": job["id"]}).get_json()["id"]
+                            for n, stream in enumerate(streams)]
+    # Most overserved first; within an outcome by stream name, then position.
+    expected = [steps["most"][0], steps["most"][1], steps["most"][2], steps["less"][1], steps["less"][0]]
+    pages = [api.get(f"/stop-doing?per_page=2&page={page}").get_json() for page in (1, 2, 3, 4)]
+    assert [p["total"] for p in pages] == [5, 5, 5, 5]
+    assert [item["step_id"] for p in pages for item in p["items"]] == expected
+    assert [len(p["items"]) for p in pages] == [2, 2, 1, 0]
+    of_second = api.get(f"/stop-doing?per_page=1&page=2&value_stream_id={second['id']}").get_json()
+    assert of_second["total"] == 2 and [i["step_id"] for i in of_second["items"]] == [steps["less"][0]]
