@@ -161,3 +161,26 @@ def test_stream_totals_withhold_what_compute_metrics_withholds(app, make, api_as
         assert no_inventory.lead_time_s == 180 and no_inventory.lead_time_days is None
     finally:
         ctx.pop()
+
+
+def test_respondents_counted_from_rated_outcomes_match_the_sql_count(generated):
+    """The dashboard counts measured shares' respondents from the outcomes it rated: as SQL counts them."""
+    from datetime import date
+
+    from lms.customers.segment_share_queries import respondent_counts
+    from lms.lean.segment_shares import count_respondents
+    from lms.models import OutcomeRating
+
+    segmented = db.session.scalars(select(OutcomeRating).where(OutcomeRating.segment.is_not(None))
+                                   .order_by(OutcomeRating.id)).all()
+    assert segmented, "the generated organization rates by segment"
+    # A newest rating without a respondent count leaves its outcome out of every segment's count.
+    db.session.add(OutcomeRating(outcome_id=segmented[0].outcome_id, rated_on=date(2099, 1, 1), importance=5,
+                                 satisfaction=5, respondents=None, segment=segmented[0].segment))
+    db.session.commit()
+    stacks = load_job_stacks(Job.id.is_not(None), records=False)
+    heads = {job.parent_id or job.id for job in stacks.jobs}
+    segments = {r.segment for r in segmented} | {"nobody rated as this"}
+    counted = respondent_counts(heads, segments)
+    assert any(c.left_out for c in counted.values()) and any(c.outcomes for c in counted.values())
+    assert count_respondents(stacks.newest_ratings_by_head(), segments) == counted

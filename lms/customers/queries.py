@@ -332,6 +332,11 @@ class JobStacks:
         """Return every loaded outcome."""
         return [o for outcomes in self.outcomes.values() for o in outcomes]
 
+    def newest_ratings_by_head(self) -> list[tuple[int, tuple[SegmentScore, ...]]]:
+        """Return each loaded outcome's high-level job and the newest rating of each of its segments."""
+        head = {job.id: job.parent_id or job.id for job in self.jobs}
+        return [(head[o.job_id], o.segments) for o in self.all_outcomes()]
+
     def segment_names(self) -> list[str]:
         """Return the segments that rated any loaded outcome, by name (ratings naming none are left out)."""
         names = {s.segment for o in self.all_outcomes() for s in o.segments if s.segment is not None}

@@ -14,14 +14,21 @@ log or to which customer a stream serves counts them again.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import case, func, or_, select
 
 from lms import content
 from lms.extensions import db
-from lms.lean.segment_shares import CaseCount, MeasuredShare, RespondentCount, measure_share
+from lms.lean.segment_shares import (
+    CaseCount,
+    MeasuredShare,
+    NewestRating,
+    RespondentCount,
+    count_respondents,
+    measure_share,
+)
 from lms.models import FlowActivity, FlowEvent, Job, Outcome, OutcomeRating, ValueStream
 
 # Every table the case counts read, or whose change changes them (deleting an activity deletes its events).
@@ -122,10 +129,18 @@ def _day(moment):
     return moment.date() if hasattr(moment, "date") else moment
 
 
-def measure(circumstances: Iterable[SegmentedCircumstance]) -> dict[int, MeasuredShare]:
-    """Measure the share of each circumstance from its segment, by circumstance id (two statements)."""
+def measure(circumstances: Iterable[SegmentedCircumstance],
+            rated: Iterable[tuple[int, Sequence[NewestRating]]] | None = None) -> dict[int, MeasuredShare]:
+    """Measure the share of each circumstance from its segment, by circumstance id (two statements).
+
+    ``rated``: every outcome of the circumstances' stacks with its high-level job and newest ratings,
+    when the caller has rated them already (the dashboard): the respondents are counted from them
+    (``lms.lean.segment_shares.count_respondents``) and only the cases are read.
+    """
     wanted = list(circumstances)
-    respondents = respondent_counts({c.job_id for c in wanted}, {c.segment for c in wanted})
+    segments = {c.segment for c in wanted}
+    respondents = (respondent_counts({c.job_id for c in wanted}, segments) if rated is None
+                   else count_respondents(rated, segments))
     cases = case_counts({c.customer_id for c in wanted})
     measured = {}
     for c in wanted:

@@ -1,7 +1,9 @@
 """The dashboard's circumstances left without a capable stack, largest share first.
 
 Read with the job stacks the dashboard has loaded already: one more statement (every circumstance
-of the organization, with the jobs it names), analysed in memory, cached with the other figures.
+of the organization, with the jobs it names) and the case counts of measured shares, whose
+respondents come from the outcomes the stacks have rated; analysed in memory, cached with the
+other figures.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ class UncoveredCircumstances:
 
 def uncovered_circumstances(stacks: JobStacks | None, limit: int = SHOWN) -> UncoveredCircumstances:
     """Return the circumstances whose stack is not capable, by share (unknown last), then name."""
-    rows = load_circumstances() if stacks is not None and stacks.jobs else {}
+    rows = load_circumstances(stacks=stacks) if stacks is not None and stacks.jobs else {}
     heads = {job.id: job for job in stacks.high_level()} if rows else {}
     found = []
     for job_id, circumstances in rows.items():

@@ -18,8 +18,10 @@ reason, never a default.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Protocol
 
 SOURCES = ("events", "ratings")
 
@@ -33,6 +35,45 @@ class RespondentCount:
     outcomes: int  # outcomes counted
     rated_up_to: date | None
     left_out: int = 0  # outcomes the segment rated left out: a newest rating there has no respondent count
+
+
+class NewestRating(Protocol):
+    """The newest rating of one segment of an outcome, as far as counting respondents reads it."""
+
+    segment: str | None
+    respondents: int | None
+    rated_on: date
+
+
+def count_respondents(outcomes: Iterable[tuple[int, Sequence[NewestRating]]],
+                      segments: Collection[str]) -> dict[tuple[int, str], RespondentCount]:
+    """Count each segment's respondents among the newest ratings of each stack's outcomes, by (head, segment).
+
+    ``outcomes``: each outcome's high-level job and the newest rating of each of its segments. The
+    same counts as ``lms.customers.segment_share_queries.respondent_counts`` reads in SQL, from
+    outcomes a page has rated already: an outcome counts for each segment in ``segments`` that rated
+    it, with all respondents of its newest ratings, unless one of them lacks a count (left out).
+    """
+    found: dict[tuple[int, str], list] = {}
+    for head, newest in outcomes:
+        rated = [r.segment for r in newest if r.segment in segments]
+        if not rated:
+            continue
+        counted = all(r.respondents is not None for r in newest)
+        total = sum(r.respondents or 0 for r in newest)
+        rated_on = max(r.rated_on for r in newest)
+        for rating in newest:
+            if rating.segment not in rated:
+                continue
+            count = found.setdefault((head, rating.segment), [0, 0, 0, None, 0])
+            if counted:
+                count[0] += rating.respondents or 0
+                count[1] += total
+                count[2] += 1
+                count[3] = rated_on if count[3] is None else max(count[3], rated_on)
+            else:
+                count[4] += 1
+    return {key: RespondentCount(*values) for key, values in found.items()}
 
 
 @dataclass(frozen=True)
