@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import NamedTuple
 
 from flask import abort, g
 from sqlalchemy import ColumnElement, Row, Select, String, cast, func, select
@@ -93,7 +94,7 @@ class RatedOutcome:
 _NOT_RATED = combine_segments(())  # a segment that did not rate the outcome
 
 
-def rate(outcome: Outcome | Row, latest: Sequence[SegmentRating] | None,
+def rate(outcome: Outcome | OutcomeFields, latest: Sequence[SegmentRating] | None,
          limits: OpportunityThresholds, segment: str | None = None) -> RatedOutcome:
     """Combine an outcome with the newest rating of each segment under the organization's thresholds.
 
@@ -150,7 +151,17 @@ def _latest_by_segment(outcome_ids) -> dict[int, list[SegmentRating]]:
     return dict(latest)
 
 
-def _outcomes_with_newest(of_jobs: ColumnElement[bool]) -> list[tuple[Row, list[SegmentRating]]]:
+class OutcomeFields(NamedTuple):
+    """What rating reads of an outcome, as plain values (a page rates thousands)."""
+
+    id: int
+    version: int
+    job_id: int
+    statement: str
+    direction: str
+
+
+def _outcomes_with_newest(of_jobs: ColumnElement[bool]) -> list[tuple[OutcomeFields, list[SegmentRating]]]:
     """Return the outcomes matching ``of_jobs`` with the newest rating of each segment, in one statement.
 
     One row per outcome and segment that rated it (one for an unrated outcome), by outcome.
@@ -174,13 +185,19 @@ def _outcomes_with_newest(of_jobs: ColumnElement[bool]) -> list[tuple[Row, list[
         .where(ranked.c.rank == 1)
         .order_by(ranked.c.id)
     ).all()
-    found: list[tuple[Row, list[SegmentRating]]] = []
+    found: list[tuple[OutcomeFields, list[SegmentRating]]] = []
+    latest: list[SegmentRating] = []
+    last_id = None
+    # Unpacked, not read by name: reading a row's columns by name took 14 ms for the benchmark's
+    # 3,966 newest ratings, unpacking them 1 ms (and rating reads the outcome's five by name again).
     for row in rows:
-        if not found or found[-1][0].id != row.id:
-            found.append((row, []))
-        if row.rated_on is not None:  # every rating has its day: None is the unrated outcome's row
-            found[-1][1].append(SegmentRating(row.segment, row.importance, row.satisfaction, row.respondents,
-                                              row.rated_on))
+        outcome_id, version, job_id, statement, direction, segment, importance, satisfaction, respondents, \
+            rated_on = row
+        if outcome_id != last_id:
+            last_id, latest = outcome_id, []
+            found.append((OutcomeFields(outcome_id, version, job_id, statement, direction), latest))
+        if rated_on is not None:  # every rating has its day: None is the unrated outcome's row
+            latest.append(SegmentRating(segment, importance, satisfaction, respondents, rated_on))
     return found
 
 
