@@ -159,6 +159,22 @@ def _without_none(annotation: Any) -> Any:
     return Union[tuple(arg for arg in get_args(annotation) if arg is not type(None))]  # noqa: UP007
 
 
+def _field_rules(model: type[BaseModel]) -> dict[str, Any]:
+    """Return the full schema's own field validators, to check a PATCH's fields the same way.
+
+    A rule between two fields runs only on a field the PATCH sends, and sees only the fields it sends
+    before it; the service checks the stored record with the PATCH applied (e.g. ``check_step_rules``).
+    """
+    rules: dict[str, Any] = {}
+    for name, decorator in model.__pydantic_decorators__.field_validators.items():
+        if name in Checked.__pydantic_decorators__.field_validators:
+            continue
+        function = getattr(decorator.func, "__func__", decorator.func)
+        rules[name] = field_validator(*decorator.info.fields, mode=decorator.info.mode,
+                                      check_fields=False)(function)
+    return rules
+
+
 def partial(model: type[Strict], name: str | None = None, not_null: tuple[str, ...] = ()) -> type[Strict]:
     """Derive a PATCH schema: every field optional, same rules, plus the expected ``version``.
 
@@ -171,6 +187,7 @@ def partial(model: type[Strict], name: str | None = None, not_null: tuple[str, .
         copy = info._copy() if hasattr(info, "_copy") else info.__class__.from_field(info)  # type: ignore[attr-defined]
         copy.default = None
         copy.default_factory = None
+        copy.validate_default = None  # a field left out is kept as stored, not checked as a default
         if _nullable(info.annotation) and field_name not in not_null:
             fields[field_name] = (info.annotation, copy)
         else:
@@ -178,4 +195,10 @@ def partial(model: type[Strict], name: str | None = None, not_null: tuple[str, .
             fields[field_name] = (Annotated[never_null, BeforeValidator(_refuse_null)], copy)
     fields["version"] = (int | None, Field(default=None, ge=1,
                                            description="The version you read; 409 if it changed."))
-    return create_model(name or f"{model.__name__.removesuffix('In')}Patch", __base__=Strict, **fields)
+    return create_model(name or f"{model.__name__.removesuffix('In')}Patch", __base__=Strict,
+                        __validators__=_field_rules(model), **fields)
+
+
+def sent(patch: BaseModel) -> dict[str, Any]:
+    """Return the fields a PATCH sets (``version`` aside): what the client asks to change."""
+    return {name: getattr(patch, name) for name in patch.model_fields_set if name != "version"}

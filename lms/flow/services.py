@@ -17,6 +17,7 @@ from lms.flow.loading import LoadSummary, Progress
 from lms.flow.parsing import Item
 from lms.kpis.importing import ImportRejected
 from lms.models import FlowActivity, FlowEvent, FlowProfile, Kpi, Outcome, Step, ValueStream
+from lms.validation import validate
 
 CALENDAR_DAY_S = 86_400
 FORMATS = ("csv", "xes")
@@ -183,6 +184,7 @@ def adopt_measured(stream: ValueStream, adoptions: dict[int, dict[str, float]]) 
     """Write measured medians into the steps' entered figures ({step id: {field: seconds}}), audited,
     and count it as verifying the map; return the names of the steps changed."""
     from lms.streams import services as stream_services
+    from lms.streams.schemas import StepPatch
 
     permissions.require_edit(stream)
     changed = []
@@ -190,7 +192,8 @@ def adopt_measured(stream: ValueStream, adoptions: dict[int, dict[str, float]]) 
         step = tenancy.find(Step, step_id)
         if step is None or step.value_stream_id != stream.id or not changes:
             continue
-        stream_services.update_step(step, {field: round(value, 1) for field, value in changes.items()})
+        stream_services.update_step(step, validate(StepPatch, {field: round(value, 1)
+                                                               for field, value in changes.items()}))
         changed.append(step.name)
     if changed:
         audit.record("adopt", stream, summary=f"Measured figures adopted into {stream.name}: "

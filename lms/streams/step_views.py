@@ -15,7 +15,9 @@ from lms.permissions import MEMBER, allow
 from lms.streams import bp, figures, services
 from lms.streams.forms import CLASSIFICATION_LABELS, MoveForm, StepForm, TagForm, schema_values
 from lms.streams.permissions import EDIT_STREAM
+from lms.streams.schemas import StepIn, StepPatch
 from lms.streams.views import job_choices, plain_number, render_stream_page, stream_or_404
+from lms.validation import validate
 
 NUMBER_FIELDS = ("uptime_pct", "operators", "pct_complete_accurate", "inventory_units")
 DURATION_FIELDS = ("cycle_time_s", "changeover_s", "wait_time_s")  # seconds, shown back in words
@@ -66,7 +68,7 @@ def new_step(stream_id: int):
     form = _step_form(stream)
     if form.validate_on_submit():
         try:
-            step = services.create_step(stream, schema_values(form))
+            step = services.create_step(stream, validate(StepIn, schema_values(form)))
         except ValidationFailed as failed:
             apply_field_errors(form, failed)
         else:
@@ -96,11 +98,11 @@ def edit_step(stream_id: int, step_id: int):
     form = _step_form(stream, current)
     status = 200
     if form.validate_on_submit():
-        values = schema_values(form)
+        values = {**schema_values(form), "version": form.version.data}
         if values.get("position") is None:
             values.pop("position")
         try:
-            services.update_step(current, values, version=form.version.data)
+            services.update_step(current, validate(StepPatch, values))
         except ValidationFailed as failed:
             apply_field_errors(form, failed)
         except VersionConflict as conflict:

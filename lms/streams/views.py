@@ -21,6 +21,8 @@ from lms.permissions import MEMBER, allow
 from lms.streams import bp, chart_data, figures, permissions, services
 from lms.streams.forms import CLASSIFICATION_LABELS, TAG_BUTTON_LABELS, TAGS, StreamForm, schema_values
 from lms.streams.permissions import EDIT_STREAM, MAP_STREAMS
+from lms.streams.schemas import ValueStreamIn, ValueStreamPatch
+from lms.validation import validate
 
 # Drawn (and described) by matplotlib, imported on first use: see lms.charts.deferred.
 draw_waste_pareto = deferred("lms.charts.pareto", "draw_waste_pareto")
@@ -118,7 +120,7 @@ def new():
     form = _stream_form()
     if form.validate_on_submit():
         try:
-            stream = services.create_stream(schema_values(form))
+            stream = services.create_stream(validate(ValueStreamIn, schema_values(form)))
         except ValidationFailed as failed:
             apply_field_errors(form, failed)
         else:
@@ -154,7 +156,8 @@ def edit(stream_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            services.update_stream(stream, schema_values(form), version=form.version.data)
+            services.update_stream(stream, validate(ValueStreamPatch, {**schema_values(form),
+                                                                       "version": form.version.data}))
         except ValidationFailed as failed:
             apply_field_errors(form, failed)
         except VersionConflict as conflict:

@@ -183,6 +183,7 @@ def test_nan_and_infinity_are_refused(api_as, shop, line, app, raw):
     ({"name": None}, "name"),
     ({"inventory_units": -3}, "inventory_units"),
     ({"waste_types": ["defects", "gossip"]}, "waste_types"),
+    ({"waste_types": ["waiting", "waiting"]}, "waste_types"),  # the full schema's rule, in the PATCH
 ])
 def test_invalid_step_patch_changes_nothing(api_as, shop, line, app, changes, field):
     _, step_ids = line

@@ -156,11 +156,12 @@ def test_map_a_stream_of_five_steps_in_the_table_and_tag_one_as_waste(journey, m
 def test_a_customer_with_a_job_an_outcome_a_rating_and_a_step_serving_it(journey, make, database):
     team = make_team(make, "Claims Office")
     from lms.streams import services
+    from lms.streams.schemas import StepIn, ValueStreamIn
 
     ctx = make.acting_as(team.admin)
     try:
-        stream = services.create_stream({"name": "Claims handling"})
-        step_id = services.create_step(stream, {"name": "Assess the claim", "cycle_time_s": 900}).id
+        stream = services.create_stream(ValueStreamIn(name="Claims handling"))
+        step_id = services.create_step(stream, StepIn(name="Assess the claim", cycle_time_s=900)).id
         stream_id = stream.id
     finally:
         ctx.pop()
@@ -316,12 +317,13 @@ def test_a_review_with_a_finding_and_an_action_on_a_kpi_closed_with_before_and_a
 def test_export_and_reimport_steps_replacing_them_after_a_preview(journey, make, database):
     team = make_team(make, "Repair Shop")
     from lms.streams import services
+    from lms.streams.schemas import StepIn, ValueStreamIn
 
     ctx = make.acting_as(team.owner)
     try:
-        stream = services.create_stream({"name": "Repairs", "owner_id": team.owner.id})
+        stream = services.create_stream(ValueStreamIn(name="Repairs", owner_id=team.owner.id))
         for name, seconds in (("Receive", 60), ("Diagnose", 600), ("Repair", 1800), ("Test", 300)):
-            services.create_step(stream, {"name": name, "cycle_time_s": seconds})
+            services.create_step(stream, StepIn(name=name, cycle_time_s=seconds))
         stream_id = stream.id
     finally:
         ctx.pop()

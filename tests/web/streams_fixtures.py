@@ -66,14 +66,16 @@ def open_shop(make, app, name: str = "Acme") -> Shop:
 def map_stamping_line(make, shop: Shop, owner=None, **stream_fields) -> tuple[int, list[int]]:
     """Map the stamping line through the services as its owner; return the stream and step ids."""
     from lms.streams import services
+    from lms.streams.schemas import StepIn, ValueStreamIn
 
     owner = owner or shop.owner
     ctx = make.acting_as(owner)
     try:
-        stream = services.create_stream({**STAMPING_STREAM, "owner_id": owner.id,
-                                         "customer_id": shop.customer_id, "job_id": shop.job_id,
-                                         **stream_fields})
-        step_ids = [services.create_step(stream, values).id for values in stamping_steps(shop.job_id)]
+        stream = services.create_stream(ValueStreamIn(**{**STAMPING_STREAM, "owner_id": owner.id,
+                                                         "customer_id": shop.customer_id,
+                                                         "job_id": shop.job_id, **stream_fields}))
+        step_ids = [services.create_step(stream, StepIn(**values)).id
+                    for values in stamping_steps(shop.job_id)]
         return stream.id, step_ids
     finally:
         ctx.pop()

@@ -18,11 +18,12 @@ def world(make):
     from lms.kpis.schemas import KpiIn
     from lms.kpis.services import create_kpi
     from lms.models import User
+    from lms.streams.schemas import ValueStreamIn
     from lms.streams.services import create_stream
 
     ctx = make.acting_as(admin)
     try:
-        stream = create_stream({"name": "Claims", "owner_id": gone.id})
+        stream = create_stream(ValueStreamIn(name="Claims", owner_id=gone.id))
         kpi = create_kpi(KpiIn(name="Claims closed", owner_id=gone.id))
         ids = {"stream": stream.id, "kpi": kpi.id}
         set_active(db.session.get(User, gone.id), False)

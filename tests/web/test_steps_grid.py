@@ -143,10 +143,11 @@ def test_a_bad_cell_refuses_the_whole_table_with_a_message_beside_it(login_as, s
 def _changed_meanwhile(make, shop, step_id: int, **changes) -> None:
     """Change a step as the manager does while the owner has the table open."""
     from lms.streams import services
+    from lms.streams.schemas import StepPatch
 
     ctx = make.acting_as(shop.manager)
     try:
-        services.update_step(db.session.get(Step, step_id), changes)
+        services.update_step(db.session.get(Step, step_id), StepPatch(**changes))
     finally:
         ctx.pop()
 
@@ -194,10 +195,11 @@ def test_job_choices_put_the_streams_customer_first_grouped_by_customer(login_as
 
 def test_the_table_works_without_javascript_and_offers_the_script(login_as, make, shop, app):
     from lms.streams import services
+    from lms.streams.schemas import ValueStreamIn
 
     ctx = make.acting_as(shop.owner)
     try:
-        stream_id = services.create_stream({"name": "Empty line"}).id
+        stream_id = services.create_stream(ValueStreamIn(name="Empty line")).id
     finally:
         ctx.pop()
     client = login_as(shop.owner)
