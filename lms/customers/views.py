@@ -12,8 +12,11 @@ from lms.customers.forms import AggregateRatingForm, AnswersRatingForm, Customer
 from lms.customers.permissions import EDIT_CUSTOMERS
 from lms.customers.schemas import (
     CustomerIn,
+    CustomerPatch,
     JobIn,
+    JobPatch,
     OutcomeIn,
+    OutcomePatch,
     RatingIn,
     rating_from_pasted_answers,
 )
@@ -90,7 +93,8 @@ def edit_customer(customer_id: int):
     form = _customer_form(CustomerForm(obj=customer))
     if form.validate_on_submit():
         try:
-            services.update_customer(customer, form.data_for_schema(), version=form.version.data)
+            services.update_customer(customer, validate(CustomerPatch, {**form.data_for_schema(),
+                                                                          "version": form.version.data}))
         except ValidationFailed as failed:
             apply_field_errors(form, failed)
         else:
@@ -141,7 +145,7 @@ def _save_job(form: JobForm, customer: Customer, job: Job | None) -> Job:
     data = form.data_for_schema(customer.id if job is None else job.customer_id)
     if job is None:
         return services.create_job(validate(JobIn, data))
-    return services.update_job(job, data, version=form.version.data)
+    return services.update_job(job, validate(JobPatch, {**data, "version": form.version.data}))
 
 
 def _after_job(job: Job):
@@ -228,7 +232,8 @@ def edit_outcome(outcome_id: int):
     form = OutcomeForm(obj=outcome)
     if form.validate_on_submit():
         try:
-            services.update_outcome(outcome, form.data_for_schema(outcome.job_id), version=form.version.data)
+            services.update_outcome(outcome, validate(OutcomePatch, {**form.data_for_schema(outcome.job_id),
+                                                                     "version": form.version.data}))
         except ValidationFailed as failed:
             apply_field_errors(form, failed)
         else:

@@ -109,6 +109,10 @@ def test_only_internal_customers_name_the_value_stream_they_are(api, app, admin,
     assert team["value_stream_id"] == own_id
     # Turning it external drops the stream it was.
     assert api.patch(f"/customers/{team['id']}", json={"kind": "external"}).get_json()["value_stream_id"] is None
+    # A PATCH is checked with the stored fields it leaves out: the stored kind is external now.
+    refused = api.patch(f"/customers/{team['id']}", json={"value_stream_id": own_id})
+    assert refused.status_code == 422 and "value_stream_id" in refused.get_json()["error"]["fields"]
+    assert api.get(f"/customers/{team['id']}").get_json()["value_stream_id"] is None
 
 
 # --- Jobs -----------------------------------------------------------------------------------
@@ -222,6 +226,17 @@ def test_interchangeable_group_is_dropped_when_a_job_stops_being_interchangeable
     assert job["interchangeable_group"] == "exercise"
     body = api.patch(f"/jobs/{job['id']}", json={"necessity": "optional"}).get_json()
     assert (body["necessity"], body["interchangeable_group"]) == ("optional", None)
+
+
+def test_a_job_patch_is_checked_with_the_stored_necessity(api, stack):
+    """The group rule joins the field a PATCH sends with the stored one it leaves out."""
+    grouped = api.patch(f"/jobs/{stack['related']}", json={"interchangeable_group": "exercise"})
+    assert grouped.status_code == 422
+    assert grouped.get_json()["error"]["fields"]["interchangeable_group"] == [
+        "Only interchangeable jobs belong to a group; leave it empty."]
+    ungrouped = api.patch(f"/jobs/{stack['related']}", json={"necessity": "interchangeable"})
+    assert ungrouped.status_code == 422 and "interchangeable_group" in ungrouped.get_json()["error"]["fields"]
+    assert api.get(f"/jobs/{stack['related']}").get_json()["necessity"] == "required"
 
 
 # --- Versions -------------------------------------------------------------------------------
