@@ -26,7 +26,7 @@ from lms.forms import apply_field_errors
 from lms.kpis.services import kpis_for_outcome
 from lms.models import Customer, Job, Outcome
 from lms.permissions import MEMBER, allow
-from lms.validation import validate, whole_number
+from lms.validation import validate, validate_edit, whole_number
 
 # Drawn (and described) by matplotlib, imported on first use: see lms.charts.deferred.
 draw_landscape = deferred("lms.charts.landscape", "draw_landscape")
@@ -93,8 +93,8 @@ def edit_customer(customer_id: int):
     form = _customer_form(CustomerForm(obj=customer))
     if form.validate_on_submit():
         try:
-            services.update_customer(customer, validate(CustomerPatch, {**form.data_for_schema(),
-                                                                          "version": form.version.data}))
+            services.update_customer(customer, validate_edit(
+                CustomerIn, CustomerPatch, form.data_for_schema(), form.version.data))
         except ValidationFailed as failed:
             apply_field_errors(form, failed)
         else:
@@ -145,7 +145,7 @@ def _save_job(form: JobForm, customer: Customer, job: Job | None) -> Job:
     data = form.data_for_schema(customer.id if job is None else job.customer_id)
     if job is None:
         return services.create_job(validate(JobIn, data))
-    return services.update_job(job, validate(JobPatch, {**data, "version": form.version.data}))
+    return services.update_job(job, validate_edit(JobIn, JobPatch, data, form.version.data))
 
 
 def _after_job(job: Job):
@@ -232,8 +232,8 @@ def edit_outcome(outcome_id: int):
     form = OutcomeForm(obj=outcome)
     if form.validate_on_submit():
         try:
-            services.update_outcome(outcome, validate(OutcomePatch, {**form.data_for_schema(outcome.job_id),
-                                                                     "version": form.version.data}))
+            services.update_outcome(outcome, validate_edit(
+                OutcomeIn, OutcomePatch, form.data_for_schema(outcome.job_id), form.version.data))
         except ValidationFailed as failed:
             apply_field_errors(form, failed)
         else:
