@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import IO, Any
+from typing import IO
 
 from sqlalchemy import select
 
@@ -15,6 +15,7 @@ from lms.extensions import db
 from lms.flow import loading, parsing, permissions
 from lms.flow.loading import LoadSummary, Progress
 from lms.flow.parsing import Item
+from lms.flow.schemas import FlowProfileIn
 from lms.kpis.importing import ImportRejected
 from lms.models import FlowActivity, FlowEvent, FlowProfile, Kpi, Outcome, Step, ValueStream
 from lms.validation import validate
@@ -146,18 +147,13 @@ def map_activities(stream: ValueStream, choices: dict[int, int | None]) -> int:
 PROFILE_FIELDS = ("workday_starts_at_s", "tolerance_pct", "outcome_id", "kpi_id")
 
 
-def save_profile(stream: ValueStream, values: dict[str, Any], *, version: int | None = None) -> FlowProfile:
+def save_profile(stream: ValueStream, data: FlowProfileIn, *, version: int | None = None) -> FlowProfile:
     """Save how the stream's log is read: working day's start, tolerance, outcome, fed KPI."""
     permissions.require_edit(stream)
     errors = {}
-    start = values.get("workday_starts_at_s")
-    if start is None or not 0 <= start < CALENDAR_DAY_S:
-        errors["workday_starts_at_s"] = "Enter the time the working day starts, e.g. 08:00."
-    tolerance = values.get("tolerance_pct")
-    if tolerance is None or not 1 <= tolerance <= 1_000:
-        errors["tolerance_pct"] = "Enter a tolerance between 1 and 1,000 %."
     for field, model, label in (("outcome_id", Outcome, "outcome"), ("kpi_id", Kpi, "KPI")):
-        if values.get(field) is not None and tenancy.find(model, values[field]) is None:
+        record_id = getattr(data, field)
+        if record_id is not None and tenancy.find(model, record_id) is None:
             errors[field] = f"No such {label} in your organization."
     if errors:
         raise ValidationFailed(errors)
@@ -168,7 +164,7 @@ def save_profile(stream: ValueStream, values: dict[str, Any], *, version: int | 
         db.session.add(profile)
     before = audit.snapshot(profile, PROFILE_FIELDS)
     for field in PROFILE_FIELDS:
-        setattr(profile, field, values.get(field))
+        setattr(profile, field, getattr(data, field))
     old, new = audit.changed(before, audit.snapshot(profile, PROFILE_FIELDS))
     if new or profile.id is None:
         audit.record("update", profile, before=old, after=new,

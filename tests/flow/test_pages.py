@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from lms.extensions import db
@@ -148,6 +149,19 @@ def test_a_viewer_reads_but_cannot_import_map_or_adopt(app, client, make, api_as
     assert _upload(client, stream_id, XES, "log.xes").status_code == 403
     assert client.post(f"/value-streams/{stream_id}/flow/adopt").status_code == 403
     assert _count(app) == 0
+
+
+def test_the_settings_schema_names_each_bad_field():
+    from lms.errors import ValidationFailed
+    from lms.flow.schemas import TOLERANCE_MESSAGE, WORKDAY_START_MESSAGE, FlowProfileIn
+    from lms.validation import validate
+
+    with pytest.raises(ValidationFailed) as refused:
+        validate(FlowProfileIn, {"workday_starts_at_s": 86_400, "tolerance_pct": True, "outcome_id": True})
+    assert refused.value.fields == {"workday_starts_at_s": [WORKDAY_START_MESSAGE],
+                                    "tolerance_pct": [TOLERANCE_MESSAGE],
+                                    "outcome_id": ["Enter a number, not true or false."]}
+    assert validate(FlowProfileIn, {"workday_starts_at_s": 0, "tolerance_pct": 1_000}).kpi_id is None
 
 
 def test_settings_are_validated_and_saved(app, client, make, api_as, login_as):
