@@ -53,6 +53,22 @@ Id = Annotated[int, BeforeValidator(refuse_bool), Field(ge=1, le=MAX_INT)]
 IsoDate = Annotated[date, PlainValidator(iso_date), WithJsonSchema({"type": "string", "format": "date"})]
 
 
+def number_within(low: float, high: float, message: str, *, whole: bool = False,
+                  below_high: bool = False) -> BeforeValidator:
+    """Accept a number from ``low`` to ``high`` (``below_high``: less than it; ``whole``: an int), refusing
+    anything else, true and NaN included, with ``message``."""
+
+    def check(value: Any) -> Any:
+        kinds = int if whole else int | float
+        if isinstance(value, bool) or not isinstance(value, kinds) or value != value:
+            raise ValueError(message)
+        if not (low <= value < high if below_high else low <= value <= high):
+            raise ValueError(message)
+        return value
+
+    return BeforeValidator(check)
+
+
 NUL_MESSAGE = "Remove the NUL character (\\x00): text cannot contain it."
 TOO_LARGE_MESSAGE = f"Enter a whole number between -{MAX_INT} and {MAX_INT}."
 

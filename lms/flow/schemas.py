@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, Field, PlainValidator, WithJsonSchema
+from pydantic import BaseModel, Field, PlainValidator, WithJsonSchema
 
 from lms.flow.parsing import LIMITS, parse_timestamp
-from lms.schema_types import Id, Out, Strict
+from lms.schema_types import Id, Out, Strict, number_within
 
 MAX_EVENTS = 10_000  # per JSON request; larger logs go as CSV or XES, or through `lms import-events`
 
@@ -51,28 +51,13 @@ WORKDAY_START_MESSAGE = "Enter the time the working day starts, e.g. 08:00."
 TOLERANCE_MESSAGE = "Enter a tolerance between 1 and 1,000 %."
 
 
-def _number_within(low: float, high: float, message: str, *, whole: bool = False, below_high: bool = False):
-    """Accept a number from ``low`` to ``high`` (``below_high``: less than it), refusing anything else with
-    ``message``."""
-
-    def check(value: Any) -> Any:
-        kinds = int if whole else int | float
-        if isinstance(value, bool) or not isinstance(value, kinds) or value != value:
-            raise ValueError(message)
-        if not (low <= value < high if below_high else low <= value <= high):
-            raise ValueError(message)
-        return value
-
-    return BeforeValidator(check)
-
-
 class FlowProfileIn(Strict):
     """How a stream's event log is read and what it is compared with."""
 
-    workday_starts_at_s: Annotated[int, _number_within(0, 86_400, WORKDAY_START_MESSAGE, whole=True,
+    workday_starts_at_s: Annotated[int, number_within(0, 86_400, WORKDAY_START_MESSAGE, whole=True,
                                                        below_high=True)] = Field(
         description="Seconds after midnight when the working day starts.")
-    tolerance_pct: Annotated[float, _number_within(1, 1_000, TOLERANCE_MESSAGE)] = Field(
+    tolerance_pct: Annotated[float, number_within(1, 1_000, TOLERANCE_MESSAGE)] = Field(
         description="A step's entered figure disagrees with the measured median beyond this share.")
     outcome_id: Id | None = Field(None, description="The customer outcome about time.")
     kpi_id: Id | None = Field(None, description="The KPI fed from the log.")
