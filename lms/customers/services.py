@@ -48,9 +48,9 @@ def _require_editor() -> None:
     tenancy.require(*EDITORS)
 
 
-def _merged(schema: type[M], obj: Any, fields: tuple[str, ...], changes: dict[str, Any]) -> M:
-    """Return the record's writable fields with a PATCH's ``changes`` applied, as ``schema``'s object."""
-    return schema.model_construct(**({name: getattr(obj, name) for name in fields} | changes))
+def _merged(schema: type[M], obj: Any, fields: tuple[str, ...], patch: BaseModel) -> M:
+    """Return the record's writable fields with the ones ``patch`` sends applied, as ``schema``'s object."""
+    return schema.model_construct(**({name: getattr(obj, name) for name in fields} | sent(patch)))
 
 
 def _apply(obj: Any, data: BaseModel, fields: tuple[str, ...]) -> tuple[dict, dict]:
@@ -107,9 +107,8 @@ def update_customer(customer: Customer, patch: CustomerPatch) -> Customer:
     """Change the fields ``patch`` sends; a stale ``patch.version`` changes nothing."""
     _require_editor()
     check_version(customer, patch.version)
-    changes = sent(patch)
-    data = _merged(CustomerIn, customer, CUSTOMER_FIELDS, changes)
-    if data.kind == "external" and "value_stream_id" not in changes:
+    data = _merged(CustomerIn, customer, CUSTOMER_FIELDS, patch)
+    if data.kind == "external" and "value_stream_id" not in patch.model_fields_set:
         data.value_stream_id = None  # an external customer is no value stream of ours
     check_customer_rules(data)
     _check_customer(data, customer)
@@ -192,9 +191,8 @@ def update_job(job: Job, patch: JobPatch) -> Job:
     """Change the fields ``patch`` sends; moving a job in or out of a stack keeps the stack rules."""
     _require_editor()
     check_version(job, patch.version)
-    changes = sent(patch)
-    data = _merged(JobIn, job, JOB_FIELDS, changes)
-    if data.necessity != "interchangeable" and "interchangeable_group" not in changes:
+    data = _merged(JobIn, job, JOB_FIELDS, patch)
+    if data.necessity != "interchangeable" and "interchangeable_group" not in patch.model_fields_set:
         data.interchangeable_group = None  # leaving a group when no longer interchangeable
     check_job_rules(data)
     _check_job(data, job)
@@ -235,7 +233,7 @@ def update_outcome(outcome: Outcome, patch: OutcomePatch) -> Outcome:
     """Change an outcome's statement, direction or job, as ``patch`` sends them."""
     _require_editor()
     check_version(outcome, patch.version)
-    data = _merged(OutcomeIn, outcome, OUTCOME_FIELDS, sent(patch))
+    data = _merged(OutcomeIn, outcome, OUTCOME_FIELDS, patch)
     _exists(Job, data.job_id, "job_id", "job")
     before, after = _apply(outcome, data, OUTCOME_FIELDS)
     if after:
