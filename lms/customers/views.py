@@ -22,7 +22,7 @@ from lms.customers.schemas import (
 )
 from lms.customers.segments import segment_arg
 from lms.errors import ValidationFailed
-from lms.forms import apply_field_errors
+from lms.forms import apply_field_errors, submit
 from lms.kpis.services import kpis_for_outcome
 from lms.models import Customer, Job, Outcome
 from lms.permissions import MEMBER, allow
@@ -74,16 +74,11 @@ def _customer_form(form: CustomerForm) -> CustomerForm:
 @allow(EDIT_CUSTOMERS)
 def new_customer():
     form = _customer_form(CustomerForm(kind=request.args.get("kind", "external")))
-    if form.validate_on_submit():
-        try:
-            customer = services.create_customer(validate(CustomerIn, form.data_for_schema()))
-        except ValidationFailed as failed:
-            apply_field_errors(form, failed)
-        else:
-            flash(f"Customer {customer.name} added. Now write down the jobs they need done.", "success")
-            return redirect(url_for("customers.show", customer_id=customer.id))
-    return render_template("customers/customer_form.html", form=form, customer=None), \
-        422 if form.errors or form.form_errors else 200
+    done = submit(form, lambda: services.create_customer(validate(CustomerIn, form.data_for_schema())))
+    if done.saved:
+        flash(f"Customer {done.result.name} added. Now write down the jobs they need done.", "success")
+        return redirect(url_for("customers.show", customer_id=done.result.id))
+    return render_template("customers/customer_form.html", form=form, customer=None), done.status
 
 
 @bp.route("/<int:customer_id>/edit", methods=["GET", "POST"])
@@ -158,16 +153,11 @@ def _after_job(job: Job):
 def new_job(customer_id: int):
     customer = tenancy.get_or_404(Customer, customer_id)
     form = _job_form(JobForm(parent_id=request.args.get("parent_id", type=int)), customer.id)
-    if form.validate_on_submit():
-        try:
-            job = _save_job(form, customer, None)
-        except ValidationFailed as failed:
-            apply_field_errors(form, failed)
-        else:
-            flash(f"Job '{job.statement}' added.", "success")
-            return _after_job(job)
-    return render_template("customers/job_form.html", form=form, customer=customer, job=None), \
-        422 if form.errors or form.form_errors else 200
+    done = submit(form, lambda: _save_job(form, customer, None))
+    if done.saved:
+        flash(f"Job '{done.result.statement}' added.", "success")
+        return _after_job(done.result)
+    return render_template("customers/job_form.html", form=form, customer=customer, job=None), done.status
 
 
 @bp.route("/jobs/<int:job_id>/edit", methods=["GET", "POST"])
@@ -213,16 +203,11 @@ def job_landscape(job_id: int):
 def new_outcome(job_id: int):
     job = tenancy.get_or_404(Job, job_id)
     form = OutcomeForm()
-    if form.validate_on_submit():
-        try:
-            outcome = services.create_outcome(validate(OutcomeIn, form.data_for_schema(job.id)))
-        except ValidationFailed as failed:
-            apply_field_errors(form, failed)
-        else:
-            flash("Outcome added. Enter a rating to see its opportunity score.", "success")
-            return redirect(url_for("customers.outcome", outcome_id=outcome.id))
-    return render_template("customers/outcome_form.html", form=form, job=job, outcome=None), \
-        422 if form.errors or form.form_errors else 200
+    done = submit(form, lambda: services.create_outcome(validate(OutcomeIn, form.data_for_schema(job.id))))
+    if done.saved:
+        flash("Outcome added. Enter a rating to see its opportunity score.", "success")
+        return redirect(url_for("customers.outcome", outcome_id=done.result.id))
+    return render_template("customers/outcome_form.html", form=form, job=job, outcome=None), done.status
 
 
 @bp.route("/outcomes/<int:outcome_id>/edit", methods=["GET", "POST"])
@@ -277,14 +262,9 @@ def outcome(outcome_id: int):
 def rate_outcome(outcome_id: int):
     outcome = tenancy.get_or_404(Outcome, outcome_id)
     form = AggregateRatingForm(prefix="aggregate")
-    if form.validate_on_submit():
-        try:
-            services.add_rating(outcome, validate(RatingIn, form.data_for_schema()))
-        except ValidationFailed as failed:
-            apply_field_errors(form, failed)
-        else:
-            flash("Rating entered.", "success")
-            return redirect(url_for("customers.outcome", outcome_id=outcome.id))
+    if submit(form, lambda: services.add_rating(outcome, validate(RatingIn, form.data_for_schema()))).saved:
+        flash("Rating entered.", "success")
+        return redirect(url_for("customers.outcome", outcome_id=outcome.id))
     return _render_outcome(outcome, aggregate=form, status=422)
 
 
@@ -293,17 +273,13 @@ def rate_outcome(outcome_id: int):
 def rate_outcome_from_answers(outcome_id: int):
     outcome = tenancy.get_or_404(Outcome, outcome_id)
     form = AnswersRatingForm(prefix="answers")
-    if form.validate_on_submit():
-        try:
-            data = rating_from_pasted_answers(form.rated_on.data, form.answers.data,
-                                              form.segment.data or None)
-            rating = services.add_rating(outcome, data)
-        except ValidationFailed as failed:
-            apply_field_errors(form, failed)
-        else:
-            flash(f"Rating from {rating.respondents} respondents entered: importance "
-                  f"{rating.importance:.1f}, satisfaction {rating.satisfaction:.1f}.", "success")
-            return redirect(url_for("customers.outcome", outcome_id=outcome.id))
+    done = submit(form, lambda: services.add_rating(outcome, rating_from_pasted_answers(
+        form.rated_on.data, form.answers.data, form.segment.data or None)))
+    if done.saved:
+        rating = done.result
+        flash(f"Rating from {rating.respondents} respondents entered: importance "
+              f"{rating.importance:.1f}, satisfaction {rating.satisfaction:.1f}.", "success")
+        return redirect(url_for("customers.outcome", outcome_id=outcome.id))
     return _render_outcome(outcome, answers=form, status=422)
 
 
