@@ -241,7 +241,7 @@ def seed_event_logs(today: date) -> int:
     from sqlalchemy import select
 
     from lms.extensions import db
-    from lms.flow.synthetic import generate_log
+    from lms.flow.synthetic_files import generate_log
     from lms.models import FlowProfile, Outcome, ValueStream
 
     added = 0

@@ -14,7 +14,7 @@ from lms.charts.cache import chart_response
 from lms.errors import ValidationFailed, VersionConflict
 from lms.extensions import db
 from lms.forms import apply_field_errors, grouped, people_choices
-from lms.kpis import assessments, bp, permissions, queries, services
+from lms.kpis import bp, drift_queries, permissions, queries, services
 from lms.kpis.forms import (
     STATUS_LABELS,
     FilterForm,
@@ -25,7 +25,7 @@ from lms.kpis.forms import (
     NewKpiForm,
     flat,
 )
-from lms.kpis.importing import ImportRejected, RowError
+from lms.kpis.measurement_files import ImportRejected, RowError
 from lms.kpis.permissions import EDIT_KPIS, MEASURE
 from lms.kpis.schemas import KpiIn, KpiOutcomeLinkIn, KpiPatch, MeasurementIn
 from lms.lean.drift import STATUSES
@@ -171,8 +171,8 @@ def render_show(kpi: Kpi, *, status: int = 200, measurement_form: MeasurementFor
     user = tenancy.actor()
     as_of = _as_of()
     segment = _segment()
-    drift = assessments.assess_kpi(kpi, as_of, segment)
-    spec = assessments.trend_spec(kpi, as_of, segment)
+    drift = drift_queries.assess_kpi(kpi, as_of, segment)
+    spec = drift_queries.trend_spec(kpi, as_of, segment)
     page, per_page = page_args(request.args, default_per_page=20)
     measurements = services.paginate_measurements(kpi, page, per_page)
     link_form = link_form or LinkForm(formdata=None, version=kpi.version)
@@ -186,7 +186,7 @@ def render_show(kpi: Kpi, *, status: int = 200, measurement_form: MeasurementFor
         reach=deletion.kpi_reach(kpi) if permissions.may_edit_kpis(user) else "",
         may_edit=permissions.may_edit_kpis(user), may_measure=permissions.may_measure(user, kpi),
         measurement_form=measurement_form or MeasurementForm(formdata=None,
-                                                             measured_on=assessments.today().isoformat()),
+                                                             measured_on=drift_queries.today().isoformat()),
         link_form=link_form, import_form=import_form or ImportForm(formdata=None),
         import_errors=import_errors or [], status_labels=STATUS_LABELS,
     ), status
@@ -202,7 +202,7 @@ def show(kpi_id: int):
 @allow(MEMBER)
 def chart(kpi_id: int):
     kpi = tenancy.get_or_404(Kpi, kpi_id)
-    return chart_response("kpi_trend", assessments.trend_spec(kpi, _as_of(), _segment()), draw_kpi_trend)
+    return chart_response("kpi_trend", drift_queries.trend_spec(kpi, _as_of(), _segment()), draw_kpi_trend)
 
 
 def _back_to(kpi: Kpi, anchor: str = ""):

@@ -1,7 +1,7 @@
 """The steps table: every step of a stream edited at once, rows pasted from a spreadsheet.
 
 Each row is a StepRowForm, the step form's own fields under a prefix (``s<step id>-`` for a stored
-step, ``n<number>-`` for a new one). The page works as a plain form; lms/static/js/steps_grid.js
+step, ``n<number>-`` for a new one). The page works as a plain form; lms/static/js/steps_grid_services.js
 adds pasting tab-separated rows and moving between rows with the arrow keys.
 """
 
@@ -15,9 +15,9 @@ from lms.errors import ValidationFailed
 from lms.forms import apply_field_errors
 from lms.models import ValueStream
 from lms.permissions import allow
-from lms.streams import bp, grid
+from lms.streams import bp, grid_services
 from lms.streams.forms import GRID_FIELDS, GridForm, StepRowForm, schema_values
-from lms.streams.ordering import ordered_steps
+from lms.streams.ordering_services import ordered_steps
 from lms.streams.permissions import EDIT_STREAM
 from lms.streams.schemas import StepIn, StepPatch
 from lms.streams.step_views import step_form, step_form_data
@@ -54,8 +54,8 @@ def _posted_rows(stream: ValueStream, jobs) -> list[tuple[str, StepRowForm]]:
     return [(key, _row_form(stream, key, jobs, formdata=request.form)) for key in keys[:MAX_ROWS]]
 
 
-def _grid_rows(posted: list[tuple[str, StepRowForm]]) -> tuple[list[grid.GridRow], dict[str, list[str]],
-                                                              dict[str, dict[str, list[str]]]]:
+def _grid_rows(posted: list[tuple[str, StepRowForm]]
+               ) -> tuple[list[grid_services.GridRow], dict[str, list[str]], dict[str, dict[str, list[str]]]]:
     """Read and validate each posted row the way the step form does; note what WTForms itself refuses
     (messages by row) and what the schema refuses (fields by row)."""
     rows, messages, errors = [], {}, {}
@@ -72,7 +72,7 @@ def _grid_rows(posted: list[tuple[str, StepRowForm]]) -> tuple[list[grid.GridRow
         except ValidationFailed as failed:
             errors[key] = failed.fields
             continue
-        rows.append(grid.GridRow(key, data, step_id, form.version.data))
+        rows.append(grid_services.GridRow(key, data, step_id, form.version.data))
     return rows, messages, errors
 
 
@@ -102,21 +102,21 @@ def steps_grid(stream_id: int):
             rows, messages, errors = _grid_rows(posted)
             try:
                 if messages or errors:
-                    raise grid.GridRejected(errors)
-                result = grid.save_grid(stream, rows)
-            except grid.GridRejected as rejected:
+                    raise grid_services.GridRejected(errors)
+                result = grid_services.save_grid(stream, rows)
+            except grid_services.GridRejected as rejected:
                 _show_errors(posted, rejected.errors, messages)
                 conflict = any("version" in fields for fields in rejected.errors.values())
                 status = 409 if conflict else 422
             else:
-                flash(f"Steps table saved: {grid.summary(result)}.", "success")
+                flash(f"Steps table saved: {grid_services.summary(result)}.", "success")
                 return redirect(url_for("streams.show", stream_id=stream.id, _anchor="steps"))
         else:
             status = 400
     else:
         posted = _stored_rows(stream, jobs)
     return render_template(
-        "streams/grid.html", stream=stream, envelope=envelope, rows=posted, messages=messages,
+        "streams/grid_services.html", stream=stream, envelope=envelope, rows=posted, messages=messages,
         refused=status in (409, 422),
         columns=GRID_FIELDS, template_row=_row_form(stream, NEW_ROW_PLACEHOLDER, jobs),
         next_number=1 + max((int(key[1:]) for key, _ in posted if key.startswith("n")), default=0),

@@ -15,7 +15,7 @@ from lms.extensions import db
 from lms.models import Customer, Job, Step, User, ValueStream
 from lms.schema_types import sent
 from lms.streams import permissions
-from lms.streams.ordering import lock_stream, mark_structure_changed, ordered_steps, place
+from lms.streams.ordering_services import lock_stream, mark_structure_changed, ordered_steps, place
 from lms.streams.schemas import (
     CLASSIFY_FIELDS,
     STEP_FIELDS,

@@ -8,6 +8,8 @@ People are referenced by email; password hashes, sessions and tokens never leave
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -118,6 +120,45 @@ class _Refs:
         return None if record_id is None else self._by_type[kind].get(record_id)
 
 
+@dataclass
+class _Content:
+    """An organization's records in the order the document lists them, their refs and people's emails."""
+
+    customers: list
+    jobs: list
+    outcomes: list
+    streams: list
+    steps_of: dict[int, list]
+    kpis: list
+    reviews: list
+    refs: _Refs
+    person: Callable[[int | None], str | None]
+
+
+def _content() -> _Content:
+    """Read the records every section lists and number them by kind."""
+    emails = {u.id: u.email for u in _records(User)}
+    streams, steps_of = _records(ValueStream), defaultdict(list)
+    for step in sorted(_records(Step), key=lambda s: s.position):
+        steps_of[step.value_stream_id].append(step)
+    content = _Content(
+        customers=_records(Customer), jobs=_records(Job), outcomes=_records(Outcome), streams=streams,
+        steps_of=steps_of, kpis=_records(Kpi), reviews=_records(Review), refs=_Refs(), person=emails.get,
+    )
+    # Steps are numbered in the order the document lists them: stream by stream, along the map.
+    steps = [step for stream in streams for step in steps_of[stream.id]]
+    for kind, records in (
+        ("customer", content.customers),
+        ("job", content.jobs),
+        ("outcome", content.outcomes),
+        ("stream", streams),
+        ("step", steps),
+        ("kpi", content.kpis),
+    ):
+        content.refs.assign(kind, records)
+    return content
+
+
 def _snapshot(snapshot: dict | None, refs: _Refs) -> dict | None:
     """Rewrite a metrics snapshot's step ids as step refs (the snapshot itself stays as taken)."""
     if snapshot is None:
@@ -128,16 +169,42 @@ def _snapshot(snapshot: dict | None, refs: _Refs) -> dict | None:
     return copy
 
 
-def _circumstances(refs: _Refs) -> list[dict[str, Any]]:
-    """Return the circumstances of job stacks, naming their job and the jobs they change by ref."""
+def _customers(c: _Content) -> list[dict[str, Any]]:
+    refs = c.refs
     return [
         {
-            "job": refs("job", c.job_id),
-            **_pick(c, CIRCUMSTANCE_FIELDS),
-            "requires": sorted(refs("job", i) for i in c.requires_job_ids),
-            "rules_out": sorted(refs("job", i) for i in c.rules_out_job_ids),
+            "ref": refs("customer", customer.id),
+            **_pick(customer, CUSTOMER_FIELDS),
+            "value_stream": refs("stream", customer.value_stream_id),
         }
-        for c in db.session.scalars(
+        for customer in c.customers
+    ]
+
+
+def _jobs(c: _Content) -> list[dict[str, Any]]:
+    refs = c.refs
+    return [
+        {
+            "ref": refs("job", j.id),
+            "customer": refs("customer", j.customer_id),
+            "parent": refs("job", j.parent_id),
+            **_pick(j, JOB_FIELDS),
+        }
+        for j in c.jobs
+    ]
+
+
+def _circumstances(c: _Content) -> list[dict[str, Any]]:
+    """Return the circumstances of job stacks, naming their job and the jobs they change by ref."""
+    refs = c.refs
+    return [
+        {
+            "job": refs("job", circumstance.job_id),
+            **_pick(circumstance, CIRCUMSTANCE_FIELDS),
+            "requires": sorted(refs("job", i) for i in circumstance.requires_job_ids),
+            "rules_out": sorted(refs("job", i) for i in circumstance.rules_out_job_ids),
+        }
+        for circumstance in db.session.scalars(
             select(Circumstance)
             .options(selectinload(Circumstance.requires), selectinload(Circumstance.rules_out))
             .order_by(Circumstance.id)
@@ -145,69 +212,150 @@ def _circumstances(refs: _Refs) -> list[dict[str, Any]]:
     ]
 
 
-def export_document(organization: Organization) -> dict[str, Any]:
-    """Return the whole content of ``organization`` (the scoped session's) as a JSON-able dict."""
-    emails = {u.id: u.email for u in _records(User)}
-    person = emails.get
-    refs = _Refs()
-    customers, jobs, outcomes = _records(Customer), _records(Job), _records(Outcome)
-    streams, steps, kpis, reviews = _records(ValueStream), _records(Step), _records(Kpi), _records(Review)
-    steps_of = defaultdict(list)
-    for step in sorted(steps, key=lambda s: s.position):
-        steps_of[step.value_stream_id].append(step)
-    # Steps are numbered in the order the document lists them: stream by stream, along the map.
-    steps = [step for stream in streams for step in steps_of[stream.id]]
-    for kind, records in (
-        ("customer", customers),
-        ("job", jobs),
-        ("outcome", outcomes),
-        ("stream", streams),
-        ("step", steps),
-        ("kpi", kpis),
-    ):
-        refs.assign(kind, records)
-
-    ratings, measurements, links = defaultdict(list), defaultdict(list), defaultdict(list)
+def _outcomes(c: _Content) -> list[dict[str, Any]]:
+    """Return the outcomes, each with its ratings."""
+    ratings = defaultdict(list)
     for rating in _records(OutcomeRating):
         ratings[rating.outcome_id].append(
-            {**_pick(rating, RATING_FIELDS), "created_by": person(rating.created_by_id)}
+            {**_pick(rating, RATING_FIELDS), "created_by": c.person(rating.created_by_id)}
         )
+    return [
+        {
+            "ref": c.refs("outcome", o.id),
+            "job": c.refs("job", o.job_id),
+            **_pick(o, OUTCOME_FIELDS),
+            "ratings": ratings[o.id],
+        }
+        for o in c.outcomes
+    ]
+
+
+def _value_streams(c: _Content) -> list[dict[str, Any]]:
+    """Return the value streams, each with its steps along the map."""
+    refs, person = c.refs, c.person
+    return [
+        {
+            "ref": refs("stream", s.id),
+            **_pick(s, STREAM_FIELDS),
+            "customer": refs("customer", s.customer_id),
+            "job": refs("job", s.job_id),
+            "owner": person(s.owner_id),
+            "derived_from": refs("stream", s.derived_from_id),
+            "last_walked_by": person(s.last_walked_by_id),
+            "steps": [
+                {
+                    "ref": refs("step", st.id),
+                    **_pick(st, STEP_FIELDS),
+                    "job": refs("job", st.job_id),
+                    "owner": person(st.owner_id),
+                    "classified_by": person(st.classified_by_id),
+                }
+                for st in c.steps_of[s.id]
+            ],
+        }
+        for s in c.streams
+    ]
+
+
+def _kpis(c: _Content) -> list[dict[str, Any]]:
+    """Return the KPIs, each with the outcomes it is linked to and its measurements by date."""
+    refs = c.refs
+    measurements, links = defaultdict(list), defaultdict(list)
     for m in db.session.scalars(
         select(KpiMeasurement).order_by(KpiMeasurement.kpi_id, KpiMeasurement.measured_on)
     ):
-        measurements[m.kpi_id].append({**_pick(m, MEASUREMENT_FIELDS), "entered_by": person(m.entered_by_id)})
+        measurements[m.kpi_id].append(
+            {**_pick(m, MEASUREMENT_FIELDS), "entered_by": c.person(m.entered_by_id)}
+        )
     for link in _records(KpiOutcomeLink):
         links[link.kpi_id].append({"outcome": refs("outcome", link.outcome_id), "rationale": link.rationale})
-    findings, actions, participants = defaultdict(list), defaultdict(list), defaultdict(list)
-    for finding in _records(Finding):
-        findings[finding.review_id].append(
-            {
-                **_pick(finding, FINDING_FIELDS),
-                "step": refs("step", finding.step_id),
-                "created_by": person(finding.created_by_id),
-                "recorded_names": finding.recorded_names,
-            }
-        )
-    for action in _records(Action):
-        actions[action.review_id].append(
-            {
-                **_pick(action, ACTION_FIELDS),
-                "step": refs("step", action.step_id),
-                "kpi": refs("kpi", action.kpi_id),
-                "outcome": refs("outcome", action.outcome_id),
-                "owner": person(action.owner_id),
-                "recorded_names": action.recorded_names,
-            }
-        )
-    review_ids = [r.id for r in reviews]
+    return [
+        {
+            "ref": refs("kpi", k.id),
+            **_pick(k, KPI_FIELDS),
+            "value_stream": refs("stream", k.value_stream_id),
+            "step": refs("step", k.step_id),
+            "owner": c.person(k.owner_id),
+            "outcome_links": links[k.id],
+            "measurements": measurements[k.id],
+        }
+        for k in c.kpis
+    ]
+
+
+def _reviews(c: _Content) -> list[dict[str, Any]]:
+    """Return the reviews, each with who took part, its findings and its actions."""
+    findings, actions = _findings(c), _actions(c)
+    participants = defaultdict(list)
+    review_ids = [r.id for r in c.reviews]
     if review_ids:
         for review_id, user_id in db.session.execute(
             select(review_participants.c.review_id, review_participants.c.user_id)
             .where(review_participants.c.review_id.in_(review_ids))
             .order_by(review_participants.c.review_id, review_participants.c.user_id)
         ):
-            participants[review_id].append(person(user_id))
+            participants[review_id].append(c.person(user_id))
+    return [
+        {
+            **_pick(r, REVIEW_FIELDS),
+            "value_stream": c.refs("stream", r.value_stream_id),
+            "facilitator": c.person(r.facilitator_id),
+            "participants": participants[r.id],
+            "snapshot_open": _snapshot(r.snapshot_open, c.refs),
+            "snapshot_close": _snapshot(r.snapshot_close, c.refs),
+            "recorded_names": r.recorded_names,  # what a closed review showed, kept as written then
+            "findings": findings[r.id],
+            "actions": actions[r.id],
+        }
+        for r in c.reviews
+    ]
 
+
+def _findings(c: _Content) -> dict[int, list[dict[str, Any]]]:
+    findings = defaultdict(list)
+    for finding in _records(Finding):
+        findings[finding.review_id].append(
+            {
+                **_pick(finding, FINDING_FIELDS),
+                "step": c.refs("step", finding.step_id),
+                "created_by": c.person(finding.created_by_id),
+                "recorded_names": finding.recorded_names,
+            }
+        )
+    return findings
+
+
+def _actions(c: _Content) -> dict[int, list[dict[str, Any]]]:
+    actions = defaultdict(list)
+    for action in _records(Action):
+        actions[action.review_id].append(
+            {
+                **_pick(action, ACTION_FIELDS),
+                "step": c.refs("step", action.step_id),
+                "kpi": c.refs("kpi", action.kpi_id),
+                "outcome": c.refs("outcome", action.outcome_id),
+                "owner": c.person(action.owner_id),
+                "recorded_names": action.recorded_names,
+            }
+        )
+    return actions
+
+
+# Each section of the document and the function that lists its records, in the document's order.
+SECTION_EXPORTERS: tuple[tuple[str, Callable[[_Content], list[dict[str, Any]]]], ...] = (
+    ("customers", _customers),
+    ("jobs", _jobs),
+    ("circumstances", _circumstances),
+    ("outcomes", _outcomes),
+    ("value_streams", _value_streams),
+    ("kpis", _kpis),
+    ("reviews", _reviews),
+)
+
+
+def export_document(organization: Organization) -> dict[str, Any]:
+    """Return the whole content of ``organization`` (the scoped session's) as a JSON-able dict."""
+    content = _content()
     return {
         "schema_version": SCHEMA_VERSION,
         "exported_at": utcnow().replace(microsecond=0).isoformat() + "Z",
@@ -216,79 +364,5 @@ def export_document(organization: Organization) -> dict[str, Any]:
             "slug": organization.slug,
             "settings": {k: getattr(organization, k) for k in SETTINGS},
         },
-        "customers": [
-            {
-                "ref": refs("customer", c.id),
-                **_pick(c, CUSTOMER_FIELDS),
-                "value_stream": refs("stream", c.value_stream_id),
-            }
-            for c in customers
-        ],
-        "jobs": [
-            {
-                "ref": refs("job", j.id),
-                "customer": refs("customer", j.customer_id),
-                "parent": refs("job", j.parent_id),
-                **_pick(j, JOB_FIELDS),
-            }
-            for j in jobs
-        ],
-        "circumstances": _circumstances(refs),
-        "outcomes": [
-            {
-                "ref": refs("outcome", o.id),
-                "job": refs("job", o.job_id),
-                **_pick(o, OUTCOME_FIELDS),
-                "ratings": ratings[o.id],
-            }
-            for o in outcomes
-        ],
-        "value_streams": [
-            {
-                "ref": refs("stream", s.id),
-                **_pick(s, STREAM_FIELDS),
-                "customer": refs("customer", s.customer_id),
-                "job": refs("job", s.job_id),
-                "owner": person(s.owner_id),
-                "derived_from": refs("stream", s.derived_from_id),
-                "last_walked_by": person(s.last_walked_by_id),
-                "steps": [
-                    {
-                        "ref": refs("step", st.id),
-                        **_pick(st, STEP_FIELDS),
-                        "job": refs("job", st.job_id),
-                        "owner": person(st.owner_id),
-                        "classified_by": person(st.classified_by_id),
-                    }
-                    for st in steps_of[s.id]
-                ],
-            }
-            for s in streams
-        ],
-        "kpis": [
-            {
-                "ref": refs("kpi", k.id),
-                **_pick(k, KPI_FIELDS),
-                "value_stream": refs("stream", k.value_stream_id),
-                "step": refs("step", k.step_id),
-                "owner": person(k.owner_id),
-                "outcome_links": links[k.id],
-                "measurements": measurements[k.id],
-            }
-            for k in kpis
-        ],
-        "reviews": [
-            {
-                **_pick(r, REVIEW_FIELDS),
-                "value_stream": refs("stream", r.value_stream_id),
-                "facilitator": person(r.facilitator_id),
-                "participants": participants[r.id],
-                "snapshot_open": _snapshot(r.snapshot_open, refs),
-                "snapshot_close": _snapshot(r.snapshot_close, refs),
-                "recorded_names": r.recorded_names,  # what a closed review showed, kept as written then
-                "findings": findings[r.id],
-                "actions": actions[r.id],
-            }
-            for r in reviews
-        ],
+        **{section: export(content) for section, export in SECTION_EXPORTERS},
     }

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from lms import audit
 from lms.extensions import db
-from lms.kpis.importing import RowError, check_rows, decode
+from lms.kpis.measurement_files import RowError, check_rows, decode
 from lms.kpis.permissions import require_measurer
 from lms.kpis.schemas import MeasurementIn
 from lms.models import Kpi, KpiMeasurement

@@ -16,11 +16,11 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from lms.extensions import db
-from lms.kpis.importing import RowError
+from lms.kpis.measurement_files import RowError
 from lms.lean.durations import parse_duration
 from lms.lean.metrics import WASTE_TYPES
 from lms.models import Kpi, KpiMeasurement, Step, User, ValueStream
-from lms.streams.ordering import ordered_steps
+from lms.streams.ordering_services import ordered_steps
 from lms.streams.schemas import STEP_FIELDS
 from lms.transfer import spreadsheets
 from lms.transfer.spreadsheets import MAX_ROWS, TableRejected, readable_rows

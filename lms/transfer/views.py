@@ -16,7 +16,7 @@ from lms import tenancy
 from lms.errors import ValidationFailed
 from lms.extensions import db
 from lms.kpis import permissions as kpi_permissions
-from lms.kpis.importing import RowError
+from lms.kpis.measurement_files import RowError
 from lms.models import Kpi, ValueStream
 from lms.permissions import MEMBER, allow
 from lms.streams import permissions as stream_permissions

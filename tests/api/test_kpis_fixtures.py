@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from sqlalchemy import event
 
 from lms.extensions import db
-from lms.kpis.assessments import today
+from lms.kpis.drift_queries import today
 from lms.models import (
     Customer,
     Job,

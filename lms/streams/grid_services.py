@@ -19,7 +19,7 @@ from lms.extensions import db
 from lms.models import Step, ValueStream
 from lms.schema_types import sent
 from lms.streams import permissions
-from lms.streams.ordering import lock_stream, mark_structure_changed, ordered_steps, place
+from lms.streams.ordering_services import lock_stream, mark_structure_changed, ordered_steps, place
 from lms.streams.schemas import STEP_FIELDS, StepIn, StepPatch
 from lms.streams.services import (
     _check_references,
