@@ -60,8 +60,6 @@ KINDS = ("views", "forms", "schemas", "permissions", "services", "queries", "cha
 NOT_FEATURES = {"api", "charts", "lean", "models", "static"}
 # The one door every request passes: named for what it is, documented beside the vocabulary.
 NAMED_EXCEPTIONS = {"auth/boundary.py"}
-# Renamed once the export/import package's split into sections has landed (issue 19, item 4).
-PENDING = {"transfer"}
 FEATURES = sorted(path for path in PACKAGE.iterdir()
                   if path.is_dir() and (path / "__init__.py").exists() and path.name not in NOT_FEATURES)
 
@@ -73,7 +71,7 @@ def _follows_vocabulary(name: str) -> bool:
     return any(name.endswith("_" + kind) and len(name) > len(kind) + 1 for kind in KINDS)
 
 
-@pytest.mark.parametrize("feature", [p for p in FEATURES if p.name not in PENDING], ids=lambda p: p.name)
+@pytest.mark.parametrize("feature", FEATURES, ids=lambda p: p.name)
 def test_feature_modules_are_named_in_the_vocabulary(feature: Path) -> None:
     outside = sorted(f"{feature.name}/{path.name}" for path in feature.glob("*.py")
                      if not _follows_vocabulary(path.stem)

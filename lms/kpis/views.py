@@ -33,8 +33,9 @@ from lms.lean.segments import segment_arg
 from lms.models import Kpi
 from lms.pagination import page_args
 from lms.permissions import MEMBER, allow
-from lms.transfer import measurement_import, previews
-from lms.transfer.measurement_pages import measurements_preview, write_measurements
+from lms.transfer import measurement_services as transfer_measurement_services
+from lms.transfer import preview_files as transfer_preview_files
+from lms.transfer.measurement_views import measurements_preview, write_measurements
 from lms.validation import validate, whole_number
 
 # Drawn (and described) by matplotlib, imported on first use: see lms.charts.deferred.
@@ -270,12 +271,13 @@ def import_rows(kpi_id: int):
     if upload and upload.filename:
         source, filename, data = "csv", upload.filename, upload.read()
     else:
-        source, filename, data = "pasted", measurement_import.PASTED_NAME, (form.rows.data or "").encode()
+        source, filename = "pasted", transfer_measurement_services.PASTED_NAME
+        data = (form.rows.data or "").encode()
     try:
-        checked = measurement_import.check_text(kpi, data, source)
+        checked = transfer_measurement_services.check_text(kpi, data, source)
     except ImportRejected as rejected:
         return render_show(kpi, status=422, import_form=form, import_errors=rejected.errors)
-    token = previews.keep(data, filename, kpi.id, measurement_import.SOURCES[source])
+    token = transfer_preview_files.keep(data, filename, kpi.id, transfer_measurement_services.SOURCES[source])
     return measurements_preview(kpi, checked, source, token, filename, **_from_this_page(kpi))
 
 
@@ -287,10 +289,10 @@ def confirm_import(kpi_id: int):
     source, token = request.form.get("source", ""), request.form.get("token", "")
     try:
         if source not in ("pasted", "csv"):
-            raise previews.PreviewExpired()
-        kept = previews.open_kept(token, kpi.id, measurement_import.SOURCES[source])
-        checked = measurement_import.check_kept(kpi, kept, source)
-    except previews.PreviewExpired as expired:
+            raise transfer_preview_files.PreviewExpired()
+        kept = transfer_preview_files.open_kept(token, kpi.id, transfer_measurement_services.SOURCES[source])
+        checked = transfer_measurement_services.check_kept(kpi, kept, source)
+    except transfer_preview_files.PreviewExpired as expired:
         return render_show(kpi, status=422, import_errors=[RowError(None, "", expired.message)])
     except ImportRejected as rejected:
         return render_show(kpi, status=422, import_errors=rejected.errors)

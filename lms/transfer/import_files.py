@@ -28,8 +28,8 @@ from lms.lean.waste import classification_errors
 from lms.models import Customer, Kpi, ValueStream
 from lms.reviews.schemas import ActionIn, FindingIn, ReviewIn, ReviewKind, ReviewStatus
 from lms.streams.schemas import StepIn, ValueStreamIn
-from lms.transfer.circumstance_import import check_circumstances, read_circumstances
-from lms.transfer.document import (
+from lms.transfer.circumstance_files import check_circumstances, read_circumstances
+from lms.transfer.export_queries import (
     ACTION_FIELDS,
     CUSTOMER_FIELDS,
     FINDING_FIELDS,

@@ -27,9 +27,9 @@ from lms.models import (
     ValueStream,
     review_participants,
 )
-from lms.transfer.circumstance_import import write_circumstances
-from lms.transfer.document import SETTINGS
-from lms.transfer.importer import ImportResult, Plan, ensure_empty, read_document
+from lms.transfer.circumstance_files import write_circumstances
+from lms.transfer.export_queries import SETTINGS
+from lms.transfer.import_files import ImportResult, Plan, ensure_empty, read_document
 
 
 def _set_column(model: type, column: str, pairs: list[tuple[int, int | None]]) -> None:
