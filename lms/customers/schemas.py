@@ -204,10 +204,25 @@ class CircumstanceIn(Strict):
     @classmethod
     def _measured_or_entered(cls, value: str | None, info: ValidationInfo) -> str | None:
         value = (value.strip() or None) if value is not None else None
-        if value is not None and info.data.get("share") is not None:
-            raise ValueError(f"The share is measured from the segment '{value}'; leave the share empty, "
-                             "or name no segment to enter it.")
+        message = _share_error(info.data.get("share"), value)
+        if message:
+            raise ValueError(message)
         return value
+
+
+def _share_error(share: float | None, segment: str | None) -> str | None:
+    """Say why a share and a segment cannot stand together: a share is entered or measured, not both."""
+    if segment is not None and share is not None:
+        return (f"The share is measured from the segment '{segment}'; leave the share empty, "
+                "or name no segment to enter it.")
+    return None
+
+
+def check_circumstance_rules(circumstance: CircumstanceIn) -> None:
+    """Refuse a whole circumstance whose fields contradict each other (a PATCH applied to the stored one)."""
+    message = _share_error(circumstance.share, circumstance.segment)
+    if message:
+        raise ValidationFailed({"segment": message})
 
 
 CustomerPatch = partial(CustomerIn)

@@ -101,7 +101,8 @@ def test_edit_prefills_the_percentage_and_delete_removes_it(app, client, login_a
                                  "requires_job_ids": [str(cardio["towel"])]})
     assert response.status_code == 302
     assert _circumstances(app) == [("back problems", None, [], [cardio["towel"]])]
-    client.post(f"/customers/circumstances/{cid}/edit", data={"name": "other", "version": "1"})  # stale
+    stale = client.post(f"/customers/circumstances/{cid}/edit", data={"name": "other", "version": "1"})
+    assert stale.status_code == 409 and "changed this record meanwhile" in stale.get_data(as_text=True)
     assert _circumstances(app) == [("back problems", None, [], [cardio["towel"]])]
     history = client.get(f"/history/?record_type=Circumstance&record_id={cid}").get_data(as_text=True)
     assert "Makes required" in history and "“Borrow a towel”" in history
