@@ -21,8 +21,7 @@ from lms.customers.schemas import (
     rating_from_pasted_answers,
 )
 from lms.customers.segment_queries import segment_arg
-from lms.errors import ValidationFailed
-from lms.forms import apply_field_errors, submit
+from lms.forms import submit
 from lms.kpis.services import kpis_for_outcome
 from lms.models import Customer, Job, Outcome, ValueStream
 from lms.permissions import MEMBER, allow
@@ -86,17 +85,12 @@ def new_customer():
 def edit_customer(customer_id: int):
     customer = tenancy.get_or_404(Customer, customer_id)
     form = _customer_form(CustomerForm(obj=customer))
-    if form.validate_on_submit():
-        try:
-            services.update_customer(customer, validate_edit(
-                CustomerIn, CustomerPatch, form.data_for_schema(), form.version.data))
-        except ValidationFailed as failed:
-            apply_field_errors(form, failed)
-        else:
-            flash(f"Customer {customer.name} saved.", "success")
-            return redirect(url_for("customers.show", customer_id=customer.id))
-    return render_template("customers/customer_form.html", form=form, customer=customer), \
-        422 if form.errors or form.form_errors else 200
+    done = submit(form, lambda: services.update_customer(customer, validate_edit(
+        CustomerIn, CustomerPatch, form.data_for_schema(), form.version.data)))
+    if done.saved:
+        flash(f"Customer {customer.name} saved.", "success")
+        return redirect(url_for("customers.show", customer_id=customer.id))
+    return render_template("customers/customer_form.html", form=form, customer=customer), done.status
 
 
 @bp.post("/<int:customer_id>/delete")
@@ -167,17 +161,13 @@ def edit_job(job_id: int):
     job = tenancy.get_or_404(Job, job_id)
     customer = job.customer
     form = _job_form(JobForm(obj=job), customer.id, job)
-    if form.validate_on_submit():
-        try:
-            _save_job(form, customer, job)
-        except ValidationFailed as failed:
-            apply_field_errors(form, failed)
-        else:
-            flash(f"Job '{job.statement}' saved.", "success")
-            return _after_job(job)
+    done = submit(form, lambda: _save_job(form, customer, job))
+    if done.saved:
+        flash(f"Job '{job.statement}' saved.", "success")
+        return _after_job(job)
+    reach = deletion_services.reach(deletion_services.job_and_related(job.id))
     return render_template("customers/job_form.html", form=form, customer=customer, job=job,
-                           reach=deletion_services.reach(deletion_services.job_and_related(job.id))), \
-        422 if form.errors or form.form_errors else 200
+                           reach=reach), done.status
 
 
 @bp.post("/jobs/<int:job_id>/delete")
@@ -216,17 +206,13 @@ def new_outcome(job_id: int):
 def edit_outcome(outcome_id: int):
     outcome = tenancy.get_or_404(Outcome, outcome_id)
     form = OutcomeForm(obj=outcome)
-    if form.validate_on_submit():
-        try:
-            services.update_outcome(outcome, validate_edit(
-                OutcomeIn, OutcomePatch, form.data_for_schema(outcome.job_id), form.version.data))
-        except ValidationFailed as failed:
-            apply_field_errors(form, failed)
-        else:
-            flash("Outcome saved.", "success")
-            return redirect(url_for("customers.outcome", outcome_id=outcome.id))
+    done = submit(form, lambda: services.update_outcome(outcome, validate_edit(
+        OutcomeIn, OutcomePatch, form.data_for_schema(outcome.job_id), form.version.data)))
+    if done.saved:
+        flash("Outcome saved.", "success")
+        return redirect(url_for("customers.outcome", outcome_id=outcome.id))
     return render_template("customers/outcome_form.html", form=form, job=outcome.job, outcome=outcome), \
-        422 if form.errors or form.form_errors else 200
+        done.status
 
 
 @bp.post("/outcomes/<int:outcome_id>/delete")

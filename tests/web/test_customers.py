@@ -209,9 +209,10 @@ def test_editing_a_job_with_a_stale_version_changes_nothing(client, admin, app, 
     form = {"statement": "Pay every bill", "parent_id": str(data["high"]), "necessity": "required",
             "coordination": "sequential", "dimension": "functional", "position": "1", "version": "1"}
     assert client.post(f"/customers/jobs/{data['pay']}/edit", data=form).status_code == 302
-    stale = client.post(f"/customers/jobs/{data['pay']}/edit", data=form | {"statement": "Pay late"},
-                        follow_redirects=True)
-    assert "changed this record meanwhile" in stale.get_data(as_text=True)
+    stale = client.post(f"/customers/jobs/{data['pay']}/edit", data=form | {"statement": "Pay late"})
+    # The form comes back with what the person typed, and the reason above it.
+    assert stale.status_code == 409 and "changed this record meanwhile" in stale.get_data(as_text=True)
+    assert 'value="Pay late"' in stale.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Job, data["pay"]).statement == "Pay every bill"
 
