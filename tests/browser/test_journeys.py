@@ -16,7 +16,7 @@ import pytest
 from lms.extensions import db
 from lms.models import Customer, Job, Kpi, KpiMeasurement, Step, ValueStream
 from tests.conftest import PASSWORD
-from tests.web.test_reviews_helpers import build_line, make_team
+from tests.scenarios import review_line, review_team
 
 pytestmark = pytest.mark.browser
 
@@ -91,7 +91,7 @@ def _paste(page, selector: str, text: str) -> None:
 
 
 def test_map_a_stream_of_five_steps_in_the_table_and_tag_one_as_waste(journey, make, database):
-    team = make_team(make, "Bracket Works")
+    team = review_team(make, "Bracket Works")
     _customer_with_job(database, team.org.id, "Assembly line", "Get welded brackets on time")
     page = journey.sign_in(team.owner).page
 
@@ -154,7 +154,7 @@ def test_map_a_stream_of_five_steps_in_the_table_and_tag_one_as_waste(journey, m
 
 
 def test_a_customer_with_a_job_an_outcome_a_rating_and_a_step_serving_it(journey, make, database):
-    team = make_team(make, "Claims Office")
+    team = review_team(make, "Claims Office")
     from lms.streams import services
 
     ctx = make.acting_as(team.admin)
@@ -219,8 +219,8 @@ def test_a_customer_with_a_job_an_outcome_a_rating_and_a_step_serving_it(journey
 
 
 def test_a_kpi_with_measurements_and_its_drift(journey, make, database):
-    team = make_team(make, "Bracket Works")
-    line = build_line(database, team)
+    team = review_team(make, "Bracket Works")
+    line = review_line(make, team)
     page = journey.sign_in(team.manager).page
     with database.app_context():
         stream_name = db.session.get(ValueStream, line.stream_id).name
@@ -265,8 +265,8 @@ def test_a_kpi_with_measurements_and_its_drift(journey, make, database):
 
 
 def test_a_review_with_a_finding_and_an_action_on_a_kpi_closed_with_before_and_after(journey, make, database):
-    team = make_team(make, "Bracket Works")
-    line = build_line(database, team)
+    team = review_team(make, "Bracket Works")
+    line = review_line(make, team)
     with database.app_context():
         kpi_name = db.session.get(Kpi, line.diverging_kpi_id).name
         stream_name = db.session.get(ValueStream, line.stream_id).name
@@ -314,7 +314,7 @@ def test_a_review_with_a_finding_and_an_action_on_a_kpi_closed_with_before_and_a
 
 
 def test_export_and_reimport_steps_replacing_them_after_a_preview(journey, make, database):
-    team = make_team(make, "Repair Shop")
+    team = review_team(make, "Repair Shop")
     from lms.streams import services
 
     ctx = make.acting_as(team.owner)

@@ -12,12 +12,12 @@ from werkzeug.datastructures import MultiDict
 from lms.extensions import db
 from lms.models import AuditEvent, Customer, Job, Step
 from lms.streams.forms import GRID_FIELDS
-from tests.web.streams_fixtures import map_stamping_line, open_shop
+from tests.scenarios import map_stamping_line, stamping_shop
 
 
 @pytest.fixture()
 def shop(make, app):
-    return open_shop(make, app)
+    return stamping_shop(make)
 
 
 @pytest.fixture()

@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from lms.extensions import db
 from lms.models import Step, ValueStream
+from tests.scenarios import map_stamping_line
 from tests.web import test_streams
-from tests.web.streams_fixtures import map_stamping_line
 from tests.web.test_tables import confirm_form
 
 # The stamping line: a working day of 27,600 s (7 h 40 min), demand 920 a day.
