@@ -1,4 +1,4 @@
-"""The one way tests build data: every record through the lms services, acting as a person of the organization.
+"""The one way tests build data: every record through the lms services, as a person of the organization.
 
 Each method runs in an app context of its own, acting as ``by`` (a ``UserRef``) the way a request would,
 and returns ids (or small references), never live ORM objects. Each calls its service in exactly one
@@ -157,9 +157,21 @@ class Factory:
         for rated_on, satisfaction in points:
             self.rating(by, outcome_id, rated_on, satisfaction=satisfaction, importance=importance)
 
+    def circumstance(self, by: UserRef, job_id: int, name: str, **fields: Any) -> int:
+        """Add a circumstance (``requires_job_ids=``, ``rules_out_job_ids=``, ``share=``) to a top job."""
+        from lms.customers.circumstances import create_circumstance
+        from lms.customers.schemas import CircumstanceIn
+        from lms.models import Job
+        from lms.validation import validate
+
+        with self._as(by):
+            data = validate(CircumstanceIn, {"name": name, **fields})
+            return create_circumstance(self._get(Job, job_id), data).id
+
     # --- value streams and steps -----------------------------------------------------------------
 
-    def stream(self, by: UserRef, name: str, steps: Sequence[dict[str, Any]] = (), **fields: Any) -> StreamRef:
+    def stream(self, by: UserRef, name: str, steps: Sequence[dict[str, Any]] = (),
+               **fields: Any) -> StreamRef:
         """Map a value stream with its steps in the order given."""
         from lms.streams.services import create_stream
 

@@ -202,7 +202,8 @@ def review_line(make: Factory, team: Team, *, extra_steps: int = 0, extra_kpis: 
     gap = make.job(by, customer, "Pay a bill", parent_id=head, position=2, necessity="required")
     outcome = make.outcome(by, head, "Minimize the time it takes to get brackets to the line")
     # Satisfaction fell 4.0 -> 3.0 in the window, beyond the 0.5-point minimum: the rising KPI diverges.
-    make.ratings(by, outcome, [(on - timedelta(days=120), 4.0), (on - timedelta(days=20), 3.0)], importance=9.0)
+    make.ratings(by, outcome, [(on - timedelta(days=120), 4.0), (on - timedelta(days=20), 3.0)],
+                 importance=9.0)
     steps = [
         {"name": "Stamping", "cycle_time_s": 1, "classification": "value-adding", "job_id": served},
         {"name": "Coils before welding", "kind": "inventory", "inventory_units": 4_600,
@@ -228,10 +229,11 @@ def review_line(make: Factory, team: Team, *, extra_steps: int = 0, extra_kpis: 
     orphan = weekly_kpi("Press utilisation", [70, 71, 70, 72], on, None)
     stale = weekly_kpi("Scrap rate", [5, 5, 4, 4], on - timedelta(days=80), outcome, direction="decrease")
     extra = [weekly_kpi(f"Extra KPI {n}", [10, 10, 10, 10], on, outcome) for n in range(extra_kpis)]
-    earlier = make.review(by, stream.id, on - timedelta(days=60), kind="gemba-walk", status="closed", actions=[
-        {"title": "Move the coil store", "owner_id": team.owner.id, "due_on": on - timedelta(days=10),
-         "stage": "do"},
-        {"title": "Done long ago", "due_on": on - timedelta(days=30), "stage": "done"}])
+    actions = [{"title": "Move the coil store", "owner_id": team.owner.id, "due_on": on - timedelta(days=10),
+                "stage": "do"},
+               {"title": "Done long ago", "due_on": on - timedelta(days=30), "stage": "done"}]
+    earlier = make.review(by, stream.id, on - timedelta(days=60), kind="gemba-walk", status="closed",
+                          actions=actions)
     ids = stream.step_ids
     return ReviewLine(stream.id, ids, ids[2], ids[2], ids[3], head, gap, outcome, diverging, orphan, stale,
                       earlier.id, earlier.action_ids[0], extra)
@@ -263,21 +265,24 @@ def claims_and_pump_repair(api) -> dict:
     utilities = api.post("/customers", json={"name": "Water utilities", "kind": "external"}).get_json()
     assessment = api.post("/customers", json={"name": "Assessment", "kind": "internal"}).get_json()
     claims = api.post("/value-streams", json={"name": "Claim assessment", "customer_id": utilities["id"],
-                                              "daily_demand": 8, "available_seconds_per_day": 28800}).get_json()
+                                              "daily_demand": 8, "available_seconds_per_day": 28800})
+    claims = claims.get_json()
     check = api.post(f"/value-streams/{claims['id']}/steps", json={
         "name": "Check the claim file", "cycle_time_s": 900, "pct_complete_accurate": 90,
         "wait_time_s": 7200}).get_json()
     api.patch(f"/customers/{assessment['id']}", json={"value_stream_id": claims["id"]})
     intake = api.post("/value-streams", json={"name": "Intake", "customer_id": assessment["id"],
-                                              "daily_demand": 20, "available_seconds_per_day": 28800}).get_json()
+                                              "daily_demand": 20, "available_seconds_per_day": 28800})
+    intake = intake.get_json()
     job = api.post("/jobs", json={"customer_id": assessment["id"], "statement": "Assess a claim"}).get_json()
     rework = api.post("/outcomes", json={"job_id": job["id"],
                                          "statement": "minimize rework on incoming claims"}).get_json()
     for days, satisfaction in ((120, 6.2), (10, 4.8)):
         api.post(f"/outcomes/{rework['id']}/ratings", json={"rated_on": ago(days), "importance": 8.0,
                                                             "satisfaction": satisfaction})
-    kpi = api.post("/kpis", json={"name": "claims closed per clerk day", "unit": "claims", "direction": "increase",
-                                  "value_stream_id": intake["id"], "outcome_ids": [rework["id"]]}).get_json()
+    kpi = api.post("/kpis", json={"name": "claims closed per clerk day", "unit": "claims",
+                                  "direction": "increase", "value_stream_id": intake["id"],
+                                  "outcome_ids": [rework["id"]]}).get_json()
     api.post(f"/kpis/{kpi['id']}/measurements", json={"measurements": [
         {"measured_on": ago(7 * (9 - week) + 2), "value": round(10 + 0.2 * week, 1)} for week in range(10)]})
     step = api.get(f"/steps/{check['id']}").get_json()

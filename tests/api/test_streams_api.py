@@ -241,14 +241,8 @@ def test_ids_of_another_organization_are_not_found_in_yours(api_as, shop, make, 
     assert count(app, ValueStream) == 2 and count(app, Step) == 10
 
 
-def test_job_of_another_customer_is_refused(api_as, shop, app):
-    from lms.models import Customer
-
-    with app.app_context():
-        other = Customer(organization_id=shop.org.id, name="Someone else")
-        db.session.add(other)
-        db.session.commit()
-        other_id = other.id
+def test_job_of_another_customer_is_refused(api_as, make, shop, app):
+    other_id = make.customer(shop.admin, "Someone else")
     response = api_as(shop.manager).post("/value-streams", json={
         "name": "Mixed", "customer_id": other_id, "job_id": shop.job_id})
     assert response.status_code == 422 and "job_id" in response.get_json()["error"]["fields"]

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from lms.extensions import db
-from lms.models import Customer, Job, Kpi, KpiMeasurement, Step, ValueStream
+from lms.models import Job, Kpi, KpiMeasurement, Step, ValueStream
 from tests.conftest import PASSWORD
 from tests.scenarios import review_line, review_team
 
@@ -66,17 +66,6 @@ def journey(page, tmp_path):
     assert [e for e in page.console_errors if "Content Security Policy" in e or "Uncaught" in e] == []
 
 
-def _customer_with_job(app, org_id: int, name: str, statement: str) -> tuple[int, int]:
-    with app.app_context():
-        customer = Customer(organization_id=org_id, name=name, kind="internal")
-        db.session.add(customer)
-        db.session.flush()
-        job = Job(organization_id=org_id, customer_id=customer.id, statement=statement)
-        db.session.add(job)
-        db.session.commit()
-        return customer.id, job.id
-
-
 def _paste(page, selector: str, text: str) -> None:
     """Paste ``text`` into a cell as a spreadsheet's copy puts it on the clipboard."""
     page.locator(selector).focus()
@@ -92,7 +81,7 @@ def _paste(page, selector: str, text: str) -> None:
 
 def test_map_a_stream_of_five_steps_in_the_table_and_tag_one_as_waste(journey, make, database):
     team = review_team(make, "Bracket Works")
-    _customer_with_job(database, team.org.id, "Assembly line", "Get welded brackets on time")
+    make.job(team.admin, make.customer(team.admin, "Assembly line", kind="internal"), "Get welded brackets on time")
     page = journey.sign_in(team.owner).page
 
     page.get_by_role("link", name="Value streams", exact=True).first.click()
