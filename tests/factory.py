@@ -78,6 +78,14 @@ class Factory:
                                role=role, name=name)
             return UserRef(user.id, user.email, user.role, user.organization_id)
 
+    def deactivate(self, by: UserRef, user: UserRef) -> None:
+        """Deactivate ``user`` as the admin ``by`` would: the person stays on the records they are named in."""
+        from lms.admin.services import set_active
+        from lms.models import User
+
+        with self._as(by):
+            set_active(self._get(User, user.id), False)
+
     def token(self, user: UserRef) -> str:
         from lms.auth.services import create_token
         from lms.models import User
