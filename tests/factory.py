@@ -16,7 +16,19 @@ from typing import Any
 
 from flask import Flask
 
+from lms import tenancy
+from lms.admin.services import create_organization, set_active
+from lms.auth.services import create_token, create_user
+from lms.customers.circumstances import create_circumstance
+from lms.customers.schemas import CircumstanceIn, CustomerIn, JobIn, OutcomeIn, RatingIn
+from lms.customers.services import add_rating, create_customer, create_job, create_outcome
 from lms.extensions import db
+from lms.kpis.schemas import KpiIn, MeasurementBatchIn
+from lms.kpis.services import create_kpi, record_measurements
+from lms.models import Job, Kpi, Organization, Outcome, Review, User, ValueStream
+from lms.reviews.services import create_action, create_finding, create_review, set_status
+from lms.streams.services import create_step, create_stream
+from lms.validation import validate
 
 PASSWORD = "a long test passphrase"
 
@@ -62,16 +74,11 @@ class Factory:
     # --- organizations and people ------------------------------------------------------------
 
     def org(self, name: str = "Acme", slug: str | None = None) -> OrgRef:
-        from lms.admin.services import create_organization
-
         with self.app.app_context():
             org = create_organization(name, slug)
             return OrgRef(org.id, org.slug, org.name)
 
     def user(self, org: OrgRef, role: str = "admin", email: str | None = None, name: str = "") -> UserRef:
-        from lms.auth.services import create_user
-        from lms.models import Organization
-
         email = email or f"{role}-{org.slug}-{os.urandom(3).hex()}@example.test"
         with self.app.app_context():
             user = create_user(db.session.get(Organization, org.id), email=email, password=PASSWORD,
@@ -79,25 +86,16 @@ class Factory:
             return UserRef(user.id, user.email, user.role, user.organization_id)
 
     def deactivate(self, by: UserRef, user: UserRef) -> None:
-        """Deactivate ``user`` as the admin ``by`` would: the person stays on the records they are named in."""
-        from lms.admin.services import set_active
-        from lms.models import User
-
+        """Deactivate ``user`` as the admin ``by``: they stay named on their records, no longer offered."""
         with self._as(by):
             set_active(self._get(User, user.id), False)
 
     def token(self, user: UserRef) -> str:
-        from lms.auth.services import create_token
-        from lms.models import User
-
         with self.app.app_context():
             return create_token(db.session.get(User, user.id), "test").secret
 
     def acting_as(self, user: UserRef):
         """Return an app context in which services act for ``user`` (for direct service calls)."""
-        from lms import tenancy
-        from lms.models import User
-
         ctx = self.app.app_context()
         ctx.push()
         tenancy.act_as(db.session.get(User, user.id))
@@ -113,35 +111,21 @@ class Factory:
             ctx.pop()
 
     def _get(self, model: type, record_id: int) -> Any:
-        from lms import tenancy
-
         return tenancy.get_or_404(model, record_id)
 
     # --- customers, jobs, outcomes, ratings -------------------------------------------------------
 
     def customer(self, by: UserRef, name: str, kind: str = "external", **fields: Any) -> int:
-        from lms.customers.schemas import CustomerIn
-        from lms.customers.services import create_customer
-        from lms.validation import validate
-
         with self._as(by):
             return create_customer(validate(CustomerIn, {"name": name, "kind": kind, **fields})).id
 
     def job(self, by: UserRef, customer_id: int, statement: str, **fields: Any) -> int:
         """Add a high-level job, or a related one with ``parent_id=``."""
-        from lms.customers.schemas import JobIn
-        from lms.customers.services import create_job
-        from lms.validation import validate
-
         with self._as(by):
             return create_job(validate(JobIn, {"customer_id": customer_id, "statement": statement,
                                                **fields})).id
 
     def outcome(self, by: UserRef, job_id: int, statement: str, direction: str = "minimize") -> int:
-        from lms.customers.schemas import OutcomeIn
-        from lms.customers.services import create_outcome
-        from lms.validation import validate
-
         with self._as(by):
             return create_outcome(validate(OutcomeIn, {"job_id": job_id, "statement": statement,
                                                        "direction": direction})).id
@@ -149,11 +133,6 @@ class Factory:
     def rating(self, by: UserRef, outcome_id: int, rated_on: date, *, satisfaction: float,
                importance: float = 8.0, **fields: Any) -> int:
         """Enter one survey wave's aggregate figures for an outcome."""
-        from lms.customers.schemas import RatingIn
-        from lms.customers.services import add_rating
-        from lms.models import Outcome
-        from lms.validation import validate
-
         with self._as(by):
             data = validate(RatingIn, {"rated_on": rated_on, "importance": importance,
                                        "satisfaction": satisfaction, **fields})
@@ -167,11 +146,6 @@ class Factory:
 
     def circumstance(self, by: UserRef, job_id: int, name: str, **fields: Any) -> int:
         """Add a circumstance (``requires_job_ids=``, ``rules_out_job_ids=``, ``share=``) to a top job."""
-        from lms.customers.circumstances import create_circumstance
-        from lms.customers.schemas import CircumstanceIn
-        from lms.models import Job
-        from lms.validation import validate
-
         with self._as(by):
             data = validate(CircumstanceIn, {"name": name, **fields})
             return create_circumstance(self._get(Job, job_id), data).id
@@ -181,17 +155,12 @@ class Factory:
     def stream(self, by: UserRef, name: str, steps: Sequence[dict[str, Any]] = (),
                **fields: Any) -> StreamRef:
         """Map a value stream with its steps in the order given."""
-        from lms.streams.services import create_stream
-
         with self._as(by):
             stream_id = create_stream({"name": name, **fields}).id
         return StreamRef(stream_id, [self.step(by, stream_id, **values) for values in steps])
 
     def step(self, by: UserRef, stream_id: int, **fields: Any) -> int:
         """Add a step at the end of a stream (or at ``position=``)."""
-        from lms.models import ValueStream
-        from lms.streams.services import create_step
-
         with self._as(by):
             return create_step(self._get(ValueStream, stream_id), fields).id
 
@@ -200,21 +169,12 @@ class Factory:
     def kpi(self, by: UserRef, name: str, *, outcome_ids: Iterable[int] = (), rationale: str = "",
             **fields: Any) -> int:
         """Define a KPI standing for ``outcome_ids``, each link with ``rationale``."""
-        from lms.kpis.schemas import KpiIn
-        from lms.kpis.services import create_kpi
-        from lms.validation import validate
-
         links = [{"outcome_id": outcome_id, "rationale": rationale} for outcome_id in outcome_ids]
         with self._as(by):
             return create_kpi(validate(KpiIn, {"name": name, "outcome_links": links, **fields})).id
 
     def measurements(self, by: UserRef, kpi_id: int, points: Iterable[tuple[date, float]]) -> None:
         """Record one measurement per (date, value), all at once."""
-        from lms.kpis.schemas import MeasurementBatchIn
-        from lms.kpis.services import record_measurements
-        from lms.models import Kpi
-        from lms.validation import validate
-
         items = [{"measured_on": measured_on, "value": value} for measured_on, value in points]
         with self._as(by):
             record_measurements(self._get(Kpi, kpi_id), validate(MeasurementBatchIn, {"measurements": items}))
@@ -225,30 +185,21 @@ class Factory:
                findings: Sequence[dict[str, Any]] = (), actions: Sequence[dict[str, Any]] = (),
                **fields: Any) -> ReviewRef:
         """Hold a review with its findings and actions; ``status="closed"`` closes it after they are in."""
-        from lms.models import Review
-        from lms.reviews import services
-
         with self._as(by):
-            review = services.create_review({"value_stream_id": stream_id, "held_on": held_on,
+            review = create_review({"value_stream_id": stream_id, "held_on": held_on,
                                              "status": "open" if status == "closed" else status, **fields})
             review_id = review.id
         finding_ids = [self.finding(by, review_id, values) for values in findings]
         action_ids = [self.action(by, review_id, values) for values in actions]
         if status == "closed":
             with self._as(by):
-                services.set_status(self._get(Review, review_id), "closed")
+                set_status(self._get(Review, review_id), "closed")
         return ReviewRef(review_id, finding_ids, action_ids)
 
     def finding(self, by: UserRef, review_id: int, values: dict[str, Any]) -> int:
-        from lms.models import Review
-        from lms.reviews.services import create_finding
-
         with self._as(by):
             return create_finding(self._get(Review, review_id), values).id
 
     def action(self, by: UserRef, review_id: int, values: dict[str, Any]) -> int:
-        from lms.models import Review
-        from lms.reviews.services import create_action
-
         with self._as(by):
             return create_action(self._get(Review, review_id), values).id

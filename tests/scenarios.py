@@ -4,6 +4,7 @@
 * ``stamping_shop(make)`` and ``map_stamping_line(make, shop)``: the stamping -> welding -> assembly line.
 * ``review_team(make)`` and ``review_line(make, team)``: the stamping line with all a review agenda can hold.
 * ``claims_and_pump_repair(api)``: the radar and stop-doing story of the Customer First pages.
+* ``quotes_office(make)``: the small stream whose event log ``tests/flow/small_log.py`` computes by hand.
 
 Each returns a small dataclass (or dict) of the ids it made; dates count back from today.
 """
@@ -12,10 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from lms.db import today
 from tests.factory import Factory, OrgRef, UserRef
+from tests.flow.small_log import SMALL_STEPS, SMALL_STREAM
 
 # --- a team: an organization with every role ---------------------------------------------------------
 
@@ -310,3 +312,28 @@ RADAR_SENTENCE = (
     "'Check the claim file' (90 % at the window's start).")
 STOP_SENTENCE = ("Write the detailed repair report: 1 h 30 min per unit (5 d 7 h a week of demand) serves an "
                  "outcome rated importance 4.3, satisfaction 7.8.")
+
+
+# --- the quotes office: the measured-flow tests' small stream ---------------------------------------------
+
+
+class QuotesOffice(NamedTuple):
+    """An organization, its admin, and the Quotes stream with its step ids by name."""
+
+    org: OrgRef
+    admin: UserRef
+    stream_id: int
+    steps: dict[str, int]
+
+
+def quotes_stream(make: Factory, by: UserRef) -> tuple[int, dict[str, int]]:
+    """Map the Quotes stream (Receive, Approve, Ship) as ``by``; return its id and the step ids by name."""
+    stream = make.stream(by, steps=SMALL_STEPS, **SMALL_STREAM)
+    names = [step["name"] for step in SMALL_STEPS]
+    return stream.id, dict(zip(names, stream.step_ids, strict=True))
+
+
+def quotes_office(make: Factory) -> QuotesOffice:
+    org = make.org()
+    admin = make.user(org, "admin")
+    return QuotesOffice(org, admin, *quotes_stream(make, admin))

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from lms.extensions import db
 from lms.models import AuditEvent, Customer, Job, Organization, Outcome, OutcomeRating
+from tests.rows import count
 
 
 @pytest.fixture()
@@ -38,10 +39,6 @@ def new_job(api, customer_id: int, statement: str, **extra) -> dict:
 def new_outcome(api, job_id: int, statement="Minimize the time it takes to pay a bill", **extra) -> dict:
     return created(api.post("/outcomes", json={"job_id": job_id, "statement": statement, **extra}))
 
-
-def count(app, model) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(model))
 
 
 def audit_actions(app, record_type: str) -> list[str]:

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from lms.extensions import db
 from lms.models import AuditEvent, Kpi, KpiMeasurement, KpiOutcomeLink
+from tests.rows import count
 from tests.scenarios import day, monthly, repair_hotline
 
 
@@ -16,10 +17,6 @@ from tests.scenarios import day, monthly, repair_hotline
 def world(make, app):
     return repair_hotline(make)
 
-
-def _count(app, model) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(model))
 
 
 def _events(app, action: str | None = None, record_type: str | None = None) -> list[AuditEvent]:
@@ -61,7 +58,7 @@ def test_create_read_update_delete(world, api_as, app):
     world.measure(kpi_id, monthly())
     assert api.delete(f"/kpis/{kpi_id}").status_code == 204
     assert api.get(f"/kpis/{kpi_id}").status_code == 404
-    assert _count(app, KpiMeasurement) == 0 and _count(app, KpiOutcomeLink) == 0
+    assert count(app, KpiMeasurement) == 0 and count(app, KpiOutcomeLink) == 0
 
 
 def test_list_is_paginated_with_drift_status_and_filters(world, api_as, app):
@@ -127,7 +124,7 @@ def test_invalid_kpi_is_422_naming_the_field_and_nothing_is_saved(world, api_as,
     assert response.status_code == 422, response.get_json()
     error = response.get_json()["error"]
     assert error["code"] == "invalid" and field in error["fields"], error
-    assert _count(app, Kpi) == 0 and _count(app, KpiOutcomeLink) == 0 and not _events(app, record_type="Kpi")
+    assert count(app, Kpi) == 0 and count(app, KpiOutcomeLink) == 0 and not _events(app, record_type="Kpi")
 
 
 @pytest.mark.parametrize(("body", "field"), [
@@ -202,7 +199,7 @@ def test_one_measurement_per_date_a_second_updates_it_and_is_audited(world, api_
     second = api.post(f"/kpis/{kpi_id}/measurements", json={"measured_on": "2026-03-02", "value": 43})
     assert second.status_code == 201
     assert second.get_json()["id"] == first.get_json()["id"] and second.get_json()["version"] == 2
-    assert _count(app, KpiMeasurement) == 1
+    assert count(app, KpiMeasurement) == 1
     created, updated = _events(app, record_type="KpiMeasurement")
     assert created.action == "create" and created.after["value"] == 41.5
     assert updated.action == "update"
@@ -229,7 +226,7 @@ def test_bulk_measurements_are_all_or_nothing(world, api_as, app):
     duplicate = api.post(f"/kpis/{kpi_id}/measurements", json={"measurements": rows})
     assert duplicate.status_code == 422
     assert list(duplicate.get_json()["error"]["fields"]) == ["measurements.3.measured_on"]
-    assert _count(app, KpiMeasurement) == 0 and not _events(app, record_type="KpiMeasurement")
+    assert count(app, KpiMeasurement) == 0 and not _events(app, record_type="KpiMeasurement")
 
     world.measure(kpi_id, [(day(1), 0.5)])
     set_up = len(_events(app, record_type="KpiMeasurement"))  # the set-up's measurement is audited too
@@ -238,7 +235,7 @@ def test_bulk_measurements_are_all_or_nothing(world, api_as, app):
     good = api.post(f"/kpis/{kpi_id}/measurements", json={"measurements": rows})
     assert good.status_code == 201, good.get_json()
     assert [m["value"] for m in good.get_json()["items"]] == [1, 2, 3, 4, 5, 9]
-    assert _count(app, KpiMeasurement) == 6
+    assert count(app, KpiMeasurement) == 6
     assert sorted(e.action for e in _events(app, record_type="KpiMeasurement")[set_up:]) == ["create"] * 5 + ["update"]
 
 
@@ -259,7 +256,7 @@ def test_invalid_measurement_is_422(world, api_as, app, body, field):
     else:
         response = api.post(f"/kpis/{kpi_id}/measurements", json=body)
     assert response.status_code == 422 and field in response.get_json()["error"]["fields"]
-    assert _count(app, KpiMeasurement) == 0
+    assert count(app, KpiMeasurement) == 0
 
 
 # --- roles ------------------------------------------------------------------------------------
@@ -288,7 +285,7 @@ def test_viewer_may_read_but_every_write_is_403(world, api_as, app):
         assert response.get_json()["error"]["code"] == "forbidden"
     assert api.get(f"/kpis/{kpi_id}").status_code == 200
     assert api.get(f"/kpis/{kpi_id}/drift").status_code == 200
-    assert _count(app, Kpi) == 1 and _count(app, KpiMeasurement) == 0 and _count(app, KpiOutcomeLink) == 1
+    assert count(app, Kpi) == 1 and count(app, KpiMeasurement) == 0 and count(app, KpiOutcomeLink) == 1
     assert api.get(f"/kpis/{kpi_id}").get_json()["version"] == 1
 
 
@@ -303,7 +300,7 @@ def test_owner_measures_own_kpi_only_and_cannot_edit_kpis(world, api_as, app):
     assert api.post(f"/kpis/{theirs}/measurements", json={"measurements": [measurement]}).status_code == 403
     for method, path, body in _writes(world, own)[:4]:
         assert _call(api, method, path, body).status_code == 403, (method, path)
-    assert _count(app, Kpi) == 2
+    assert count(app, Kpi) == 2
     with app.app_context():
         assert db.session.scalars(select(KpiMeasurement.kpi_id)).all() == [own]
 

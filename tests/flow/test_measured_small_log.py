@@ -7,7 +7,8 @@ import pytest
 from lms.extensions import db
 from lms.flow import figures, parsing, services
 from lms.models import ValueStream
-from tests.flow.fixtures import SMALL_LOG, make_small_stream
+from tests.flow.small_log import SMALL_LOG
+from tests.scenarios import quotes_stream
 
 DAY = 28_800
 
@@ -16,7 +17,7 @@ DAY = 28_800
 def measured(make, api_as):
     org = make.org()
     admin = make.user(org, "admin")
-    stream_id, steps = make_small_stream(api_as(admin))
+    stream_id, steps = quotes_stream(make, admin)
     ctx = make.acting_as(admin)
     stream = db.session.get(ValueStream, stream_id)
     result = services.import_events_for_actor(stream, parsing.json_events(SMALL_LOG), source="test")

@@ -6,11 +6,12 @@ import re
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from lms.extensions import db
 from lms.models import AuditEvent, Customer, Job, Outcome, OutcomeRating, Step
 from tests.conftest import login
+from tests.rows import count
 
 
 @pytest.fixture()
@@ -50,10 +51,6 @@ def page(client, path: str, status: int = 200) -> str:
     assert response.status_code == status, response.get_data(as_text=True)[:800]
     return response.get_data(as_text=True)
 
-
-def count(app, model) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(model))
 
 
 # --- Pages ----------------------------------------------------------------------------------

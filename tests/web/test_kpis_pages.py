@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from lms.extensions import db
 from lms.models import AuditEvent, Kpi, KpiMeasurement, KpiOutcomeLink
 from tests.conftest import login
+from tests.rows import count
 from tests.scenarios import day, monthly, repair_hotline
 from tests.web.test_tables import confirm_form
 
@@ -20,10 +21,6 @@ FELL = [(day(10), 6.0), (day(170), 4.0)]
 def world(make, app):
     return repair_hotline(make)
 
-
-def _count(app, model) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(model))
 
 
 def _diverging(app, world, name="Calls closed per hour", **kwargs) -> int:
@@ -171,7 +168,7 @@ def test_invalid_kpi_form_is_422_with_the_message_and_saves_nothing(world, app, 
     response = client.post("/kpis/new", data=data)
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
-    assert _count(app, Kpi) == 0
+    assert count(app, Kpi) == 0
 
 
 def test_edit_saves_and_a_stale_edit_changes_nothing(world, app, client):
@@ -201,7 +198,7 @@ def test_links_are_added_with_a_rationale_and_removed(world, app, client):
     html = client.get(f"/kpis/{kpi_id}").get_data(as_text=True)
     assert "Fewer transfers, less explaining." in html
     assert client.post(f"/kpis/{kpi_id}/links/{world.outcome_ids[1]}/delete", data={"version": "2"}).status_code == 302
-    assert _count(app, KpiOutcomeLink) == 0
+    assert count(app, KpiOutcomeLink) == 0
     with app.app_context():
         events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "link")
                                     .order_by(AuditEvent.id)).all()
@@ -215,7 +212,7 @@ def test_delete_removes_the_kpi(world, app, client):
     kpi_id = _diverging(app, world)
     login(client, world.manager)
     assert client.post(f"/kpis/{kpi_id}/delete", data={"version": "1"}).status_code == 302
-    assert _count(app, Kpi) == 0 and _count(app, KpiMeasurement) == 0
+    assert count(app, Kpi) == 0 and count(app, KpiMeasurement) == 0
 
 
 # --- measurements -------------------------------------------------------------------------------
@@ -248,7 +245,7 @@ def test_paste_with_errors_lists_them_by_row_and_column_and_writes_nothing(world
     assert [(r, c) for r, c, _ in cells] == [("2", "value"), ("4", "measured_on"), ("5", "measured_on"),
                                              ("6", "value")]
     assert "also appears in row 1" in cells[2][2] and "finite" in cells[3][2]
-    assert _count(app, KpiMeasurement) == 0
+    assert count(app, KpiMeasurement) == 0
 
 
 def import_confirmed(client, kpi_id: int, **data):
@@ -284,7 +281,7 @@ def test_csv_upload_needs_the_header_and_writes_all_rows(world, app, client):
     response = client.post(f"/kpis/{kpi_id}/measurements/import", data=bad_header, content_type="multipart/form-data")
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and "Unknown column" in html and "missing from the header" in html
-    assert _count(app, KpiMeasurement) == 0
+    assert count(app, KpiMeasurement) == 0
     good = "\ufeffmeasured_on,value,note\n2026-01-05,10,\"first, with a comma\"\n2026-01-12,11.5,\n"
     response = import_confirmed(client, kpi_id, file=(io.BytesIO(good.encode()), "data.csv"))
     assert response.status_code == 302, response.get_data(as_text=True)
@@ -306,7 +303,7 @@ def test_a_measurement_can_be_deleted_and_it_is_audited(world, app, client):
         measurement_id = db.session.scalar(select(KpiMeasurement.id).limit(1))
     login(client, world.manager)
     assert client.post(f"/kpis/{kpi_id}/measurements/{measurement_id}/delete").status_code == 302
-    assert _count(app, KpiMeasurement) == 5
+    assert count(app, KpiMeasurement) == 5
     with app.app_context():
         assert db.session.scalar(select(AuditEvent.record_type).where(AuditEvent.action == "delete")) == "KpiMeasurement"
 
