@@ -56,7 +56,7 @@ with app.app_context():
 
 def write_log(path: Path, count: int) -> int:
     """Write a generated log of ``count`` events (12 steps, rework, seasonality) as CSV."""
-    from lms.flow.synthetic import LogShape, StepShape, events, write_csv
+    from lms.flow.synthetic_files import LogShape, StepShape, events, write_csv
     from lms.lean.flow import WorkingCalendar
 
     steps = [StepShape(f"Step {i}", 1_800 * (i % 3 + 1), 3_600 * (i % 4 + 1), 95) for i in range(12)]

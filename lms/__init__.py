@@ -87,8 +87,8 @@ def register_blueprints(app: Flask) -> None:
     from lms.flow import bp as flow_bp
     from lms.history import bp as history_bp
     from lms.kpis import bp as kpis_bp
+    from lms.request_hooks import RecordIdConverter
     from lms.reviews import bp as reviews_bp
-    from lms.security import RecordIdConverter
     from lms.streams import bp as streams_bp
     from lms.transfer import bp as transfer_bp
 
@@ -103,11 +103,11 @@ def register_blueprints(app: Flask) -> None:
 
 def register_hooks(app: Flask) -> None:
     """Install the pages' security hooks, error handlers and template helpers."""
-    from lms import security
+    from lms import request_hooks
+    from lms.error_handlers import register_error_handlers
     from lms.templating import register_template_helpers
-    from lms.web_errors import register_error_handlers
 
-    security.init_app(app)
+    request_hooks.init_app(app)
     register_error_handlers(app)
     register_template_helpers(app)
 

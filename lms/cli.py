@@ -227,8 +227,9 @@ def import_events_command(file: str, stream_id: int, fmt: str | None, columns: t
 
     from lms import tenancy
     from lms.extensions import db
-    from lms.flow import parsing, services
-    from lms.kpis.importing import ImportRejected
+    from lms.flow import log_files as flow_log_files
+    from lms.flow import services
+    from lms.kpis.measurement_files import ImportRejected
     from lms.models import ValueStream
 
     stream = db.session.get(ValueStream, stream_id)
@@ -239,12 +240,12 @@ def import_events_command(file: str, stream_id: int, fmt: str | None, columns: t
     mapping = None
     if columns:
         given = dict(part.split("=", 1) for part in columns if "=" in part)
-        unknown = set(given) - set(parsing.ROLES)
+        unknown = set(given) - set(flow_log_files.ROLES)
         if unknown or len(given) != len(columns):
-            _fail(f"--column takes ROLE=HEADER with a role among {', '.join(parsing.ROLES)}.")
+            _fail(f"--column takes ROLE=HEADER with a role among {', '.join(flow_log_files.ROLES)}.")
         with open(file, "rb") as handle:
-            header, _ = parsing.csv_preview(handle, rows=0)
-        mapping = {**parsing.guess_mapping(header), **given}
+            header, _ = flow_log_files.csv_preview(handle, rows=0)
+        mapping = {**flow_log_files.guess_mapping(header), **given}
     started = time.perf_counter()
     with open(file, "rb") as handle, click.progressbar(length=os.path.getsize(file), label="Importing",
                                                        file=sys.stderr) as bar:
@@ -270,7 +271,7 @@ def import_events_command(file: str, stream_id: int, fmt: str | None, columns: t
 @with_appcontext
 def check_drift_command(org_slug: str, as_of) -> None:
     """Print every KPI's drift status; exit 1 if any KPI is diverging or worsening (usable from cron)."""
-    from lms.kpis.report import drift_report
+    from lms.kpis.report_queries import drift_report
 
     report = drift_report(_organization(org_slug), as_of.date() if as_of else None)
     click.echo("\n".join(report.lines))

@@ -1,6 +1,14 @@
-"""Domain errors that the web layer turns into form messages and the API into 4xx."""
+"""The errors lms raises: domain errors that pages turn into form messages and the API into 4xx, and
+the API's own error with its status. ``lms.error_handlers`` answers all of them."""
 
 from __future__ import annotations
+
+# The machine-readable ``code`` of each status in an error answer (the API contract's error format).
+CODES = {
+    400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found",
+    405: "method-not-allowed", 409: "version-conflict", 413: "too-large",
+    422: "invalid", 429: "too-many-requests", 500: "server-error",
+}
 
 
 class DomainError(Exception):
@@ -30,3 +38,13 @@ def check_version(obj, version: int | None) -> None:
     """Refuse a change made against a stale copy of ``obj``."""
     if version is not None and obj.version != version:
         raise VersionConflict()
+
+
+class ApiError(Exception):
+    """An error answered as JSON with a status code: ``{"error": {"code", "message", "fields"}}``."""
+
+    def __init__(self, status: int, message: str, fields: dict[str, list[str]] | None = None,
+                 code: str | None = None) -> None:
+        super().__init__(message)
+        self.status, self.message, self.fields = status, message, fields
+        self.code = code or CODES.get(status, "error")

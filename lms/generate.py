@@ -445,8 +445,8 @@ class _Generator:
 
 
 def _event_logs(gen: _Generator, streams: list[int]) -> None:
-    """Give each stream a generated event log of ``size.cases`` cases (see lms.flow.synthetic)."""
-    from lms.flow.synthetic import generate_log
+    """Give each stream a generated event log of ``size.cases`` cases (see lms.flow.synthetic_files)."""
+    from lms.flow.synthetic_files import generate_log
 
     if gen.size.cases <= 0:
         return

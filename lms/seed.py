@@ -26,9 +26,9 @@ from lms.config import ROOT
 from lms.errors import ValidationFailed
 from lms.lean.durations import metrics_in_days, working_day
 from lms.lean.metrics import StepFigures, StreamFigures, compute_metrics
-from lms.transfer.document import SCHEMA_VERSION
-from lms.transfer.importer import SECTIONS, read_document
-from lms.transfer.writer import import_document
+from lms.transfer.export_queries import SCHEMA_VERSION
+from lms.transfer.import_files import SECTIONS, read_document
+from lms.transfer.import_services import import_document
 
 SEED_DIR = ROOT / "seed_data"
 DEMO_PASSWORD = "lean-demo-2026"  # noqa: S105 - the published password of the demo accounts
@@ -241,7 +241,7 @@ def seed_event_logs(today: date) -> int:
     from sqlalchemy import select
 
     from lms.extensions import db
-    from lms.flow.synthetic import generate_log
+    from lms.flow.synthetic_files import generate_log
     from lms.models import FlowProfile, Outcome, ValueStream
 
     added = 0

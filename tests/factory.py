@@ -19,7 +19,7 @@ from flask import Flask
 from lms import tenancy
 from lms.admin.services import create_organization, set_active
 from lms.auth.services import create_token, create_user
-from lms.customers.circumstances import create_circumstance
+from lms.customers.circumstance_services import create_circumstance
 from lms.customers.schemas import CircumstanceIn, CustomerIn, JobIn, OutcomeIn, RatingIn
 from lms.customers.services import add_rating, create_customer, create_job, create_outcome
 from lms.extensions import db

@@ -36,8 +36,8 @@ def test_only_the_api_imports_the_api(path: Path) -> None:
 
 def test_the_check_sees_an_upward_import(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
-    module.write_text("def f():\n    from lms.api.errors import error_response\n")
-    assert _imports(module) == {"lms.api.errors"}
+    module.write_text("def f():\n    from lms.api.meta import anything\n")
+    assert _imports(module) == {"lms.api.meta"}
 
 
 def _functions_named(*names: str) -> list[str]:
@@ -101,3 +101,43 @@ def test_the_check_sees_a_helper_and_a_silent_test_writing_rows() -> None:
               "def test_legacy(app):\n    db.session.add_all([Step()])\n\n"
               "def test_attack(app):\n    db.session.add(Customer())  # another organization's row\n")
     assert _row_writes(source) == (["world (line 2)"], ["test_legacy (line 5)"])
+
+
+# The module names of a feature package (docs/architecture.md, "Module names: one vocabulary").
+KINDS = ("views", "forms", "schemas", "permissions", "services", "queries", "chart_data", "files")
+NOT_FEATURES = {"api", "charts", "lean", "models", "static"}
+# The one door every request passes: named for what it is, documented beside the vocabulary.
+NAMED_EXCEPTIONS = {"auth/boundary.py"}
+FEATURES = sorted(path for path in PACKAGE.iterdir()
+                  if path.is_dir() and (path / "__init__.py").exists() and path.name not in NOT_FEATURES)
+
+
+def _follows_vocabulary(name: str) -> bool:
+    """Whether a module name is a kind of the vocabulary, or ``<topic>_<kind>``."""
+    if name == "__init__" or name in KINDS:
+        return True
+    return any(name.endswith("_" + kind) and len(name) > len(kind) + 1 for kind in KINDS)
+
+
+@pytest.mark.parametrize("feature", FEATURES, ids=lambda p: p.name)
+def test_feature_modules_are_named_in_the_vocabulary(feature: Path) -> None:
+    outside = sorted(f"{feature.name}/{path.name}" for path in feature.glob("*.py")
+                     if not _follows_vocabulary(path.stem)
+                     and f"{feature.name}/{path.name}" not in NAMED_EXCEPTIONS)
+    assert not outside, f"named outside the vocabulary of docs/architecture.md: {outside}"
+
+
+@pytest.mark.parametrize(("name", "follows"), [
+    ("views", True), ("step_views", True), ("drift_queries", True), ("log_files", True), ("__init__", True),
+    ("figures", False), ("assessments", False), ("agenda", False), ("_queries", False), ("queriesx", False),
+])
+def test_the_vocabulary_check_tells_names_apart(name: str, follows: bool) -> None:
+    assert _follows_vocabulary(name) is follows
+
+
+def test_queries_modules_do_not_commit() -> None:
+    """A reads module never ends a transaction: writing is what services are for."""
+    committing = sorted(str(path.relative_to(PACKAGE)) for feature in FEATURES
+                        for path in feature.glob("*queries.py")
+                        if "session.commit(" in path.read_text(encoding="utf-8"))
+    assert not committing, f"these read modules commit: {committing}"

@@ -88,7 +88,7 @@ HEAVY = ("matplotlib", "numpy", "openpyxl", "alembic")
 
 # What only the pages use: forms and CSRF, sign-in, the schemas, each feature's views.
 WEB_ONLY = ("flask_wtf", "wtforms", "flask_login", "pydantic", "lms.auth.views", "lms.admin.views",
-            "lms.security", "lms.templating")
+            "lms.request_hooks", "lms.templating")
 
 
 def _modules_after(*args: str, env: dict, watched: tuple[str, ...] = HEAVY

@@ -99,7 +99,7 @@ def test_main_reads_do_not_grow_with_the_data(app, organizations, api_as):
 
 # The computations behind the heaviest reads, counted on their own (whoever signs in and however a
 # request is served): each is a fixed number of statements, these many at most.
-# The dashboard's 15th: every circumstance of the organization with the jobs it names (lms.dashboard.circumstances).
+# The dashboard's 15th: every circumstance of the organization with the jobs it names (lms.dashboard.circumstance_queries).
 # The dashboard's Customer First block adds 4: the radar's structure and window evidence; the stop-doing
 # head's serving steps per job and its first steps.
 # The 20th: which KPIs measure a step tagged waste, the key of the drift kept across other writes.
@@ -107,9 +107,9 @@ COMPUTATIONS = {"dashboard": 20, "customer figures": 4, "drift of a page of KPIs
 
 
 def _computations(organization: Organization) -> dict:
-    from lms.customers.pages import customer_figures
-    from lms.dashboard.services import build_dashboard
-    from lms.kpis.assessments import assess_kpi, assess_kpis
+    from lms.customers.page_queries import customer_figures
+    from lms.dashboard.queries import build_dashboard
+    from lms.kpis.drift_queries import assess_kpi, assess_kpis
     from lms.models import Customer
 
     kpis = list(db.session.scalars(select(Kpi).order_by(Kpi.id)))

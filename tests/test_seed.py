@@ -57,8 +57,8 @@ def _related(job: Job) -> dict[str, Job]:
 def test_seeding_an_empty_database_makes_the_demo_organization(app, database):
     # Imported here: these packages need the app's blueprints imported first.
     from lms.customers.queries import jobs_of_customer, stack_of
-    from lms.customers.segments import segment_callouts
-    from lms.kpis.assessments import assess_organization
+    from lms.customers.segment_queries import segment_callouts
+    from lms.kpis.drift_queries import assess_organization
     from lms.reviews.schemas import is_overdue
 
     output = _seed(app)
@@ -99,7 +99,7 @@ def test_seeding_an_empty_database_makes_the_demo_organization(app, database):
         # so the credit-score stack covers 1 − 0.3 − 0.15 = 55 % of the homeowners; back problems rule
         # running out, but a bike is served, so the cardio stack covers all members.
         from lms.customers.circumstance_queries import stack_with_circumstances
-        from lms.dashboard.services import build_dashboard
+        from lms.dashboard.queries import build_dashboard
         _, credit_circumstances = stack_with_circumstances(credit)
         assert [(row.name, analysis.capable, analysis.gaps) for row, analysis in credit_circumstances.items] == [
             ("a thin credit file", False, [credit_related["Apply for a new line of credit"].id]),
@@ -141,8 +141,8 @@ def test_seeding_an_empty_database_makes_the_demo_organization(app, database):
         assert statuses["worsening"] >= 1 and statuses["inconclusive"] >= 1  # every status shows
 
         # Customer First: Pump repair gains at Finance's cost; the repair report is overserved work.
-        from lms.customer_first.radar import build_radar
-        from lms.customer_first.stop_doing import candidate_page
+        from lms.customer_first.radar_queries import build_radar
+        from lms.customer_first.stop_doing_queries import candidate_page
         alerts = {(e.upstream_name, e.customer_name): e.verdict.sentence
                   for e in build_radar(org, date.today()) if e.status == "alert"}
         assert "'Repairs closed per technician-day' +" in alerts[("Pump repair", "Finance")]

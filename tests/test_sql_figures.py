@@ -13,12 +13,12 @@ from sqlalchemy import select
 from lms.cli import cli
 from lms.customers.queries import load_job_stacks
 from lms.extensions import db
-from lms.kpis.assessments import assess_kpis, assess_organization, drift_settings, load_series, today
+from lms.kpis.drift_queries import assess_kpis, assess_organization, drift_settings, load_series, today
 from lms.lean.drift import assess_drift
 from lms.lean.durations import working_day
 from lms.lean.metrics import compute_metrics, processing_time_s, waiting_time_s
 from lms.models import Job, Kpi, KpiMeasurement, Organization, Step, ValueStream
-from lms.streams import figures
+from lms.streams import queries as stream_queries
 
 
 @pytest.fixture()
@@ -34,12 +34,12 @@ def generated(app, make):
 
 
 def test_stream_totals_match_compute_metrics(generated):
-    totals = figures.current_stream_totals()
+    totals = stream_queries.current_stream_totals()
     current = list(db.session.scalars(select(ValueStream).where(ValueStream.state == "current")
                                       .order_by(ValueStream.name, ValueStream.id)))
     assert [t.id for t in totals] == [s.id for s in current]
     for line, stream in zip(totals, current, strict=True):
-        metrics = compute_metrics(figures.stream_figures(stream, figures.steps_of(stream)))
+        metrics = compute_metrics(stream_queries.stream_figures(stream, stream_queries.steps_of(stream)))
         # The database sums in its own order: equal up to the last bit of a float.
         assert line.lead_time_days == pytest.approx(metrics.lead_time_days, rel=1e-12)
         assert line.pce == pytest.approx(metrics.pce, rel=1e-12)
@@ -87,13 +87,13 @@ def test_serving_steps_are_timed_as_the_domain_times_them(generated):
         stream = step.value_stream
         day_s = working_day(stream.available_seconds_per_day)
         # The same arithmetic in the same order: the very same floats.
-        assert view.processing_s == processing_time_s(figures.step_figures(step))
-        assert view.waiting_s == waiting_time_s(figures.step_figures(step), stream.daily_demand, day_s)
+        assert view.processing_s == processing_time_s(stream_queries.step_figures(step))
+        assert view.waiting_s == waiting_time_s(stream_queries.step_figures(step), stream.daily_demand, day_s)
 
 
 @pytest.mark.parametrize("whole_organization", [True, False])
 def test_the_window_columns_hold_the_stored_measurements_exactly(generated, whole_organization):
-    from lms.kpis.assessments import _window_columns, window_start
+    from lms.kpis.drift_queries import _window_columns, window_start
 
     as_of = today()
     start = window_start(as_of, drift_settings(generated))
@@ -143,11 +143,11 @@ def test_stream_totals_withhold_what_compute_metrics_withholds(app, make, api_as
     _stream(api, "D no day, no inventory", work, daily_demand=1_000)
     ctx = make.acting_as(admin)
     try:
-        totals = figures.current_stream_totals()
+        totals = stream_queries.current_stream_totals()
         streams = list(db.session.scalars(select(ValueStream).order_by(ValueStream.name)))
         assert [t.name for t in totals] == [s.name for s in streams]
         for line, stream in zip(totals, streams, strict=True):
-            metrics = compute_metrics(figures.stream_figures(stream, figures.steps_of(stream)))
+            metrics = compute_metrics(stream_queries.stream_figures(stream, stream_queries.steps_of(stream)))
             assert line.lead_time_s == pytest.approx(metrics.lead_time_s), stream.name
             assert line.lead_time_days == pytest.approx(metrics.lead_time_days), stream.name
             assert line.pce == pytest.approx(metrics.pce) and line.waste_share == pytest.approx(metrics.waste_share)

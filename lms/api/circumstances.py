@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from lms import tenancy
 from lms.api.routing import operation, paginate
-from lms.customers import circumstances as services
+from lms.customers import circumstance_services as services
 from lms.customers.permissions import EDIT_CUSTOMERS
 from lms.customers.schemas import CircumstanceIn, CircumstanceOut, CircumstancePatch
 from lms.models import Circumstance, Job

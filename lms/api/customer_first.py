@@ -9,11 +9,12 @@ from __future__ import annotations
 from flask import current_app, request
 
 from lms import tenancy
-from lms.api.errors import ApiError
 from lms.api.routing import QueryParam, operation, query_int
-from lms.customer_first import radar, stop_doing
+from lms.customer_first import radar_queries as customer_first_radar_queries
+from lms.customer_first import stop_doing_queries as customer_first_stop_doing_queries
 from lms.customer_first.schemas import RadarOut, StopDoingOut, radar_out, stop_doing_out
-from lms.kpis.assessments import drift_settings, today
+from lms.errors import ApiError
+from lms.kpis.drift_queries import drift_settings, today
 from lms.lean.suboptimization import STATUSES
 from lms.pagination import MAX_PER_PAGE, Page
 from lms.permissions import MEMBER
@@ -49,7 +50,7 @@ def suboptimization_list():
     page, per_page = _paging()
     organization = tenancy.actor().organization
     settings = drift_settings(organization)
-    entries = [e for e in radar.build_radar(organization, today(), stream_id=stream_id)
+    entries = [e for e in customer_first_radar_queries.build_radar(organization, today(), stream_id=stream_id)
                if status is None or e.status == status]
     shown = entries[(page - 1) * per_page: page * per_page]
     items = [radar_out(e, settings.window_days, settings.min_change) for e in shown]
@@ -66,5 +67,6 @@ def suboptimization_list():
                        "Candidates for the overprocessing waste.")
 def stop_doing_list():
     page, per_page = _paging()
-    listed = stop_doing.candidate_page(page, per_page, query_int("value_stream_id", minimum=1))
+    stream_id = query_int("value_stream_id", minimum=1)
+    listed = customer_first_stop_doing_queries.candidate_page(page, per_page, stream_id)
     return Page([stop_doing_out(line) for line in listed.items], listed.total, listed.page, listed.per_page)

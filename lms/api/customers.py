@@ -6,7 +6,6 @@ from flask import request
 from sqlalchemy import select
 
 from lms import tenancy
-from lms.api.errors import ApiError
 from lms.api.routing import QueryParam, operation, paginate, query_int
 from lms.customers import circumstance_queries, queries, services
 from lms.customers.permissions import EDIT_CUSTOMERS
@@ -25,7 +24,8 @@ from lms.customers.schemas import (
     RatingIn,
     RatingOut,
 )
-from lms.customers.segments import MAX_SEGMENT, segment_callouts, segment_summaries
+from lms.customers.segment_queries import MAX_SEGMENT, segment_callouts, segment_summaries
+from lms.errors import ApiError
 from lms.lean.opportunity import score_outcome
 from lms.models import CUSTOMER_KINDS, Customer, Job, Outcome, OutcomeRating
 from lms.pagination import Page

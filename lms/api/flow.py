@@ -8,14 +8,15 @@ from flask import request
 from sqlalchemy import select
 
 from lms import tenancy
-from lms.api.errors import ApiError
 from lms.api.routing import QueryParam, operation, paginate, parse_body
+from lms.errors import ApiError
 from lms.extensions import db
-from lms.flow import figures, services
-from lms.flow.parsing import LogEvent
+from lms.flow import figure_queries as flow_figure_queries
+from lms.flow import services
+from lms.flow.log_files import LogEvent
 from lms.flow.permissions import EDIT_STREAM
 from lms.flow.schemas import ActivityOut, EventImportOut, EventsIn, FlowOut, ForecastOut
-from lms.kpis.importing import ImportRejected, RowError
+from lms.kpis.measurement_files import ImportRejected, RowError
 from lms.models import Customer, FlowActivity, FlowEvent, ValueStream
 from lms.pagination import Page
 from lms.permissions import MEMBER
@@ -132,7 +133,7 @@ def events_activities(stream_id: int):
                        "`reason` when nothing is measured.")
 def flow_read(stream_id: int):
     stream = tenancy.get_or_404(ValueStream, stream_id)
-    return figures.measured_flow(stream, _date("from"), _date("to")).as_api_dict()
+    return flow_figure_queries.measured_flow(stream, _date("from"), _date("to")).as_api_dict()
 
 
 @operation("/value-streams/<int:stream_id>/forecast", "GET", allow=MEMBER,
@@ -153,9 +154,9 @@ def forecast_read(stream_id: int):
     within = _number("within_days", 0, 100_000)
     wip = _number("wip_limit", 0, 1_000_000_000)
     by = _date("by")
-    flow = figures.measured_flow(stream, _date("from"), _date("to"))
-    answer = figures.forecast(stream, flow, confidence=confidence or 0.85, within_days=within, by=by,
-                              wip_limit=wip)
+    flow = flow_figure_queries.measured_flow(stream, _date("from"), _date("to"))
+    answer = flow_figure_queries.forecast(stream, flow, confidence=confidence or 0.85, within_days=within,
+                                          by=by, wip_limit=wip)
     cases = answer.cases
     return {"confidence": answer.confidence, "days": answer.days, "within_days": answer.within_days,
             "probability": answer.probability, "by": answer.by,

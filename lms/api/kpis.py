@@ -8,9 +8,10 @@ from datetime import date
 from flask import current_app, jsonify, request
 
 from lms import tenancy
-from lms.api.errors import ApiError
 from lms.api.routing import QueryParam, operation, paginate, query_int
-from lms.kpis import assessments, services
+from lms.errors import ApiError
+from lms.kpis import drift_queries as kpi_drift_queries
+from lms.kpis import services
 from lms.kpis.permissions import EDIT_KPIS, MEASURE
 from lms.kpis.schemas import (
     KpiDriftOut,
@@ -47,7 +48,7 @@ def _kpi_out(kpi: Kpi, status: str | None) -> KpiOut:
 
 
 def _with_status(kpi: Kpi) -> KpiOut:
-    return _kpi_out(kpi, assessments.assess_kpi(kpi).status)
+    return _kpi_out(kpi, kpi_drift_queries.assess_kpi(kpi).status)
 
 
 def _as_of() -> date | None:
@@ -168,5 +169,5 @@ def kpi_drift(kpi_id: int):
     if segment is not None and not 0 < len(segment) <= MAX_SEGMENT:
         raise ApiError(422, "Invalid query parameter.",
                        {"segment": [f"Name a segment of 1 to {MAX_SEGMENT} characters."]})
-    assessment = assessments.assess_kpi(kpi, _as_of(), segment).assessment
+    assessment = kpi_drift_queries.assess_kpi(kpi, _as_of(), segment).assessment
     return KpiDriftOut.model_validate(assessment.as_api_dict() | {"as_of": assessment.as_of})

@@ -10,8 +10,8 @@ from flask import request
 from sqlalchemy import select
 
 from lms import tenancy
-from lms.api.errors import ApiError
 from lms.api.routing import QueryParam, operation, paginate, query_int
+from lms.errors import ApiError
 from lms.models import REVIEW_STATUSES, Action, Finding, Review
 from lms.pagination import Page
 from lms.permissions import MEMBER

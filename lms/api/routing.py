@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from lms import pagination, permissions
 from lms.api import bp
-from lms.api.errors import ApiError
+from lms.errors import ApiError
 from lms.pagination import MAX_PER_PAGE, Page
 from lms.permissions import MEMBER, Permission
 from lms.retry import is_transient, run_again

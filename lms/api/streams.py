@@ -6,14 +6,15 @@ from flask import request
 from sqlalchemy import select
 
 from lms import tenancy
-from lms.api.errors import ApiError
 from lms.api.routing import QueryParam, operation, paginate, query_int
+from lms.errors import ApiError
 from lms.lean.durations import STEP_DAY_FIGURES, in_days, metrics_in_days, working_day
 from lms.lean.metrics import compute_metrics
 from lms.models import STREAM_STATES, Step, ValueStream
 from lms.pagination import Page
 from lms.permissions import MEMBER
-from lms.streams import figures, services
+from lms.streams import queries as stream_queries
+from lms.streams import services
 from lms.streams.permissions import EDIT_STREAM, MAP_STREAMS
 from lms.streams.schemas import (
     FlagOut,
@@ -35,7 +36,8 @@ PATCH_ERRORS = (403, 409)
 def _step_out(stream: ValueStream, step: Step) -> StepOut:
     """Return the API object of a step, with its computed waste flags."""
     out = StepOut.model_validate(step, from_attributes=True)
-    out.flags = [FlagOut(code=flag.code, message=flag.message) for flag in figures.step_flags(stream, step)]
+    out.flags = [FlagOut(code=flag.code, message=flag.message)
+                 for flag in stream_queries.step_flags(stream, step)]
     day_s = working_day(stream.available_seconds_per_day)
     for key, name in STEP_DAY_FIGURES:
         setattr(out, name, in_days(getattr(step, key), day_s))
@@ -115,7 +117,8 @@ def value_streams_delete(stream_id: int):
                        "null when the stream has no working day.")
 def value_streams_metrics(stream_id: int):
     stream = tenancy.get_or_404(ValueStream, stream_id)
-    metrics = compute_metrics(figures.stream_figures(stream, figures.steps_of(stream))).as_api_dict()
+    figures = stream_queries.stream_figures(stream, stream_queries.steps_of(stream))
+    metrics = compute_metrics(figures).as_api_dict()
     return metrics | metrics_in_days(metrics, working_day(stream.available_seconds_per_day))
 
 

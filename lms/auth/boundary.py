@@ -1,6 +1,6 @@
 """The one door every request passes: who is asking, and may they use this route.
 
-Runs first for every request (``lms.security`` installs it). For the matched endpoint it reads
+Runs first for every request (``lms.request_hooks`` installs it). For the matched endpoint it reads
 the declared ``Permission`` (``lms.permissions``); a route that declares none is refused. Then
 it recognises the person — a bearer token on the API, the server-side session behind the
 cookie on pages; there is no other way in — scopes the request to their organization, loads

@@ -6,8 +6,8 @@ from datetime import date
 
 from pydantic import Field
 
-from lms.customer_first.radar import RadarEntry
-from lms.customer_first.stop_doing import CandidateLine
+from lms.customer_first.radar_queries import RadarEntry
+from lms.customer_first.stop_doing_queries import CandidateLine
 from lms.lean.suboptimization import FigureChange, figure_move
 from lms.schema_types import Out
 

@@ -6,9 +6,9 @@ from flask import flash, redirect, render_template, request, url_for
 from markupsafe import Markup, escape
 
 from lms import tenancy
-from lms.customer_first import bp, permissions, radar, stop_doing
+from lms.customer_first import bp, permissions, radar_queries, services, stop_doing_queries
 from lms.errors import ValidationFailed
-from lms.kpis.assessments import today
+from lms.kpis.drift_queries import today
 from lms.models import Outcome, Step
 from lms.pagination import page_args
 from lms.permissions import MEMBER, allow
@@ -21,20 +21,20 @@ PER_PAGE = 25
 @allow(MEMBER)
 def stop_doing_list():
     page, per_page = page_args(request.args, PER_PAGE)
-    result = stop_doing.candidate_page(page, per_page)
+    result = stop_doing_queries.candidate_page(page, per_page)
     user = tenancy.actor()
-    owners = stop_doing.stream_owners({line.stream_id for line in result.items})
+    owners = stop_doing_queries.stream_owners({line.stream_id for line in result.items})
     may_act = {line.stream_id for line in result.items
                if permissions.may_put_on_agenda(user, owners.get(line.stream_id))}
-    return render_template("customer_first/stop_doing.html", page=result, may_act=may_act)
+    return render_template("customer_first/stop_doing_queries.html", page=result, may_act=may_act)
 
 
 @bp.get("/suboptimization")
 @allow(MEMBER)
 def radar_page():
     organization = tenancy.actor().organization
-    entries = radar.build_radar(organization, today())
-    return render_template("customer_first/radar.html", entries=entries)
+    entries = radar_queries.build_radar(organization, today())
+    return render_template("customer_first/radar_queries.html", entries=entries)
 
 
 def _back() -> str:
@@ -48,8 +48,8 @@ def _back() -> str:
 def put_on_agenda(step_id: int, outcome_id: int):
     step, outcome = tenancy.get_or_404(Step, step_id), tenancy.get_or_404(Outcome, outcome_id)
     try:
-        review, _, new = stop_doing.put_on_agenda(step, outcome, plan=request.form.get("plan") == "1")
-    except stop_doing.NoReviewToJoin as missing:
+        review, _, new = services.put_on_agenda(step, outcome, plan=request.form.get("plan") == "1")
+    except services.NoReviewToJoin as missing:
         stream = missing.stream
         flash(Markup(  # noqa: S704  # nosec B704
             f"{escape(stream.name)} has no open or planned review to put “{escape(step.name)}” on. "

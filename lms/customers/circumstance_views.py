@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from lms import tenancy
 from lms.customers import bp
-from lms.customers import circumstances as services
+from lms.customers import circumstance_services as services
 from lms.customers.forms import CircumstanceForm
 from lms.customers.permissions import EDIT_CUSTOMERS
 from lms.customers.schemas import CircumstanceIn

@@ -31,7 +31,7 @@ from lms.lean.opportunity import (
 )
 from lms.lean.segments import SegmentRating, SegmentScore, combine_segments, underserved_segments
 from lms.models import Job, Organization, Outcome, OutcomeRating, Step, ValueStream
-from lms.streams.figures import step_time_columns
+from lms.streams.queries import step_time_columns
 
 
 def thresholds() -> OpportunityThresholds:

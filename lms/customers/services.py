@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from lms import audit, tenancy
-from lms.customers import deletion
+from lms.customers import deletion_services
 from lms.customers.schemas import CustomerIn, JobIn, OutcomeIn, RatingIn
 from lms.errors import ValidationFailed, check_version
 from lms.extensions import db
@@ -122,7 +122,7 @@ def delete_customer(customer: Customer, *, version: int | None = None) -> None:
     jobs = _count(select(func.count(Job.id)).where(Job.customer_id == customer.id))
     outcomes = _count(select(func.count(Outcome.id)).join(Job, Job.id == Outcome.job_id)
                       .where(Job.customer_id == customer.id))
-    deletion.untag_steps_losing_their_job(deletion.jobs_of_customer(customer.id))
+    deletion_services.untag_steps_losing_their_job(deletion_services.jobs_of_customer(customer.id))
     audit.record("delete", customer,
                  summary=f"Customer {customer.name} deleted with {jobs} jobs and {outcomes} outcomes",
                  before=audit.snapshot(customer, CUSTOMER_FIELDS))
@@ -196,7 +196,7 @@ def delete_job(job: Job, *, version: int | None = None) -> None:
     _require_editor()
     check_version(job, version)
     related = _count(select(func.count(Job.id)).where(Job.parent_id == job.id))
-    deletion.untag_steps_losing_their_job(deletion.job_and_related(job.id))
+    deletion_services.untag_steps_losing_their_job(deletion_services.job_and_related(job.id))
     audit.record("delete", job, summary=f"Job '{job.statement}' deleted with {related} related jobs",
                  before=audit.snapshot(job, JOB_FIELDS))
     db.session.delete(job)  # the database cascades to related jobs, outcomes and ratings

@@ -7,7 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 from lms import tenancy
 from lms.charts import deferred
 from lms.charts.cache import chart_response
-from lms.customers import bp, deletion, pages, permissions, queries, services
+from lms.customers import bp, deletion_services, page_queries, permissions, queries, services
 from lms.customers.forms import AggregateRatingForm, AnswersRatingForm, CustomerForm, JobForm, OutcomeForm
 from lms.customers.permissions import EDIT_CUSTOMERS
 from lms.customers.schemas import (
@@ -17,7 +17,7 @@ from lms.customers.schemas import (
     RatingIn,
     rating_from_pasted_answers,
 )
-from lms.customers.segments import segment_arg
+from lms.customers.segment_queries import segment_arg
 from lms.errors import ValidationFailed
 from lms.forms import apply_field_errors
 from lms.kpis.services import kpis_for_outcome
@@ -51,19 +51,19 @@ def _segment() -> str | None:
 @bp.get("/")
 @allow(MEMBER)
 def index():
-    columns = {kind: pages.customers_of_kind(kind, _page(f"{kind}_page"), CUSTOMERS_PER_PAGE)
+    columns = {kind: page_queries.customers_of_kind(kind, _page(f"{kind}_page"), CUSTOMERS_PER_PAGE)
                for kind in ("external", "internal")}
     shown = columns["external"].items + columns["internal"].items
     return render_template(
         "customers/index.html", columns=columns, can_edit=_can_edit(),
-        figures=pages.customer_figures([c.id for c in shown]),
-        stream_names=pages.value_stream_names(c.value_stream_id for c in shown),
+        figures=page_queries.customer_figures([c.id for c in shown]),
+        stream_names=page_queries.value_stream_names(c.value_stream_id for c in shown),
     )
 
 
 def _customer_form(form: CustomerForm) -> CustomerForm:
     form.value_stream_id.choices = [("", "— none")] + [
-        (str(i), name) for i, name in pages.value_stream_names().items()]
+        (str(i), name) for i, name in page_queries.value_stream_names().items()]
     return form
 
 
@@ -114,9 +114,10 @@ def delete_customer(customer_id: int):
 @allow(MEMBER)
 def show(customer_id: int):
     customer = tenancy.get_or_404(Customer, customer_id)
-    overview = pages.customer_overview(customer, _page("page"), STACKS_PER_PAGE, _segment())
+    overview = page_queries.customer_overview(customer, _page("page"), STACKS_PER_PAGE, _segment())
     can_edit = _can_edit()
-    reach = deletion.reach(deletion.jobs_of_customer(customer.id), customer.id) if can_edit else None
+    reach = (deletion_services.reach(deletion_services.jobs_of_customer(customer.id), customer.id)
+             if can_edit else None)
     return render_template("customers/show.html", customer=customer, overview=overview, reach=reach,
                            page=overview.stacks, can_edit=can_edit, thresholds=queries.thresholds())
 
@@ -125,7 +126,7 @@ def show(customer_id: int):
 @allow(MEMBER)
 def customer_landscape(customer_id: int):
     customer = tenancy.get_or_404(Customer, customer_id)
-    return chart_response("landscape", pages.customer_landscape(customer, _segment()), draw_landscape)
+    return chart_response("landscape", page_queries.customer_landscape(customer, _segment()), draw_landscape)
 
 
 # --- Jobs -----------------------------------------------------------------------------------
@@ -133,7 +134,7 @@ def customer_landscape(customer_id: int):
 def _job_form(form: JobForm, customer_id: int, job: Job | None = None) -> JobForm:
     form.parent_id.choices = [("", "— none: this is a high-level job")] + [
         (str(i), statement) for i, statement in
-        pages.high_level_jobs(customer_id, excluding=job.id if job else None)]
+        page_queries.high_level_jobs(customer_id, excluding=job.id if job else None)]
     return form
 
 
@@ -181,7 +182,7 @@ def edit_job(job_id: int):
             flash(f"Job '{job.statement}' saved.", "success")
             return _after_job(job)
     return render_template("customers/job_form.html", form=form, customer=customer, job=job,
-                           reach=deletion.reach(deletion.job_and_related(job.id))), \
+                           reach=deletion_services.reach(deletion_services.job_and_related(job.id))), \
         422 if form.errors or form.form_errors else 200
 
 
@@ -199,7 +200,7 @@ def delete_job(job_id: int):
 @allow(MEMBER)
 def job_landscape(job_id: int):
     job = tenancy.get_or_404(Job, job_id)
-    return chart_response("landscape", pages.job_landscape(job, _segment()), draw_landscape)
+    return chart_response("landscape", page_queries.job_landscape(job, _segment()), draw_landscape)
 
 
 # --- Outcomes and ratings -------------------------------------------------------------------
@@ -254,7 +255,7 @@ def _render_outcome(outcome: Outcome, aggregate: AggregateRatingForm | None = No
     return render_template(
         "customers/outcome.html", outcome=outcome, rated=queries.rated_outcome(outcome, segment),
         segment=segment, job=outcome.job, customer=outcome.job.customer, can_edit=_can_edit(),
-        page=pages.rating_history(outcome, _page("page"), RATINGS_PER_PAGE, segment),
+        page=page_queries.rating_history(outcome, _page("page"), RATINGS_PER_PAGE, segment),
         thresholds=queries.thresholds(), kpis=kpis_for_outcome(outcome.id),
         aggregate_form=aggregate or AggregateRatingForm(prefix="aggregate"),
         answers_form=answers or AnswersRatingForm(prefix="answers"),

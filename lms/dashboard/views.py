@@ -5,7 +5,7 @@ from flask import render_template
 from lms import tenancy
 from lms.charts import deferred
 from lms.charts.cache import chart_response
-from lms.dashboard import bp, services
+from lms.dashboard import bp, queries
 from lms.permissions import MEMBER, allow
 
 # Drawn (and described) by matplotlib, imported on first use: see lms.charts.deferred.
@@ -17,14 +17,14 @@ draw_waste_pareto = deferred("lms.charts.pareto", "draw_waste_pareto")
 def index():
     organization = tenancy.actor().organization
     return render_template("dashboard/index.html", organization=organization,
-                           data=services.dashboard(organization))
+                           data=queries.dashboard(organization))
 
 
 @bp.get("/dashboard/waste-pareto.png")
 @allow(MEMBER)
 def waste_pareto():
     organization = tenancy.actor().organization
-    data = services.dashboard(organization)
+    data = queries.dashboard(organization)
     spec = {"title": f"Waste time by type, all current value streams of {organization.name}",
             "waste_time_by_type": data.waste_time_by_type}
     return chart_response("waste-pareto", spec, draw_waste_pareto)

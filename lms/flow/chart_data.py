@@ -6,8 +6,8 @@ import math
 from itertools import accumulate
 
 from lms import content
-from lms.flow import figures, queries
-from lms.flow.figures import MeasuredFlow
+from lms.flow import figure_queries, queries
+from lms.flow.figure_queries import MeasuredFlow
 from lms.lean.flow import histogram
 from lms.models import ValueStream
 
@@ -77,7 +77,7 @@ def cumulative_flow_spec(stream: ValueStream, flow: MeasuredFlow) -> dict:
     last = max([d for _, d, _ in arrivals] + list(finished))
     step = 1 if last - first <= DAILY_UP_TO else 5
     slots = list(range(first - first % step, last + 1, step))
-    names = {s.position: s.name for s in figures.steps_of(stream)}
+    names = {s.position: s.name for s in figure_queries.steps_of(stream)}
 
     def cumulative(counts: dict[int, int]) -> list[int]:
         per_slot = dict.fromkeys(slots, 0)

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, PlainValidator, WithJsonSchema
 
-from lms.flow.parsing import LIMITS, parse_timestamp
+from lms.flow.log_files import LIMITS, parse_timestamp
 from lms.schema_types import Id, Out, Strict
 
 MAX_EVENTS = 10_000  # per JSON request; larger logs go as CSV or XES, or through `lms import-events`

@@ -12,10 +12,10 @@ from sqlalchemy import select
 from lms import audit, bulk, tenancy
 from lms.errors import ValidationFailed, check_version
 from lms.extensions import db
-from lms.flow import loading, parsing, permissions
-from lms.flow.loading import LoadSummary, Progress
-from lms.flow.parsing import Item
-from lms.kpis.importing import ImportRejected
+from lms.flow import load_services, log_files, permissions
+from lms.flow.load_services import LoadSummary, Progress
+from lms.flow.log_files import Item
+from lms.kpis.measurement_files import ImportRejected
 from lms.models import FlowActivity, FlowEvent, FlowProfile, Kpi, Outcome, Step, ValueStream
 
 CALENDAR_DAY_S = 86_400
@@ -59,7 +59,7 @@ def format_of(filename: str, content_type: str = "") -> str | None:
 
 def read_items(fmt: str, stream: IO[bytes], mapping: dict[str, str | None] | None = None) -> Iterable[Item]:
     """Return the reader of a log in ``fmt`` (``csv`` with an optional column mapping, or ``xes``)."""
-    return parsing.xes_events(stream) if fmt == "xes" else parsing.csv_events(stream, mapping)
+    return log_files.xes_events(stream) if fmt == "xes" else log_files.csv_events(stream, mapping)
 
 
 def import_events_for_actor(stream: ValueStream, items: Iterable[Item], *, source: str,
@@ -77,7 +77,7 @@ def import_events(stream: ValueStream, items: Iterable[Item], *, source: str,
     ``import_events_for_actor``.
     """
     try:
-        summary: LoadSummary = loading.load(stream, items, progress)
+        summary: LoadSummary = load_services.load(stream, items, progress)
         if summary.errors:
             raise ImportRejected(summary.errors)
     except BaseException:

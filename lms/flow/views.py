@@ -10,12 +10,12 @@ from lms.charts.cache import chart_response
 from lms.charts.flow import draw_cumulative_flow, draw_lead_time_histogram, draw_throughput_run_chart
 from lms.errors import ValidationFailed, VersionConflict
 from lms.extensions import db
-from lms.flow import bp, chart_data, figures, imports, parsing, services, uploads
+from lms.flow import bp, chart_data, figure_queries, import_services, log_files, services, upload_files
 from lms.flow.forms import SettingsForm, UploadForm, clock_seconds, clock_text
 from lms.flow.permissions import EDIT_STREAM, may_edit
-from lms.flow.synthetic import CSV_HEADER
+from lms.flow.synthetic_files import CSV_HEADER
 from lms.forms import apply_field_errors, choices, date_arg
-from lms.kpis.importing import RowError
+from lms.kpis.measurement_files import RowError
 from lms.models import Kpi, Outcome, ValueStream
 from lms.permissions import MEMBER, allow
 
@@ -65,25 +65,25 @@ def show(stream_id: int):
 
 def _show_page(stream: ValueStream, settings: SettingsForm | None = None, status: int = 200):
     since, until = date_arg("from"), date_arg("to")
-    flow = figures.measured_flow(stream, since, until)
+    flow = figure_queries.measured_flow(stream, since, until)
     profile = services.profile_of(stream)
     charts = chart_data.specs(stream, flow)
-    outlook = figures.forecast(stream, flow, confidence=_float_arg("confidence", 0.5, 0.99) or 0.85,
-                               within_days=_float_arg("within", 0, 10_000), by=date_arg("by"),
-                               wip_limit=_float_arg("wip", 0, 1_000_000))
+    outlook = figure_queries.forecast(stream, flow, confidence=_float_arg("confidence", 0.5, 0.99) or 0.85,
+                                      within_days=_float_arg("within", 0, 10_000), by=date_arg("by"),
+                                      wip_limit=_float_arg("wip", 0, 1_000_000))
     return render_template(
         "flow/show.html", stream=stream, flow=flow, profile=profile, outlook=outlook,
-        comparisons=figures.compare_steps(stream, flow, profile.tolerance_pct),
-        satisfaction=figures.outcome_satisfaction(profile.outcome_id),
+        comparisons=figure_queries.compare_steps(stream, flow, profile.tolerance_pct),
+        satisfaction=figure_queries.outcome_satisfaction(profile.outcome_id),
         kpi=tenancy.find(Kpi, profile.kpi_id), settings=settings or _settings_form(stream),
         alt=chart_data.alt_texts(flow, charts),
-        unmapped=[(a, n) for a, n in figures.activities(stream) if a.step_id is None],
+        unmapped=[(a, n) for a, n in figure_queries.activities(stream) if a.step_id is None],
     ), status
 
 
 def _chart(stream_id: int, kind: str, draw) -> Response:
     stream = _stream(stream_id)
-    flow = figures.measured_flow(stream, date_arg("from"), date_arg("to"))
+    flow = figure_queries.measured_flow(stream, date_arg("from"), date_arg("to"))
     return chart_response(f"flow-{kind}", chart_data.specs(stream, flow)[kind], draw)
 
 
@@ -133,10 +133,11 @@ def settings(stream_id: int):
 @allow(EDIT_STREAM)
 def adopt(stream_id: int):
     stream = _stream(stream_id)
-    flow = figures.measured_flow(stream)
+    flow = figure_queries.measured_flow(stream)
     profile = services.profile_of(stream)
     wanted = request.form.get("step_id", type=int)
-    adoptions = {c.step.id: c.adoption for c in figures.compare_steps(stream, flow, profile.tolerance_pct)
+    compared = figure_queries.compare_steps(stream, flow, profile.tolerance_pct)
+    adoptions = {c.step.id: c.adoption for c in compared
                  if c.adoption and (wanted is None or c.step.id == wanted)}
     changed = services.adopt_measured(stream, adoptions)
     if changed:
@@ -155,7 +156,7 @@ def feed_kpi(stream_id: int):
     if kpi is None:
         flash("Choose the KPI the log feeds in the flow settings first.", "warning")
     else:
-        count = services.feed_kpi(stream, kpi, figures.weekly_medians(stream))
+        count = services.feed_kpi(stream, kpi, figure_queries.weekly_medians(stream))
         flash(f"{count} weekly median lead times entered into {kpi.name}.", "success")
     return redirect(url_for("flow.show", stream_id=stream.id))
 
@@ -176,7 +177,7 @@ def template(stream_id: int):
 def _import_page(stream: ValueStream, form: UploadForm | None = None, errors: list[RowError] | None = None,
                  status: int = 200):
     return render_template("flow/import.html", stream=stream, form=form or UploadForm(), errors=errors,
-                           roles=parsing.ROLE_LABELS, events=figures.activities(stream)), status
+                           roles=log_files.ROLE_LABELS, events=figure_queries.activities(stream)), status
 
 
 @bp.route("/<int:stream_id>/events/import", methods=["GET", "POST"])
@@ -190,7 +191,7 @@ def upload(stream_id: int):
     fmt = services.format_of(upload_file.filename or "", upload_file.mimetype or "")
     if fmt is None:
         return _import_page(stream, form, [RowError(None, "file", "Choose a .csv or .xes file.")], 422)
-    token = uploads.keep(upload_file.stream, stream.organization_id, stream.id, fmt)
+    token = upload_files.keep(upload_file.stream, stream.organization_id, stream.id, fmt)
     if fmt == "xes":  # nothing to map: its import starts at once
         return _start_import(stream, token, "xes", None, _source(upload_file.filename, "upload.xes"))
     return redirect(url_for("flow.columns", stream_id=stream.id, upload=token,
@@ -206,22 +207,22 @@ def _source(filename: str | None, default: str) -> str:
 def _start_import(stream: ValueStream, token: str, fmt: str, mapping: dict[str, str | None] | None,
                   source: str):
     target = url_for("flow.import_status", stream_id=stream.id, token=token)
-    imports.start(stream, token, fmt, mapping, source)  # ends the request's transaction
+    import_services.start(stream, token, fmt, mapping, source)  # ends the request's transaction
     return redirect(target)
 
 
 def _columns_page(stream: ValueStream, token: str, errors: list[RowError] | None = None, status: int = 200):
-    path = uploads.path_of(token, stream.organization_id, stream.id)
+    path = upload_files.path_of(token, stream.organization_id, stream.id)
     if path is None:
         flash("That upload is gone (uploads are kept for a day): choose the file again.", "warning")
         return redirect(url_for("flow.upload", stream_id=stream.id))
     with path.open("rb") as handle:
-        header, sample = parsing.csv_preview(handle)
-    chosen = {role: request.form.get(f"column-{role}") or None for role in parsing.ROLES} \
-        if request.method == "POST" else parsing.guess_mapping(header)
+        header, sample = log_files.csv_preview(handle)
+    chosen = {role: request.form.get(f"column-{role}") or None for role in log_files.ROLES} \
+        if request.method == "POST" else log_files.guess_mapping(header)
     return render_template("flow/columns.html", stream=stream, token=token, header=header, sample=sample,
                            name=_source(request.values.get("name"), "upload.csv"),
-                           chosen=chosen, roles=parsing.ROLE_LABELS, required=parsing.REQUIRED_ROLES,
+                           chosen=chosen, roles=log_files.ROLE_LABELS, required=log_files.REQUIRED_ROLES,
                            errors=errors), status
 
 
@@ -232,13 +233,13 @@ def columns(stream_id: int):
     token = request.values.get("upload", "")
     if request.method == "GET":
         return _columns_page(stream, token)
-    path = uploads.path_of(token, stream.organization_id, stream.id)
+    path = upload_files.path_of(token, stream.organization_id, stream.id)
     if path is None:
         return _columns_page(stream, token)
-    mapping = {role: request.form.get(f"column-{role}") or None for role in parsing.ROLES}
+    mapping = {role: request.form.get(f"column-{role}") or None for role in log_files.ROLES}
     with path.open("rb") as handle:
-        header, _ = parsing.csv_preview(handle, rows=0)
-    errors = parsing.mapping_errors(header, mapping)
+        header, _ = log_files.csv_preview(handle, rows=0)
+    errors = log_files.mapping_errors(header, mapping)
     if errors:
         return _columns_page(stream, token, errors, 422)
     return _start_import(stream, token, "csv", mapping, _source(request.form.get("name"), "upload.csv"))
@@ -248,10 +249,10 @@ def columns(stream_id: int):
 @allow(EDIT_STREAM)
 def import_status(stream_id: int, token: str):
     stream = _stream(stream_id)
-    status = imports.read_status(token, stream.organization_id, stream.id)
+    status = import_services.read_status(token, stream.organization_id, stream.id)
     if status is None:
         abort(404)
-    if status.state == imports.DONE:
+    if status.state == import_services.DONE:
         target = "flow.activities" if status.result and status.result["unmapped"] else "flow.show"
         next_url = url_for(target, stream_id=stream.id)
     else:
@@ -265,7 +266,7 @@ def import_status(stream_id: int, token: str):
 @allow(EDIT_STREAM)
 def import_status_json(stream_id: int, token: str):
     stream = _stream(stream_id)
-    status = imports.read_status(token, stream.organization_id, stream.id)
+    status = import_services.read_status(token, stream.organization_id, stream.id)
     if status is None:
         abort(404)
     response = jsonify(status.as_json())
@@ -283,8 +284,8 @@ def activities(stream_id: int):
 
 
 def _activities_page(stream: ValueStream, errors: dict | None = None, status: int = 200):
-    rows = figures.activities(stream)
-    steps = figures.steps_of(stream)
+    rows = figure_queries.activities(stream)
+    steps = figure_queries.steps_of(stream)
     return render_template("flow/activities.html", stream=stream, rows=rows, steps=steps,
                            step_names={s.id: s.name for s in steps}, errors=errors or {},
                            unmapped_events=sum(n for a, n in rows if a.step_id is None),

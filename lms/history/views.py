@@ -8,7 +8,7 @@ from werkzeug.routing import BuildError
 
 from lms.extensions import db
 from lms.forms import date_arg
-from lms.history import bp, services, wording
+from lms.history import bp, queries, wording_queries
 from lms.models import Step
 from lms.pagination import page_args
 from lms.permissions import MEMBER, allow
@@ -39,7 +39,7 @@ def record_url(record_type: str, record_id: int | None) -> str | None:
 
 @bp.context_processor
 def _wording():
-    return {"history_changes": wording.changes}
+    return {"history_changes": wording_queries.changes}
 
 
 def record_links(events) -> dict[tuple[str, int], str]:
@@ -65,29 +65,29 @@ def _int_arg(name: str) -> int | None:
 @allow(MEMBER)
 def index():
     record_type = request.args.get("type") or None
-    if record_type not in services.RECORD_TYPES:
+    if record_type not in queries.RECORD_TYPES:
         record_type = None
-    criteria = services.HistoryFilter(
+    criteria = queries.HistoryFilter(
         actor_id=_int_arg("actor"), record_type=record_type,
         since=date_arg("since"), until=date_arg("until"),
     )
     page, per_page = page_args(request.args)
-    result = services.events(criteria, page, per_page)
+    result = queries.events(criteria, page, per_page)
     filters = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("history/index.html", page=result, criteria=criteria, filters=filters,
-                           actors=services.actors(), record_types=services.RECORD_TYPES,
+                           actors=queries.actors(), record_types=queries.RECORD_TYPES,
                            links=record_links(result.items))
 
 
 @bp.get("/<record_type>/<int:record_id>")
 @allow(MEMBER)
 def record(record_type: str, record_id: int):
-    if record_type not in services.RECORD_TYPES:
+    if record_type not in queries.RECORD_TYPES:
         abort(404)
-    trail = services.record_events(record_type, record_id)
+    trail = queries.record_events(record_type, record_id)
     if not trail:
         abort(404)
     link = record_links(trail[:1]).get((record_type, record_id))
     return render_template("history/record.html", trail=trail, record_type=record_type,
-                           record_id=record_id, label=services.record_name(record_type, record_id, trail),
+                           record_id=record_id, label=queries.record_name(record_type, record_id, trail),
                            record_url=link)

@@ -15,7 +15,7 @@ from lms.db import utcnow
 from lms.errors import ValidationFailed, VersionConflict, check_version
 from lms.extensions import db
 from lms.kpis import permissions
-from lms.kpis.assessments import KpiDrift, assess_kpis
+from lms.kpis.drift_queries import KpiDrift, assess_kpis
 from lms.kpis.schemas import KpiIn, KpiOutcomeLinkIn, KpiPatch, MeasurementBatchIn, MeasurementIn
 from lms.lean.drift import STATUSES
 from lms.models import Job, Kpi, KpiMeasurement, KpiOutcomeLink, Outcome, Step, User, ValueStream

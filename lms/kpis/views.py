@@ -14,7 +14,7 @@ from lms.charts.cache import chart_response
 from lms.errors import ValidationFailed, VersionConflict
 from lms.extensions import db
 from lms.forms import apply_field_errors, grouped, people_choices
-from lms.kpis import assessments, bp, permissions, queries, services
+from lms.kpis import bp, drift_queries, permissions, queries, services
 from lms.kpis.forms import (
     STATUS_LABELS,
     FilterForm,
@@ -25,7 +25,7 @@ from lms.kpis.forms import (
     NewKpiForm,
     flat,
 )
-from lms.kpis.importing import ImportRejected, RowError
+from lms.kpis.measurement_files import ImportRejected, RowError
 from lms.kpis.permissions import EDIT_KPIS, MEASURE
 from lms.kpis.schemas import KpiIn, KpiOutcomeLinkIn, KpiPatch, MeasurementIn
 from lms.lean.drift import STATUSES
@@ -33,8 +33,9 @@ from lms.lean.segments import segment_arg
 from lms.models import Kpi
 from lms.pagination import page_args
 from lms.permissions import MEMBER, allow
-from lms.transfer import measurement_import, previews
-from lms.transfer.measurement_pages import measurements_preview, write_measurements
+from lms.transfer import measurement_services as transfer_measurement_services
+from lms.transfer import preview_files as transfer_preview_files
+from lms.transfer.measurement_views import measurements_preview, write_measurements
 from lms.validation import validate, whole_number
 
 # Drawn (and described) by matplotlib, imported on first use: see lms.charts.deferred.
@@ -171,8 +172,8 @@ def render_show(kpi: Kpi, *, status: int = 200, measurement_form: MeasurementFor
     user = tenancy.actor()
     as_of = _as_of()
     segment = _segment()
-    drift = assessments.assess_kpi(kpi, as_of, segment)
-    spec = assessments.trend_spec(kpi, as_of, segment)
+    drift = drift_queries.assess_kpi(kpi, as_of, segment)
+    spec = drift_queries.trend_spec(kpi, as_of, segment)
     page, per_page = page_args(request.args, default_per_page=20)
     measurements = services.paginate_measurements(kpi, page, per_page)
     link_form = link_form or LinkForm(formdata=None, version=kpi.version)
@@ -186,7 +187,7 @@ def render_show(kpi: Kpi, *, status: int = 200, measurement_form: MeasurementFor
         reach=deletion.kpi_reach(kpi) if permissions.may_edit_kpis(user) else "",
         may_edit=permissions.may_edit_kpis(user), may_measure=permissions.may_measure(user, kpi),
         measurement_form=measurement_form or MeasurementForm(formdata=None,
-                                                             measured_on=assessments.today().isoformat()),
+                                                             measured_on=drift_queries.today().isoformat()),
         link_form=link_form, import_form=import_form or ImportForm(formdata=None),
         import_errors=import_errors or [], status_labels=STATUS_LABELS,
     ), status
@@ -202,7 +203,7 @@ def show(kpi_id: int):
 @allow(MEMBER)
 def chart(kpi_id: int):
     kpi = tenancy.get_or_404(Kpi, kpi_id)
-    return chart_response("kpi_trend", assessments.trend_spec(kpi, _as_of(), _segment()), draw_kpi_trend)
+    return chart_response("kpi_trend", drift_queries.trend_spec(kpi, _as_of(), _segment()), draw_kpi_trend)
 
 
 def _back_to(kpi: Kpi, anchor: str = ""):
@@ -270,12 +271,13 @@ def import_rows(kpi_id: int):
     if upload and upload.filename:
         source, filename, data = "csv", upload.filename, upload.read()
     else:
-        source, filename, data = "pasted", measurement_import.PASTED_NAME, (form.rows.data or "").encode()
+        source, filename = "pasted", transfer_measurement_services.PASTED_NAME
+        data = (form.rows.data or "").encode()
     try:
-        checked = measurement_import.check_text(kpi, data, source)
+        checked = transfer_measurement_services.check_text(kpi, data, source)
     except ImportRejected as rejected:
         return render_show(kpi, status=422, import_form=form, import_errors=rejected.errors)
-    token = previews.keep(data, filename, kpi.id, measurement_import.SOURCES[source])
+    token = transfer_preview_files.keep(data, filename, kpi.id, transfer_measurement_services.SOURCES[source])
     return measurements_preview(kpi, checked, source, token, filename, **_from_this_page(kpi))
 
 
@@ -287,10 +289,10 @@ def confirm_import(kpi_id: int):
     source, token = request.form.get("source", ""), request.form.get("token", "")
     try:
         if source not in ("pasted", "csv"):
-            raise previews.PreviewExpired()
-        kept = previews.open_kept(token, kpi.id, measurement_import.SOURCES[source])
-        checked = measurement_import.check_kept(kpi, kept, source)
-    except previews.PreviewExpired as expired:
+            raise transfer_preview_files.PreviewExpired()
+        kept = transfer_preview_files.open_kept(token, kpi.id, transfer_measurement_services.SOURCES[source])
+        checked = transfer_measurement_services.check_kept(kpi, kept, source)
+    except transfer_preview_files.PreviewExpired as expired:
         return render_show(kpi, status=422, import_errors=[RowError(None, "", expired.message)])
     except ImportRejected as rejected:
         return render_show(kpi, status=422, import_errors=rejected.errors)

@@ -10,10 +10,10 @@ from lms.lean.durations import format_duration, working_day
 from lms.lean.metrics import compute_metrics
 from lms.lean.waste import format_points
 from lms.models import Review, ValueStream
-from lms.reviews.figures import FigureMove, KpiMovement
+from lms.reviews.change_queries import FigureMove, KpiMovement
 from lms.reviews.queries import ReviewPage
 from lms.reviews.services import KIND_LABELS
-from lms.streams.figures import stream_figures
+from lms.streams.queries import stream_figures
 
 FIGURE_LABELS = (
     ("lead_time_s", "Lead time", "duration"),

@@ -14,7 +14,7 @@ from lms.permissions import allow
 from lms.reviews import bp, permissions, services
 from lms.reviews.forms import ActionForm, AssigneeActionForm, FindingForm, StageForm, schema_values
 from lms.reviews.views import messages, render_review, review_or_404
-from lms.streams import figures as stream_figures
+from lms.streams import queries as stream_figures
 
 
 def _stream(review: Review) -> ValueStream:

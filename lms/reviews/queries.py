@@ -16,13 +16,13 @@ from sqlalchemy.orm import selectinload
 from lms import pagination, tenancy
 from lms.db import today
 from lms.extensions import db
-from lms.kpis.assessments import KpiDrift, assess_kpis
+from lms.kpis.drift_queries import KpiDrift, assess_kpis
 from lms.lean.metrics import compute_metrics
 from lms.models import Action, Customer, Finding, Job, Kpi, Outcome, Review, Step, User, ValueStream
-from lms.reviews import agenda, permissions, records
-from lms.reviews.figures import BeforeAfter, KpiMovement, before_after, kpi_movements, opened_on
+from lms.reviews import agenda_queries, permissions, record_services
+from lms.reviews.change_queries import BeforeAfter, KpiMovement, before_after, kpi_movements, opened_on
 from lms.reviews.schemas import CLOSED_STAGES, is_overdue
-from lms.streams import figures
+from lms.streams import queries as stream_queries
 
 STAGES_SHOWN = ("plan", "do", "check", "act", "done", "dropped")
 NEXT_STAGE = {"plan": "do", "do": "check", "check": "act", "act": "done"}
@@ -157,7 +157,7 @@ class ReviewPage:
     people: dict[int, User]
     kpis: list[Kpi]
     drift: dict[int, KpiDrift]
-    agenda: list[agenda.AgendaItem] | None
+    agenda: list[agenda_queries.AgendaItem] | None
     figures: BeforeAfter
     movements: list[KpiMovement]
     customer: Customer | None = None
@@ -178,9 +178,9 @@ class ReviewPage:
         return [(stage, columns[stage]) for stage in STAGES_SHOWN]
 
     @property
-    def agenda_sections(self) -> list[agenda.AgendaSection]:
+    def agenda_sections(self) -> list[agenda_queries.AgendaSection]:
         """Return the agenda grouped under its headings."""
-        return agenda.sections(self.agenda or [])
+        return agenda_queries.sections(self.agenda or [])
 
     @property
     def overdue_count(self) -> int:
@@ -213,7 +213,8 @@ def _cards(review: Review, actions: list[Action], stream: ValueStream, people_by
     for a in actions:
         step, kpi, outcome = steps.get(a.step_id), kpis.get(a.kpi_id), outcomes.get(a.outcome_id)
         owner = people_by_id.get(a.owner_id)
-        names = records.shown(review, records.action_names(step, kpi, outcome, owner), a.recorded_names)
+        live = record_services.action_names(step, kpi, outcome, owner)
+        names = record_services.shown(review, live, a.recorded_names)
         cards.append(ActionCard(a, owner, is_overdue(a.due_on, a.stage, day),
                                 may_move=runner or permissions.is_assignee(a, user), may_edit=runner,
                                 step=step, kpi=kpi, outcome=outcome, names=names))
@@ -224,8 +225,8 @@ def review_page(review: Review) -> ReviewPage:
     """Load a review with everything its page shows, in a fixed number of statements."""
     user, day = tenancy.actor(), today()
     stream = tenancy.get_or_404(ValueStream, review.value_stream_id)
-    steps = figures.steps_of(stream)
-    metrics = compute_metrics(figures.stream_figures(stream, steps)).as_api_dict()
+    steps = stream_queries.steps_of(stream)
+    metrics = compute_metrics(stream_queries.stream_figures(stream, steps)).as_api_dict()
     findings, actions = _findings(review), _actions(review)
     participants = sorted(review.participants, key=lambda u: (u.name or u.email).lower())
     people_by_id = by_id(User, [review.facilitator_id, stream.owner_id, *(a.owner_id for a in actions),
@@ -234,9 +235,9 @@ def review_page(review: Review) -> ReviewPage:
     drift = assess_kpis(kpis, day) if kpis else {}
     steps_by_id = {s.id: s for s in steps}
     customer, job = tenancy.find(Customer, stream.customer_id), tenancy.find(Job, stream.job_id)
-    live = records.review_names(stream, customer, job, people_by_id.get(review.facilitator_id), participants,
-                                people_by_id.get(stream.owner_id))
-    finding_names = {f.id: records.shown(review, records.finding_names(
+    live = record_services.review_names(stream, customer, job, people_by_id.get(review.facilitator_id),
+                                        participants, people_by_id.get(stream.owner_id))
+    finding_names = {f.id: record_services.shown(review, record_services.finding_names(
         steps_by_id.get(f.step_id), people_by_id.get(f.created_by_id)), f.recorded_names) for f in findings}
     return ReviewPage(
         review=review, stream=stream, steps=steps, metrics=metrics,
@@ -244,22 +245,23 @@ def review_page(review: Review) -> ReviewPage:
         cards=_cards(review, actions, stream, people_by_id, steps_by_id, day, user), people=people_by_id,
         kpis=kpis, drift=drift,
         agenda=(None if review.status == "closed"
-                else agenda.build_agenda(review, stream, steps, kpis, drift, day)),
+                else agenda_queries.build_agenda(review, stream, steps, kpis, drift, day)),
         figures=before_after(review, metrics), movements=kpi_movements(kpis, drift, opened_on(review)),
         customer=customer, job=job,
         may_run=permissions.may_run(stream, user), may_delete=permissions.may_delete(user),
         may_reopen=permissions.may_reopen(user), steps_by_id=steps_by_id,
-        names=records.shown(review, live, review.recorded_names), finding_names=finding_names,
+        names=record_services.shown(review, live, review.recorded_names), finding_names=finding_names,
     )
 
 
-def agenda_of(review: Review) -> list[agenda.AgendaItem]:
+def agenda_of(review: Review) -> list[agenda_queries.AgendaItem]:
     """Compute a review's agenda as of today (for the API)."""
     day = today()
     stream = tenancy.get_or_404(ValueStream, review.value_stream_id)
-    steps = figures.steps_of(stream)
+    steps = stream_queries.steps_of(stream)
     kpis = stream_kpis(stream)
-    return agenda.build_agenda(review, stream, steps, kpis, assess_kpis(kpis, day) if kpis else {}, day)
+    assessed = assess_kpis(kpis, day) if kpis else {}
+    return agenda_queries.build_agenda(review, stream, steps, kpis, assessed, day)
 
 
 def participants_of(reviews: list[Review]) -> dict[int, list[int]]:

@@ -19,7 +19,7 @@ from lms.extensions import db
 from lms.lean.durations import format_duration, metrics_in_days, working_day
 from lms.lean.metrics import compute_metrics
 from lms.models import Action, Finding, Kpi, Outcome, Review, Step, User, ValueStream
-from lms.reviews import permissions, records
+from lms.reviews import permissions, record_services
 from lms.reviews.schemas import (
     ACTION_FIELDS,
     ASSIGNEE_FIELDS,
@@ -29,8 +29,8 @@ from lms.reviews.schemas import (
     FindingIn,
     ReviewIn,
 )
-from lms.streams import figures
-from lms.streams.ordering import lock_stream
+from lms.streams import queries as stream_queries
+from lms.streams.ordering_services import lock_stream
 from lms.tenancy import Forbidden
 from lms.validation import validate
 
@@ -44,8 +44,8 @@ REVIEW_AUDIT_FIELDS = (*REVIEW_FIELDS, "participant_ids")
 
 def take_snapshot(stream: ValueStream) -> dict[str, Any]:
     """Return the stream's metrics object now, with its step timeline for the A3 (extension key)."""
-    steps = figures.steps_of(stream)
-    metrics = compute_metrics(figures.stream_figures(stream, steps))
+    steps = stream_queries.steps_of(stream)
+    metrics = compute_metrics(stream_queries.stream_figures(stream, steps))
     snapshot = metrics.as_api_dict()
     snapshot |= metrics_in_days(snapshot, working_day(stream.available_seconds_per_day))
     by_id = {step.id: step for step in steps}
@@ -215,7 +215,7 @@ def _change_status(review: Review, stream: ValueStream, new: str, user: User) ->
             taken.append("at closing")
     review.status = new
     if new == "closed":
-        records.record_names(review, stream)
+        record_services.record_names(review, stream)
     verb = {"open": "opened", "closed": "closed", "planned": "set back to planned"}[new]
     if old == "closed":
         verb = "reopened" if new == "open" else verb

@@ -14,8 +14,8 @@ from lms.forms import apply_field_errors, choices, people_choices
 from lms.models import REVIEW_STATUSES, Review, ValueStream
 from lms.pagination import page_args
 from lms.permissions import MEMBER, allow
-from lms.reviews import agenda, bp, chart_data, permissions, queries, services
-from lms.reviews.figures import FigureMove
+from lms.reviews import agenda_queries, bp, chart_data, permissions, queries, services
+from lms.reviews.change_queries import FigureMove
 from lms.reviews.forms import (
     STAGE_LABELS,
     STATUS_LABELS,
@@ -39,7 +39,7 @@ draw_review_trend = deferred("lms.charts.review_trend", "draw_review_trend")
 def _helpers():
     return {"show_figure": _show_figure, "show_change": _show_change, "kpi_change": chart_data.kpi_change,
             "kind_labels": KIND_LABELS, "stage_labels": STAGE_LABELS,
-            "status_labels": STATUS_LABELS, "page_url": agenda.page_url}
+            "status_labels": STATUS_LABELS, "page_url": agenda_queries.page_url}
 
 
 @pass_context

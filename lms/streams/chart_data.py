@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lms.lean.durations import format_duration
-from lms.streams.figures import StreamView
+from lms.streams.queries import StreamView
 
 
 def _title_name(view: StreamView) -> str:

@@ -15,9 +15,9 @@ from lms.errors import ValidationFailed
 from lms.forms import apply_field_errors
 from lms.models import ValueStream
 from lms.permissions import allow
-from lms.streams import bp, grid
+from lms.streams import bp, grid_services
 from lms.streams.forms import GRID_FIELDS, GridForm, StepRowForm, schema_values
-from lms.streams.ordering import ordered_steps
+from lms.streams.ordering_services import ordered_steps
 from lms.streams.permissions import EDIT_STREAM
 from lms.streams.step_views import step_form, step_form_data
 from lms.streams.views import job_choices, stream_or_404
@@ -52,7 +52,8 @@ def _posted_rows(stream: ValueStream, jobs) -> list[tuple[str, StepRowForm]]:
     return [(key, _row_form(stream, key, jobs, formdata=request.form)) for key in keys[:MAX_ROWS]]
 
 
-def _grid_rows(posted: list[tuple[str, StepRowForm]]) -> tuple[list[grid.GridRow], dict[str, list[str]]]:
+def _grid_rows(posted: list[tuple[str, StepRowForm]]
+               ) -> tuple[list[grid_services.GridRow], dict[str, list[str]]]:
     """Read each posted row the way the step form reads its fields; note what WTForms itself refuses."""
     rows, messages = [], {}
     for key, form in posted:
@@ -63,7 +64,7 @@ def _grid_rows(posted: list[tuple[str, StepRowForm]]) -> tuple[list[grid.GridRow
                              for name, errors in form.errors.items()]
             continue
         step_id = int(key[1:]) if key.startswith("s") else None
-        rows.append(grid.GridRow(key, schema_values(form), step_id, form.version.data))
+        rows.append(grid_services.GridRow(key, schema_values(form), step_id, form.version.data))
     return rows, messages
 
 
@@ -93,21 +94,21 @@ def steps_grid(stream_id: int):
             rows, messages = _grid_rows(posted)
             try:
                 if messages:
-                    raise grid.GridRejected({})
-                result = grid.save_grid(stream, rows)
-            except grid.GridRejected as rejected:
+                    raise grid_services.GridRejected({})
+                result = grid_services.save_grid(stream, rows)
+            except grid_services.GridRejected as rejected:
                 _show_errors(posted, rejected.errors, messages)
                 conflict = any("version" in fields for fields in rejected.errors.values())
                 status = 409 if conflict else 422
             else:
-                flash(f"Steps table saved: {grid.summary(result)}.", "success")
+                flash(f"Steps table saved: {grid_services.summary(result)}.", "success")
                 return redirect(url_for("streams.show", stream_id=stream.id, _anchor="steps"))
         else:
             status = 400
     else:
         posted = _stored_rows(stream, jobs)
     return render_template(
-        "streams/grid.html", stream=stream, envelope=envelope, rows=posted, messages=messages,
+        "streams/grid_services.html", stream=stream, envelope=envelope, rows=posted, messages=messages,
         refused=status in (409, 422),
         columns=GRID_FIELDS, template_row=_row_form(stream, NEW_ROW_PLACEHOLDER, jobs),
         next_number=1 + max((int(key[1:]) for key, _ in posted if key.startswith("n")), default=0),

@@ -12,7 +12,7 @@ from lms.errors import ValidationFailed, check_version
 from lms.extensions import db
 from lms.models import Customer, Job, Step, User, ValueStream
 from lms.streams import permissions
-from lms.streams.ordering import lock_stream, mark_structure_changed, ordered_steps, place
+from lms.streams.ordering_services import lock_stream, mark_structure_changed, ordered_steps, place
 from lms.streams.schemas import (
     CLASSIFY_FIELDS,
     STEP_FIELDS,

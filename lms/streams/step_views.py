@@ -12,7 +12,7 @@ from lms.kpis.services import kpis_measuring_step
 from lms.lean.durations import working_day
 from lms.models import Step, ValueStream
 from lms.permissions import MEMBER, allow
-from lms.streams import bp, figures, services
+from lms.streams import bp, queries, services
 from lms.streams.forms import CLASSIFICATION_LABELS, MoveForm, StepForm, TagForm, schema_values
 from lms.streams.permissions import EDIT_STREAM
 from lms.streams.views import job_choices, plain_number, render_stream_page, stream_or_404
@@ -81,9 +81,9 @@ def new_step(stream_id: int):
 def step(stream_id: int, step_id: int):
     stream = stream_or_404(stream_id)
     current = _step_or_404(stream, step_id)
-    view = figures.stream_view(stream)
+    view = queries.stream_view(stream)
     return render_template("streams/step.html", stream=stream, step=current, view=view,
-                           flags=view.flags.get(current.id, []), history=figures.step_history(current),
+                           flags=view.flags.get(current.id, []), history=queries.step_history(current),
                            kpis=kpis_measuring_step(current.id),
                            row_errors={})
 
@@ -139,7 +139,7 @@ def tag_step(stream_id: int, step_id: int):
     if _wants_json():
         return _tag_json(stream, current, errors, status)
     if status != 200:
-        return render_stream_page(figures.stream_view(stream), {current.id: errors}, status)
+        return render_stream_page(queries.stream_view(stream), {current.id: errors}, status)
     label = CLASSIFICATION_LABELS.get(current.classification, current.classification).lower()
     flash(f"{current.name} tagged {label}.", "success")
     return _to_step(stream, current)
@@ -147,7 +147,7 @@ def tag_step(stream_id: int, step_id: int):
 
 def _tag_json(stream: ValueStream, step: Step, errors: list[str], status: int):
     """Answer a fetch: the step's new table row and the stream's new headline figures."""
-    view = figures.stream_view(tenancy.get_or_404(ValueStream, stream.id))
+    view = queries.stream_view(tenancy.get_or_404(ValueStream, stream.id))
     row_step = next((s for s in view.steps if s.id == step.id), step)
     row = render_template("streams/_step_row.html", view=view, stream=view.stream, step=row_step,
                           row_errors={step.id: errors})

@@ -18,7 +18,7 @@ from lms.lean.waste import format_points
 from lms.models import Customer, Job, ValueStream
 from lms.pagination import page_args
 from lms.permissions import MEMBER, allow
-from lms.streams import bp, chart_data, figures, permissions, services
+from lms.streams import bp, chart_data, permissions, queries, services
 from lms.streams.forms import CLASSIFICATION_LABELS, TAG_BUTTON_LABELS, TAGS, StreamForm, schema_values
 from lms.streams.permissions import EDIT_STREAM, MAP_STREAMS
 
@@ -107,7 +107,7 @@ def stream_or_404(stream_id: int) -> ValueStream:
 @allow(MEMBER)
 def index():
     page, per_page = page_args(request.args, 25)
-    result, rows = figures.list_streams(page, per_page)
+    result, rows = queries.list_streams(page, per_page)
     return render_template("streams/index.html", page=result, rows=rows,
                            may_create=permissions.may_create(tenancy.actor()))
 
@@ -133,17 +133,17 @@ def new():
 @bp.get("/<int:stream_id>")
 @allow(MEMBER)
 def show(stream_id: int):
-    view = figures.stream_view(stream_or_404(stream_id))
+    view = queries.stream_view(stream_or_404(stream_id))
     return render_stream_page(view)
 
 
-def render_stream_page(view: figures.StreamView, row_errors: dict | None = None, status: int = 200):
+def render_stream_page(view: queries.StreamView, row_errors: dict | None = None, status: int = 200):
     """Render the stream page, with form errors beside the rows they belong to."""
     editable = permissions.may_edit(view.stream, tenancy.actor())
     return render_template("streams/show.html", view=view, stream=view.stream,
                            alt=chart_data.chart_alt_texts(view), row_errors=row_errors or {},
                            reach=deletion.stream_reach(view.stream) if editable else "",
-                           history=figures.stream_history(view.stream)), status
+                           history=queries.stream_history(view.stream)), status
 
 
 @bp.route("/<int:stream_id>/edit", methods=["GET", "POST"])
@@ -203,12 +203,12 @@ def compare(stream_id: int):
     else:
         current = stream
         wanted = request.args.get("with", type=int)
-        future = tenancy.find(ValueStream, wanted) if wanted else figures.newest_future_state(stream)
+        future = tenancy.find(ValueStream, wanted) if wanted else queries.newest_future_state(stream)
         if future is not None and future.derived_from_id != current.id:
             abort(404)
     comparison, changes = None, []
     if future is not None:
-        comparison = figures.compare(figures.stream_view(current), figures.stream_view(future))
+        comparison = queries.compare(queries.stream_view(current), queries.stream_view(future))
         changes = job_stacks.future_state_changes(current.id, future.id)
     # The comparison is written in the current state's working days.
     return render_template("streams/compare.html", stream=stream, current=current, future=future,
@@ -222,19 +222,19 @@ def compare(stream_id: int):
 @bp.get("/<int:stream_id>/map.png")
 @allow(MEMBER)
 def map_png(stream_id: int):
-    view = figures.stream_view(stream_or_404(stream_id))
+    view = queries.stream_view(stream_or_404(stream_id))
     return chart_response("value-stream-map", chart_data.map_spec(view), draw_value_stream_map)
 
 
 @bp.get("/<int:stream_id>/takt.png")
 @allow(MEMBER)
 def takt_png(stream_id: int):
-    view = figures.stream_view(stream_or_404(stream_id))
+    view = queries.stream_view(stream_or_404(stream_id))
     return chart_response("takt", chart_data.takt_spec(view), draw_takt_chart)
 
 
 @bp.get("/<int:stream_id>/pareto.png")
 @allow(MEMBER)
 def pareto_png(stream_id: int):
-    view = figures.stream_view(stream_or_404(stream_id))
+    view = queries.stream_view(stream_or_404(stream_id))
     return chart_response("waste-pareto", chart_data.pareto_spec(view), draw_waste_pareto)

@@ -7,9 +7,9 @@ from typing import Any
 
 from lms import tenancy
 from lms.models import Organization
-from lms.transfer.document import export_document
-from lms.transfer.importer import ImportResult
-from lms.transfer.writer import import_document
+from lms.transfer.export_queries import export_document
+from lms.transfer.import_files import ImportResult
+from lms.transfer.import_services import import_document
 
 __all__ = ["ImportResult", "export_document", "export_json", "import_document", "import_for_actor"]
 

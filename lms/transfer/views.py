@@ -16,12 +16,20 @@ from lms import tenancy
 from lms.errors import ValidationFailed
 from lms.extensions import db
 from lms.kpis import permissions as kpi_permissions
-from lms.kpis.importing import RowError
+from lms.kpis.measurement_files import RowError
 from lms.models import Kpi, ValueStream
 from lms.permissions import MEMBER, allow
 from lms.streams import permissions as stream_permissions
-from lms.transfer import bp, measurement_import, permissions, previews, services, step_import, tables
-from lms.transfer.measurement_pages import measurements_preview, write_measurements
+from lms.transfer import (
+    bp,
+    measurement_services,
+    permissions,
+    preview_files,
+    services,
+    step_services,
+    table_files,
+)
+from lms.transfer.measurement_views import measurements_preview, write_measurements
 
 
 class ImportForm(FlaskForm):
@@ -77,7 +85,7 @@ def _page(form=None, problems=None, table_errors=None, status: int = 200):
         problems=problems,
         tables=_table_forms(),
         table_errors=table_errors,
-        columns=tables.TABLES,
+        columns=table_files.TABLES,
         may_export=permissions.EXPORT.allows(user, {}),
         may_import=permissions.IMPORT.allows(user, {}),
     ), status
@@ -99,7 +107,8 @@ def _download(data: bytes, fmt: str, name: str) -> Response:
 @allow(MEMBER)
 def template(table: str, fmt: str):
     return _download(
-        tables.render(tables.TABLES[table], tables.template_rows(table), fmt), fmt, f"lms-{table}-template"
+        table_files.render(table_files.TABLES[table], table_files.template_rows(table), fmt), fmt,
+        f"lms-{table}-template"
     )
 
 
@@ -109,7 +118,8 @@ def export_steps():
     stream = tenancy.get_or_404(ValueStream, request.args.get("record_id", type=int))
     fmt = request.args.get("format", "csv") if request.args.get("format") in FORMATS else "csv"
     return _download(
-        tables.render(tables.STEP_COLUMNS, tables.steps_table(stream), fmt), fmt, f"steps-{stream.id}"
+        table_files.render(table_files.STEP_COLUMNS, table_files.steps_table(stream), fmt), fmt,
+        f"steps-{stream.id}"
     )
 
 
@@ -119,7 +129,7 @@ def export_measurements():
     kpi = tenancy.get_or_404(Kpi, request.args.get("record_id", type=int))
     fmt = request.args.get("format", "csv") if request.args.get("format") in FORMATS else "csv"
     return _download(
-        tables.render(tables.MEASUREMENT_COLUMNS, tables.measurements_table(kpi), fmt),
+        table_files.render(table_files.MEASUREMENT_COLUMNS, table_files.measurements_table(kpi), fmt),
         fmt,
         f"measurements-{kpi.id}",
     )
@@ -140,17 +150,17 @@ def import_table(table: str):
         mode = _posted_mode("steps-mode")
         data = upload.stream.read()
         try:
-            checked = step_import.check_steps(record, upload.filename, io.BytesIO(data))
-        except tables.TableRejected as rejected:
+            checked = step_services.check_steps(record, upload.filename, io.BytesIO(data))
+        except table_files.TableRejected as rejected:
             return _page(table_errors={table: rejected.errors}, status=422)
-        token = previews.keep(data, upload.filename, record.id)
+        token = preview_files.keep(data, upload.filename, record.id)
         return _preview_page(record, checked, mode, token, upload.filename)
     data = upload.stream.read()
     try:
-        checked = measurement_import.check_table(record, upload.filename, data)
-    except tables.TableRejected as rejected:
+        checked = measurement_services.check_table(record, upload.filename, data)
+    except table_files.TableRejected as rejected:
         return _page(table_errors={table: rejected.errors}, status=422)
-    token = previews.keep(data, upload.filename, record.id, measurement_import.SOURCES["table"])
+    token = preview_files.keep(data, upload.filename, record.id, measurement_services.SOURCES["table"])
     return measurements_preview(record, checked, "table", token, upload.filename, **_from_this_page(record))
 
 
@@ -167,17 +177,17 @@ def confirm_measurements():
     kpi = tenancy.get_or_404(Kpi, request.form.get("kpi_id", type=int))
     token = request.form.get("token", "")
     try:
-        kept = previews.open_kept(token, kpi.id, measurement_import.SOURCES["table"])
-        checked = measurement_import.check_kept(kpi, kept, "table")
-    except previews.PreviewExpired as expired:
+        kept = preview_files.open_kept(token, kpi.id, measurement_services.SOURCES["table"])
+        checked = measurement_services.check_kept(kpi, kept, "table")
+    except preview_files.PreviewExpired as expired:
         return _page(table_errors={"measurements": [RowError(None, "file", expired.message)]}, status=422)
-    except tables.TableRejected as rejected:
+    except table_files.TableRejected as rejected:
         return _page(table_errors={"measurements": rejected.errors}, status=422)
     return write_measurements(kpi, checked, kept, "table", token, **_from_this_page(kpi))
 
 
 def _preview_page(stream: ValueStream, checked, mode: str, token: str, filename: str, status: int = 200):
-    plan = step_import.plan_steps(stream, checked, mode)
+    plan = step_services.plan_steps(stream, checked, mode)
     return render_template("transfer/steps_preview.html", stream=stream, plan=plan, token=token,
                            filename=filename, modes=MODE_LABELS), 422 if plan.refusal else status
 
@@ -186,18 +196,18 @@ def _kept():
     """Return the posted stream, its kept upload read and checked again, and an answer to send instead."""
     stream = tenancy.get_or_404(ValueStream, request.form.get("stream_id", type=int))
     try:
-        kept = previews.open_kept(request.form.get("token", ""), stream.id)
-        return stream, kept, step_import.check_steps(stream, kept.filename, io.BytesIO(kept.data)), None
-    except previews.PreviewExpired as expired:
+        kept = preview_files.open_kept(request.form.get("token", ""), stream.id)
+        return stream, kept, step_services.check_steps(stream, kept.filename, io.BytesIO(kept.data)), None
+    except preview_files.PreviewExpired as expired:
         error = RowError(None, "file", expired.message)
-    except tables.TableRejected as rejected:
+    except table_files.TableRejected as rejected:
         error = rejected.errors[0]
     return stream, None, [], _page(table_errors={"steps": [error]}, status=422)
 
 
 def _posted_mode(name: str = "mode") -> str:
     mode = request.form.get(name)
-    return mode if mode in step_import.MODES else "append"
+    return mode if mode in step_services.MODES else "append"
 
 
 @bp.post("/steps/preview")
@@ -219,12 +229,12 @@ def confirm_steps():
         return refused
     mode, token, expected = _posted_mode(), request.form.get("token", ""), request.form.get("fingerprint", "")
     try:
-        summary = step_import.import_steps(stream, checked, mode, expected=expected)
-    except tables.TableRejected as rejected:
+        summary = step_services.import_steps(stream, checked, mode, expected=expected)
+    except table_files.TableRejected as rejected:
         db.session.rollback()
         flash(rejected.errors[0].message, "error")
         return _preview_page(stream, checked, mode, token, kept.filename, status=409)
-    previews.discard(kept.file_id)
+    preview_files.discard(kept.file_id)
     parts = [f"{summary.added:,} added"] + [f"{n:,} {label}" for n, label in (
         (summary.updated, "changed"), (summary.removed, "removed")) if n]
     flash(f"Steps imported into {stream.name}: {', '.join(parts)}.", "success")

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from lms.extensions import db
-from lms.kpis.assessments import drift_settings, load_series, window_start
+from lms.kpis.drift_queries import drift_settings, load_series, window_start
 from lms.models import Kpi, Organization
 from tests.rows import counting_queries
 from tests.scenarios import TODAY, day, monthly, repair_hotline

@@ -10,7 +10,8 @@ import threading
 from sqlalchemy import func, select
 
 from lms.extensions import db
-from lms.flow import imports, uploads
+from lms.flow import import_services as flow_import_services
+from lms.flow import upload_files as flow_upload_files
 from lms.models import AuditEvent, FlowEvent
 from tests.conftest import login as sign_in
 from tests.flow.small_log import SMALL_CSV
@@ -79,7 +80,7 @@ def test_the_status_page_ends_on_the_counts_and_the_import_is_audited(app, clien
     assert "Event log tracker export.csv imported into Quotes: 16 events imported" in audit.summary
     assert audit.actor_id == admin.id  # the background work acts for the person who started it
     with app.app_context():
-        assert uploads.path_of(token, admin.organization_id, stream_id) is None  # the upload is gone
+        assert flow_upload_files.path_of(token, admin.organization_id, stream_id) is None  # the upload is gone
 
 
 def test_a_bad_row_ends_on_its_errors_and_writes_nothing(app, client, make, api_as, login_as):
@@ -131,9 +132,9 @@ def test_an_unfinished_import_refreshes_itself_and_shows_its_progress(app, clien
     login_as(admin)
     token = _upload_csv(client, stream_id, SMALL_CSV)
     with app.app_context():
-        path = imports.status_path(token, org.id, stream_id)
-        status = imports.ImportStatus(imports.READING, admin.id, "big.csv", 2_000_000, 500_000, 7_000)
-        imports._write(path, status)
+        path = flow_import_services.status_path(token, org.id, stream_id)
+        status = flow_import_services.ImportStatus(flow_import_services.READING, admin.id, "big.csv", 2_000_000, 500_000, 7_000)
+        flow_import_services._write(path, status)
     html = client.get(f"/value-streams/{stream_id}/events/imports/{token}").get_data(as_text=True)
     assert '<noscript><meta http-equiv="refresh" content="1"></noscript>' in html
     assert 'js/flow_import.js' in html and 'data-status-url=' in html
@@ -143,7 +144,7 @@ def test_an_unfinished_import_refreshes_itself_and_shows_its_progress(app, clien
     assert (body["state"], body["percent"], body["finished"]) == ("reading", 25, False)
     # An import whose process ended long ago says so instead of refreshing for ever.
     imports_json = json.loads(path.read_text())
-    imports_json["updated_at"] -= imports.STALLED_S + 1
+    imports_json["updated_at"] -= flow_import_services.STALLED_S + 1
     path.write_text(json.dumps(imports_json))
     html = client.get(f"/value-streams/{stream_id}/events/imports/{token}").get_data(as_text=True)
     assert "The import stopped" in html and 'http-equiv="refresh"' not in html
@@ -156,8 +157,8 @@ def test_the_real_thread_imports_after_the_request(app, client, make, api_as, lo
     login_as(admin)
     monkeypatch.setitem(app.config, "LMS_IMPORT_IN_BACKGROUND", True)
     ran_in: list[str] = []
-    run = imports.run
-    monkeypatch.setattr(imports, "run", lambda job: (ran_in.append(threading.current_thread().name), run(job)))
+    run = flow_import_services.run
+    monkeypatch.setattr(flow_import_services, "run", lambda job: (ran_in.append(threading.current_thread().name), run(job)))
     token = _upload_csv(client, stream_id, SMALL_CSV)
     started = _import(client, stream_id, token)
     assert started.status_code == 302

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from lms.extensions import db
-from lms.flow import figures, parsing, services
+from lms.flow import figure_queries as flow_figure_queries
+from lms.flow import log_files as flow_log_files
+from lms.flow import services
 from lms.models import ValueStream
 from tests.flow.small_log import SMALL_LOG
 from tests.scenarios import quotes_stream
@@ -20,10 +22,10 @@ def measured(make, api_as):
     stream_id, steps = quotes_stream(make, admin)
     ctx = make.acting_as(admin)
     stream = db.session.get(ValueStream, stream_id)
-    result = services.import_events_for_actor(stream, parsing.json_events(SMALL_LOG), source="test")
+    result = services.import_events_for_actor(stream, flow_log_files.json_events(SMALL_LOG), source="test")
     assert (result.added, result.new_activities) == (16, ["Receive", "Approve", "Ship", "Chase customer"])
     assert result.unmapped == ["Chase customer"]
-    flow = figures.compute(stream)
+    flow = flow_figure_queries.compute(stream)
     yield flow, steps
     ctx.pop()
 

@@ -7,9 +7,9 @@ from datetime import datetime
 
 import pytest
 
-from lms.flow import parsing
-from lms.flow.parsing import SKIPPED, LogEvent
-from lms.kpis.importing import RowError
+from lms.flow import log_files
+from lms.flow.log_files import SKIPPED, LogEvent
+from lms.kpis.measurement_files import RowError
 
 XES = b"""<?xml version="1.0" encoding="UTF-8"?>
 <log xes.version="1.0" xmlns="http://www.xes-standard.org/">
@@ -27,7 +27,7 @@ XES = b"""<?xml version="1.0" encoding="UTF-8"?>
 
 
 def _read(text: str, mapping=None) -> list:
-    return list(parsing.csv_events(io.BytesIO(text.encode()), mapping))
+    return list(log_files.csv_events(io.BytesIO(text.encode()), mapping))
 
 
 def test_a_tracker_export_is_read_under_guessed_columns():
@@ -68,12 +68,12 @@ def test_a_mapping_must_name_the_required_columns_once():
 
 
 def test_not_utf8_is_an_error_not_a_crash():
-    items = list(parsing.csv_events(io.BytesIO("case_id,activity,timestamp\n1,Caf\xe9,2026-03-02\n".encode("latin-1"))))
+    items = list(log_files.csv_events(io.BytesIO("case_id,activity,timestamp\n1,Caf\xe9,2026-03-02\n".encode("latin-1"))))
     assert isinstance(items[-1], RowError) and "UTF-8" in items[-1].message
 
 
 def test_xes_traces_give_their_case_and_attributes_and_other_transitions_are_skipped():
-    items = list(parsing.xes_events(io.BytesIO(XES)))
+    items = list(log_files.xes_events(io.BytesIO(XES)))
     assert items[1] is SKIPPED
     start, complete = items[0], items[2]
     assert (start.case_id, start.activity, start.lifecycle, start.resource, start.segment) == \
@@ -87,17 +87,17 @@ def test_xes_traces_give_their_case_and_attributes_and_other_transitions_are_ski
     b'<?xml version="1.0"?><!DOCTYPE log [<!ENTITY x SYSTEM "file:///etc/passwd">]><log>&x;</log>',
 ])
 def test_xes_with_a_dtd_or_entities_is_refused(attack):
-    [error] = list(parsing.xes_events(io.BytesIO(attack)))
+    [error] = list(log_files.xes_events(io.BytesIO(attack)))
     assert error.column == "file" and "DTD" in error.message
 
 
 def test_xes_that_is_not_xml_or_not_a_log_is_an_error():
-    assert "well-formed" in list(parsing.xes_events(io.BytesIO(b"<log><trace>")))[-1].message
-    assert "not an XES log" in list(parsing.xes_events(io.BytesIO(b"<html></html>")))[0].message
+    assert "well-formed" in list(log_files.xes_events(io.BytesIO(b"<log><trace>")))[-1].message
+    assert "not an XES log" in list(log_files.xes_events(io.BytesIO(b"<html></html>")))[0].message
 
 
 def test_json_events_check_types_and_fields():
-    items = list(parsing.json_events([{"case_id": "1", "activity": "A", "timestamp": "2026-03-02T09:00:00"},
+    items = list(log_files.json_events([{"case_id": "1", "activity": "A", "timestamp": "2026-03-02T09:00:00"},
                                       {"case_id": 1, "activity": "A", "timestamp": "2026-03-02"},
                                       {"case_id": "1", "activity": "A", "timestamp": "2026-03-02", "x": 1},
                                       "nope"]))

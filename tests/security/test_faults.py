@@ -39,7 +39,7 @@ def crash_after_first_batch(monkeypatch):
         raise RuntimeError("connection lost half-way through the import")
 
     monkeypatch.setattr(bulk, "insert_rows", insert_then_fail)
-    monkeypatch.setattr("lms.transfer.writer.insert_rows", insert_then_fail)
+    monkeypatch.setattr("lms.transfer.import_services.insert_rows", insert_then_fail)
     return batches
 
 

@@ -130,8 +130,8 @@ def test_chart_modules_use_no_pyplot():
     pytest.param(None, 0.2, "ratio", "—", id="unknown before"),
 ])
 def test_figure_changes_are_written_in_their_own_units(before, after, kind, expected):
+    from lms.reviews.change_queries import FigureMove
     from lms.reviews.chart_data import show_change
-    from lms.reviews.figures import FigureMove
 
     assert show_change(FigureMove("figure", kind, before, after), 27_600.0) == expected
 
@@ -145,8 +145,8 @@ def test_a_kpi_in_percent_moves_in_points(unit, expected):
     from datetime import date
     from types import SimpleNamespace
 
+    from lms.reviews.change_queries import KpiMovement
     from lms.reviews.chart_data import kpi_change
-    from lms.reviews.figures import KpiMovement
 
     kpi = SimpleNamespace(unit=unit, direction="increase")
     movement = KpiMovement(kpi, date(2026, 11, 2), 91.5, date(2026, 11, 20), 92.0, None)

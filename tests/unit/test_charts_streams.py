@@ -10,7 +10,7 @@ from lms.charts.base import CLASSIFICATION_STYLE
 from lms.charts.pareto import draw_waste_pareto, pareto_figure
 from lms.charts.takt import draw_takt_chart, takt_figure, time_unit
 from lms.charts.vsm import draw_value_stream_map, value_stream_map_figure
-from lms.streams.figures import map_staleness
+from lms.streams.queries import map_staleness
 
 PNG = b"\x89PNG"
 

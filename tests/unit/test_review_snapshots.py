@@ -8,8 +8,8 @@ import pytest
 
 from lms.lean.metrics import StepFigures, StreamFigures, compute_metrics
 from lms.models import Review
+from lms.reviews.change_queries import before_after, figure_moves, snapshot_notes
 from lms.reviews.chart_data import _current_figures
-from lms.reviews.figures import before_after, figure_moves, snapshot_notes
 
 QUEUE = StepFigures(1, 1, "Queue", kind="inventory", inventory_units=40, classification="waste",
                     waste_types=("inventory", "waiting"))

@@ -125,7 +125,7 @@ def test_the_drift_is_kept_across_writes_to_what_it_does_not_read(signed_in, app
     Tagging the step a KPI measures as waste changes its status at once: which KPIs measure waste
     is read on every view and keys the kept drift.
     """
-    from lms.dashboard import services
+    from lms.dashboard import queries as dashboard_queries
 
     org, admin, api, client = signed_in
     built = _build(api)
@@ -147,7 +147,7 @@ def test_the_drift_is_kept_across_writes_to_what_it_does_not_read(signed_in, app
     def totals():
         ctx = make.acting_as(admin)
         try:
-            return services.dashboard(db.session.get(Organization, org.id)).drift_totals
+            return dashboard_queries.dashboard(db.session.get(Organization, org.id)).drift_totals
         finally:
             ctx.pop()
 
@@ -159,7 +159,7 @@ def test_the_drift_is_kept_across_writes_to_what_it_does_not_read(signed_in, app
 def test_the_kept_drift_names_every_table_it_reads(signed_in, app, make):
     import re
 
-    from lms.dashboard import services
+    from lms.dashboard import queries as dashboard_queries
 
     org, admin, api, _ = signed_in
     _build(api)
@@ -170,11 +170,11 @@ def test_the_kept_drift_names_every_table_it_reads(signed_in, app, make):
         listener = lambda _c, _cur, statement, *_a: seen.append(statement)  # noqa: E731
         event.listen(engine, "before_cursor_execute", listener)
         try:
-            services.drift_summary(db.session.get(Organization, org.id), date.today())
+            dashboard_queries.drift_summary(db.session.get(Organization, org.id), date.today())
         finally:
             event.remove(engine, "before_cursor_execute", listener)
     finally:
         ctx.pop()
     tables = {name for statement in seen for name in re.findall(r"(?:FROM|JOIN)\s+(\w+)", statement)}
     # Steps are read for one fact, which KPIs measure waste; that keys the kept value instead.
-    assert tables - {"steps"} <= services.DRIFT_READS and "kpi_measurements" in tables, tables
+    assert tables - {"steps"} <= dashboard_queries.DRIFT_READS and "kpi_measurements" in tables, tables

@@ -307,27 +307,27 @@ def test_a_preview_token_is_only_its_uploaders_and_expires(client, setup, make, 
     assert tampered.status_code == 422
     client.post("/logout")
     login_as(setup["admin"])
-    from lms.transfer import previews
+    from lms.transfer import preview_files as transfer_preview_files
 
-    monkeypatch.setattr(previews, "MAX_AGE_S", -1)
+    monkeypatch.setattr(transfer_preview_files, "MAX_AGE_S", -1)
     expired = client.post("/transfer/steps/confirm", data=fields)
     assert expired.status_code == 422 and "more than 30 minutes old" in expired.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count(Step.id))) == 1
-        kept = list((Path(app.instance_path) / previews.FOLDER).glob("*.upload"))
+        kept = list((Path(app.instance_path) / transfer_preview_files.FOLDER).glob("*.upload"))
         assert kept and all(oct(path.stat().st_mode)[-3:] == "600" for path in kept)
 
 
 def test_kept_uploads_older_than_a_preview_lives_are_swept(app, setup, client):
-    from lms.transfer import previews
+    from lms.transfer import preview_files as transfer_preview_files
 
     _upload(client, "steps", setup["stream"], "s.csv", _csv([["name"], ["Pack"]]), confirm=False)
     with app.test_request_context():
-        folder = Path(app.instance_path) / previews.FOLDER
+        folder = Path(app.instance_path) / transfer_preview_files.FOLDER
         assert list(folder.glob("*.upload"))
         import time
 
-        assert previews.sweep(now=time.time() + previews.MAX_AGE_S + 1) >= 1
+        assert transfer_preview_files.sweep(now=time.time() + transfer_preview_files.MAX_AGE_S + 1) >= 1
         assert not list(folder.glob("*.upload"))
 
 

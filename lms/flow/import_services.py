@@ -23,9 +23,9 @@ from flask import Flask, current_app
 
 from lms import tenancy
 from lms.extensions import db
-from lms.flow import permissions, services, uploads
-from lms.flow.parsing import Item
-from lms.kpis.importing import ImportRejected, RowError
+from lms.flow import permissions, services, upload_files
+from lms.flow.log_files import Item
+from lms.kpis.measurement_files import ImportRejected, RowError
 from lms.models import User, ValueStream
 
 WAITING, READING, WRITING = "waiting", "reading", "writing"
@@ -87,7 +87,7 @@ class ImportStatus:
 
 def status_path(token: str, organization_id: int, stream_id: int) -> Path | None:
     """Return where the progress of the import of upload ``token`` is kept (None for a bad token)."""
-    return uploads.status_path_of(token, organization_id, stream_id)
+    return upload_files.status_path_of(token, organization_id, stream_id)
 
 
 def read_status(token: str, organization_id: int, stream_id: int) -> ImportStatus | None:
@@ -138,7 +138,7 @@ def start(stream: ValueStream, token: str, fmt: str, mapping: Mapping[str, str |
     its own, before the answer.
     """
     user = permissions.require_edit(stream)
-    path = uploads.path_of(token, stream.organization_id, stream.id, fmt)
+    path = upload_files.path_of(token, stream.organization_id, stream.id, fmt)
     target = status_path(token, stream.organization_id, stream.id)
     if path is None or target is None:
         raise FileNotFoundError(token)
@@ -188,7 +188,7 @@ def _import(job: ImportJob, target: Path, status: ImportStatus) -> None:
         raise tenancy.Forbidden("The person who started this import no longer exists.")
     tenancy.act_as(user)
     stream = tenancy.find(ValueStream, job.stream_id)
-    path = uploads.path_of(job.token, job.organization_id, job.stream_id, job.fmt)
+    path = upload_files.path_of(job.token, job.organization_id, job.stream_id, job.fmt)
     if stream is None or path is None:
         raise tenancy.Forbidden("The value stream or its upload is gone.")
     status.state = READING
@@ -203,7 +203,7 @@ def _import(job: ImportJob, target: Path, status: ImportStatus) -> None:
     status.result = {"read": result.read, "added": result.added, "duplicates": result.duplicates,
                      "skipped": result.skipped, "new_activities": result.new_activities[:50],
                      "unmapped": result.unmapped[:50], "sentence": result.sentence()}
-    uploads.discard(job.token, job.organization_id, job.stream_id, job.fmt)
+    upload_files.discard(job.token, job.organization_id, job.stream_id, job.fmt)
 
 
 def _progress_writer(target: Path, status: ImportStatus,

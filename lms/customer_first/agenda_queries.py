@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from lms.customer_first.radar import build_radar
-from lms.customer_first.stop_doing import candidates_of_stream
-from lms.kpis.assessments import acting_organization
+from lms.customer_first.radar_queries import build_radar
+from lms.customer_first.stop_doing_queries import candidates_of_stream
+from lms.kpis.drift_queries import acting_organization
 from lms.models import ValueStream
 
 KIND_LABELS = {"suboptimization": "Sub-optimization", "stop-doing-candidate": "Stop doing?"}

@@ -5,7 +5,7 @@ page; both are read into ``(row, MeasurementIn)`` pairs. A date the KPI has no m
 *added*; a date it has is *changed* when the value or the note differs, else left *unchanged*. The
 preview says that row by row before anything is written, and the write refuses to go ahead when the
 KPI's measurements on those dates changed since the preview (the upload waits in
-``lms.transfer.previews``, as the steps' does).
+``lms.transfer.preview_files``, as the steps' does).
 """
 
 from __future__ import annotations
@@ -21,13 +21,13 @@ from sqlalchemy.exc import IntegrityError
 
 from lms import audit
 from lms.extensions import db
-from lms.kpis.importing import RowError, check_rows, decode
+from lms.kpis.measurement_files import RowError, check_rows, decode
 from lms.kpis.permissions import require_measurer
 from lms.kpis.schemas import MeasurementIn
 from lms.models import Kpi, KpiMeasurement
-from lms.transfer.previews import KeptUpload
-from lms.transfer.spreadsheets import TableRejected
-from lms.transfer.tables import MEASUREMENT_COLUMNS, ImportSummary, _Errors, measurement_rows, read_table
+from lms.transfer.preview_files import KeptUpload
+from lms.transfer.spreadsheet_files import TableRejected
+from lms.transfer.table_files import MEASUREMENT_COLUMNS, ImportSummary, _Errors, measurement_rows, read_table
 
 # How an upload is read: a table of the Import / export page, or rows pasted (or a CSV uploaded, with
 # its header) on the KPI's page. Each is also the kind of its kept upload, so a token made for one

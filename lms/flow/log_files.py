@@ -17,7 +17,7 @@ from typing import IO, Any, NamedTuple
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
-from lms.kpis.importing import RowError
+from lms.kpis.measurement_files import RowError
 from lms.models import LIFECYCLES
 
 ROLES = ("case_id", "activity", "timestamp", "lifecycle", "resource", "customer", "segment")

@@ -1,6 +1,6 @@
 """Many measurements at once from pasted rows or a CSV file: read and checked, errors by row and column.
 
-Nothing here writes: ``lms.transfer.measurement_import`` shows what the checked rows would do and
+Nothing here writes: ``lms.transfer.measurement_services`` shows what the checked rows would do and
 writes them, all or none, once the person confirms.
 """
 

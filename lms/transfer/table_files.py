@@ -16,14 +16,14 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from lms.extensions import db
-from lms.kpis.importing import RowError
+from lms.kpis.measurement_files import RowError
 from lms.lean.durations import parse_duration
 from lms.lean.metrics import WASTE_TYPES
 from lms.models import Kpi, KpiMeasurement, Step, User, ValueStream
-from lms.streams.ordering import ordered_steps
+from lms.streams.ordering_services import ordered_steps
 from lms.streams.schemas import STEP_FIELDS
-from lms.transfer import spreadsheets
-from lms.transfer.spreadsheets import MAX_ROWS, TableRejected, readable_rows
+from lms.transfer import spreadsheet_files
+from lms.transfer.spreadsheet_files import MAX_ROWS, TableRejected, readable_rows
 from lms.validation import fields_from_validation
 
 MAX_ERRORS = 100
@@ -216,4 +216,4 @@ def render(columns: tuple[Column, ...], rows: Iterable[list[Any]], fmt: str) -> 
     """Write a header row and ``rows`` as CSV or XLSX bytes, with the columns explained in XLSX."""
     notes = [["column", "meaning", "required"],
              *([c.name, c.meaning, "yes" if c.required else ""] for c in columns)]
-    return spreadsheets.render([c.name for c in columns], rows, fmt, notes)
+    return spreadsheet_files.render([c.name for c in columns], rows, fmt, notes)

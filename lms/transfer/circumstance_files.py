@@ -19,10 +19,10 @@ KEYS = {"job", "name", "description", "share", "requires", "rules_out"}
 RENAME = {"requires_job_ids": "requires", "rules_out_job_ids": "rules_out"}
 
 
-def read_circumstances(doc: dict, r: Any, plan: Any, as_list: Any) -> None:
+def read_circumstances(doc: dict, r: Any, plan: Any) -> None:
     """Check each circumstance record by the schema of the API; refs are checked with the jobs'."""
     plan.circumstances = []
-    for i, raw in enumerate(as_list(r.problems, doc.get("circumstances"), "circumstances")):
+    for i, raw in enumerate(r.listed(doc.get("circumstances"), "circumstances")):
         path = f"circumstances.{i}"
         rec = r.record(raw, path, KEYS)
         if not rec:
@@ -31,7 +31,7 @@ def read_circumstances(doc: dict, r: Any, plan: Any, as_list: Any) -> None:
         parsed = r.schema(CircumstanceIn, values | {"requires_job_ids": rec.get("requires") or [],
                                                     "rules_out_job_ids": rec.get("rules_out") or []},
                           path, RENAME)
-        plan.circumstances.append((rec, parsed))
+        plan.circumstances.append((rec, parsed, path))
 
 
 def check_circumstances(r: Any, plan: Any) -> None:
@@ -39,13 +39,12 @@ def check_circumstances(r: Any, plan: Any) -> None:
     jobs = {rec["ref"]: (rec, p["model"]) for rec, p in plan.jobs if p["model"] is not None}
     names: dict[Any, set[str]] = defaultdict(set)
     shares: dict[Any, list[float | None]] = defaultdict(list)
-    for i, (rec, parsed) in enumerate(plan.circumstances):
-        path = f"circumstances.{i}"
+    for rec, parsed, path in plan.circumstances:
         head_ref = rec.get("job")
         r.points_to("job", head_ref, f"{path}.job")
         if head_ref is None:
             r.problems.add(f"{path}.job", "A circumstance belongs to a high-level job.")
-        if head_ref not in jobs or parsed is None:
+        if type(head_ref) is not int or head_ref not in jobs or parsed is None:  # true is no ref
             continue
         head_rec, head = jobs[head_ref]
         if head_rec.get("parent") is not None:
@@ -71,11 +70,11 @@ def write_circumstances(plan: Any, job_ids: dict[int, int], add: Any) -> None:
     """Insert the checked circumstances and the jobs they name (``job_ids``: job ref → new id)."""
     new_ids = add(Circumstance, "circumstances", [
         {"job_id": job_ids[rec["job"]], "name": parsed.name, "description": parsed.description,
-         "share": parsed.share} for rec, parsed in plan.circumstances])
+         "share": parsed.share} for rec, parsed, _ in plan.circumstances])
     for table, field in ((circumstance_required_jobs, "requires_job_ids"),
                          (circumstance_ruled_out_jobs, "rules_out_job_ids")):
         rows = [{"circumstance_id": cid, "job_id": job_ids[ref]}
-                for cid, (_, parsed) in zip(new_ids, plan.circumstances, strict=True)
+                for cid, (_, parsed, _) in zip(new_ids, plan.circumstances, strict=True)
                 for ref in getattr(parsed, field)]
         if rows:
             db.session.execute(table.insert(), rows)

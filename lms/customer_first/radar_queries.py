@@ -29,7 +29,7 @@ from sqlalchemy import Float, String, and_, cast, func, literal, null, or_, sele
 from sqlalchemy.orm import aliased
 
 from lms.extensions import db
-from lms.kpis.assessments import KpiName, assess_kpis, drift_settings, window_start
+from lms.kpis.drift_queries import KpiName, assess_kpis, drift_settings, window_start
 from lms.lean.drift import DriftAssessment, DriftSettings
 from lms.lean.drift_outcomes import SatisfactionPoint, outcome_change
 from lms.lean.durations import working_day
@@ -55,7 +55,7 @@ from lms.models import (
     Step,
     ValueStream,
 )
-from lms.streams.figures import current_stream_totals
+from lms.streams.queries import current_stream_totals
 
 
 class StreamNow(Protocol):

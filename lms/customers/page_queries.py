@@ -22,7 +22,7 @@ from lms.customers.queries import (
     ratings_query,
     thresholds,
 )
-from lms.customers.segments import SegmentCallout, SegmentTable, segment_callouts, segment_table
+from lms.customers.segment_queries import SegmentCallout, SegmentTable, segment_callouts, segment_table
 from lms.extensions import db
 from lms.lean.opportunity import score_outcome
 from lms.models import Customer, Job, Outcome, OutcomeRating, ValueStream

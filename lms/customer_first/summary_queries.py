@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from lms.customer_first.radar import RadarEntry, StreamNow, build_radar
-from lms.customer_first.stop_doing import CandidateLine, OverservedOutcome, candidate_head
+from lms.customer_first.radar_queries import RadarEntry, StreamNow, build_radar
+from lms.customer_first.stop_doing_queries import CandidateLine, OverservedOutcome, candidate_head
 from lms.lean.drift import DriftAssessment
 from lms.lean.suboptimization import STATUSES
 from lms.models import Organization

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from lms import tenancy
-from lms.kpis.assessments import assess_organization, drift_settings, today
+from lms.kpis.drift_queries import assess_organization, drift_settings, today
 from lms.lean.drift import ALARMS, STATUSES
 from lms.models import Organization
 

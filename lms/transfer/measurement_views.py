@@ -10,26 +10,26 @@ from flask import flash, redirect, render_template, request, url_for
 
 from lms.extensions import db
 from lms.models import Kpi
-from lms.transfer import measurement_import, previews, tables
+from lms.transfer import measurement_services, preview_files, table_files
 
 
 def measurements_preview(kpi: Kpi, checked, source: str, token: str, filename: str, *, confirm_url: str,
                          back: tuple[str, str], status: int = 200):
     """Render what importing ``checked`` into ``kpi`` would do, with the form that confirms it."""
     return render_template("transfer/measurements_preview.html", kpi=kpi, source=source, token=token,
-                           plan=measurement_import.plan_measurements(kpi, checked), filename=filename,
+                           plan=measurement_services.plan_measurements(kpi, checked), filename=filename,
                            confirm_url=confirm_url, back_url=back[0], back_label=back[1]), status
 
 
-def write_measurements(kpi: Kpi, checked, kept: previews.KeptUpload, source: str, token: str, **where):
+def write_measurements(kpi: Kpi, checked, kept: preview_files.KeptUpload, source: str, token: str, **where):
     """Write a confirmed import, or show its preview again (409) when the measurements changed since."""
     try:
-        summary = measurement_import.import_measurements(kpi, checked,
+        summary = measurement_services.import_measurements(kpi, checked,
                                                          expected=request.form.get("fingerprint"))
-    except tables.TableRejected as rejected:
+    except table_files.TableRejected as rejected:
         db.session.rollback()
         flash(rejected.errors[0].message, "error")
         return measurements_preview(kpi, checked, source, token, kept.filename, status=409, **where)
-    previews.discard(kept.file_id)
+    preview_files.discard(kept.file_id)
     flash(f"{summary.added:,} measurements imported into {kpi.name}, {summary.updated:,} changed.", "success")
     return redirect(url_for("kpis.show", kpi_id=kpi.id, _anchor="measurements-title"))

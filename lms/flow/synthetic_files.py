@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import IO
 
-from lms.flow.loading import LoadSummary, load
-from lms.flow.parsing import LogEvent
+from lms.flow.load_services import LoadSummary, load
+from lms.flow.log_files import LogEvent
 from lms.lean.flow import WorkingCalendar
 from lms.models import ValueStream
 

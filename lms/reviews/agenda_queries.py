@@ -16,15 +16,15 @@ from sqlalchemy import and_, or_, select
 from werkzeug.routing import BuildError
 
 from lms import tenancy
-from lms.customer_first import agenda as customer_first
+from lms.customer_first import agenda_queries as customer_first
 from lms.customers.circumstance_queries import analyse, load_circumstances
 from lms.customers.queries import JobStacks, load_job_stacks
 from lms.extensions import db
-from lms.kpis.assessments import KpiDrift
+from lms.kpis.drift_queries import KpiDrift
 from lms.lean.waste import WasteFlag, flag_stream
 from lms.models import Action, Job, Kpi, Review, Step, User, ValueStream
 from lms.reviews.schemas import CLOSED_STAGES
-from lms.streams import figures
+from lms.streams import queries as stream_queries
 
 SECTIONS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
     ("kpis", "KPIs drifting from the customer", ("kpi-worsening", "kpi-diverging", "kpi-orphan", "kpi-stale"),
@@ -113,7 +113,7 @@ def kpi_items(kpis: Sequence[Kpi], drift: dict[int, KpiDrift]) -> list[AgendaIte
 
 def step_items(stream: ValueStream, steps: Sequence[Step]) -> list[AgendaItem]:
     """Return untagged steps, value-adding steps with contradicting flags, and over-takt steps."""
-    flags: dict[int | None, list[WasteFlag]] = flag_stream(figures.stream_figures(stream, steps))
+    flags: dict[int | None, list[WasteFlag]] = flag_stream(stream_queries.stream_figures(stream, steps))
     untagged, contradicted, over_takt = [], [], []
     for step in steps:
         title = f"#{step.position} {step.name}"

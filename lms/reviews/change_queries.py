@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from lms.extensions import db
-from lms.kpis.assessments import KpiDrift
+from lms.kpis.drift_queries import KpiDrift
 from lms.lean.metrics import WASTE_TYPES
 from lms.lean.missing import STREAM_INPUTS
 from lms.models import Kpi, KpiMeasurement, Review

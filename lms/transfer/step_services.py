@@ -19,16 +19,16 @@ from sqlalchemy import select
 from lms import audit
 from lms.db import utcnow
 from lms.extensions import db
-from lms.kpis.importing import RowError
+from lms.kpis.measurement_files import RowError
 from lms.lean.durations import working_day
 from lms.lean.waste import classification_errors
 from lms.models import Job, Step, User, ValueStream
 from lms.streams import permissions as stream_permissions
-from lms.streams.ordering import lock_stream, mark_structure_changed, ordered_steps, place
+from lms.streams.ordering_services import lock_stream, mark_structure_changed, ordered_steps, place
 from lms.streams.schemas import STEP_FIELDS, StepIn
 from lms.streams.services import _record_step_changes
-from lms.transfer.spreadsheets import TableRejected
-from lms.transfer.tables import STEP_COLUMNS, ImportSummary, _Errors, _step_values, read_table
+from lms.transfer.spreadsheet_files import TableRejected
+from lms.transfer.table_files import STEP_COLUMNS, ImportSummary, _Errors, _step_values, read_table
 from lms.validation import fields_from_validation
 
 MODES = ("append", "replace")

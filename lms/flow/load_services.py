@@ -1,6 +1,6 @@
 """Write an event log into a stream, all or nothing, in flat memory.
 
-Events arrive one by one from a reader (``lms.flow.parsing``) and leave in batches: SQLite takes
+Events arrive one by one from a reader (``lms.flow.log_files``) and leave in batches: SQLite takes
 each batch as one ``INSERT OR IGNORE`` executed many times; PostgreSQL copies them into a
 temporary table (COPY) and moves them with one ``INSERT … ON CONFLICT DO NOTHING`` at the end.
 The unique index on (stream, case, time, activity, lifecycle) makes a re-import add nothing
@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, text
 
 from lms.extensions import db
-from lms.flow.parsing import Item, LogEvent
-from lms.kpis.importing import RowError
+from lms.flow.log_files import Item, LogEvent
+from lms.kpis.measurement_files import RowError
 from lms.models import Customer, FlowActivity, FlowEvent, Step, ValueStream
 
 BATCH = 10_000

@@ -15,14 +15,14 @@ from datetime import date, timedelta
 from sqlalchemy import func, literal, select, union_all
 
 from lms import content
-from lms.customer_first.stop_doing import OverservedOutcome
-from lms.customer_first.summary import CustomerFirstBlock, dashboard_block
+from lms.customer_first.stop_doing_queries import OverservedOutcome
+from lms.customer_first.summary_queries import CustomerFirstBlock, dashboard_block
 from lms.customers.queries import JobStacks, load_job_stacks
-from lms.customers.segments import SegmentCallout, segment_callouts
-from lms.dashboard.circumstances import UncoveredCircumstances, uncovered_circumstances
+from lms.customers.segment_queries import SegmentCallout, segment_callouts
+from lms.dashboard.circumstance_queries import UncoveredCircumstances, uncovered_circumstances
 from lms.db import utcnow
 from lms.extensions import db
-from lms.kpis.assessments import assess_organization
+from lms.kpis.drift_queries import assess_organization
 from lms.lean.drift import STATUSES, DriftAssessment
 from lms.lean.metrics import WASTE_TYPES
 from lms.models import (
@@ -41,7 +41,7 @@ from lms.models import (
     User,
     ValueStream,
 )
-from lms.streams.figures import StreamTotals, current_stream_totals
+from lms.streams.queries import StreamTotals, current_stream_totals
 
 ALERT_STATUSES = ("worsening", "diverging", "orphan", "stale")
 OPEN_STAGES = ("plan", "do", "check", "act")

@@ -1,28 +1,26 @@
-"""Friendly error pages for people, JSON errors for the API; nothing leaks."""
+"""Every error answered in one place: friendly pages for people, the JSON error format for the API
+(``register_error_handlers`` for the app, ``register_api_error_handlers`` for the API's blueprint);
+nothing leaks."""
 
 from __future__ import annotations
 
 import logging
 import secrets
 
-from flask import Flask, current_app, flash, jsonify, redirect, render_template, request
+from flask import Blueprint, Flask, current_app, flash, jsonify, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
-from lms.errors import VersionConflict
+from lms.auth.boundary import Unauthenticated
+from lms.errors import CODES, ApiError, ValidationFailed, VersionConflict
 from lms.extensions import db
 from lms.retry import BUSY_MESSAGE, is_transient
 from lms.tenancy import Forbidden
 
 log = logging.getLogger("lms")
 
-CODES = {
-    400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found",
-    405: "method-not-allowed", 409: "version-conflict", 413: "too-large",
-    422: "invalid", 429: "too-many-requests", 500: "server-error",
-}
 
 
 def error_response(status: int, message: str, fields: dict | None = None, code: str | None = None):
@@ -128,3 +126,51 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(DBAPIError, _database_error)
     app.register_error_handler(InternalServerError, _server_error)
     app.register_error_handler(Exception, _server_error)
+
+
+def _api_error(exc: ApiError):
+    db.session.rollback()
+    return error_response(exc.status, exc.message, exc.fields, exc.code)
+
+
+def _api_unauthenticated(exc: Unauthenticated):
+    db.session.rollback()
+    return error_response(exc.status, exc.message)
+
+
+def _api_validation_failed(exc: ValidationFailed):
+    db.session.rollback()
+    return error_response(422, exc.message, exc.fields)
+
+
+def _api_version_conflict(exc: Exception):
+    db.session.rollback()
+    message = exc.message if isinstance(exc, VersionConflict) else VersionConflict().message
+    return error_response(409, message)
+
+
+def _api_integrity(exc: IntegrityError):
+    db.session.rollback()
+    return error_response(409, "This conflicts with an existing record (e.g. a duplicate); nothing changed.")
+
+
+def _api_forbidden(exc: Forbidden):
+    db.session.rollback()
+    return error_response(403, exc.message)
+
+
+def _api_http_error(exc: HTTPException):
+    db.session.rollback()
+    return with_allow(exc, error_response(exc.code or 500, exc.description or exc.name))
+
+
+def register_api_error_handlers(bp: Blueprint) -> None:
+    """Answer the API's errors in its JSON format: ``{"error": {"code", "message", "fields"}}``."""
+    bp.register_error_handler(ApiError, _api_error)
+    bp.register_error_handler(Unauthenticated, _api_unauthenticated)
+    bp.register_error_handler(ValidationFailed, _api_validation_failed)
+    bp.register_error_handler(VersionConflict, _api_version_conflict)
+    bp.register_error_handler(StaleDataError, _api_version_conflict)
+    bp.register_error_handler(IntegrityError, _api_integrity)
+    bp.register_error_handler(Forbidden, _api_forbidden)
+    bp.register_error_handler(HTTPException, _api_http_error)

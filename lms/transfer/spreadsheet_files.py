@@ -12,7 +12,7 @@ from typing import IO, Any
 from xml.etree.ElementTree import ParseError  # noqa: S405 - only the exception; parsing goes through defusedxml
 
 from lms.errors import DomainError
-from lms.kpis.importing import RowError
+from lms.kpis.measurement_files import RowError
 
 MAX_ROWS = 200_000
 MAX_CELL_CHARS = 10_000

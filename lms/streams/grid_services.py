@@ -17,7 +17,7 @@ from lms.errors import ValidationFailed
 from lms.extensions import db
 from lms.models import Step, ValueStream
 from lms.streams import permissions
-from lms.streams.ordering import lock_stream, mark_structure_changed, ordered_steps, place
+from lms.streams.ordering_services import lock_stream, mark_structure_changed, ordered_steps, place
 from lms.streams.schemas import STEP_FIELDS
 from lms.streams.services import (
     STEP_REFERENCES,
