@@ -1,4 +1,4 @@
-"""The measured figures of a small log match the hand computation in tests/flow/fixtures.py exactly."""
+"""The measured figures of a small log match the hand computation in tests/flow/small_log.py exactly."""
 
 from __future__ import annotations
 
