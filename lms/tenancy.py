@@ -8,7 +8,8 @@ organization-scoped entity in the statement, so a view cannot forget the filter.
 
 from __future__ import annotations
 
-from typing import TypeVar
+from collections.abc import Iterable
+from typing import Any, TypeVar
 
 from flask import abort, g, has_app_context
 from sqlalchemy import event, select
@@ -101,6 +102,27 @@ def find(model: type[T], record_id: int | None) -> T | None:
     if scope is not None and isinstance(record, OrgScoped) and record.organization_id != scope:
         return None
     return record
+
+
+def by_id(model: type[T], ids: Iterable[int | None]) -> dict[int, T]:
+    """Return the current organization's records of ``model`` with those ids, by id, in one statement."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return {record.id: record  # type: ignore[attr-defined]
+            for record in db.session.scalars(select(model).where(model.id.in_(wanted)))}  # type: ignore[attr-defined]
+
+
+def names(model: type, label: Any, ids: Iterable[int | None] | None = None) -> dict[int, str]:
+    """Return id → ``label`` of the current organization's records of ``model`` (of ``ids`` when given),
+    ordered by the label: the names selects and tables show."""
+    stmt = select(model.id, label).order_by(label, model.id)  # type: ignore[attr-defined]
+    if ids is not None:
+        wanted = {i for i in ids if i is not None}
+        if not wanted:
+            return {}
+        stmt = stmt.where(model.id.in_(wanted))  # type: ignore[attr-defined]
+    return dict(db.session.execute(stmt).tuples().all())
 
 
 def require(*roles: str) -> User:

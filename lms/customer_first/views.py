@@ -26,7 +26,7 @@ def stop_doing_list():
     owners = stop_doing_queries.stream_owners({line.stream_id for line in result.items})
     may_act = {line.stream_id for line in result.items
                if permissions.may_put_on_agenda(user, owners.get(line.stream_id))}
-    return render_template("customer_first/stop_doing_queries.html", page=result, may_act=may_act)
+    return render_template("customer_first/stop_doing.html", page=result, may_act=may_act)
 
 
 @bp.get("/suboptimization")
@@ -34,7 +34,7 @@ def stop_doing_list():
 def radar_page():
     organization = tenancy.actor().organization
     entries = radar_queries.build_radar(organization, today())
-    return render_template("customer_first/radar_queries.html", entries=entries)
+    return render_template("customer_first/radar.html", entries=entries)
 
 
 def _back() -> str:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from lms import pagination
+from lms import pagination, tenancy
 from lms.charts import deferred
 from lms.customers import circumstance_queries
 from lms.customers.queries import (
@@ -78,17 +78,6 @@ def landscape_spec(title: str, outcomes: Iterable[RatedOutcome], segment: str | 
         name = segment if len(segment) <= 40 else segment[:39] + "…"
         spec["empty"] = f"No outcome rated by the segment\n“{name}”."
     return spec
-
-
-def value_stream_names(ids: Iterable[int | None] | None = None) -> dict[int, str]:
-    """Return the names of the organization's value streams (of ``ids`` when given), by id."""
-    stmt = select(ValueStream.id, ValueStream.name).order_by(ValueStream.name, ValueStream.id)
-    if ids is not None:
-        wanted = {i for i in ids if i is not None}
-        if not wanted:
-            return {}
-        stmt = stmt.where(ValueStream.id.in_(wanted))
-    return dict(db.session.execute(stmt).tuples().all())
 
 
 def high_level_jobs(customer_id: int, *, excluding: int | None = None) -> list[tuple[int, str]]:
@@ -171,8 +160,8 @@ def customer_overview(customer: Customer, page_number: int, per_page: int,
     outcomes = loaded.all_outcomes()
     segments = loaded.segment_names()
     spec = landscape_spec(_title(customer.name), outcomes, segment)
-    stream_name = (value_stream_names([customer.value_stream_id]).get(customer.value_stream_id)
-                   if customer.value_stream_id else None)
+    stream = tenancy.find(ValueStream, customer.value_stream_id)
+    stream_name = stream.name if stream is not None else None
     return CustomerOverview(
         stacks=Page(shown, len(stacks), page_number, per_page),
         job_count=len(loaded.jobs),

@@ -21,7 +21,7 @@ from lms.customers.segment_queries import segment_arg
 from lms.errors import ValidationFailed
 from lms.forms import apply_field_errors
 from lms.kpis.services import kpis_for_outcome
-from lms.models import Customer, Job, Outcome
+from lms.models import Customer, Job, Outcome, ValueStream
 from lms.permissions import MEMBER, allow
 from lms.validation import validate, whole_number
 
@@ -57,13 +57,13 @@ def index():
     return render_template(
         "customers/index.html", columns=columns, can_edit=_can_edit(),
         figures=page_queries.customer_figures([c.id for c in shown]),
-        stream_names=page_queries.value_stream_names(c.value_stream_id for c in shown),
+        stream_names=tenancy.names(ValueStream, ValueStream.name, (c.value_stream_id for c in shown)),
     )
 
 
 def _customer_form(form: CustomerForm) -> CustomerForm:
     form.value_stream_id.choices = [("", "— none")] + [
-        (str(i), name) for i, name in page_queries.value_stream_names().items()]
+        (str(i), name) for i, name in tenancy.names(ValueStream, ValueStream.name).items()]
     return form
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from lms import tenancy
 from lms.extensions import db
 from lms.models import Customer, Job, Kpi, KpiOutcomeLink, Outcome, OutcomeRating, Step, ValueStream
 
@@ -42,19 +43,14 @@ def step_choices() -> dict[str, list[tuple[int, str]]]:
     return groups
 
 
-def names_of(model, label) -> dict[int, str]:
-    """Return id → label of every record of a model, for selects and tables."""
-    return dict(db.session.execute(select(model.id, label).order_by(label)).tuples().all())
-
-
 def stream_names() -> dict[int, str]:
     """Return id → name of the organization's value streams."""
-    return names_of(ValueStream, ValueStream.name)
+    return tenancy.names(ValueStream, ValueStream.name)
 
 
 def customer_names() -> dict[int, str]:
     """Return id → name of the organization's customers."""
-    return names_of(Customer, Customer.name)
+    return tenancy.names(Customer, Customer.name)
 
 
 def link_details(kpi: Kpi) -> list[dict]:

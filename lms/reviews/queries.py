@@ -6,7 +6,6 @@ Each read runs a fixed number of statements, whatever the number of steps, KPIs 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -26,14 +25,6 @@ from lms.streams import queries as stream_queries
 
 STAGES_SHOWN = ("plan", "do", "check", "act", "done", "dropped")
 NEXT_STAGE = {"plan": "do", "do": "check", "check": "act", "act": "done"}
-
-
-def by_id(model, ids: Iterable[int | None]) -> dict:
-    """Load the records of ``model`` with those ids in one statement, keyed by id."""
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    return {r.id: r for r in db.session.scalars(select(model).where(model.id.in_(wanted)))}
 
 
 # The list ------------------------------------------------------------------------------
@@ -105,18 +96,12 @@ def list_reviews(filters: ReviewFilters, page: int, per_page: int) -> tuple[pagi
     result = pagination.paginate(reviews_statement(filters), page, per_page)
     reviews: list[Review] = result.items
     ids = [r.id for r in reviews]
-    streams = by_id(ValueStream, (r.value_stream_id for r in reviews))
-    people = by_id(User, (r.facilitator_id for r in reviews))
+    streams = tenancy.by_id(ValueStream, (r.value_stream_id for r in reviews))
+    people = tenancy.by_id(User, (r.facilitator_id for r in reviews))
     actions, findings = action_counts(ids, today()), finding_counts(ids)
     rows = [ReviewRow(r, streams.get(r.value_stream_id), people.get(r.facilitator_id),
                       findings.get(r.id, 0), actions.get(r.id, ActionCounts())) for r in reviews]
     return result, rows
-
-
-def stream_names() -> dict[int, str]:
-    """Return the names of the organization's value streams, by id."""
-    return dict(db.session.execute(select(ValueStream.id, ValueStream.name)
-                                   .order_by(ValueStream.name, ValueStream.id)).tuples().all())
 
 
 # One review ----------------------------------------------------------------------------
@@ -206,8 +191,8 @@ def _actions(review: Review) -> list[Action]:
 
 def _cards(review: Review, actions: list[Action], stream: ValueStream, people_by_id: dict, steps: dict,
            day: date, user: User) -> list[ActionCard]:
-    kpis = by_id(Kpi, (a.kpi_id for a in actions))
-    outcomes = by_id(Outcome, (a.outcome_id for a in actions))
+    kpis = tenancy.by_id(Kpi, (a.kpi_id for a in actions))
+    outcomes = tenancy.by_id(Outcome, (a.outcome_id for a in actions))
     runner = permissions.may_run(stream, user)
     cards = []
     for a in actions:
@@ -229,8 +214,8 @@ def review_page(review: Review) -> ReviewPage:
     metrics = compute_metrics(stream_queries.stream_figures(stream, steps)).as_api_dict()
     findings, actions = _findings(review), _actions(review)
     participants = sorted(review.participants, key=lambda u: (u.name or u.email).lower())
-    people_by_id = by_id(User, [review.facilitator_id, stream.owner_id, *(a.owner_id for a in actions),
-                                *(f.created_by_id for f in findings)])
+    people_by_id = tenancy.by_id(User, [review.facilitator_id, stream.owner_id,
+                                        *(a.owner_id for a in actions), *(f.created_by_id for f in findings)])
     kpis = stream_kpis(stream)
     drift = assess_kpis(kpis, day) if kpis else {}
     steps_by_id = {s.id: s for s in steps}

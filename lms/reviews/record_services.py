@@ -8,21 +8,10 @@ the API show them, whatever later happens to the records (renamed, deleted).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
-
 from lms import tenancy
-from lms.extensions import db
 from lms.models import Customer, Job, Kpi, Outcome, Review, Step, User, ValueStream
-
-
-def _by_id(model, ids: Iterable[int | None]) -> dict:
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    return {r.id: r for r in db.session.scalars(select(model).where(model.id.in_(wanted)))}
 
 
 def _person(user: User | None) -> str | None:
@@ -60,11 +49,11 @@ def shown(review: Review, live: dict[str, Any], recorded: dict[str, Any] | None)
 def record_names(review: Review, stream: ValueStream) -> None:
     """Write today's names onto a review that is closing, its findings and its actions."""
     findings, actions = list(review.findings), list(review.actions)
-    people = _by_id(User, [review.facilitator_id, stream.owner_id, *(f.created_by_id for f in findings),
-                           *(a.owner_id for a in actions)])
-    steps = _by_id(Step, [*(f.step_id for f in findings), *(a.step_id for a in actions)])
-    kpis = _by_id(Kpi, (a.kpi_id for a in actions))
-    outcomes = _by_id(Outcome, (a.outcome_id for a in actions))
+    people = tenancy.by_id(User, [review.facilitator_id, stream.owner_id,
+                                  *(f.created_by_id for f in findings), *(a.owner_id for a in actions)])
+    steps = tenancy.by_id(Step, [*(f.step_id for f in findings), *(a.step_id for a in actions)])
+    kpis = tenancy.by_id(Kpi, (a.kpi_id for a in actions))
+    outcomes = tenancy.by_id(Outcome, (a.outcome_id for a in actions))
     participants = sorted(review.participants, key=lambda u: (u.name or u.email).lower())
     review.recorded_names = review_names(
         stream, tenancy.find(Customer, stream.customer_id), tenancy.find(Job, stream.job_id),

@@ -83,7 +83,8 @@ def _review_form(review: Review | None = None) -> ReviewForm:
         data = {"value_stream_id": str(wanted or ""), "kind": "periodic-review", "held_on": queries.today(),
                 "facilitator_id": str(tenancy.actor().id)}
     form = ReviewForm(data=data)
-    form.value_stream_id.choices = choices(list(queries.stream_names().items()), blank="— choose a stream —")
+    form.value_stream_id.choices = choices(list(tenancy.names(ValueStream, ValueStream.name).items()),
+                                           blank="— choose a stream —")
     form.facilitator_id.choices = people_choices(review.facilitator_id if review else None)
     form.participant_ids.choices = people_choices([u.id for u in review.participants] if review else None,
                                                   blank=None)
@@ -102,7 +103,8 @@ def index():
     page, per_page = page_args(request.args, 25)
     result, rows = queries.list_reviews(filters, page, per_page)
     form = FilterForm(request.args)
-    form.value_stream_id.choices = choices(list(queries.stream_names().items()), blank="Any value stream")
+    form.value_stream_id.choices = choices(list(tenancy.names(ValueStream, ValueStream.name).items()),
+                                           blank="Any value stream")
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("reviews/index.html", page=result, rows=rows, form=form, args=args,
                            filtered=bool(filters.value_stream_id or filters.status),

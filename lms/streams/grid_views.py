@@ -108,7 +108,7 @@ def steps_grid(stream_id: int):
     else:
         posted = _stored_rows(stream, jobs)
     return render_template(
-        "streams/grid_services.html", stream=stream, envelope=envelope, rows=posted, messages=messages,
+        "streams/grid.html", stream=stream, envelope=envelope, rows=posted, messages=messages,
         refused=status in (409, 422),
         columns=GRID_FIELDS, template_row=_row_form(stream, NEW_ROW_PLACEHOLDER, jobs),
         next_number=1 + max((int(key[1:]) for key, _ in posted if key.startswith("n")), default=0),

@@ -92,13 +92,6 @@ def step_flags(stream: ValueStream, step: Step) -> list[WasteFlag]:
                      takt_time_s=demand_takt_s(stream.daily_demand, stream.available_seconds_per_day))
 
 
-def _by_id(model, ids: Iterable[int | None]) -> dict:
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    return {record.id: record for record in db.session.scalars(select(model).where(model.id.in_(wanted)))}
-
-
 # Every stream at once, in SQL ----------------------------------------------------------
 
 
@@ -256,8 +249,8 @@ def list_streams(page: int, per_page: int) -> tuple[Page, list[StreamRow]]:
         for step in db.session.scalars(select(Step).where(
                 Step.value_stream_id.in_([s.id for s in streams])).order_by(Step.position)):
             steps_by_stream[step.value_stream_id].append(step)
-    customers = _by_id(Customer, (s.customer_id for s in streams))
-    owners = _by_id(User, (s.owner_id for s in streams))
+    customers = tenancy.by_id(Customer, (s.customer_id for s in streams))
+    owners = tenancy.by_id(User, (s.owner_id for s in streams))
     rows = [
         StreamRow(stream, customers.get(stream.customer_id), owners.get(stream.owner_id),
                   compute_metrics(stream_figures(stream, steps_by_stream[stream.id])),
@@ -309,8 +302,8 @@ def stream_view(stream: ValueStream) -> StreamView:
     """Load a stream with its steps and everything they name, and compute its figures."""
     steps = steps_of(stream)
     figures = stream_figures(stream, steps)
-    jobs = _by_id(Job, [stream.job_id] + [s.job_id for s in steps])
-    people = _by_id(User, [stream.owner_id, stream.last_walked_by_id]
+    jobs = tenancy.by_id(Job, [stream.job_id] + [s.job_id for s in steps])
+    people = tenancy.by_id(User, [stream.owner_id, stream.last_walked_by_id]
                     + [s.owner_id for s in steps] + [s.classified_by_id for s in steps])
     return StreamView(
         stream=stream, steps=steps, metrics=compute_metrics(figures), flags=flag_stream(figures),

@@ -117,3 +117,21 @@ def test_editor_or_owner(make, role, owns, allowed):
                 require_edit(stream)
     finally:
         ctx.pop()
+
+
+def test_the_shared_lookups_by_id_and_names_see_only_the_acting_organization(make, app, two_orgs):
+    ua, ub = two_orgs
+    with app.app_context():
+        ids = dict(db.session.execute(select(Customer.name, Customer.id)).tuples().all())
+        db.session.add(Customer(organization_id=ua.organization_id, name="Abe"))
+        db.session.commit()
+    ctx = make.acting_as(ua)
+    try:
+        assert {c.name for c in tenancy.by_id(Customer, [ids["Ann"], ids["Bob"], None]).values()} == {"Ann"}
+        assert tenancy.by_id(Customer, [None]) == {}
+        assert list(tenancy.names(Customer, Customer.name).values()) == ["Abe", "Ann"]  # by the label
+        assert tenancy.names(Customer, Customer.name, [ids["Bob"]]) == {}
+        assert tenancy.names(Customer, Customer.name, [ids["Ann"], ids["Bob"]]) == {ids["Ann"]: "Ann"}
+        assert tenancy.names(Customer, Customer.name, []) == {}
+    finally:
+        ctx.pop()
