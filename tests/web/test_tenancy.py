@@ -123,8 +123,7 @@ def test_the_shared_lookups_by_id_and_names_see_only_the_acting_organization(mak
     ua, ub = two_orgs
     with app.app_context():
         ids = dict(db.session.execute(select(Customer.name, Customer.id)).tuples().all())
-        db.session.add(Customer(organization_id=ua.organization_id, name="Abe"))
-        db.session.commit()
+    make.customer(ua, "Abe")
     ctx = make.acting_as(ua)
     try:
         assert {c.name for c in tenancy.by_id(Customer, [ids["Ann"], ids["Bob"], None]).values()} == {"Ann"}
