@@ -62,6 +62,14 @@ def _note_flushed(session: Session, _context) -> None:
             _changed(session).add(obj.id)
 
 
+def note_write(tables: set[str], organization_id: int | None) -> None:
+    """Count a write made beside the session (raw driver SQL, COPY) as one that touched ``tables``."""
+    session = db.session()
+    _tables(session).update(tables)
+    if organization_id is not None:
+        _changed(session).add(organization_id)
+
+
 def _organizations_in(parameters: Any) -> set[int]:
     rows = parameters if isinstance(parameters, list | tuple) else [parameters or {}]
     return {row["organization_id"] for row in rows if isinstance(row, dict) and row.get("organization_id")}

@@ -89,6 +89,10 @@ STEP_NAMES = [
     "File",
 ]
 KPI_NAMES = ["throughput", "first-time-right", "cost per unit", "on-time rate", "backlog"]
+# The segments of the generated event logs' customers (lms.flow.synthetic_files.CUSTOMERS), with the share
+# of respondents each gives a survey wave: ratings and events name the same groups.
+SEGMENTS = (("enterprise", 0.5), ("mid-market", 0.3), ("small business", 0.2))
+MEASURED_SEGMENT = "small business"  # the segment generated circumstances are measured from
 OUTCOME_STEMS = [
     "Minimize the time it takes to",
     "Minimize the likelihood of errors when you",
@@ -207,16 +211,21 @@ class _Generator:
         """Give stacks with optional or interchangeable jobs a circumstance that requires or rules one out.
 
         A random generator of its own, so the rest of the organization is the same with or without them.
+        In every other stack the members needing more are the small businesses, their share measured
+        from that segment's ratings (and events); elsewhere the share is entered.
         """
         rng = random.Random(self.size.seed + 18)  # noqa: S311 - synthetic data, not secrets
         rows, links = [], []
-        for high, related in stacks.items():
+        for number, (high, related) in enumerate(stacks.items()):
             for necessity, name, kind in (("optional", "needing more", "requires"),
                                           ("interchangeable", "unable to use one option", "rules_out")):
                 members = [j for j in related if self.necessity.get(j) == necessity]
                 if members:
+                    share = round(rng.uniform(0.05, 0.3), 2)
+                    measured = kind == "requires" and number % 2 == 0
                     rows.append({"job_id": high, "name": name, "description": "Synthetic circumstance.",
-                                 "share": round(rng.uniform(0.05, 0.3), 2)})
+                                 "share": None if measured else share,
+                                 "segment": MEASURED_SEGMENT if measured else None})
                     links.append((kind, rng.choice(members)))
         ids = self._add(Circumstance, rows, "circumstances")
         for table, kind in ((circumstance_required_jobs, "requires"),
@@ -245,20 +254,23 @@ class _Generator:
             "outcomes",
         )
         ratings = []
+        # Segments draw from a generator of their own: the main one draws as without them.
+        by_segment = random.Random(self.size.seed + 19)  # noqa: S311 - synthetic data, not secrets
         for outcome in ids:
             importance = self.rng.uniform(4, 9.8)
             satisfaction = self.rng.uniform(2, 9)
+            offsets = _segment_offsets(by_segment) if by_segment.random() < 0.5 else None
             for wave in range(3):
-                ratings.append(
-                    {
-                        "outcome_id": outcome,
-                        "respondents": self.rng.randint(20, 300),
-                        "rated_on": self.as_of - timedelta(days=90 * (2 - wave) + 5),
-                        "importance": round(min(10, importance + self.rng.uniform(-0.4, 0.4)), 1),
-                        "satisfaction": round(max(0, min(10, satisfaction + self.rng.uniform(-1, 1))), 1),
-                        "source": "aggregate",
-                    }
-                )
+                wave_row = {
+                    "outcome_id": outcome,
+                    "respondents": self.rng.randint(20, 300),
+                    "rated_on": self.as_of - timedelta(days=90 * (2 - wave) + 5),
+                    "importance": round(min(10, importance + self.rng.uniform(-0.4, 0.4)), 1),
+                    "satisfaction": round(max(0, min(10, satisfaction + self.rng.uniform(-1, 1))), 1),
+                    "source": "aggregate",
+                    "segment": None,
+                }
+                ratings.extend(_split_by_segment(wave_row, offsets, by_segment) if offsets else [wave_row])
         self._add(OutcomeRating, ratings, "ratings", ids=False)
         return ids
 
@@ -444,6 +456,30 @@ class _Generator:
         self._add(Action, actions, "actions", ids=False)
 
 
+def _segment_offsets(rng: random.Random) -> dict[str, tuple[float, float]]:
+    """Draw how far each segment's importance and satisfaction of an outcome lie from the wave's.
+
+    Now and then small businesses are underserved where the others are not: more important to
+    them, far less satisfied (the segment call-outs have something to find).
+    """
+    offsets = {name: (rng.uniform(-0.5, 0.5), rng.uniform(-0.8, 0.8)) for name, _ in SEGMENTS}
+    if rng.random() < 0.25:
+        offsets[MEASURED_SEGMENT] = (rng.uniform(0.8, 1.5), rng.uniform(-4.0, -2.5))
+    return offsets
+
+
+def _split_by_segment(wave: dict, offsets: dict[str, tuple[float, float]], rng: random.Random) -> list[dict]:
+    """Split one survey wave into a rating per segment: its share of the respondents, its own figures."""
+    rows = []
+    for name, weight in SEGMENTS:
+        importance, satisfaction = offsets[name]
+        rows.append({**wave, "segment": name,
+                     "respondents": max(5, round(wave["respondents"] * weight * rng.uniform(0.8, 1.2))),
+                     "importance": round(max(0, min(10, wave["importance"] + importance)), 1),
+                     "satisfaction": round(max(0, min(10, wave["satisfaction"] + satisfaction)), 1)})
+    return rows
+
+
 def _event_logs(gen: _Generator, streams: list[int]) -> None:
     """Give each stream a generated event log of ``size.cases`` cases (see lms.flow.synthetic_files)."""
     from lms.flow.synthetic_files import generate_log
@@ -485,7 +521,7 @@ def expected_rows(size: GenerationSize) -> int:
     outcomes = size.outcomes if size.outcomes is not None else 10 * streams
     reviews = size.reviews if size.reviews is not None else int(2.5 * streams)
     events = streams * size.cases * size.steps * 2
-    return (streams * size.steps + size.kpis * (size.weeks + 2) + outcomes * 4 + reviews * 6 + streams * 3
+    return (streams * size.steps + size.kpis * (size.weeks + 2) + outcomes * 7 + reviews * 6 + streams * 3
             + 20 + events)
 
 

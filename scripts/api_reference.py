@@ -80,6 +80,36 @@ segment's ratings. The user guide explains the method with a worked example.
 """
 
 
+CIRCUMSTANCES = """
+## Circumstances and their measured shares
+
+A circumstance (`/api/v1/jobs/{job_id}/circumstances`, `/api/v1/circumstances/{circumstance_id}`)
+has a `share` of the job's customers that is either **entered** (0–1) or **measured** from the
+`segment` its members are recorded under: send one or the other (both answer 422 `segment`; to
+switch, send `{"segment": null, "share": 0.2}` or `{"segment": "New customers", "share": null}`). A
+segment is named by one circumstance of a job (422 `segment`). The answer adds, without changing
+the older fields:
+
+- `segment` (null when the share is entered) and `share_source`: `entered` or `measured`;
+- `share_basis`: what a measured share was counted from, e.g. `"30 of 150 respondents (20 %) on 1
+  outcome, ratings up to 2026-11-12"`; `share_missing`: why a measured share is null, e.g. `"no
+  rating of the job's outcomes names 'Walk-ins', and the customer's value streams have no event
+  log"` (a measured share is never filled in with a default);
+- `measurement`: `{"source": "events" | "ratings" | null, "respondents": {"of_segment", "total",
+  "outcomes", "rated_up_to", "left_out"} | null, "cases": {"of_segment", "total", "first_day",
+  "last_day"} | null}`.
+
+The share is measured from the **cases** when the event logs of the customer's value streams name
+the segment (its distinct cases among all their cases), else from the **respondents**: of the
+outcomes of the stack (the job and its related jobs) that the segment rated, its respondents among
+all respondents of their newest ratings (the newest of each segment; ratings naming none are a
+group of their own). An outcome whose newest ratings lack a respondent count is left out and
+counted in `left_out`. `GET /api/v1/jobs/{job_id}/stack` adds `share_source`, `share_basis` and
+`share_missing` to each item of `by_circumstance`; its `coverage` is null when a measured share is
+(`coverage_sentence` says why), and the sentence names each measured share with its basis.
+"""
+
+
 def drift_section() -> str:
     """Return the section that lists the drift statuses, in the order they are decided."""
     from lms.lean.drift import STATUSES
@@ -95,7 +125,7 @@ def reference() -> str:
     rows = [(op.tag, "/api/v1" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", op.rule), op) for op in OPERATIONS]
     lines = [f"| {op.method} | `{path}` | {op.summary} | {op.allow.description} |"
              for _, path, op in sorted(rows, key=lambda row: (row[0], row[1], row[2].method))]
-    return INTRODUCTION + "\n".join(lines) + "\n" + drift_section()
+    return INTRODUCTION + "\n".join(lines) + "\n" + drift_section() + CIRCUMSTANCES
 
 
 def main(argv: list[str]) -> int:

@@ -56,3 +56,25 @@ def test_generate_makes_the_requested_size_deterministically(app, database):
 def test_generate_for_an_unknown_organization_fails_cleanly(app, database):
     result = app.test_cli_runner().invoke(cli, ["generate", "--org", "missing"])
     assert result.exit_code != 0 and "No organization" in result.output
+
+
+def test_generate_rates_by_segment_and_measures_circumstances_from_them(app, database):
+    from lms import tenancy
+    from lms.customers.circumstance_queries import load_circumstances
+    from lms.models import Circumstance, OutcomeRating
+
+    runner = app.test_cli_runner()
+    runner.invoke(cli, ["create-org", "Seg", "--slug", "seg"])
+    result = runner.invoke(cli, ["generate", "--org", "seg", "--value-streams", "6", "--steps", "4", "--kpis", "2",
+                                 "--weeks", "4", "--cases", "15", "--seed", "5", "--as-of", "2026-11-01"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        org = db.session.scalar(select(Organization.id).where(Organization.slug == "seg"))
+        tenancy.scope_to(org)
+        segments = set(db.session.scalars(select(OutcomeRating.segment).distinct()))
+        assert segments == {None, "enterprise", "mid-market", "small business"}
+        assert db.session.scalar(select(func.count(Circumstance.id)).where(Circumstance.segment.is_not(None)))
+        rows = [row for rows in load_circumstances().values() for row in rows if row.segment]
+        # The events name the small businesses too: their cases measure the share.
+        assert rows and all(row.share is not None and row.measured.source == "events" for row in rows)
+        assert all(0 < row.share < 1 for row in rows)

@@ -110,12 +110,23 @@ def test_seeding_an_empty_database_makes_the_demo_organization(app, database):
         assert cardio_circumstances.coverage.share == 1.0
         uncovered = build_dashboard(org).uncovered
         assert [c.name for c in uncovered.shown] == ["high card debt", "a standby pump on hire",
+                                                    "a first repair with Northwind",
                                                     "a thin credit file"]  # largest share first
+        # A first repair: its share measured from the new customers' ratings of the water-supply stack -
+        # they rated one outcome, 30 of its 120 + 30 respondents (the events name other segments).
+        water = _job("Restore the home's water supply after the well pump fails")
+        _, water_circumstances = stack_with_circumstances(water)
+        [(first_repair, analysis)] = water_circumstances.items
+        assert (first_repair.share, first_repair.share_source, analysis.capable) == (0.2, "measured", False)
+        assert first_repair.share_basis.startswith("30 of 150 respondents (20 %) on 1 outcome, ratings up to ")
+        assert water_circumstances.coverage.share == 0.8
         # The purchase-order approval stream serves planning's stack: its review's agenda names the gap.
         from lms.reviews.queries import agenda_of
         approval = db.session.scalar(select(Review).join(ValueStream, ValueStream.id == Review.value_stream_id)
                                      .where(ValueStream.name == "Purchase-order approval"))
         with app.test_request_context():
+            from flask import g
+            g.admitted = True  # as the boundary marks a request it lets through: the agenda reads kept counts
             tenancy.scope_to(org.id)
             items = [i for i in agenda_of(approval) if i.kind == "circumstance-gap"]
         assert [i.title for i in items] == ["Members with “a standby pump on hire” (25 %)"]

@@ -10,8 +10,10 @@ from tests.test_transfer import _export, _generate, _wipe, _without_timestamp, f
 def test_circumstances_round_trip_with_their_job_refs(app, filled, api_as, make):  # noqa: F811
     org, admin = filled
     first = _export(app, "filled")
-    # The generated stack has optional jobs (seed 3): a circumstance requires one of them.
+    # The generated stack has optional jobs (seed 3): a circumstance requires one of them; its share is
+    # measured from the small businesses' ratings.
     assert [(c["requires"] != [], c["rules_out"]) for c in first["circumstances"]] == [(True, [])]
+    assert [(c["segment"], c["share"]) for c in first["circumstances"]] == [("small business", None)]
     jobs = {j["ref"]: j for j in first["jobs"]}
     for c in first["circumstances"]:
         assert jobs[c["job"]]["parent"] is None
@@ -26,6 +28,7 @@ def test_circumstances_round_trip_with_their_job_refs(app, filled, api_as, make)
 def test_a_circumstance_that_does_not_fit_its_stack_is_named_by_path(app, filled, api_as, make):  # noqa: F811
     doc = copy.deepcopy(_export(app, "filled"))
     [requiring] = doc["circumstances"]
+    requiring.update(segment=None, share=0.3)
     required = next(j["ref"] for j in doc["jobs"]
                     if j["parent"] == requiring["job"] and j["necessity"] == "required")
     requiring["requires"] = [required]
@@ -41,3 +44,19 @@ def test_a_circumstance_that_does_not_fit_its_stack_is_named_by_path(app, filled
     assert "circumstances.1.rules_out" in fields
     assert "at most 100 %" in fields["circumstances.1.share"][0]
     assert fields["circumstances.2.job"] == ["A circumstance belongs to a high-level job, not a related one."]
+
+
+def test_an_old_document_without_segments_imports_and_a_segment_is_named_once(app, filled, api_as, make):  # noqa: F811
+    doc = copy.deepcopy(_export(app, "filled"))
+    for circumstance in doc["circumstances"]:  # as written before circumstances named a segment
+        del circumstance["segment"]
+        circumstance["share"] = 0.2
+    response = api_as(make.user(make.org("Old", "old"), "admin")).post("/import", json=doc)
+    assert response.status_code == 201, response.get_json()
+    assert [(c["segment"], c["share"]) for c in _export(app, "old")["circumstances"]] == [(None, 0.2)]
+    [measured] = doc["circumstances"]
+    measured.update(segment="small business", share=None)
+    doc["circumstances"].append({**measured, "name": "small firms"})
+    response = api_as(make.user(make.org("Twice", "twice"), "admin")).post("/import", json=doc)
+    assert response.status_code == 422
+    assert "already exists" in response.get_json()["error"]["fields"]["circumstances.1.segment"][0]

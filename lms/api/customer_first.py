@@ -13,6 +13,7 @@ from lms.api.routing import QueryParam, operation, query_int
 from lms.customer_first import radar_queries as customer_first_radar_queries
 from lms.customer_first import stop_doing_queries as customer_first_stop_doing_queries
 from lms.customer_first.schemas import RadarOut, StopDoingOut, radar_out, stop_doing_out
+from lms.dashboard.queries import organization_drift
 from lms.errors import ApiError
 from lms.kpis.drift_queries import drift_settings, today
 from lms.lean.suboptimization import STATUSES
@@ -50,7 +51,10 @@ def suboptimization_list():
     page, per_page = _paging()
     organization = tenancy.actor().organization
     settings = drift_settings(organization)
-    entries = [e for e in customer_first_radar_queries.build_radar(organization, today(), stream_id=stream_id)
+    as_of = today()
+    drift = organization_drift(organization, as_of).assessments
+    entries = [e for e in customer_first_radar_queries.build_radar(organization, as_of, drift=drift,
+                                                                   stream_id=stream_id)
                if status is None or e.status == status]
     shown = entries[(page - 1) * per_page: page * per_page]
     items = [radar_out(e, settings.window_days, settings.min_change) for e in shown]

@@ -7,6 +7,7 @@ from markupsafe import Markup, escape
 
 from lms import tenancy
 from lms.customer_first import bp, permissions, radar_queries, services, stop_doing_queries
+from lms.dashboard.queries import organization_drift
 from lms.errors import ValidationFailed
 from lms.kpis.drift_queries import today
 from lms.models import Outcome, Step
@@ -33,7 +34,9 @@ def stop_doing_list():
 @allow(MEMBER)
 def radar_page():
     organization = tenancy.actor().organization
-    entries = radar_queries.build_radar(organization, today())
+    as_of = today()
+    drift = organization_drift(organization, as_of).assessments
+    entries = radar_queries.build_radar(organization, as_of, drift=drift)
     return render_template("customer_first/radar.html", entries=entries)
 
 

@@ -23,7 +23,7 @@ from lms.models import Circumstance, Job
 from lms.permissions import EDITORS
 from lms.validation import validate
 
-FIELDS = ("name", "description", "share")
+FIELDS = ("name", "description", "share", "segment")
 EFFECT_FIELDS = ("requires_job_ids", "rules_out_job_ids")
 
 
@@ -53,6 +53,9 @@ def _check(job: Job, data: CircumstanceIn, circumstance: Circumstance | None = N
     errors: dict[str, list[str]] = {}
     if any(s.name.lower() == data.name.lower() for s in siblings):
         errors["name"] = [f"A circumstance named '{data.name}' already exists for '{job.statement}'."]
+    if data.segment is not None and any(s.segment == data.segment for s in siblings):
+        errors["segment"] = [f"A circumstance measured from the segment '{data.segment}' already exists for "
+                             f"'{job.statement}'; a segment's members are one group."]
     share = shares_error([*(s.share for s in siblings), data.share])
     if share:
         errors["share"] = [share]
@@ -65,6 +68,7 @@ def _check(job: Job, data: CircumstanceIn, circumstance: Circumstance | None = N
 
 def _apply(circumstance: Circumstance, data: CircumstanceIn, jobs: dict[int, Job]) -> None:
     circumstance.name, circumstance.description, circumstance.share = data.name, data.description, data.share
+    circumstance.segment = data.segment
     circumstance.requires = [jobs[i] for i in data.requires_job_ids]
     circumstance.rules_out = [jobs[i] for i in data.rules_out_job_ids]
 

@@ -8,9 +8,11 @@ from sqlalchemy import select
 from lms import tenancy
 from lms.customers import bp
 from lms.customers import circumstance_services as services
+from lms.customers.circumstance_queries import circumstance_rows
 from lms.customers.forms import CircumstanceForm
 from lms.customers.permissions import EDIT_CUSTOMERS
 from lms.customers.schemas import CircumstanceIn
+from lms.customers.segment_share_queries import known_segments
 from lms.errors import ValidationFailed
 from lms.extensions import db
 from lms.forms import apply_field_errors
@@ -30,8 +32,9 @@ def _back_to(job: Job):
 
 def _render(form: CircumstanceForm, job: Job, circumstance: Circumstance | None):
     status = 422 if form.errors or form.form_errors else 200
+    measured = circumstance_rows([circumstance])[0] if circumstance and circumstance.segment else None
     return render_template("customers/circumstance_form.html", form=form, job=job,
-                           circumstance=circumstance), status
+                           circumstance=circumstance, measured=measured), status
 
 
 @bp.route("/jobs/<int:job_id>/circumstances/new", methods=["GET", "POST"])
@@ -40,6 +43,7 @@ def new_circumstance(job_id: int):
     job = tenancy.get_or_404(Job, job_id)
     form = CircumstanceForm()
     form.set_jobs(_related(job))
+    form.set_segments(known_segments(job.customer_id))
     if form.validate_on_submit():
         try:
             circumstance = services.create_circumstance(job, validate(CircumstanceIn, form.data_for_schema()))
@@ -64,8 +68,9 @@ def edit_circumstance(circumstance_id: int):
             "name": circumstance.name, "description": circumstance.description,
             "version": circumstance.version, "share": None if share is None else round(share * 100, 4),
             "requires_job_ids": circumstance.requires_job_ids,
-            "rules_out_job_ids": circumstance.rules_out_job_ids})
+            "rules_out_job_ids": circumstance.rules_out_job_ids, "segment": circumstance.segment or ""})
     form.set_jobs(_related(job))
+    form.set_segments(known_segments(job.customer_id), circumstance.segment)
     if form.validate_on_submit():
         try:
             services.update_circumstance(circumstance, form.data_for_schema(), version=form.version.data)

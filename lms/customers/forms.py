@@ -129,16 +129,26 @@ class JobCheckboxes(SelectMultipleField):
 class CircumstanceForm(_Versioned):
     name = StringField("Customers with …", validators=[DataRequired()],
                        description="Completes 'members with …': e.g. 'back problems', 'high card debt'.")
-    share = FloatField("Share of the job's customers (%)", validators=[Optional(), NumberRange(0, 100)],
-                       render_kw={"inputmode": "decimal"},
-                       description="0–100. Leave empty if unknown: the stack's coverage is then not "
-                                   "computed.")
+    segment = SelectField("Measure the share from the segment", default="",
+                          description="The segment of the ratings and event logs these customers are "
+                                      "recorded under: lms measures their share from its respondents and "
+                                      "cases. Leave the share below empty then.")
+    share = FloatField("Or enter the share of the job's customers (%)",
+                       validators=[Optional(), NumberRange(0, 100)], render_kw={"inputmode": "decimal"},
+                       description="0–100, when no segment measures it. Leave empty if unknown: the stack's "
+                                   "coverage is then not computed.")
     requires_job_ids = JobCheckboxes("Makes required",
                                      description="Optional related jobs these customers need done too.")
     rules_out_job_ids = JobCheckboxes("Rules out",
                                       description="Members of an interchangeable group these customers "
                                                   "cannot use.")
     description = TextAreaField("Description")
+
+    def set_segments(self, known: list[str], current: str | None = None) -> None:
+        """Offer the segments known for the customer (and the one named now, should it be known no more)."""
+        names = [*known, *([current] if current and current not in known else [])]
+        self.segment.choices = choices([(name, name) for name in names],
+                                       blank="None: the share is entered")
 
     def set_jobs(self, related) -> None:
         """Offer the stack's optional jobs to require and its interchangeable members to rule out."""
@@ -152,5 +162,6 @@ class CircumstanceForm(_Versioned):
         share = self.share.data
         return {"name": self.name.data, "description": self.description.data or "",
                 "share": None if share is None else round(share / 100, 6),
+                "segment": self.segment.data or None,
                 "requires_job_ids": self.requires_job_ids.data or [],
                 "rules_out_job_ids": self.rules_out_job_ids.data or []}

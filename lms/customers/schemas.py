@@ -158,6 +158,12 @@ Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False, strict=True)]
 class CircumstanceIn(Strict):
     """A circumstance of a high-level job: a group of its customers whose situation changes the stack."""
 
+    # A share is entered, or measured from a segment: not both.
+    model_config = with_rules(anyOf=[
+        {"properties": {"share": {"type": "null"}}},
+        {"properties": {"segment": {"anyOf": [{"type": "null"}, {"type": "string", "pattern": r"^\s*$"}]}}},
+    ])
+
     name: Name = Field(description="Unique per job; completes 'members with …', e.g. 'back problems'.")
     description: LongText = ""
     share: Share | None = Field(
@@ -170,11 +176,25 @@ class CircumstanceIn(Strict):
     rules_out_job_ids: list[Id] = Field(
         default_factory=list, max_length=500,
         description="Members of the stack's interchangeable groups these customers cannot use.")
+    segment: Label | None = Field(
+        default=None, validate_default=True,
+        description="The segment of the ratings and events its members are recorded under: the share is "
+                    "then measured from them, and none is entered (422 `segment` with a `share`). Unique "
+                    "per job; blank means none.")
 
     @field_validator("requires_job_ids", "rules_out_job_ids")
     @classmethod
     def _each_job_once(cls, value: list[int]) -> list[int]:
         return sorted(set(value))
+
+    @field_validator("segment")
+    @classmethod
+    def _measured_or_entered(cls, value: str | None, info: ValidationInfo) -> str | None:
+        value = (value.strip() or None) if value is not None else None
+        if value is not None and info.data.get("share") is not None:
+            raise ValueError(f"The share is measured from the segment '{value}'; leave the share empty, "
+                             "or name no segment to enter it.")
+        return value
 
 
 CustomerPatch = partial(CustomerIn)
@@ -334,21 +354,59 @@ class StruggleOut(Out):
     job_ids: list[int]
 
 
+class RespondentCountOut(Out):
+    of_segment: int
+    total: int = Field(description="All respondents of the newest ratings of the outcomes the segment rated.")
+    outcomes: int
+    rated_up_to: date | None
+    left_out: int = Field(description="Outcomes the segment rated left out: a newest rating without a "
+                                      "respondent count.")
+
+
+class CaseCountOut(Out):
+    of_segment: int
+    total: int = Field(description="All distinct cases in the event logs of the customer's value streams.")
+    first_day: date | None
+    last_day: date | None
+
+
+class ShareMeasurementOut(Out):
+    source: Literal["events", "ratings"] | None = Field(
+        description="Which count gives the share: the events when they name the segment, else the ratings; "
+                    "null when neither does.")
+    respondents: RespondentCountOut | None
+    cases: CaseCountOut | None
+
+
 class CircumstanceOut(Out):
     id: int
     version: int
     job_id: int
     name: str
     description: str
-    share: float | None
+    share: float | None = Field(description="Entered, or measured from `segment`; null when not entered, or "
+                                            "when nothing measures it (`share_missing` says why).")
     requires_job_ids: list[int]
     rules_out_job_ids: list[int]
+    # Additions (measured shares): the segment, where the share comes from and how it was counted.
+    segment: str | None = Field(default=None, description="Addition: the segment its members are recorded "
+                                                           "under; null when the share is entered.")
+    share_source: Literal["entered", "measured"] = Field(default="entered", description="Addition.")
+    share_basis: str | None = Field(default=None, description="Addition: what a measured share was counted "
+                                                              "from, e.g. '38 of 120 respondents (31.7 %) on "
+                                                              "2 outcomes, ratings up to 2026-10-01'.")
+    share_missing: str | None = Field(default=None, description="Addition: why a measured share is absent.")
+    measurement: ShareMeasurementOut | None = Field(default=None, description="Addition: the counts behind a "
+                                                                              "measured share.")
 
 
 class CircumstanceStackOut(Out):
     circumstance_id: int
     name: str
     share: float | None
+    share_source: Literal["entered", "measured"] = Field(default="entered", description="Addition.")
+    share_basis: str | None = Field(default=None, description="Addition: as on the circumstance.")
+    share_missing: str | None = Field(default=None, description="Addition: as on the circumstance.")
     capable: bool = Field(description="Capable for the customers in this circumstance: the jobs it "
                                       "requires are served, and each group keeps a served member it does "
                                       "not rule out.")

@@ -251,10 +251,19 @@ def drift_summary(organization: Organization, today: date) -> DriftSummary:
                         assessments)
 
 
+def organization_drift(organization: Organization, today: date) -> DriftSummary:
+    """Return the drift of every KPI of the organization, kept across writes to tables it does not read.
+
+    The same for every member (after the boundary): the dashboard and the sub-optimization radar
+    read their KPIs' moves from it instead of assessing them again.
+    """
+    return content.cache.get("dashboard-drift", (today, _waste_kpis()),
+                             lambda: drift_summary(organization, today), reads=DRIFT_READS)
+
+
 def _drift(panels: dict[int, CustomerPanel], organization: Organization, today: date):
     """Count drift statuses per customer and in all; word the first alerts and count them all."""
-    summary = content.cache.get("dashboard-drift", (today, _waste_kpis()),
-                                lambda: drift_summary(organization, today), reads=DRIFT_READS)
+    summary = organization_drift(organization, today)
     for kpi_id, customer_ids in _kpi_customers().items():
         status = summary.statuses.get(kpi_id)
         for customer_id in customer_ids:

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, text
 
+from lms import content
 from lms.extensions import db
 from lms.flow.log_files import Item, LogEvent
 from lms.kpis.measurement_files import RowError
@@ -130,6 +131,8 @@ class _Writer:
         """Write the queued events."""
         if not self.batch:
             return
+        # Written beside the session: say so, or a value cached with reads= naming the log outlives it.
+        content.note_write({FlowEvent.__tablename__}, self.base[0])
         connection = db.session.connection()
         if self.postgres:
             cursor = connection.connection.driver_connection.cursor()

@@ -25,6 +25,8 @@ class CircumstanceEffect:
     share: float | None
     requires_job_ids: tuple[int, ...] = ()
     rules_out_job_ids: tuple[int, ...] = ()
+    share_source: str = "entered"  # or "measured" from the segment its members are recorded under
+    share_note: str = ""  # a measured share's basis, or why it is absent
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,13 @@ class CircumstanceAnalysis:
     analysis: StackAnalysis
     ruled_out_groups: list[str]  # interchangeable groups every member of which it rules out
     reason: str  # why the stack is not capable for them; '' when it is
+    share_source: str = "entered"
+    share_note: str = ""  # a measured share's basis, or why it is absent
+
+    @property
+    def measured(self) -> bool:
+        """Tell whether the share is measured from a segment rather than entered."""
+        return self.share_source == "measured"
 
     @property
     def capable(self) -> bool:
@@ -54,6 +63,9 @@ class CircumstanceAnalysis:
             "circumstance_id": self.circumstance_id,
             "name": self.name,
             "share": self.share,
+            "share_source": self.share_source,
+            "share_basis": self.share_note if self.measured and self.share is not None else None,
+            "share_missing": self.share_note if self.measured and self.share is None else None,
             "capable": self.capable,
             "gaps": list(self.gaps),
             "struggles": [
@@ -155,6 +167,8 @@ def analyse_circumstance(job_id: int, statement: str, related: Sequence[RelatedJ
         analysis=analysis,
         ruled_out_groups=lost,
         reason=reason,
+        share_source=effect.share_source if effect else "entered",
+        share_note=effect.share_note if effect else "",
     )
 
 
@@ -168,39 +182,60 @@ def percent(share: float) -> str:
     return f"{value:.0f} %" if value == int(value) else f"{value:.1f} %"
 
 
+def _share_part(c: CircumstanceAnalysis) -> str:
+    if c.share is None:
+        return f" (share not {'measured' if c.measured else 'entered'})"
+    return f" ({percent(c.share)}{', measured' if c.measured else ''})"
+
+
+def _missing(circumstances: Sequence[CircumstanceAnalysis]) -> str:
+    """Say whose shares are absent: not entered, or not measured and why."""
+    clauses = []
+    unentered = [c.name for c in circumstances if c.share is None and not c.measured]
+    if unentered:
+        names = ", ".join(f"'{name}'" for name in unentered)
+        noun = "share" if len(unentered) == 1 else "shares"
+        verb = "is" if len(unentered) == 1 else "are"
+        clauses.append(f"the {noun} of members with {names} {verb} not entered")
+    clauses += [f"the share of members with '{c.name}' is not measured: {c.share_note}"
+                for c in circumstances if c.share is None and c.measured]
+    return "; ".join(clauses)
+
+
 def coverage(baseline: CircumstanceAnalysis, circumstances: Sequence[CircumstanceAnalysis]) -> Coverage:
     """Return the share of customers with a capable stack, and say for whom it is not capable.
 
     The baseline (customers in no circumstance) is 1 − the sum of the circumstances' shares;
     coverage = that share if the baseline is capable, plus the shares of the capable circumstances.
-    Absent, with the reason, when a circumstance's share is not entered.
+    Absent, with the reason, when a circumstance's share is not entered or cannot be measured, or
+    when measured shares add up to more than all customers. Measured shares are named with their basis.
     """
-    unknown = [c.name for c in circumstances if c.share is None]
-    base_share = None if unknown else max(0.0, 1.0 - sum(c.share or 0.0 for c in circumstances))
-    if unknown:
+    missing = _missing(circumstances)
+    total = sum(c.share or 0.0 for c in circumstances)
+    if not missing and total > 1 + SHARE_TOLERANCE:
+        missing = f"the shares of its circumstances add up to {percent(total)}, more than all its members"
+    base_share = None if missing else max(0.0, 1.0 - total)
+    if missing:
         share = None
-        names = ", ".join(f"'{name}'" for name in unknown)
-        noun = "share" if len(unknown) == 1 else "shares"
-        missing = f"the {noun} of members with {names} {'is' if len(unknown) == 1 else 'are'} not entered"
     else:
         share = round((base_share if baseline.capable else 0.0)
                       + sum(c.share or 0.0 for c in circumstances if c.capable), 6)
-        missing = ""
     failing = []
     if not baseline.capable and base_share != 0.0:
         part = f" ({percent(base_share)})" if base_share is not None else ""
         failing.append(f"not for members without a special circumstance{part}: {baseline.reason}")
     for c in circumstances:
         if not c.capable:
-            part = f" ({percent(c.share)})" if c.share is not None else " (share not entered)"
-            failing.append(f"not for members with '{c.name}'{part}: {c.reason}")
+            failing.append(f"not for members with '{c.name}'{_share_part(c)}: {c.reason}")
+    basis = [f"the share of '{c.name}' is measured: {c.share_note}"
+             for c in circumstances if c.measured and c.share is not None]
     if share is None:
         head = f"Share of this customer's members with a capable stack unknown: {missing}"
     elif share <= 0:
         head = "Capable for none of this customer's members"
     else:
         head = f"Capable for {percent(share)} of this customer's members"
-    return Coverage(share, missing, "; ".join([head, *failing]) + ".")
+    return Coverage(share, missing, "; ".join([head, *failing, *basis]) + ".")
 
 
 def shares_error(shares: Sequence[float | None]) -> str | None:

@@ -123,7 +123,10 @@ class Circumstance(OrgScoped, Versioned, Timestamped, Base):
     job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
-    share: Mapped[float | None]  # of the job's customers, 0-1; None when not known
+    share: Mapped[float | None]  # of the job's customers, 0-1, as entered; None when not known
+    # The segment of the ratings and events its members are recorded under: its share is then
+    # measured from them (lms.customers.segment_share_queries) and none is entered.
+    segment: Mapped[str | None] = mapped_column(String(100))
 
     job: Mapped[Job] = relationship()
     requires: Mapped[list[Job]] = relationship(secondary=circumstance_required_jobs, order_by="Job.id")

@@ -172,18 +172,36 @@ def unconverted_column():
     return case(((Step.inventory_units != 0) & ~func.coalesce(converts, False), 1), else_=0)
 
 
-def _waste_columns(lead, unconverted) -> list:
-    """Return, per waste type, the SQL sum of its share of each step's time and its untimed steps.
+def _waste_columns(parts) -> list:
+    """Return, per waste type, the SQL sum of its share of the parts' time and their untimed steps.
 
-    A step's time is shared equally among its (distinct, known) waste types, as
-    ``lean.metrics.waste_shares``.
+    ``parts`` holds the steps added up per stream, classification and tags; a part's time is
+    shared equally among its (distinct, known) waste types, as ``lean.metrics.waste_shares``.
     """
-    tags = cast(Step.waste_types, Text)  # a JSON list of names: '["motion", "waiting"]'
-    tagged = {waste: tags.like(f'%"{waste}"%') for waste in WASTE_TYPES}
+    tagged = {waste: parts.c.tags.like(f'%"{waste}"%') for waste in WASTE_TYPES}
     types = sum((case((match, 1), else_=0) for match in tagged.values()), literal(0))
-    shared = [func.sum(case((match, lead / types), else_=0.0)) for match in tagged.values()]
-    untimed = [func.sum(case((match, unconverted), else_=0)) for match in tagged.values()]
+    shared = [func.sum(case((match, parts.c.lead / types), else_=0.0)) for match in tagged.values()]
+    untimed = [func.sum(case((match, parts.c.unconverted), else_=0)) for match in tagged.values()]
     return shared + untimed
+
+
+def _stream_parts():
+    """Add up the current-state streams' steps per stream, classification and tags, as a subquery.
+
+    Steps alike in what the totals tell apart are summed first: each step's times are worked
+    out once here, and the tags are matched per part (1,800 for the benchmark's 8,000 steps),
+    not per step and waste type.
+    """
+    _, processing, waiting = step_time_columns()
+    tags = cast(Step.waste_types, Text)  # a JSON list of names: '["motion", "waiting"]'
+    lead = processing + waiting  # as ``StepTiming.lead_time_s``
+    return (select(Step.value_stream_id.label("stream_id"), Step.classification.label("classification"),
+                   tags.label("tags"), func.sum(lead).label("lead"), func.sum(processing).label("processing"),
+                   func.sum(unconverted_column()).label("unconverted"), func.count(Step.id).label("steps"))
+            .join(ValueStream, ValueStream.id == Step.value_stream_id)
+            .where(ValueStream.state == "current")
+            .group_by(Step.value_stream_id, Step.classification, tags)
+            .subquery("parts"))
 
 
 def current_stream_totals() -> list[StreamTotals]:
@@ -193,19 +211,19 @@ def current_stream_totals() -> list[StreamTotals]:
     full figures with ``lean.metrics.compute_metrics`` instead. The database adds the steps' times
     up in its own order, so a sum may differ from ``math.fsum``'s in the last bit.
     """
-    day_s, processing, waiting = step_time_columns()
-    lead = processing + waiting  # as ``StepTiming.lead_time_s``
-    unconverted = unconverted_column()
+    day_s, _, _ = step_time_columns()
+    parts = _stream_parts()
     known = [c for c in CLASSIFICATIONS if c != "unclassified"]
     rows = db.session.execute(
         select(
             ValueStream.id, ValueStream.name, ValueStream.customer_id, func.max(day_s),
-            func.sum(lead), func.sum(case((Step.classification == "value-adding", processing), else_=0.0)),
-            func.sum(case((Step.classification == "waste", lead), else_=0.0)),
-            func.count(Step.id) - func.count(case((Step.classification.in_(known), 1))),
-            func.sum(unconverted), *_waste_columns(lead, unconverted),
+            func.sum(parts.c.lead),
+            func.sum(case((parts.c.classification == "value-adding", parts.c.processing), else_=0.0)),
+            func.sum(case((parts.c.classification == "waste", parts.c.lead), else_=0.0)),
+            func.sum(case((parts.c.classification.in_(known), 0), else_=parts.c.steps)),
+            func.sum(parts.c.unconverted), *_waste_columns(parts),
         )
-        .outerjoin(Step, Step.value_stream_id == ValueStream.id)
+        .outerjoin(parts, parts.c.stream_id == ValueStream.id)
         .where(ValueStream.state == "current")
         .group_by(ValueStream.id, ValueStream.name, ValueStream.customer_id)
         .order_by(ValueStream.name, ValueStream.id)
@@ -215,7 +233,7 @@ def current_stream_totals() -> list[StreamTotals]:
         StreamTotals(id=stream_id, name=name, customer_id=customer_id,
                      day_s=None if stream_day_s is None else float(stream_day_s),
                      lead_time_known_s=float(lead_s or 0.0), value_added_time_s=float(value_added or 0.0),
-                     waste_step_time_s=float(waste or 0.0), untagged_count=untagged,
+                     waste_step_time_s=float(waste or 0.0), untagged_count=int(untagged or 0),
                      waste_time_by_type={w: None if untimed else float(t or 0.0) for w, t, untimed in
                                          zip(WASTE_TYPES, sums[:count], sums[count:], strict=True)},
                      unconverted_steps=int(unconverted_steps or 0))

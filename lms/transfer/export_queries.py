@@ -59,7 +59,7 @@ JOB_FIELDS = (
     "dimension",
     "circumstance",
 )
-CIRCUMSTANCE_FIELDS = ("name", "description", "share")
+CIRCUMSTANCE_FIELDS = ("name", "description", "share", "segment")
 OUTCOME_FIELDS = ("statement", "direction")
 RATING_FIELDS = ("rated_on", "importance", "satisfaction", "respondents", "segment", "source")
 STREAM_FIELDS = (

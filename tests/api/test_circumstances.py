@@ -50,14 +50,15 @@ def test_credit_score_high_card_debt_breaks_the_stack_for_30_percent(api, stream
     high_debt = add(api, credit["high"], name="high card debt", share=0.3, requires_job_ids=[credit["debt"]])
     assert high_debt == {"id": high_debt["id"], "version": 1, "job_id": credit["high"], "name": "high card debt",
                          "description": "", "share": 0.3, "requires_job_ids": [credit["debt"]],
-                         "rules_out_job_ids": []}
+                         "rules_out_job_ids": [], "segment": None, "share_source": "entered",
+                         "share_basis": None, "share_missing": None, "measurement": None}
     body = stack(api, credit["high"])
     assert (body["capable"], body["gaps"]) == (True, [])  # the baseline is unchanged
     # 1 − 0.3 = 0.7 of the customers have a capable stack; those with high card debt do not.
     assert body["coverage"] == 0.7
     assert body["by_circumstance"] == [{
-        "circumstance_id": high_debt["id"], "name": "high card debt", "share": 0.3, "capable": False,
-        "gaps": [credit["debt"]],
+        "circumstance_id": high_debt["id"], "name": "high card debt", "share": 0.3, "share_source": "entered",
+        "share_basis": None, "share_missing": None, "capable": False, "gaps": [credit["debt"]],
         "struggles": [{"cause": "not-capable", "job_ids": [credit["debt"]],
                        "message": "Not capable for members with 'high card debt': no step serves 'Reduce "
                                   "credit-card debt', which they need. Make the stack for 'Improve a credit "

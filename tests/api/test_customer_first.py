@@ -81,3 +81,35 @@ def test_another_organization_sees_nothing_of_it(story, make, api_as):
     other = api_as(make.user(make.org("Other"), "admin"))
     assert other.get("/suboptimization").get_json()["total"] == 0
     assert other.get("/stop-doing").get_json()["total"] == 0
+
+
+def _reads_measurements(app, call) -> tuple[bool, dict]:
+    from sqlalchemy import event
+
+    from lms.extensions import db
+
+    seen: list[str] = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda _c, _cur, statement, *_a: seen.append(statement)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        answer = call()
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert answer.status_code == 200
+    return any("kpi_measurements" in statement for statement in seen), answer.get_json()
+
+
+def test_the_radar_reads_the_drift_kept_across_a_step_write(story, make, api_as, app):
+    """The KPIs' moves come from the organization's drift: a step's change does not assess them again."""
+    org, api, built = story
+    admin = api_as(make.user(org, "admin"))
+    _, before = _reads_measurements(app, lambda: api.get("/suboptimization"))
+    assert admin.patch(f"/steps/{built['report']['id']}", json={"cycle_time_s": 61}).status_code == 200
+    read, after = _reads_measurements(app, lambda: api.get("/suboptimization"))
+    assert not read and after["items"][0]["kpis"] == before["items"][0]["kpis"]
+    assert admin.post(f"/kpis/{built['kpi']['id']}/measurements",
+                      json={"measured_on": "2020-01-01", "value": 1}).status_code == 201
+    read, _ = _reads_measurements(app, lambda: api.get("/suboptimization"))
+    assert read

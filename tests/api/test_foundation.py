@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import Field
 
-from lms.schema_types import Strict, partial
+from lms.schema_types import Out, Strict, partial
 
 
 def test_health_needs_no_token(client):
@@ -77,3 +77,25 @@ def test_partial_schema_keeps_rules_makes_fields_optional_and_adds_version():
     for bad in ({"size": -1}, {"name": "toolong"}, {"other": 1}, {"version": 0}):
         with pytest.raises(ValueError):
             patch.model_validate(bad)
+
+
+def test_response_times_are_stated_in_utc_at_every_depth():
+    """lms stores UTC without an offset: every date-time an answer holds says so ("…Z"), nested too."""
+    from datetime import UTC, date, datetime
+    from typing import Any
+
+    class Entry(Out):
+        at: datetime | None
+        day: date
+
+    class Answer(Out):
+        at: datetime
+        anything: Any = None
+        entries: list[Entry]
+
+    answer = Answer(at=datetime(2026, 1, 2, 3, 4, 5, 123000), anything=datetime(2026, 1, 1),
+                    entries=[Entry(at=datetime(2026, 2, 1), day=date(2026, 2, 1)), Entry(at=None, day=date(2026, 2, 2))])
+    assert answer.model_dump(mode="json") == {
+        "at": "2026-01-02T03:04:05.123000Z", "anything": "2026-01-01T00:00:00Z",
+        "entries": [{"at": "2026-02-01T00:00:00Z", "day": "2026-02-01"}, {"at": None, "day": "2026-02-02"}]}
+    assert answer.model_dump()["entries"][0]["at"] == datetime(2026, 2, 1, tzinfo=UTC)

@@ -89,7 +89,7 @@ WRITER = textwrap.dedent("""
 
     app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": sys.argv[1]})
     with app.app_context():
-        from lms.transfer import step_import
+        from lms.transfer import step_services
         tenancy.act_as(db.session.get(User, int(sys.argv[2])))
         stream = db.session.get(ValueStream, int(sys.argv[3]))
 
@@ -100,8 +100,8 @@ WRITER = textwrap.dedent("""
 
         db.session.commit = stop_before_commit
         rows = "name,kind\\n" + "".join(f"Killed step {n},process\\n" for n in range(40))
-        checked = step_import.check_steps(stream, "steps.csv", __import__("io").BytesIO(rows.encode()))
-        step_import.import_steps(stream, checked, "append")
+        checked = step_services.check_steps(stream, "steps.csv", __import__("io").BytesIO(rows.encode()))
+        step_services.import_steps(stream, checked, "append")
 """)
 
 

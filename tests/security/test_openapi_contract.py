@@ -60,6 +60,8 @@ BUSINESS_RULES: dict[str, str] = {
     # job's stored circumstances add up to at most 1, and it belongs to a high-level job.
     r"for every customer already|of the interchangeable group|no member of an interchangeable|both required "
     r"and ruled out|would add up to|a circumstance belongs to the high-level job": "the stored job stack",
+    # PATCH: a segment sent while a share is stored (or the reverse): measured or entered, not both.
+    r"^The share is measured from the segment": "the circumstance's stored share or segment",
 }
 
 
