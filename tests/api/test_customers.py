@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from lms.extensions import db
-from lms.models import AuditEvent, Customer, Job, Organization, Outcome, OutcomeRating, ValueStream
+from lms.models import AuditEvent, Customer, Job, Organization, Outcome, OutcomeRating
+from tests.rows import count
 
 
 @pytest.fixture()
@@ -38,10 +39,6 @@ def new_job(api, customer_id: int, statement: str, **extra) -> dict:
 def new_outcome(api, job_id: int, statement="Minimize the time it takes to pay a bill", **extra) -> dict:
     return created(api.post("/outcomes", json={"job_id": job_id, "statement": statement, **extra}))
 
-
-def count(app, model) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(model))
 
 
 def audit_actions(app, record_type: str) -> list[str]:
@@ -94,13 +91,8 @@ def test_customer_name_is_unique_in_the_organization(api, app, make, api_as):
 
 
 def test_only_internal_customers_name_the_value_stream_they_are(api, app, admin, make):
-    with app.app_context():
-        own = ValueStream(organization_id=admin.organization_id, name="Billing")
-        foreign_org = db.session.get(Organization, make.org("Other", "other").id)
-        foreign = ValueStream(organization_id=foreign_org.id, name="Theirs")
-        db.session.add_all([own, foreign])
-        db.session.commit()
-        own_id, foreign_id = own.id, foreign.id
+    own_id = make.stream(admin, "Billing").id
+    foreign_id = make.stream(make.user(make.org("Other", "other"), "admin"), "Theirs").id
     external = api.post("/customers", json={"name": "Shop", "kind": "external", "value_stream_id": own_id})
     assert external.status_code == 422 and "value_stream_id" in external.get_json()["error"]["fields"]
     elsewhere = api.post("/customers", json={"name": "Team", "kind": "internal", "value_stream_id": foreign_id})
