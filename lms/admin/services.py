@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
 from lms import audit
-from lms.admin.schemas import DRIFT_SETTINGS, DriftSettingsIn
 from lms.auth.services import hash_password, password_problems, revoke_sessions
 from lms.db import utcnow
 from lms.errors import ValidationFailed, check_version
 from lms.extensions import db
 from lms.models import ROLES, ApiToken, Organization, User
 
+if TYPE_CHECKING:  # the schemas import pydantic, which `lms create-org` and its kin never need
+    from lms.admin.schemas import DriftSettingsIn
+
 
 def update_drift_settings(organization: Organization, data: DriftSettingsIn, *,
                           version: int | None = None) -> bool:
     """Change the organization's drift settings, audited; tell whether anything changed."""
+    from lms.admin.schemas import DRIFT_SETTINGS
+
     check_version(organization, version)
     before = audit.snapshot(organization, DRIFT_SETTINGS)
     for name in DRIFT_SETTINGS:
