@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
+from typing import Generic, TypeVar
 
 from flask import request
 from flask_wtf import FlaskForm
@@ -12,8 +14,10 @@ from wtforms import StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import Select, TextInput, html_params
 
-from lms.errors import ValidationFailed
+from lms.errors import ValidationFailed, VersionConflict
 from lms.lean.durations import parse_duration, write_duration
+
+T = TypeVar("T")
 
 
 def apply_field_errors(form: FlaskForm, failed: ValidationFailed) -> None:
@@ -29,6 +33,49 @@ def apply_field_errors(form: FlaskForm, failed: ValidationFailed) -> None:
             field.errors = list(field.errors) + messages
         else:
             form.form_errors.extend(messages)
+
+
+@dataclass(frozen=True)
+class Submission(Generic[T]):
+    """What became of a form: ``saved`` with the service's ``result``, or the ``status`` to show it with."""
+
+    saved: bool
+    result: T | None = None
+    status: int = 200
+
+
+def submit(form: FlaskForm, save: Callable[[], T]) -> Submission[T]:
+    """Run ``save`` (validate the form's input as its schema, call the service) for a form posted and valid.
+
+    Return it saved, or the status to show the form again with: 200 when it was not posted, 422 with
+    each refused field's messages beside it (WTForms', the schema's or the service's), 409 with the
+    message that someone else changed the record meanwhile above the form.
+    """
+    status = 200
+    if form.validate_on_submit():
+        try:
+            return Submission(True, save())
+        except ValidationFailed as failed:
+            apply_field_errors(form, failed)
+        except VersionConflict as conflict:
+            form.form_errors.append(conflict.message)
+            status = 409
+    if form.errors and status == 200:
+        status = 422
+    return Submission(False, status=status)
+
+
+def attempt(change: Callable[[], T]) -> tuple[T | None, list[str], int]:
+    """Run a change made without a form of fields (a button); return its result, or what refused it.
+
+    The messages are every field's (422) or that the record changed meanwhile (409); 200 when done.
+    """
+    try:
+        return change(), [], 200
+    except ValidationFailed as failed:
+        return None, [message for messages in failed.fields.values() for message in messages], 422
+    except VersionConflict as conflict:
+        return None, [conflict.message], 409
 
 
 def _is_pair(value) -> bool:

@@ -56,6 +56,22 @@ Id = Annotated[int, BeforeValidator(refuse_bool), Field(ge=1, le=MAX_INT)]
 IsoDate = Annotated[date, PlainValidator(iso_date), WithJsonSchema({"type": "string", "format": "date"})]
 
 
+def number_within(low: float, high: float, message: str, *, whole: bool = False,
+                  below_high: bool = False) -> BeforeValidator:
+    """Accept a number from ``low`` to ``high`` (``below_high``: less than it; ``whole``: an int), refusing
+    anything else, true and NaN included, with ``message``."""
+
+    def check(value: Any) -> Any:
+        kinds = int if whole else int | float
+        if isinstance(value, bool) or not isinstance(value, kinds) or value != value:
+            raise ValueError(message)
+        if not (low <= value < high if below_high else low <= value <= high):
+            raise ValueError(message)
+        return value
+
+    return BeforeValidator(check)
+
+
 NUL_MESSAGE = "Remove the NUL character (\\x00): text cannot contain it."
 TOO_LARGE_MESSAGE = f"Enter a whole number between -{MAX_INT} and {MAX_INT}."
 
@@ -176,6 +192,22 @@ def _without_none(annotation: Any) -> Any:
     return Union[tuple(arg for arg in get_args(annotation) if arg is not type(None))]  # noqa: UP007
 
 
+def _field_rules(model: type[BaseModel]) -> dict[str, Any]:
+    """Return the full schema's own field validators, to check a PATCH's fields the same way.
+
+    A rule between two fields runs only on a field the PATCH sends, and sees only the fields it sends
+    before it; the service checks the stored record with the PATCH applied (e.g. ``check_step_rules``).
+    """
+    rules: dict[str, Any] = {}
+    for name, decorator in model.__pydantic_decorators__.field_validators.items():
+        if name in Checked.__pydantic_decorators__.field_validators:
+            continue
+        function = getattr(decorator.func, "__func__", decorator.func)
+        rules[name] = field_validator(*decorator.info.fields, mode=decorator.info.mode,
+                                      check_fields=False)(function)
+    return rules
+
+
 def partial(model: type[Strict], name: str | None = None, not_null: tuple[str, ...] = ()) -> type[Strict]:
     """Derive a PATCH schema: every field optional, same rules, plus the expected ``version``.
 
@@ -188,6 +220,7 @@ def partial(model: type[Strict], name: str | None = None, not_null: tuple[str, .
         copy = info._copy() if hasattr(info, "_copy") else info.__class__.from_field(info)  # type: ignore[attr-defined]
         copy.default = None
         copy.default_factory = None
+        copy.validate_default = None  # a field left out is kept as stored, not checked as a default
         if _nullable(info.annotation) and field_name not in not_null:
             fields[field_name] = (info.annotation, copy)
         else:
@@ -195,4 +228,10 @@ def partial(model: type[Strict], name: str | None = None, not_null: tuple[str, .
             fields[field_name] = (Annotated[never_null, BeforeValidator(_refuse_null)], copy)
     fields["version"] = (int | None, Field(default=None, ge=1,
                                            description="The version you read; 409 if it changed."))
-    return create_model(name or f"{model.__name__.removesuffix('In')}Patch", __base__=Strict, **fields)
+    return create_model(name or f"{model.__name__.removesuffix('In')}Patch", __base__=Strict,
+                        __validators__=_field_rules(model), **fields)
+
+
+def sent(patch: BaseModel) -> dict[str, Any]:
+    """Return the fields a PATCH sets (``version`` aside): what the client asks to change."""
+    return {name: getattr(patch, name) for name in patch.model_fields_set if name != "version"}

@@ -10,6 +10,7 @@ from lms.db import MAX_INT  # the largest whole number lms stores; its home need
 from lms.errors import ValidationFailed
 
 M = TypeVar("M", bound=BaseModel)
+P = TypeVar("P", bound=BaseModel)
 
 # Realistic ranges of the numbers people enter, far beyond any real value stream or KPI yet small
 # enough that every sum, product and chart of them stays a readable float. Every schema takes them
@@ -51,6 +52,14 @@ def validate(schema: type[M], data: dict[str, Any]) -> M:
         return schema.model_validate(data)
     except ValidationError as exc:
         raise ValidationFailed(fields_from_validation(exc)) from None
+
+
+def validate_edit(schema: type[BaseModel], patch: type[P], data: dict[str, Any], version: int | None) -> P:
+    """Validate an edit form's fields against the whole ``schema``, as its create form is validated (the
+    form posts every field it shows), and return them as a ``patch`` of those fields read at ``version``."""
+    whole = validate(schema, data)
+    values = {name: getattr(whole, name) for name in data}
+    return patch.model_construct(_fields_set={*data, "version"}, version=version, **values)
 
 
 def whole_number(raw: str | None) -> int | None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -17,8 +16,7 @@ from sqlalchemy import text
 
 from lms import create_app
 from lms.extensions import db
-
-PASSWORD = "a long test passphrase"
+from tests.factory import PASSWORD, Factory
 
 
 def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
@@ -103,62 +101,6 @@ def database(app: Flask) -> Iterator[Flask]:
 @pytest.fixture()
 def client(database: Flask) -> FlaskClient:
     return database.test_client()
-
-
-@dataclass(frozen=True)
-class OrgRef:
-    id: int
-    slug: str
-    name: str
-
-
-@dataclass(frozen=True)
-class UserRef:
-    id: int
-    email: str
-    role: str
-    organization_id: int
-
-
-@dataclass
-class Factory:
-    """Create organizations, users and tokens the way the product does, each in its own context."""
-
-    app: Flask
-
-    def org(self, name: str = "Acme", slug: str | None = None) -> OrgRef:
-        from lms.admin.services import create_organization
-
-        with self.app.app_context():
-            org = create_organization(name, slug)
-            return OrgRef(org.id, org.slug, org.name)
-
-    def user(self, org: OrgRef, role: str = "admin", email: str | None = None, name: str = "") -> UserRef:
-        from lms.auth.services import create_user
-        from lms.models import Organization
-
-        email = email or f"{role}-{org.slug}-{os.urandom(3).hex()}@example.test"
-        with self.app.app_context():
-            user = create_user(db.session.get(Organization, org.id), email=email, password=PASSWORD,
-                               role=role, name=name)
-            return UserRef(user.id, user.email, user.role, user.organization_id)
-
-    def token(self, user: UserRef) -> str:
-        from lms.auth.services import create_token
-        from lms.models import User
-
-        with self.app.app_context():
-            return create_token(db.session.get(User, user.id), "test").secret
-
-    def acting_as(self, user: UserRef):
-        """Return an app context in which services act for ``user`` (for direct service calls)."""
-        from lms import tenancy
-        from lms.models import User
-
-        ctx = self.app.app_context()
-        ctx.push()
-        tenancy.act_as(db.session.get(User, user.id))
-        return ctx
 
 
 @pytest.fixture()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import io
+import tokenize
 from pathlib import Path
 
 import pytest
@@ -53,6 +55,52 @@ def test_the_working_day_is_defined_once() -> None:
     # pages a _working_duration of their own beside the shared `duration` template global.
     assert _functions_named("working_day", "working_day_s", "_working_duration") == [
         "lean/durations.py:working_day"]
+
+
+# --- test data: one way in -------------------------------------------------------------------------
+# Test data goes through the Factory (tests/factory.py), that is through the services. Only a test that
+# must create a state the services forbid writes rows itself, inside that test, with a comment saying why.
+
+TESTS = PACKAGE.parent / "tests"
+ROW_WRITES = {"add", "add_all", "merge", "bulk_save_objects", "bulk_insert_mappings"}
+
+
+def _row_writes(source: str) -> tuple[list[str], list[str]]:
+    """Return the helpers and fixtures that write ORM rows, and the tests that do so with no reason first."""
+    tree = ast.parse(source)
+    comments = {token.start[0] for token in tokenize.generate_tokens(io.StringIO(source).readline)
+                if token.type == tokenize.COMMENT}
+    helpers, silent = [], []
+    for func in ast.walk(tree):
+        if not isinstance(func, ast.FunctionDef):
+            continue
+        writes = [node.lineno for node in ast.walk(func) if isinstance(node, ast.Call)
+                  and isinstance(node.func, ast.Attribute) and node.func.attr in ROW_WRITES
+                  and "session" in ast.unparse(node.func.value)]
+        if not writes:
+            continue
+        if not func.name.startswith("test_"):
+            helpers.append(f"{func.name} (line {writes[0]})")
+        elif not any(func.lineno <= line <= min(writes) for line in comments):  # the reason comes first
+            silent.append(f"{func.name} (line {writes[0]})")
+    return helpers, silent
+
+
+TEST_FILES = sorted(TESTS.rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", TEST_FILES, ids=lambda path: str(path.relative_to(TESTS)))
+def test_no_test_helper_writes_rows_around_the_services(path: Path) -> None:
+    helpers, silent = _row_writes(path.read_text(encoding="utf-8"))
+    assert not helpers, f"{path.name}: {helpers} write rows; build the data with the Factory (make.*)"
+    assert not silent, f"{path.name}: {silent} write rows with no comment saying why the services cannot"
+
+
+def test_the_check_sees_a_helper_and_a_silent_test_writing_rows() -> None:
+    source = ("def world(app):\n    db.session.add(Customer(name='x'))\n\n"
+              "def test_legacy(app):\n    db.session.add_all([Step()])\n\n"
+              "def test_attack(app):\n    db.session.add(Customer())  # another organization's row\n")
+    assert _row_writes(source) == (["world (line 2)"], ["test_legacy (line 5)"])
 
 
 # The module names of a feature package (docs/architecture.md, "Module names: one vocabulary").

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lms.cli import cli
-from tests.api.test_kpis_fixtures import add_kpi, add_measurements, add_ratings, build_world, day, monthly
+from tests.scenarios import day, monthly, repair_hotline
 
 
 def _run(app, *args):
@@ -11,15 +11,15 @@ def _run(app, *args):
 
 
 def test_exit_1_and_a_table_when_a_kpi_is_diverging(make, app):
-    world = build_world(make, app)
+    world = repair_hotline(make)
     outcome = world.outcome_ids[0]
-    diverging = add_kpi(app, world.org.id, "Calls closed per hour", outcome_ids=[outcome])
-    add_measurements(app, world.org.id, diverging, monthly())
-    add_ratings(app, world.org.id, outcome, [(day(10), 6.0), (day(170), 4.0)])
-    add_kpi(app, world.org.id, "Forms filed per day")
+    diverging = world.kpi("Calls closed per hour", outcome_ids=[outcome])
+    world.measure(diverging, monthly())
+    world.rate(outcome, [(day(10), 6.0), (day(170), 4.0)])
+    world.kpi("Forms filed per day")
     # Another organization's KPIs are not this organization's business.
-    other = build_world(make, app, "Globex")
-    add_kpi(app, other.org.id, "Globex secret KPI")
+    other = repair_hotline(make, "Globex")
+    other.kpi("Globex secret KPI")
     result = _run(app, "--org", world.org.slug)
     assert result.exit_code == 1, result.output
     lines = result.output.splitlines()
@@ -32,11 +32,11 @@ def test_exit_1_and_a_table_when_a_kpi_is_diverging(make, app):
 
 
 def test_exit_0_without_a_diverging_kpi_and_as_of_in_the_past(make, app):
-    world = build_world(make, app)
+    world = repair_hotline(make)
     outcome = world.outcome_ids[0]
-    kpi_id = add_kpi(app, world.org.id, outcome_ids=[outcome])
-    add_measurements(app, world.org.id, kpi_id, monthly((100.0, 100.0, 100.0, 100.0, 150.0, 200.0)))
-    add_ratings(app, world.org.id, outcome, [(day(10), 6.0), (day(170), 4.0)])
+    kpi_id = world.kpi(outcome_ids=[outcome])
+    world.measure(kpi_id, monthly((100.0, 100.0, 100.0, 100.0, 150.0, 200.0)))
+    world.rate(outcome, [(day(10), 6.0), (day(170), 4.0)])
     assert _run(app, "--org", world.org.slug).exit_code == 1
     result = _run(app, "--org", world.org.slug, "--as-of", day(120).isoformat())
     assert result.exit_code == 0, result.output
@@ -65,11 +65,11 @@ def test_the_console_command_exits_1_for_cron(make, app, tmp_path):
     import subprocess
     import sys
 
-    world = build_world(make, app)
+    world = repair_hotline(make)
     outcome = world.outcome_ids[0]
-    kpi_id = add_kpi(app, world.org.id, outcome_ids=[outcome])
-    add_measurements(app, world.org.id, kpi_id, monthly())
-    add_ratings(app, world.org.id, outcome, [(day(10), 6.0), (day(170), 4.0)])
+    kpi_id = world.kpi(outcome_ids=[outcome])
+    world.measure(kpi_id, monthly())
+    world.rate(outcome, [(day(10), 6.0), (day(170), 4.0)])
     env = {k: v for k, v in os.environ.items() if not k.startswith("LMS_")}
     env |= {"LMS_ENV": "development", "LMS_INSTANCE_PATH": str(tmp_path),
             "LMS_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"]}

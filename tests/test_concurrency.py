@@ -38,6 +38,7 @@ def _prepare(url: str) -> tuple[str, int, int, list[int]]:
     from lms.auth.services import create_token, create_user
     from lms.customers.schemas import CustomerIn
     from lms.customers.services import create_customer
+    from lms.streams.schemas import StepIn, ValueStreamIn
     from lms.streams.services import create_step, create_stream
 
     app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": url,
@@ -49,8 +50,8 @@ def _prepare(url: str) -> tuple[str, int, int, list[int]]:
         token = create_token(admin, "load").secret
         tenancy.act_as(admin)
         customer = create_customer(CustomerIn(name="Line 2"))
-        stream = create_stream({"name": "Repair"})
-        steps = [create_step(stream, {"name": f"Step {n}"}).id for n in range(1, STEPS + 1)]
+        stream = create_stream(ValueStreamIn(name="Repair"))
+        steps = [create_step(stream, StepIn(name=f"Step {n}")).id for n in range(1, STEPS + 1)]
         ids = (token, customer.id, stream.id, steps)
         db.session.remove()
         db.engine.dispose()

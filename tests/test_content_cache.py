@@ -19,6 +19,7 @@ def _version(app, org_id: int) -> int:
 
 
 def test_orm_writes_bulk_writes_and_rollbacks(app, make):
+    # Rows written around the services on purpose: the subject is what ORM, bulk and rolled-back writes do.
     org, other = make.org("A"), make.org("B")
     start, other_start = _version(app, org.id), _version(app, other.id)
     with app.app_context():
@@ -88,7 +89,7 @@ def test_versioned_cache_computes_once_per_version(app, make):
         assert cache.get("n", 1, lambda: calls.append(1) or "again") == "one"
         assert calls == [1]
         version = content_version()
-        db.session.add(Customer(name="moves the version"))
+        db.session.add(Customer(name="moves the version"))  # a bare ORM write: the hook itself is the subject
         db.session.commit()
         assert content_version() != version
         assert cache.get("n", 1, lambda: "fresh") == "fresh"
@@ -141,6 +142,7 @@ def test_a_value_that_names_its_tables_survives_writes_to_other_tables_only(app,
         return len(calls)
 
     reads = frozenset({Kpi.__tablename__})
+    # Rows written around the services on purpose: each write must touch exactly the table named.
     with app.app_context():
         tenancy.scope_to(org.id)
         assert cache.get("k", 1, compute, reads=reads) == 1
@@ -171,7 +173,7 @@ def test_a_failed_commit_leaves_no_history(app, make):
     from lms.models import Kpi
 
     org = make.org()
-    with app.app_context():
+    with app.app_context():  # rows written around the services on purpose: a flush rolled back by hand
         tenancy.scope_to(org.id)
         version = content_version()[2]
         db.session.add(Customer(name="Same"))

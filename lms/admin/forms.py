@@ -12,7 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from lms.admin.services import DRIFT_SETTINGS
+from lms.admin.schemas import DRIFT_SETTINGS, range_message
 from lms.forms import choices
 from lms.models import ROLES
 
@@ -45,8 +45,8 @@ class ResetPasswordForm(FlaskForm):
 
 def _within(name: str) -> list:
     """Return the validators of a drift setting: required, within its range."""
-    label, low, high = DRIFT_SETTINGS[name]
-    return [InputRequired(), NumberRange(low, high, message=f"{label} must be between {low:g} and {high:g}.")]
+    _, low, high = DRIFT_SETTINGS[name]
+    return [InputRequired(), NumberRange(low, high, message=range_message(name))]
 
 
 class DriftSettingsForm(FlaskForm):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
@@ -13,31 +14,21 @@ from lms.errors import ValidationFailed, check_version
 from lms.extensions import db
 from lms.models import ROLES, ApiToken, Organization, User
 
-# The drift settings an admin may change: (label, lowest, highest). The one check of their values,
-# for the settings form and anything else that writes them.
-DRIFT_SETTINGS: dict[str, tuple[str, float, float]] = {
-    "drift_window_days": ("The drift window", 30, 730),
-    "drift_stale_days": ("The staleness limit", 1, 365),
-    "drift_min_change_pct": ("The minimum KPI change", 0, 100),
-    "drift_min_satisfaction_change": ("The minimum meaningful change of satisfaction", 0, 10),
-}
+if TYPE_CHECKING:  # the schemas import pydantic, which `lms create-org` and its kin never need
+    from lms.admin.schemas import DriftSettingsIn
 
 
-def update_drift_settings(organization: Organization, values: dict[str, float], *,
+def update_drift_settings(organization: Organization, data: DriftSettingsIn, *,
                           version: int | None = None) -> bool:
     """Change the organization's drift settings, audited; tell whether anything changed."""
+    from lms.admin.schemas import DRIFT_SETTINGS
+
     check_version(organization, version)
-    problems = {}
-    for name, value in values.items():
-        label, low, high = DRIFT_SETTINGS[name]
-        if value is None or not low <= value <= high:
-            problems[name] = f"{label} must be between {low:g} and {high:g}."
-    if problems:
-        raise ValidationFailed(problems)
-    before = audit.snapshot(organization, values)
-    for name, value in values.items():
+    before = audit.snapshot(organization, DRIFT_SETTINGS)
+    for name in DRIFT_SETTINGS:
+        value = getattr(data, name)
         setattr(organization, name, int(value) if name.endswith("_days") else float(value))
-    was, now = audit.changed(before, audit.snapshot(organization, values))
+    was, now = audit.changed(before, audit.snapshot(organization, DRIFT_SETTINGS))
     if not now:
         return False
     audit.record("settings", organization, summary="Drift settings: " + ", ".join(

@@ -8,11 +8,13 @@ from lms import tenancy
 from lms.admin import bp, services
 from lms.admin.forms import ActiveForm, DriftSettingsForm, NewUserForm, ResetPasswordForm, RoleForm
 from lms.admin.permissions import ADMINISTER
+from lms.admin.schemas import DriftSettingsIn
 from lms.auth.services import create_user
-from lms.errors import ValidationFailed, VersionConflict
-from lms.forms import apply_field_errors
+from lms.errors import ValidationFailed
+from lms.forms import apply_field_errors, attempt, submit
 from lms.models import User
 from lms.permissions import allow
+from lms.validation import validate
 
 
 @bp.route("/users", methods=["GET", "POST"])
@@ -49,15 +51,10 @@ def user(user_id: int):
 
 def _apply(change, success: str) -> None:
     """Run a change and flash its outcome: the success message or what stopped it."""
-    try:
-        change()
-    except VersionConflict as conflict:
-        flash(conflict.message, "error")
-    except ValidationFailed as failed:
-        for messages in failed.fields.values():
-            for message in messages:
-                flash(message, "error")
-    else:
+    _, refusals, _ = attempt(change)
+    for message in refusals:
+        flash(message, "error")
+    if not refusals:
         flash(success, "success")
 
 
@@ -110,16 +107,12 @@ def tokens():
 def settings():
     organization = tenancy.actor().organization
     form = DriftSettingsForm(obj=organization)  # what was posted, else the stored settings
-    if form.validate_on_submit():
-        try:
-            changed = services.update_drift_settings(organization, form.values(), version=form.version.data)
-        except VersionConflict as conflict:
-            flash(conflict.message, "error")
-            return redirect(url_for("admin.settings"))
-        except ValidationFailed as failed:
-            apply_field_errors(form, failed)
-        else:
-            flash("Drift settings saved." if changed else "Nothing changed.", "success")
-            return redirect(url_for("admin.settings"))
-    status = 422 if form.errors else 200
-    return render_template("admin/settings.html", form=form), status
+    done = submit(form, lambda: services.update_drift_settings(
+        organization, validate(DriftSettingsIn, form.values()), version=form.version.data))
+    if done.saved:
+        flash("Drift settings saved." if done.result else "Nothing changed.", "success")
+        return redirect(url_for("admin.settings"))
+    if done.status == 409:  # show the settings as they are now, and why the change was not made
+        flash(form.form_errors.pop(), "error")
+        return redirect(url_for("admin.settings"))
+    return render_template("admin/settings.html", form=form), done.status

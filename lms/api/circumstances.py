@@ -60,9 +60,7 @@ def get_circumstance(circumstance_id: int):
            description="A list sent replaces the stored one. " + RULES + MEASURED + EDITORS_WRITE)
 def update_circumstance(circumstance_id: int, payload):
     circumstance = tenancy.get_or_404(Circumstance, circumstance_id)
-    changes = payload.model_dump(exclude_unset=True)
-    version = changes.pop("version", None)
-    return _answer(services.update_circumstance(circumstance, changes, version=version))
+    return _answer(services.update_circumstance(circumstance, payload))
 
 
 @operation("/circumstances/<int:circumstance_id>", "DELETE", allow=EDIT_CUSTOMERS,

@@ -34,11 +34,6 @@ from lms.permissions import MEMBER
 EDITORS_WRITE = "Admins and managers write; owners and viewers get 403."
 
 
-def _changes(payload) -> tuple[dict, int | None]:
-    changes = payload.model_dump(exclude_unset=True)
-    return changes, changes.pop("version", None)
-
-
 # --- Customers ------------------------------------------------------------------------------
 
 @operation("/customers", "GET", allow=MEMBER,
@@ -73,8 +68,7 @@ def get_customer(customer_id: int):
            body=CustomerPatch, response=CustomerOut, errors=[403, 409], description=EDITORS_WRITE)
 def update_customer(customer_id: int, payload):
     customer = tenancy.get_or_404(Customer, customer_id)
-    changes, version = _changes(payload)
-    return services.update_customer(customer, changes, version=version)
+    return services.update_customer(customer, payload)
 
 
 @operation("/customers/<int:customer_id>", "DELETE", allow=EDIT_CUSTOMERS,
@@ -145,8 +139,7 @@ def get_job(job_id: int):
                        "group. " + EDITORS_WRITE)
 def update_job(job_id: int, payload):
     job = tenancy.get_or_404(Job, job_id)
-    changes, version = _changes(payload)
-    return services.update_job(job, changes, version=version)
+    return services.update_job(job, payload)
 
 
 @operation("/jobs/<int:job_id>", "DELETE", allow=EDIT_CUSTOMERS,
@@ -242,8 +235,7 @@ def get_outcome(outcome_id: int):
            body=OutcomePatch, response=OutcomeOut, errors=[403, 409], description=EDITORS_WRITE)
 def update_outcome(outcome_id: int, payload):
     outcome = tenancy.get_or_404(Outcome, outcome_id)
-    changes, version = _changes(payload)
-    return queries.rated_outcome(services.update_outcome(outcome, changes, version=version))
+    return queries.rated_outcome(services.update_outcome(outcome, payload))
 
 
 @operation("/outcomes/<int:outcome_id>", "DELETE", allow=EDIT_CUSTOMERS,

@@ -35,11 +35,6 @@ PATCH_ERRORS = (403, 409)
 RUNNERS = ("Admins and managers, and the process owner of the review's value stream; others get 403.")
 
 
-def _changes(payload) -> tuple[dict, int | None]:
-    """Split a PATCH body into the fields it sends and the version it was read at."""
-    changes = payload.model_dump(exclude_unset=True)
-    return changes, changes.pop("version", None)
-
 
 def _review_out(review: Review, participant_ids: list[int] | None = None) -> ReviewOut:
     fields = {name: getattr(review, name) for name in ReviewOut.model_fields if name != "participant_ids"}
@@ -73,7 +68,7 @@ def reviews_list():
            description=f"{RUNNERS} Ids must name records of your organization (422 naming the field). "
                        "A review created `open` or `closed` takes its snapshots at once.")
 def reviews_create(payload: ReviewIn):
-    return _review_out(services.create_review(payload.model_dump(exclude_unset=True)))
+    return _review_out(services.create_review(payload))
 
 
 @operation("/reviews/<int:review_id>", "GET", allow=MEMBER,
@@ -91,9 +86,8 @@ def reviews_read(review_id: int):
                        "goes back only by an admin (others 403). `planned` → `closed` takes both snapshots. "
                        "`value_stream_id` changes only while the review is planned.")
 def reviews_update(review_id: int, payload):
-    changes, version = _changes(payload)
     review = tenancy.get_or_404(Review, review_id)
-    return _review_out(services.update_review(review, changes, version=version))
+    return _review_out(services.update_review(review, payload))
 
 
 @operation("/reviews/<int:review_id>", "DELETE", allow=permissions.DELETE,
@@ -136,7 +130,7 @@ def actions_list(review_id: int):
            description=f"{RUNNERS} `step_id` must be a step of the review's stream. Not on a closed review.")
 def actions_create(review_id: int, payload: ActionIn):
     review = tenancy.get_or_404(Review, review_id)
-    return services.create_action(review, payload.model_dump(exclude_unset=True))
+    return services.create_action(review, payload)
 
 
 @operation("/actions/<int:action_id>", "GET", allow=MEMBER,
@@ -151,8 +145,7 @@ def actions_read(action_id: int):
            description=f"{RUNNERS} The action's owner (`owner_id`), whatever their role, may change "
                        "`stage` and `observed_result` only; changing anything else answers 403.")
 def actions_update(action_id: int, payload):
-    changes, version = _changes(payload)
-    return services.update_action(tenancy.get_or_404(Action, action_id), changes, version=version)
+    return services.update_action(tenancy.get_or_404(Action, action_id), payload)
 
 
 @operation("/actions/<int:action_id>", "DELETE", allow=permissions.RUN,
@@ -180,7 +173,7 @@ def findings_list(review_id: int):
            description=f"Extension. {RUNNERS} Not on a closed review (422).")
 def findings_create(review_id: int, payload: FindingIn):
     review = tenancy.get_or_404(Review, review_id)
-    return services.create_finding(review, payload.model_dump(exclude_unset=True))
+    return services.create_finding(review, payload)
 
 
 @operation("/findings/<int:finding_id>", "GET", allow=MEMBER,
@@ -194,8 +187,7 @@ def findings_read(finding_id: int):
            summary="Change a finding", tag=FINDINGS, body=FindingPatch,
            response=FindingOut, errors=PATCH_ERRORS, description=f"Extension. {RUNNERS}")
 def findings_update(finding_id: int, payload):
-    changes, version = _changes(payload)
-    return services.update_finding(tenancy.get_or_404(Finding, finding_id), changes, version=version)
+    return services.update_finding(tenancy.get_or_404(Finding, finding_id), payload)
 
 
 @operation("/findings/<int:finding_id>", "DELETE", allow=permissions.RUN,

@@ -44,12 +44,6 @@ def _step_out(stream: ValueStream, step: Step) -> StepOut:
     return out
 
 
-def _changes(payload) -> tuple[dict, int | None]:
-    """Split a PATCH body into the fields it sends and the version it was read at."""
-    changes = payload.model_dump(exclude_unset=True)
-    return changes, changes.pop("version", None)
-
-
 # Value streams --------------------------------------------------------------------------
 
 
@@ -79,7 +73,7 @@ def value_streams_list():
            description="Admins and managers; a process owner creates streams they own "
                        "(`owner_id` defaults to them). Ids must name records of your organization.")
 def value_streams_create(payload: ValueStreamIn):
-    return services.create_stream(payload.model_dump(exclude_unset=True))
+    return services.create_stream(payload)
 
 
 @operation("/value-streams/<int:stream_id>", "GET", allow=MEMBER, summary="Read a value stream", tag=STREAMS,
@@ -95,8 +89,7 @@ def value_streams_read(stream_id: int):
                        "(409) when someone changed it meanwhile. Only managers and admins hand a stream "
                        "to another owner.")
 def value_streams_update(stream_id: int, payload):
-    changes, version = _changes(payload)
-    return services.update_stream(tenancy.get_or_404(ValueStream, stream_id), changes, version=version)
+    return services.update_stream(tenancy.get_or_404(ValueStream, stream_id), payload)
 
 
 @operation("/value-streams/<int:stream_id>", "DELETE", allow=EDIT_STREAM,
@@ -160,7 +153,7 @@ def steps_list(stream_id: int):
                        "a `job_id`.")
 def steps_create(stream_id: int, payload: StepIn):
     stream = tenancy.get_or_404(ValueStream, stream_id)
-    step = services.create_step(stream, payload.model_dump(exclude_unset=True))
+    step = services.create_step(stream, payload)
     return _step_out(stream, step)
 
 
@@ -177,8 +170,7 @@ def steps_read(step_id: int):
                        "`classification`, `waste_types` or `rationale` is recorded as a classification.")
 def steps_update(step_id: int, payload):
     step = tenancy.get_or_404(Step, step_id)
-    changes, version = _changes(payload)
-    step = services.update_step(step, changes, version=version)
+    step = services.update_step(step, payload)
     return _step_out(tenancy.get_or_404(ValueStream, step.value_stream_id), step)
 
 

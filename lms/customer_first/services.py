@@ -19,6 +19,7 @@ from lms.lean.stop_doing import is_overserved
 from lms.models import Finding, Outcome, OutcomeRating, Review, Step, ValueStream
 from lms.reviews import permissions as review_permissions
 from lms.reviews import services as review_services
+from lms.reviews.schemas import FindingIn, ReviewIn
 
 WASTE_TYPE = "overprocessing"
 PLAN_AHEAD_DAYS = 7
@@ -77,17 +78,15 @@ def put_on_agenda(step: Step, outcome: Outcome, *, plan: bool = False) -> tuple[
     if review is None:
         if not plan:
             raise NoReviewToJoin(stream)
-        review = review_services.create_review({
-            "value_stream_id": stream.id, "kind": "periodic-review", "status": "planned",
-            "held_on": (utcnow().date() + timedelta(days=PLAN_AHEAD_DAYS)).isoformat(),
-            "facilitator_id": tenancy.actor().id,
-            "notes": f"Planned from the stop-doing list to look at '{step.name}'."})
+        review = review_services.create_review(ReviewIn(
+            value_stream_id=stream.id, kind="periodic-review", status="planned",
+            held_on=utcnow().date() + timedelta(days=PLAN_AHEAD_DAYS), facilitator_id=tenancy.actor().id,
+            notes=f"Planned from the stop-doing list to look at '{step.name}'."))
     existing = db.session.scalar(select(Finding).where(Finding.review_id == review.id,
                                                        Finding.step_id == step.id,
                                                        Finding.waste_type == WASTE_TYPE).limit(1))
     if existing is not None:
         return review, existing, False
-    finding = review_services.create_finding(review, {
-        "text": finding_text(step, outcome, importance, satisfaction),
-        "step_id": step.id, "waste_type": WASTE_TYPE})
+    finding = review_services.create_finding(review, FindingIn(
+        text=finding_text(step, outcome, importance, satisfaction), step_id=step.id, waste_type=WASTE_TYPE))
     return review, finding, True

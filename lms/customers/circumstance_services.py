@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from lms import audit, tenancy
-from lms.customers.schemas import CircumstanceIn
+from lms.customers.schemas import CircumstanceIn, CircumstancePatch, check_circumstance_rules
 from lms.db import utcnow
 from lms.errors import ValidationFailed, check_version
 from lms.extensions import db
@@ -21,7 +21,7 @@ from lms.lean.circumstances import effect_errors, shares_error
 from lms.lean.jobs import RelatedJob
 from lms.models import Circumstance, Job
 from lms.permissions import EDITORS
-from lms.validation import validate
+from lms.schema_types import sent
 
 FIELDS = ("name", "description", "share", "segment")
 EFFECT_FIELDS = ("requires_job_ids", "rules_out_job_ids")
@@ -96,14 +96,14 @@ def create_circumstance(job: Job, data: CircumstanceIn) -> Circumstance:
     return circumstance
 
 
-def update_circumstance(circumstance: Circumstance, changes: dict[str, Any], *,
-                        version: int | None = None) -> Circumstance:
-    """Change a circumstance; a stale ``version`` changes nothing."""
+def update_circumstance(circumstance: Circumstance, patch: CircumstancePatch) -> Circumstance:
+    """Change the fields ``patch`` sends (a list sent replaces the stored one); a stale ``patch.version``
+    changes nothing."""
     tenancy.require(*EDITORS)
-    check_version(circumstance, version)
-    current = {**{name: getattr(circumstance, name) for name in (*FIELDS, *EFFECT_FIELDS)},
-               **{k: v for k, v in changes.items() if k != "version"}}
-    data = validate(CircumstanceIn, current)
+    check_version(circumstance, patch.version)
+    stored = {name: getattr(circumstance, name) for name in (*FIELDS, *EFFECT_FIELDS)}
+    data = CircumstanceIn.model_construct(**(stored | sent(patch)))
+    check_circumstance_rules(data)
     job = circumstance.job
     jobs = _check(job, data, circumstance)
     before = _snapshot(circumstance)

@@ -11,14 +11,13 @@ from lms.customers import circumstance_services as services
 from lms.customers.circumstance_queries import circumstance_rows
 from lms.customers.forms import CircumstanceForm
 from lms.customers.permissions import EDIT_CUSTOMERS
-from lms.customers.schemas import CircumstanceIn
+from lms.customers.schemas import CircumstanceIn, CircumstancePatch
 from lms.customers.segment_share_queries import known_segments
-from lms.errors import ValidationFailed
 from lms.extensions import db
-from lms.forms import apply_field_errors
+from lms.forms import submit
 from lms.models import Circumstance, Job
 from lms.permissions import MEMBER, allow
-from lms.validation import validate
+from lms.validation import validate, validate_edit
 
 
 def _related(job: Job) -> list[Job]:
@@ -30,8 +29,7 @@ def _back_to(job: Job):
     return redirect(url_for("customers.show", customer_id=job.customer_id, _anchor=f"circumstances-{job.id}"))
 
 
-def _render(form: CircumstanceForm, job: Job, circumstance: Circumstance | None):
-    status = 422 if form.errors or form.form_errors else 200
+def _render(form: CircumstanceForm, job: Job, circumstance: Circumstance | None, status: int):
     measured = circumstance_rows([circumstance])[0] if circumstance and circumstance.segment else None
     return render_template("customers/circumstance_form.html", form=form, job=job,
                            circumstance=circumstance, measured=measured), status
@@ -44,15 +42,12 @@ def new_circumstance(job_id: int):
     form = CircumstanceForm()
     form.set_jobs(_related(job))
     form.set_segments(known_segments(job.customer_id))
-    if form.validate_on_submit():
-        try:
-            circumstance = services.create_circumstance(job, validate(CircumstanceIn, form.data_for_schema()))
-        except ValidationFailed as failed:
-            apply_field_errors(form, failed)
-        else:
-            flash(f"Circumstance '{circumstance.name}' added.", "success")
-            return _back_to(job)
-    return _render(form, job, None)
+    done = submit(form, lambda: services.create_circumstance(
+        job, validate(CircumstanceIn, form.data_for_schema())))
+    if done.saved:
+        flash(f"Circumstance '{done.result.name}' added.", "success")
+        return _back_to(job)
+    return _render(form, job, None, done.status)
 
 
 @bp.route("/circumstances/<int:circumstance_id>/edit", methods=["GET", "POST"])
@@ -71,15 +66,12 @@ def edit_circumstance(circumstance_id: int):
             "rules_out_job_ids": circumstance.rules_out_job_ids, "segment": circumstance.segment or ""})
     form.set_jobs(_related(job))
     form.set_segments(known_segments(job.customer_id), circumstance.segment)
-    if form.validate_on_submit():
-        try:
-            services.update_circumstance(circumstance, form.data_for_schema(), version=form.version.data)
-        except ValidationFailed as failed:
-            apply_field_errors(form, failed)
-        else:
-            flash(f"Circumstance '{circumstance.name}' saved.", "success")
-            return _back_to(job)
-    return _render(form, job, circumstance)
+    done = submit(form, lambda: services.update_circumstance(circumstance, validate_edit(
+        CircumstanceIn, CircumstancePatch, form.data_for_schema(), form.version.data)))
+    if done.saved:
+        flash(f"Circumstance '{circumstance.name}' saved.", "success")
+        return _back_to(job)
+    return _render(form, job, circumstance, done.status)
 
 
 @bp.post("/circumstances/<int:circumstance_id>/delete")

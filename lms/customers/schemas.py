@@ -34,6 +34,20 @@ Dimension = Literal[DIMENSIONS]  # type: ignore[valid-type]
 Direction = Literal[OUTCOME_DIRECTIONS]  # type: ignore[valid-type]
 
 
+def _value_stream_error(kind: str | None, value_stream_id: int | None) -> str | None:
+    if value_stream_id is not None and kind == "external":
+        return "Only an internal customer can be a value stream of the organization."
+    return None
+
+
+def _group_error(necessity: str | None, group: str | None) -> str | None:
+    if necessity == "interchangeable" and not group:
+        return "Name the group of jobs this one is interchangeable with."
+    if necessity in ("required", "optional") and group:
+        return "Only interchangeable jobs belong to a group; leave it empty."
+    return None
+
+
 class CustomerIn(Strict):
     """A customer, external or internal; an internal one may be a value stream of its own."""
 
@@ -50,8 +64,9 @@ class CustomerIn(Strict):
     @field_validator("value_stream_id")
     @classmethod
     def _only_internal_customers_are_value_streams(cls, value: int | None, info: ValidationInfo):
-        if value is not None and info.data.get("kind") == "external":
-            raise ValueError("Only an internal customer can be a value stream of the organization.")
+        message = _value_stream_error(info.data.get("kind"), value)
+        if message:
+            raise ValueError(message)
         return value
 
 
@@ -83,11 +98,9 @@ class JobIn(Strict):
     @field_validator("interchangeable_group")
     @classmethod
     def _group_only_and_always_for_interchangeable_jobs(cls, value: str | None, info: ValidationInfo):
-        necessity = info.data.get("necessity")
-        if necessity == "interchangeable" and not value:
-            raise ValueError("Name the group of jobs this one is interchangeable with.")
-        if necessity in ("required", "optional") and value:
-            raise ValueError("Only interchangeable jobs belong to a group; leave it empty.")
+        message = _group_error(info.data.get("necessity"), value)
+        if message:
+            raise ValueError(message)
         return value or None
 
 
@@ -191,16 +204,45 @@ class CircumstanceIn(Strict):
     @classmethod
     def _measured_or_entered(cls, value: str | None, info: ValidationInfo) -> str | None:
         value = (value.strip() or None) if value is not None else None
-        if value is not None and info.data.get("share") is not None:
-            raise ValueError(f"The share is measured from the segment '{value}'; leave the share empty, "
-                             "or name no segment to enter it.")
+        message = _share_error(info.data.get("share"), value)
+        if message:
+            raise ValueError(message)
         return value
+
+
+def _share_error(share: float | None, segment: str | None) -> str | None:
+    """Say why a share and a segment cannot stand together: a share is entered or measured, not both."""
+    if segment is not None and share is not None:
+        return (f"The share is measured from the segment '{segment}'; leave the share empty, "
+                "or name no segment to enter it.")
+    return None
+
+
+def check_circumstance_rules(circumstance: CircumstanceIn) -> None:
+    """Refuse a whole circumstance whose fields contradict each other (a PATCH applied to the stored one)."""
+    message = _share_error(circumstance.share, circumstance.segment)
+    if message:
+        raise ValidationFailed({"segment": message})
 
 
 CustomerPatch = partial(CustomerIn)
 CircumstancePatch = partial(CircumstanceIn)
 JobPatch = partial(JobIn)
 OutcomePatch = partial(OutcomeIn)
+
+
+def check_customer_rules(customer: CustomerIn) -> None:
+    """Refuse a whole customer whose fields contradict each other (a PATCH applied to the stored one)."""
+    message = _value_stream_error(customer.kind, customer.value_stream_id)
+    if message:
+        raise ValidationFailed({"value_stream_id": message})
+
+
+def check_job_rules(job: JobIn) -> None:
+    """Refuse a whole job whose fields contradict each other (a PATCH applied to the stored one)."""
+    message = _group_error(job.necessity, job.interchangeable_group)
+    if message:
+        raise ValidationFailed({"interchangeable_group": message})
 
 
 _ANSWER_LINE = re.compile(r"^\s*(-?\d+)\s*[,;\t ]\s*(-?\d+)\s*$")

@@ -1,27 +1,41 @@
 """Writes of customers, jobs, outcomes and ratings; each owns its transaction and is audited.
 
 Admins and managers write; everybody else reads. Ids sent in a body must name records
-of the acting organization (else 422 naming the field); a PATCH is validated by merging
-it into the stored record and checking the result against the same schema as a create.
+of the acting organization (else 422 naming the field). A PATCH arrives validated field by
+field (``*Patch``); here it is applied to the stored record and the whole is checked against the
+rules between fields (``check_*_rules``) and the database.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from lms import audit, tenancy
 from lms.customers import deletion_services
-from lms.customers.schemas import CustomerIn, JobIn, OutcomeIn, RatingIn
+from lms.customers.schemas import (
+    CustomerIn,
+    CustomerPatch,
+    JobIn,
+    JobPatch,
+    OutcomeIn,
+    OutcomePatch,
+    RatingIn,
+    check_customer_rules,
+    check_job_rules,
+)
 from lms.errors import ValidationFailed, check_version
 from lms.extensions import db
 from lms.lean.jobs import would_create_cycle
 from lms.lean.opportunity import scores_from_responses
 from lms.models import Customer, Job, Outcome, OutcomeRating, ValueStream
 from lms.permissions import EDITORS
-from lms.validation import validate
+from lms.schema_types import sent
+
+M = TypeVar("M", bound=BaseModel)
 
 CUSTOMER_FIELDS = ("name", "kind", "description", "value_stream_id")
 JOB_FIELDS = ("customer_id", "statement", "parent_id", "necessity", "interchangeable_group",
@@ -34,18 +48,16 @@ def _require_editor() -> None:
     tenancy.require(*EDITORS)
 
 
-def _merged(obj: Any, fields: tuple[str, ...], changes: dict[str, Any]) -> dict[str, Any]:
-    """Return the record's writable fields with ``changes`` applied, for full validation."""
-    current = {name: getattr(obj, name) for name in fields}
-    current.update({k: v for k, v in changes.items() if k != "version"})
-    return current
+def _merged(schema: type[M], obj: Any, fields: tuple[str, ...], patch: BaseModel) -> M:
+    """Return the record's writable fields with the ones ``patch`` sends applied, as ``schema``'s object."""
+    return schema.model_construct(**({name: getattr(obj, name) for name in fields} | sent(patch)))
 
 
-def _apply(obj: Any, values: dict[str, Any], fields: tuple[str, ...]) -> tuple[dict, dict]:
-    """Set ``fields`` of ``obj`` from ``values``; return what changed, before and after."""
+def _apply(obj: Any, data: BaseModel, fields: tuple[str, ...]) -> tuple[dict, dict]:
+    """Set ``fields`` of ``obj`` from ``data``; return what changed, before and after."""
     before = audit.snapshot(obj, fields)
     for name in fields:
-        setattr(obj, name, values[name])
+        setattr(obj, name, getattr(data, name))
     return audit.changed(before, audit.snapshot(obj, fields))
 
 
@@ -91,16 +103,16 @@ def create_customer(data: CustomerIn) -> Customer:
     return customer
 
 
-def update_customer(customer: Customer, changes: dict[str, Any], *, version: int | None = None) -> Customer:
-    """Change a customer; a stale ``version`` changes nothing."""
+def update_customer(customer: Customer, patch: CustomerPatch) -> Customer:
+    """Change the fields ``patch`` sends; a stale ``patch.version`` changes nothing."""
     _require_editor()
-    check_version(customer, version)
-    merged = _merged(customer, CUSTOMER_FIELDS, changes)
-    if merged.get("kind") == "external" and "value_stream_id" not in changes:
-        merged["value_stream_id"] = None  # an external customer is no value stream of ours
-    data = validate(CustomerIn, merged)
+    check_version(customer, patch.version)
+    data = _merged(CustomerIn, customer, CUSTOMER_FIELDS, patch)
+    if data.kind == "external" and "value_stream_id" not in patch.model_fields_set:
+        data.value_stream_id = None  # an external customer is no value stream of ours
+    check_customer_rules(data)
     _check_customer(data, customer)
-    before, after = _apply(customer, data.model_dump(), CUSTOMER_FIELDS)
+    before, after = _apply(customer, data, CUSTOMER_FIELDS)
     if after:
         audit.record("update", customer, summary=f"Customer {customer.name} changed",
                      before=before, after=after)
@@ -175,16 +187,16 @@ def create_job(data: JobIn) -> Job:
     return job
 
 
-def update_job(job: Job, changes: dict[str, Any], *, version: int | None = None) -> Job:
-    """Change a job; moving it in or out of a stack keeps the stack rules."""
+def update_job(job: Job, patch: JobPatch) -> Job:
+    """Change the fields ``patch`` sends; moving a job in or out of a stack keeps the stack rules."""
     _require_editor()
-    check_version(job, version)
-    merged = _merged(job, JOB_FIELDS, changes)
-    if merged["necessity"] != "interchangeable" and "interchangeable_group" not in changes:
-        merged["interchangeable_group"] = None  # leaving a group when no longer interchangeable
-    data = validate(JobIn, merged)
+    check_version(job, patch.version)
+    data = _merged(JobIn, job, JOB_FIELDS, patch)
+    if data.necessity != "interchangeable" and "interchangeable_group" not in patch.model_fields_set:
+        data.interchangeable_group = None  # leaving a group when no longer interchangeable
+    check_job_rules(data)
     _check_job(data, job)
-    before, after = _apply(job, data.model_dump(), JOB_FIELDS)
+    before, after = _apply(job, data, JOB_FIELDS)
     if after:
         audit.record("update", job, summary=f"Job '{job.statement}' changed", before=before, after=after)
     db.session.commit()
@@ -217,13 +229,13 @@ def create_outcome(data: OutcomeIn) -> Outcome:
     return outcome
 
 
-def update_outcome(outcome: Outcome, changes: dict[str, Any], *, version: int | None = None) -> Outcome:
-    """Change an outcome's statement, direction or job."""
+def update_outcome(outcome: Outcome, patch: OutcomePatch) -> Outcome:
+    """Change an outcome's statement, direction or job, as ``patch`` sends them."""
     _require_editor()
-    check_version(outcome, version)
-    data = validate(OutcomeIn, _merged(outcome, OUTCOME_FIELDS, changes))
+    check_version(outcome, patch.version)
+    data = _merged(OutcomeIn, outcome, OUTCOME_FIELDS, patch)
     _exists(Job, data.job_id, "job_id", "job")
-    before, after = _apply(outcome, data.model_dump(), OUTCOME_FIELDS)
+    before, after = _apply(outcome, data, OUTCOME_FIELDS)
     if after:
         audit.record("update", outcome, summary=f"Outcome '{outcome.statement}' changed",
                      before=before, after=after)

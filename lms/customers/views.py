@@ -12,18 +12,20 @@ from lms.customers.forms import AggregateRatingForm, AnswersRatingForm, Customer
 from lms.customers.permissions import EDIT_CUSTOMERS
 from lms.customers.schemas import (
     CustomerIn,
+    CustomerPatch,
     JobIn,
+    JobPatch,
     OutcomeIn,
+    OutcomePatch,
     RatingIn,
     rating_from_pasted_answers,
 )
 from lms.customers.segment_queries import segment_arg
-from lms.errors import ValidationFailed
-from lms.forms import apply_field_errors
+from lms.forms import submit
 from lms.kpis.services import kpis_for_outcome
 from lms.models import Customer, Job, Outcome, ValueStream
 from lms.permissions import MEMBER, allow
-from lms.validation import validate, whole_number
+from lms.validation import validate, validate_edit, whole_number
 
 # Drawn (and described) by matplotlib, imported on first use: see lms.charts.deferred.
 draw_landscape = deferred("lms.charts.landscape", "draw_landscape")
@@ -71,16 +73,11 @@ def _customer_form(form: CustomerForm) -> CustomerForm:
 @allow(EDIT_CUSTOMERS)
 def new_customer():
     form = _customer_form(CustomerForm(kind=request.args.get("kind", "external")))
-    if form.validate_on_submit():
-        try:
-            customer = services.create_customer(validate(CustomerIn, form.data_for_schema()))
-        except ValidationFailed as failed:
-            apply_field_errors(form, failed)
-        else:
-            flash(f"Customer {customer.name} added. Now write down the jobs they need done.", "success")
-            return redirect(url_for("customers.show", customer_id=customer.id))
-    return render_template("customers/customer_form.html", form=form, customer=None), \
-        422 if form.errors or form.form_errors else 200
+    done = submit(form, lambda: services.create_customer(validate(CustomerIn, form.data_for_schema())))
+    if done.saved:
+        flash(f"Customer {done.result.name} added. Now write down the jobs they need done.", "success")
+        return redirect(url_for("customers.show", customer_id=done.result.id))
+    return render_template("customers/customer_form.html", form=form, customer=None), done.status
 
 
 @bp.route("/<int:customer_id>/edit", methods=["GET", "POST"])
@@ -88,16 +85,12 @@ def new_customer():
 def edit_customer(customer_id: int):
     customer = tenancy.get_or_404(Customer, customer_id)
     form = _customer_form(CustomerForm(obj=customer))
-    if form.validate_on_submit():
-        try:
-            services.update_customer(customer, form.data_for_schema(), version=form.version.data)
-        except ValidationFailed as failed:
-            apply_field_errors(form, failed)
-        else:
-            flash(f"Customer {customer.name} saved.", "success")
-            return redirect(url_for("customers.show", customer_id=customer.id))
-    return render_template("customers/customer_form.html", form=form, customer=customer), \
-        422 if form.errors or form.form_errors else 200
+    done = submit(form, lambda: services.update_customer(customer, validate_edit(
+        CustomerIn, CustomerPatch, form.data_for_schema(), form.version.data)))
+    if done.saved:
+        flash(f"Customer {customer.name} saved.", "success")
+        return redirect(url_for("customers.show", customer_id=customer.id))
+    return render_template("customers/customer_form.html", form=form, customer=customer), done.status
 
 
 @bp.post("/<int:customer_id>/delete")
@@ -142,7 +135,7 @@ def _save_job(form: JobForm, customer: Customer, job: Job | None) -> Job:
     data = form.data_for_schema(customer.id if job is None else job.customer_id)
     if job is None:
         return services.create_job(validate(JobIn, data))
-    return services.update_job(job, data, version=form.version.data)
+    return services.update_job(job, validate_edit(JobIn, JobPatch, data, form.version.data))
 
 
 def _after_job(job: Job):
@@ -155,16 +148,11 @@ def _after_job(job: Job):
 def new_job(customer_id: int):
     customer = tenancy.get_or_404(Customer, customer_id)
     form = _job_form(JobForm(parent_id=request.args.get("parent_id", type=int)), customer.id)
-    if form.validate_on_submit():
-        try:
-            job = _save_job(form, customer, None)
-        except ValidationFailed as failed:
-            apply_field_errors(form, failed)
-        else:
-            flash(f"Job '{job.statement}' added.", "success")
-            return _after_job(job)
-    return render_template("customers/job_form.html", form=form, customer=customer, job=None), \
-        422 if form.errors or form.form_errors else 200
+    done = submit(form, lambda: _save_job(form, customer, None))
+    if done.saved:
+        flash(f"Job '{done.result.statement}' added.", "success")
+        return _after_job(done.result)
+    return render_template("customers/job_form.html", form=form, customer=customer, job=None), done.status
 
 
 @bp.route("/jobs/<int:job_id>/edit", methods=["GET", "POST"])
@@ -173,17 +161,13 @@ def edit_job(job_id: int):
     job = tenancy.get_or_404(Job, job_id)
     customer = job.customer
     form = _job_form(JobForm(obj=job), customer.id, job)
-    if form.validate_on_submit():
-        try:
-            _save_job(form, customer, job)
-        except ValidationFailed as failed:
-            apply_field_errors(form, failed)
-        else:
-            flash(f"Job '{job.statement}' saved.", "success")
-            return _after_job(job)
+    done = submit(form, lambda: _save_job(form, customer, job))
+    if done.saved:
+        flash(f"Job '{job.statement}' saved.", "success")
+        return _after_job(job)
+    reach = deletion_services.reach(deletion_services.job_and_related(job.id))
     return render_template("customers/job_form.html", form=form, customer=customer, job=job,
-                           reach=deletion_services.reach(deletion_services.job_and_related(job.id))), \
-        422 if form.errors or form.form_errors else 200
+                           reach=reach), done.status
 
 
 @bp.post("/jobs/<int:job_id>/delete")
@@ -210,16 +194,11 @@ def job_landscape(job_id: int):
 def new_outcome(job_id: int):
     job = tenancy.get_or_404(Job, job_id)
     form = OutcomeForm()
-    if form.validate_on_submit():
-        try:
-            outcome = services.create_outcome(validate(OutcomeIn, form.data_for_schema(job.id)))
-        except ValidationFailed as failed:
-            apply_field_errors(form, failed)
-        else:
-            flash("Outcome added. Enter a rating to see its opportunity score.", "success")
-            return redirect(url_for("customers.outcome", outcome_id=outcome.id))
-    return render_template("customers/outcome_form.html", form=form, job=job, outcome=None), \
-        422 if form.errors or form.form_errors else 200
+    done = submit(form, lambda: services.create_outcome(validate(OutcomeIn, form.data_for_schema(job.id))))
+    if done.saved:
+        flash("Outcome added. Enter a rating to see its opportunity score.", "success")
+        return redirect(url_for("customers.outcome", outcome_id=done.result.id))
+    return render_template("customers/outcome_form.html", form=form, job=job, outcome=None), done.status
 
 
 @bp.route("/outcomes/<int:outcome_id>/edit", methods=["GET", "POST"])
@@ -227,16 +206,13 @@ def new_outcome(job_id: int):
 def edit_outcome(outcome_id: int):
     outcome = tenancy.get_or_404(Outcome, outcome_id)
     form = OutcomeForm(obj=outcome)
-    if form.validate_on_submit():
-        try:
-            services.update_outcome(outcome, form.data_for_schema(outcome.job_id), version=form.version.data)
-        except ValidationFailed as failed:
-            apply_field_errors(form, failed)
-        else:
-            flash("Outcome saved.", "success")
-            return redirect(url_for("customers.outcome", outcome_id=outcome.id))
+    done = submit(form, lambda: services.update_outcome(outcome, validate_edit(
+        OutcomeIn, OutcomePatch, form.data_for_schema(outcome.job_id), form.version.data)))
+    if done.saved:
+        flash("Outcome saved.", "success")
+        return redirect(url_for("customers.outcome", outcome_id=outcome.id))
     return render_template("customers/outcome_form.html", form=form, job=outcome.job, outcome=outcome), \
-        422 if form.errors or form.form_errors else 200
+        done.status
 
 
 @bp.post("/outcomes/<int:outcome_id>/delete")
@@ -273,14 +249,9 @@ def outcome(outcome_id: int):
 def rate_outcome(outcome_id: int):
     outcome = tenancy.get_or_404(Outcome, outcome_id)
     form = AggregateRatingForm(prefix="aggregate")
-    if form.validate_on_submit():
-        try:
-            services.add_rating(outcome, validate(RatingIn, form.data_for_schema()))
-        except ValidationFailed as failed:
-            apply_field_errors(form, failed)
-        else:
-            flash("Rating entered.", "success")
-            return redirect(url_for("customers.outcome", outcome_id=outcome.id))
+    if submit(form, lambda: services.add_rating(outcome, validate(RatingIn, form.data_for_schema()))).saved:
+        flash("Rating entered.", "success")
+        return redirect(url_for("customers.outcome", outcome_id=outcome.id))
     return _render_outcome(outcome, aggregate=form, status=422)
 
 
@@ -289,17 +260,13 @@ def rate_outcome(outcome_id: int):
 def rate_outcome_from_answers(outcome_id: int):
     outcome = tenancy.get_or_404(Outcome, outcome_id)
     form = AnswersRatingForm(prefix="answers")
-    if form.validate_on_submit():
-        try:
-            data = rating_from_pasted_answers(form.rated_on.data, form.answers.data,
-                                              form.segment.data or None)
-            rating = services.add_rating(outcome, data)
-        except ValidationFailed as failed:
-            apply_field_errors(form, failed)
-        else:
-            flash(f"Rating from {rating.respondents} respondents entered: importance "
-                  f"{rating.importance:.1f}, satisfaction {rating.satisfaction:.1f}.", "success")
-            return redirect(url_for("customers.outcome", outcome_id=outcome.id))
+    done = submit(form, lambda: services.add_rating(outcome, rating_from_pasted_answers(
+        form.rated_on.data, form.answers.data, form.segment.data or None)))
+    if done.saved:
+        rating = done.result
+        flash(f"Rating from {rating.respondents} respondents entered: importance "
+              f"{rating.importance:.1f}, satisfaction {rating.satisfaction:.1f}.", "success")
+        return redirect(url_for("customers.outcome", outcome_id=outcome.id))
     return _render_outcome(outcome, answers=form, status=422)
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, PlainValidator, WithJsonSchema
 
 from lms.flow.log_files import LIMITS, parse_timestamp
-from lms.schema_types import Id, Out, Strict
+from lms.schema_types import Id, Out, Strict, number_within
 
 MAX_EVENTS = 10_000  # per JSON request; larger logs go as CSV or XES, or through `lms import-events`
 
@@ -45,6 +45,22 @@ class EventIn(Strict):
     customer_id: Id | None = Field(
         None, description="A customer of your organization.")
     segment: str = Field("", max_length=LIMITS["segment"], pattern=NO_NUL)
+
+
+WORKDAY_START_MESSAGE = "Enter the time the working day starts, e.g. 08:00."
+TOLERANCE_MESSAGE = "Enter a tolerance between 1 and 1,000 %."
+
+
+class FlowProfileIn(Strict):
+    """How a stream's event log is read and what it is compared with."""
+
+    workday_starts_at_s: Annotated[int, number_within(0, 86_400, WORKDAY_START_MESSAGE, whole=True,
+                                                       below_high=True)] = Field(
+        description="Seconds after midnight when the working day starts.")
+    tolerance_pct: Annotated[float, number_within(1, 1_000, TOLERANCE_MESSAGE)] = Field(
+        description="A step's entered figure disagrees with the measured median beyond this share.")
+    outcome_id: Id | None = Field(None, description="The customer outcome about time.")
+    kpi_id: Id | None = Field(None, description="The KPI fed from the log.")
 
 
 class EventsIn(Strict):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import IO, Any
+from typing import IO
 
 from sqlalchemy import select
 
@@ -15,8 +15,10 @@ from lms.extensions import db
 from lms.flow import load_services, log_files, permissions
 from lms.flow.load_services import LoadSummary, Progress
 from lms.flow.log_files import Item
+from lms.flow.schemas import FlowProfileIn
 from lms.kpis.measurement_files import ImportRejected
 from lms.models import FlowActivity, FlowEvent, FlowProfile, Kpi, Outcome, Step, ValueStream
+from lms.validation import validate
 
 CALENDAR_DAY_S = 86_400
 FORMATS = ("csv", "xes")
@@ -145,18 +147,13 @@ def map_activities(stream: ValueStream, choices: dict[int, int | None]) -> int:
 PROFILE_FIELDS = ("workday_starts_at_s", "tolerance_pct", "outcome_id", "kpi_id")
 
 
-def save_profile(stream: ValueStream, values: dict[str, Any], *, version: int | None = None) -> FlowProfile:
+def save_profile(stream: ValueStream, data: FlowProfileIn, *, version: int | None = None) -> FlowProfile:
     """Save how the stream's log is read: working day's start, tolerance, outcome, fed KPI."""
     permissions.require_edit(stream)
     errors = {}
-    start = values.get("workday_starts_at_s")
-    if start is None or not 0 <= start < CALENDAR_DAY_S:
-        errors["workday_starts_at_s"] = "Enter the time the working day starts, e.g. 08:00."
-    tolerance = values.get("tolerance_pct")
-    if tolerance is None or not 1 <= tolerance <= 1_000:
-        errors["tolerance_pct"] = "Enter a tolerance between 1 and 1,000 %."
     for field, model, label in (("outcome_id", Outcome, "outcome"), ("kpi_id", Kpi, "KPI")):
-        if values.get(field) is not None and tenancy.find(model, values[field]) is None:
+        record_id = getattr(data, field)
+        if record_id is not None and tenancy.find(model, record_id) is None:
             errors[field] = f"No such {label} in your organization."
     if errors:
         raise ValidationFailed(errors)
@@ -167,7 +164,7 @@ def save_profile(stream: ValueStream, values: dict[str, Any], *, version: int | 
         db.session.add(profile)
     before = audit.snapshot(profile, PROFILE_FIELDS)
     for field in PROFILE_FIELDS:
-        setattr(profile, field, values.get(field))
+        setattr(profile, field, getattr(data, field))
     old, new = audit.changed(before, audit.snapshot(profile, PROFILE_FIELDS))
     if new or profile.id is None:
         audit.record("update", profile, before=old, after=new,
@@ -183,6 +180,7 @@ def adopt_measured(stream: ValueStream, adoptions: dict[int, dict[str, float]]) 
     """Write measured medians into the steps' entered figures ({step id: {field: seconds}}), audited,
     and count it as verifying the map; return the names of the steps changed."""
     from lms.streams import services as stream_services
+    from lms.streams.schemas import StepPatch
 
     permissions.require_edit(stream)
     changed = []
@@ -190,7 +188,8 @@ def adopt_measured(stream: ValueStream, adoptions: dict[int, dict[str, float]]) 
         step = tenancy.find(Step, step_id)
         if step is None or step.value_stream_id != stream.id or not changes:
             continue
-        stream_services.update_step(step, {field: round(value, 1) for field, value in changes.items()})
+        stream_services.update_step(step, validate(StepPatch, {field: round(value, 1)
+                                                               for field, value in changes.items()}))
         changed.append(step.name)
     if changed:
         audit.record("adopt", stream, summary=f"Measured figures adopted into {stream.name}: "

@@ -8,16 +8,18 @@ from sqlalchemy import select
 from lms import tenancy
 from lms.charts.cache import chart_response
 from lms.charts.flow import draw_cumulative_flow, draw_lead_time_histogram, draw_throughput_run_chart
-from lms.errors import ValidationFailed, VersionConflict
+from lms.errors import ValidationFailed
 from lms.extensions import db
 from lms.flow import bp, chart_data, figure_queries, import_services, log_files, services, upload_files
 from lms.flow.forms import SettingsForm, UploadForm, clock_seconds, clock_text
 from lms.flow.permissions import EDIT_STREAM, may_edit
+from lms.flow.schemas import FlowProfileIn
 from lms.flow.synthetic_files import CSV_HEADER
-from lms.forms import apply_field_errors, choices, date_arg
+from lms.forms import choices, date_arg, submit
 from lms.kpis.measurement_files import RowError
 from lms.models import Kpi, Outcome, ValueStream
 from lms.permissions import MEMBER, allow
+from lms.validation import validate, whole_number
 
 TEMPLATE_ROWS = (
     ("Q-1001", "Receive request", "2026-03-02T09:00:00", "start", "ana", "Northwind", "enterprise"),
@@ -110,23 +112,19 @@ def cumulative_flow_png(stream_id: int):
 def settings(stream_id: int):
     stream = _stream(stream_id)
     form = _settings_form(stream)
-    if form.validate_on_submit():
-        values = {"workday_starts_at_s": clock_seconds(form.workday_start.data),
-                  "tolerance_pct": form.tolerance_pct.data,
-                  "outcome_id": int(form.outcome_id.data) if form.outcome_id.data else None,
-                  "kpi_id": int(form.kpi_id.data) if form.kpi_id.data else None}
-        try:
-            version = int(form.version.data) if (form.version.data or "").isdigit() else None
-            services.save_profile(stream, values, version=version)
-        except ValidationFailed as failed:
-            apply_field_errors(form, failed)
-        except VersionConflict as conflict:
-            form.form_errors.append(conflict.message)
-            return _show_page(stream, form, 409)
-        else:
-            flash("Flow settings saved.", "success")
-            return redirect(url_for("flow.show", stream_id=stream.id))
-    return _show_page(stream, form, 422)
+    done = submit(form, lambda: services.save_profile(stream, _profile(form), version=whole_number(
+        form.version.data)))
+    if done.saved:
+        flash("Flow settings saved.", "success")
+        return redirect(url_for("flow.show", stream_id=stream.id))
+    return _show_page(stream, form, 409 if done.status == 409 else 422)
+
+
+def _profile(form: SettingsForm) -> FlowProfileIn:
+    return validate(FlowProfileIn, {
+        "workday_starts_at_s": clock_seconds(form.workday_start.data),
+        "tolerance_pct": form.tolerance_pct.data,
+        "outcome_id": whole_number(form.outcome_id.data), "kpi_id": whole_number(form.kpi_id.data)})
 
 
 @bp.post("/<int:stream_id>/flow/adopt")

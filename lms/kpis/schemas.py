@@ -68,7 +68,7 @@ class KpiIn(_KpiRules):
                                                           "when only the step is given its stream is taken.")
     owner_id: Id | None = None
     description: Text = ""
-    outcome_ids: list[int] | None = Field(
+    outcome_ids: list[Id] | None = Field(
         default=None, json_schema_extra={"uniqueItems": True},
         description="Outcomes the KPI stands for, each once; replaced whole on PATCH. Links made this "
                     "way keep the rationale they had, new ones get none.")

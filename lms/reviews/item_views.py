@@ -6,15 +6,17 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from lms import tenancy
-from lms.errors import ValidationFailed, VersionConflict
+from lms.errors import ValidationFailed
 from lms.extensions import db
-from lms.forms import apply_field_errors, choices, people_choices
+from lms.forms import attempt, choices, people_choices, submit
 from lms.models import ACTION_STAGES, Action, Customer, Finding, Job, Kpi, Outcome, Review, ValueStream
 from lms.permissions import allow
 from lms.reviews import bp, permissions, services
 from lms.reviews.forms import ActionForm, AssigneeActionForm, FindingForm, StageForm, schema_values
+from lms.reviews.schemas import ActionIn, ActionPatch, FindingIn, FindingPatch
 from lms.reviews.views import messages, render_review, review_or_404
 from lms.streams import queries as stream_figures
+from lms.validation import validate, validate_edit
 
 
 def _stream(review: Review) -> ValueStream:
@@ -43,14 +45,10 @@ def _posted() -> bool:
 def add_finding(review_id: int):
     review = review_or_404(review_id)
     form = FindingForm()
-    if form.validate_on_submit():
-        try:
-            finding = services.create_finding(review, schema_values(form))
-        except ValidationFailed as failed:
-            apply_field_errors(form, failed)
-        else:
-            flash("Finding recorded.", "success")
-            return _to_review(review.id, f"finding-{finding.id}")
+    done = submit(form, lambda: services.create_finding(review, validate(FindingIn, schema_values(form))))
+    if done.saved:
+        flash("Finding recorded.", "success")
+        return _to_review(review.id, f"finding-{done.result.id}")
     return render_review(review, status=422, finding_form=form)
 
 
@@ -64,21 +62,13 @@ def edit_finding(finding_id: int):
         "text": finding.text, "step_id": str(finding.step_id or ""), "waste_type": finding.waste_type or "",
         "version": finding.version})
     form.step_id.choices = step_choices(stream)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            services.update_finding(finding, schema_values(form), version=form.version.data)
-        except ValidationFailed as failed:
-            apply_field_errors(form, failed)
-        except VersionConflict as conflict:
-            form.form_errors.append(conflict.message)
-            status = 409
-        else:
-            flash("Finding saved.", "success")
-            return _to_review(review.id, f"finding-{finding.id}")
-    status = 422 if form.errors and status == 200 else status
+    done = submit(form, lambda: services.update_finding(finding, validate_edit(
+        FindingIn, FindingPatch, schema_values(form), form.version.data)))
+    if done.saved:
+        flash("Finding saved.", "success")
+        return _to_review(review.id, f"finding-{finding.id}")
     return render_template("reviews/finding_form.html", form=form, review=review, stream=stream,
-                           finding=finding), status
+                           finding=finding), done.status
 
 
 @bp.post("/findings/<int:finding_id>/delete")
@@ -130,16 +120,12 @@ def new_action(review_id: int):
     review = review_or_404(review_id)
     stream = _stream(review)
     form = _fill(ActionForm(data=None if _posted() else {"stage": "plan"}), stream)
-    if form.validate_on_submit():
-        try:
-            action = services.create_action(review, schema_values(form))
-        except ValidationFailed as failed:
-            apply_field_errors(form, failed)
-        else:
-            flash(f"Action “{action.title}” agreed.", "success")
-            return _to_review(review.id, f"action-{action.id}")
+    done = submit(form, lambda: services.create_action(review, validate(ActionIn, schema_values(form))))
+    if done.saved:
+        flash(f"Action “{done.result.title}” agreed.", "success")
+        return _to_review(review.id, f"action-{done.result.id}")
     return render_template("reviews/action_form.html", form=form, review=review, stream=stream, action=None,
-                           assignee_only=False), 422 if form.errors else 200
+                           assignee_only=False), done.status
 
 
 @bp.route("/actions/<int:action_id>/edit", methods=["GET", "POST"])
@@ -154,21 +140,19 @@ def edit_action(action_id: int):
     else:
         form = AssigneeActionForm(data=None if _posted() else {
             "stage": action.stage, "observed_result": action.observed_result, "version": action.version})
-    status = 200
-    if form.validate_on_submit():
-        try:
-            services.update_action(action, schema_values(form), version=form.version.data)
-        except ValidationFailed as failed:
-            apply_field_errors(form, failed)
-        except VersionConflict as conflict:
-            form.form_errors.append(conflict.message)
-            status = 409
-        else:
-            flash("Action saved.", "success")
-            return _to_review(review.id, f"action-{action.id}")
-    status = 422 if form.errors and status == 200 else status
+    done = submit(form, lambda: services.update_action(action, _action_patch(form, runner)))
+    if done.saved:
+        flash("Action saved.", "success")
+        return _to_review(review.id, f"action-{action.id}")
     return render_template("reviews/action_form.html", form=form, review=review, stream=stream, action=action,
-                           assignee_only=not runner), status
+                           assignee_only=not runner), done.status
+
+
+def _action_patch(form: ActionForm | AssigneeActionForm, runner: bool) -> ActionPatch:
+    """Read the action form as a PATCH: the whole action from a runner, stage and result from its owner."""
+    if runner:
+        return validate_edit(ActionIn, ActionPatch, schema_values(form), form.version.data)
+    return validate(ActionPatch, {**schema_values(form), "version": form.version.data})
 
 
 @bp.post("/actions/<int:action_id>/stage")
@@ -179,10 +163,9 @@ def move_action(action_id: int):
     stage = form.stage.data or ""
     if not form.validate_on_submit() or stage not in ACTION_STAGES:
         abort(422, "Choose one of the stages: " + ", ".join(ACTION_STAGES) + ".")
-    try:
-        services.move_action(action, stage, version=form.version.data)
-    except VersionConflict as conflict:
-        return render_review(action.review, status=409, errors=[conflict.message])
+    _, errors, status = attempt(lambda: services.move_action(action, stage, version=form.version.data))
+    if errors:
+        return render_review(action.review, status=status, errors=errors)
     flash(f"Action “{action.title}” moved to {stage}.", "success")
     return _to_review(action.review_id, f"action-{action.id}")
 

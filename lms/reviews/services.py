@@ -26,9 +26,13 @@ from lms.reviews.schemas import (
     FINDING_FIELDS,
     REVIEW_FIELDS,
     ActionIn,
+    ActionPatch,
     FindingIn,
+    FindingPatch,
     ReviewIn,
+    ReviewPatch,
 )
+from lms.schema_types import sent
 from lms.streams import queries as stream_queries
 from lms.streams.ordering_services import lock_stream
 from lms.tenancy import Forbidden
@@ -36,7 +40,6 @@ from lms.validation import validate
 
 KIND_LABELS = {"kaizen-event": "Kaizen event", "periodic-review": "Periodic review",
                "gemba-walk": "Gemba walk"}
-REVIEW_AUDIT_FIELDS = (*REVIEW_FIELDS, "participant_ids")
 
 
 # Snapshots ----------------------------------------------------------------------------
@@ -122,10 +125,9 @@ def _participants(ids: list[int]) -> list[User]:
     return list(db.session.scalars(select(User).where(User.id.in_(ids)).order_by(User.id)))
 
 
-def create_review(values: dict[str, Any]) -> Review:
+def create_review(data: ReviewIn) -> Review:
     """Plan a review of a value stream (or record one already open or closed)."""
     permissions.require_may_create()
-    data = validate(ReviewIn, values)
     errors = _people_errors(data.facilitator_id, data.participant_ids)
     stream = tenancy.find(ValueStream, data.value_stream_id)
     if stream is None:
@@ -144,35 +146,31 @@ def create_review(values: dict[str, Any]) -> Review:
     return review
 
 
-def update_review(review: Review, changes: dict[str, Any], *, version: int | None = None) -> Review:
-    """Change some fields of a review; a new ``status`` moves it along planned → open → closed."""
+def update_review(review: Review, patch: ReviewPatch) -> Review:
+    """Change the fields ``patch`` sends; a new ``status`` moves the review along planned → open → closed."""
     stream = _stream_of(review)
     user = permissions.require_runner(stream)
-    check_version(review, version)
-    changes = {k: v for k, v in changes.items() if k in REVIEW_AUDIT_FIELDS}
-    current = {**{f: getattr(review, f) for f in REVIEW_FIELDS},
-               "participant_ids": [u.id for u in review.participants]}
-    data = validate(ReviewIn, {**current, **changes})
-    errors = _people_errors(data.facilitator_id if "facilitator_id" in changes else None,
-                            data.participant_ids if "participant_ids" in changes else None)
+    check_version(review, patch.version)
+    changes = sent(patch)
+    errors = _people_errors(changes.get("facilitator_id"), changes.get("participant_ids"))
     target = stream
-    if "value_stream_id" in changes and data.value_stream_id != review.value_stream_id:
-        target = _new_stream(review, data.value_stream_id, errors)
+    if changes.get("value_stream_id", review.value_stream_id) != review.value_stream_id:
+        target = _new_stream(review, changes["value_stream_id"], errors)
     _raise_if(errors)
     if target is not stream:
         permissions.require_runner(target)
     before = _review_state(review)
     for field in set(changes) & (set(REVIEW_FIELDS) - {"status"}):
-        setattr(review, field, getattr(data, field))
-    if "participant_ids" in changes and sorted(data.participant_ids) != before["participant_ids"]:
-        review.participants = _participants(data.participant_ids)
+        setattr(review, field, changes[field])
+    if "participant_ids" in changes and sorted(changes["participant_ids"]) != before["participant_ids"]:
+        review.participants = _participants(changes["participant_ids"])
         review.updated_at = utcnow()  # the row changes too, so the version rises
     old, new = audit.changed(before, _review_state(review))
     if new:
         audit.record("update", review, summary=f"Review of {target.name} changed: {audit.field_names(new)}",
                      before=old, after=new)
     if "status" in changes:
-        _change_status(review, target, data.status, user)
+        _change_status(review, target, changes["status"], user)
     db.session.commit()
     return review
 
@@ -191,7 +189,7 @@ def _new_stream(review: Review, stream_id: int, errors: dict[str, str]) -> Value
 
 def set_status(review: Review, status: str, *, version: int | None = None) -> Review:
     """Open, close or (admins only) reopen a review."""
-    return update_review(review, {"status": status}, version=version)
+    return update_review(review, validate(ReviewPatch, {"status": status, "version": version}))
 
 
 def _change_status(review: Review, stream: ValueStream, new: str, user: User) -> None:
@@ -242,10 +240,9 @@ def delete_review(review: Review) -> None:
 # Findings -----------------------------------------------------------------------------
 
 
-def create_finding(review: Review, values: dict[str, Any]) -> Finding:
+def create_finding(review: Review, data: FindingIn) -> Finding:
     """Record what the review saw, on a step of its stream if named."""
     user = permissions.require_runner(_stream_of(review))
-    data = validate(FindingIn, values)
     _raise_if(_step_error(review.value_stream_id, data.step_id))
     _refuse_when_closed(review, "findings can no longer be added")
     finding = Finding(review_id=review.id, created_by_id=user.id,
@@ -257,18 +254,17 @@ def create_finding(review: Review, values: dict[str, Any]) -> Finding:
     return finding
 
 
-def update_finding(finding: Finding, changes: dict[str, Any], *, version: int | None = None) -> Finding:
-    """Change some fields of a finding."""
+def update_finding(finding: Finding, patch: FindingPatch) -> Finding:
+    """Change the fields of a finding that ``patch`` sends."""
     review = finding.review
     permissions.require_runner(_stream_of(review))
-    check_version(finding, version)
+    check_version(finding, patch.version)
     _refuse_when_closed(review, "its findings can no longer change")
-    changes = {k: v for k, v in changes.items() if k in FINDING_FIELDS}
-    data = validate(FindingIn, {**audit.snapshot(finding, FINDING_FIELDS), **changes})
-    _raise_if(_step_error(review.value_stream_id, data.step_id) if "step_id" in changes else {})
+    changes = sent(patch)
+    _raise_if(_step_error(review.value_stream_id, changes["step_id"]) if "step_id" in changes else {})
     before = audit.snapshot(finding, FINDING_FIELDS)
-    for field in changes:
-        setattr(finding, field, getattr(data, field))
+    for field, value in changes.items():
+        setattr(finding, field, value)
     old, new = audit.changed(before, audit.snapshot(finding, FINDING_FIELDS))
     if new:
         audit.record("update", finding, before=old, after=new,
@@ -291,7 +287,7 @@ def delete_finding(finding: Finding) -> None:
 # Actions ------------------------------------------------------------------------------
 
 
-def _action_reference_errors(review: Review, data: ActionIn, fields) -> dict[str, str]:
+def _action_reference_errors(review: Review, data: ActionIn | ActionPatch, fields) -> dict[str, str]:
     errors = _step_error(review.value_stream_id, data.step_id) if "step_id" in fields else {}
     for field, model, label in (("kpi_id", Kpi, "KPI"), ("outcome_id", Outcome, "outcome"),
                                 ("owner_id", User, "user")):
@@ -300,10 +296,9 @@ def _action_reference_errors(review: Review, data: ActionIn, fields) -> dict[str
     return errors
 
 
-def create_action(review: Review, values: dict[str, Any]) -> Action:
+def create_action(review: Review, data: ActionIn) -> Action:
     """Agree a PDCA action in a review."""
     user = permissions.require_runner(_stream_of(review))
-    data = validate(ActionIn, values)
     _raise_if(_action_reference_errors(review, data, ACTION_FIELDS))
     _refuse_when_closed(review, "actions can no longer be added")
     action = Action(review_id=review.id, **data.model_dump(include=set(ACTION_FIELDS)))
@@ -315,8 +310,9 @@ def create_action(review: Review, values: dict[str, Any]) -> Action:
     return action
 
 
-def update_action(action: Action, changes: dict[str, Any], *, version: int | None = None) -> Action:
-    """Change an action; its assignee may change only its stage and observed result."""
+def update_action(action: Action, patch: ActionPatch) -> Action:
+    """Change the fields ``patch`` sends; the action's assignee may change only its stage and observed
+    result."""
     review = action.review
     stream = _stream_of(review)
     user = tenancy.actor()
@@ -324,16 +320,14 @@ def update_action(action: Action, changes: dict[str, Any], *, version: int | Non
     if not runner and not permissions.is_assignee(action, user):
         raise Forbidden("Only the action's owner, the value stream's owner, a manager or an admin "
                         "may change this action.")
-    check_version(action, version)
-    changes = {k: v for k, v in changes.items() if k in ACTION_FIELDS}
-    data = validate(ActionIn, {**audit.snapshot(action, ACTION_FIELDS), **changes})
+    check_version(action, patch.version)
     before = audit.snapshot(action, ACTION_FIELDS)
-    differing = {f for f in changes if getattr(data, f) != getattr(action, f)}
+    differing = {f for f, value in sent(patch).items() if value != getattr(action, f)}
     if not runner and differing - set(ASSIGNEE_FIELDS):
         raise Forbidden("As the action's owner you may change its stage and observed result only.")
-    _raise_if(_action_reference_errors(review, data, differing))
+    _raise_if(_action_reference_errors(review, patch, differing))
     for field in differing:
-        setattr(action, field, getattr(data, field))
+        setattr(action, field, getattr(patch, field))
     old, new = audit.changed(before, audit.snapshot(action, ACTION_FIELDS))
     if "stage" in new:
         audit.record("stage", action,
@@ -350,7 +344,7 @@ def update_action(action: Action, changes: dict[str, Any], *, version: int | Non
 
 def move_action(action: Action, stage: str, *, version: int | None = None) -> Action:
     """Move an action to another PDCA stage."""
-    return update_action(action, {"stage": stage}, version=version)
+    return update_action(action, validate(ActionPatch, {"stage": stage, "version": version}))
 
 
 def delete_action(action: Action) -> None:

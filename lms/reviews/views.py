@@ -9,8 +9,8 @@ from jinja2.runtime import Context
 from lms import tenancy
 from lms.charts import deferred
 from lms.charts.cache import chart_response
-from lms.errors import ValidationFailed, VersionConflict
-from lms.forms import apply_field_errors, choices, people_choices
+from lms.errors import ValidationFailed
+from lms.forms import attempt, choices, people_choices, submit
 from lms.models import REVIEW_STATUSES, Review, ValueStream
 from lms.pagination import page_args
 from lms.permissions import MEMBER, allow
@@ -25,9 +25,10 @@ from lms.reviews.forms import (
     StatusForm,
     schema_values,
 )
+from lms.reviews.schemas import ReviewIn, ReviewPatch
 from lms.reviews.services import KIND_LABELS
 from lms.templating import context_day
-from lms.validation import whole_number
+from lms.validation import validate, validate_edit, whole_number
 
 # Drawn (and described) by matplotlib, imported on first use: see lms.charts.deferred.
 draw_a3 = deferred("lms.charts.a3", "draw_a3")
@@ -116,15 +117,11 @@ def index():
 @allow(permissions.PLAN)
 def new():
     form = _review_form()
-    if form.validate_on_submit():
-        try:
-            review = services.create_review(schema_values(form))
-        except ValidationFailed as failed:
-            apply_field_errors(form, failed)
-        else:
-            flash("Review planned. Open it when the team meets: its figures are recorded then.", "success")
-            return redirect(url_for("reviews.show", review_id=review.id))
-    return render_template("reviews/form.html", form=form, review=None), 422 if form.errors else 200
+    done = submit(form, lambda: services.create_review(validate(ReviewIn, schema_values(form))))
+    if done.saved:
+        flash("Review planned. Open it when the team meets: its figures are recorded then.", "success")
+        return redirect(url_for("reviews.show", review_id=done.result.id))
+    return render_template("reviews/form.html", form=form, review=None), done.status
 
 
 # One review ----------------------------------------------------------------------------
@@ -153,21 +150,12 @@ def show(review_id: int):
 def edit(review_id: int):
     review = review_or_404(review_id)
     form = _review_form(review)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            services.update_review(review, schema_values(form), version=form.version.data)
-        except ValidationFailed as failed:
-            apply_field_errors(form, failed)
-        except VersionConflict as conflict:
-            form.form_errors.append(conflict.message)
-            status = 409
-        else:
-            flash("Review saved.", "success")
-            return redirect(url_for("reviews.show", review_id=review.id))
-    if form.errors and status == 200:
-        status = 422
-    return render_template("reviews/form.html", form=form, review=review), status
+    done = submit(form, lambda: services.update_review(review, validate_edit(
+        ReviewIn, ReviewPatch, schema_values(form), form.version.data)))
+    if done.saved:
+        flash("Review saved.", "success")
+        return redirect(url_for("reviews.show", review_id=review.id))
+    return render_template("reviews/form.html", form=form, review=review), done.status
 
 
 @bp.post("/<int:review_id>/delete")
@@ -187,12 +175,9 @@ def change_status(review_id: int):
     wanted = form.status.data or ""
     if not form.validate_on_submit() or wanted not in REVIEW_STATUSES:
         return render_review(review, status=422, errors=["Choose open, closed or planned."])
-    try:
-        services.set_status(review, wanted, version=form.version.data)
-    except ValidationFailed as failed:
-        return render_review(review, status=422, errors=[m for ms in failed.fields.values() for m in ms])
-    except VersionConflict as conflict:
-        return render_review(review, status=409, errors=[conflict.message])
+    _, errors, status = attempt(lambda: services.set_status(review, wanted, version=form.version.data))
+    if errors:
+        return render_review(review, status=status, errors=errors)
     messages = {"open": "Review opened: the stream's figures are recorded as they stand now.",
                 "closed": "Review closed: the figures after it are recorded for good.",
                 "planned": "Review set back to planned."}

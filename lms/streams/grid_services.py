@@ -1,9 +1,10 @@
 """Save a stream's steps edited as one table: every row checked, then all written, or none.
 
 Each row is a step as the grid shows it (an existing step with the version it was read at, or a
-new one appended at the end). The rows go through the same validation as the step form and the
-API; a row whose step changed meanwhile is refused with a message instead of overwriting
-someone else's change.
+new one appended at the end), validated by the caller with the same schemas as the step form and
+the API (``StepPatch`` for a stored step, ``StepIn`` for a new one). Here each row is checked against
+the stored steps and the organization's records; a row whose step changed meanwhile is refused with a
+message instead of overwriting someone else's change.
 """
 
 from __future__ import annotations
@@ -16,15 +17,16 @@ from lms.db import utcnow
 from lms.errors import ValidationFailed
 from lms.extensions import db
 from lms.models import Step, ValueStream
+from lms.schema_types import sent
 from lms.streams import permissions
 from lms.streams.ordering_services import lock_stream, mark_structure_changed, ordered_steps, place
-from lms.streams.schemas import STEP_FIELDS
+from lms.streams.schemas import STEP_FIELDS, StepIn, StepPatch
 from lms.streams.services import (
-    STEP_REFERENCES,
+    _check_references,
     _record_classification,
     _record_step_changes,
     _step_values,
-    _valid_step,
+    patched_step,
 )
 
 CHANGED_MEANWHILE = ("Someone else changed this step after you opened the table; reload the table to "
@@ -33,10 +35,10 @@ CHANGED_MEANWHILE = ("Someone else changed this step after you opened the table;
 
 @dataclass
 class GridRow:
-    """One row of the grid: ``step_id`` None for a new step; ``values`` as the row's cells give them."""
+    """One row of the grid: a stored step's cells as a ``StepPatch``, or a new step (``step_id`` None)."""
 
     key: str
-    values: dict[str, Any]
+    data: StepIn | StepPatch
     step_id: int | None = None
     version: int | None = None
 
@@ -77,13 +79,13 @@ def _plan_existing(row: GridRow, step: Step | None, plan: _Plan) -> None:
         plan.errors[row.key] = {"name": ["This step was removed meanwhile; reload the table."]}
         return
     stored = _step_values(step)
-    changes = {name: value for name, value in row.values.items() if stored.get(name) != value}
+    changes = {name: value for name, value in sent(row.data).items() if stored.get(name) != value}
     try:
-        data = _valid_step({**stored, **row.values}, set(changes))
+        patched_step(step, row.data)
+        _check_references(row.data, changes)
     except ValidationFailed as failed:
         plan.errors[row.key] = failed.fields
         return
-    changes = {name: getattr(data, name) for name in row.values if getattr(data, name) != stored.get(name)}
     if not changes:
         return
     if row.version is not None and step.version != row.version:
@@ -100,9 +102,11 @@ def _plan(stream: ValueStream, rows: list[GridRow]) -> _Plan:
             _plan_existing(row, steps.get(row.step_id), plan)
             continue
         try:
-            plan.new.append(_valid_step(row.values, set(STEP_REFERENCES)))
+            _check_references(row.data)
         except ValidationFailed as failed:
             plan.errors[row.key] = failed.fields
+        else:
+            plan.new.append(row.data)
     return plan
 
 

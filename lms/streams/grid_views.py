@@ -1,7 +1,7 @@
 """The steps table: every step of a stream edited at once, rows pasted from a spreadsheet.
 
 Each row is a StepRowForm, the step form's own fields under a prefix (``s<step id>-`` for a stored
-step, ``n<number>-`` for a new one). The page works as a plain form; lms/static/js/steps_grid.js
+step, ``n<number>-`` for a new one). The page works as a plain form; lms/static/js/steps_grid_services.js
 adds pasting tab-separated rows and moving between rows with the arrow keys.
 """
 
@@ -19,8 +19,10 @@ from lms.streams import bp, grid_services
 from lms.streams.forms import GRID_FIELDS, GridForm, StepRowForm, schema_values
 from lms.streams.ordering_services import ordered_steps
 from lms.streams.permissions import EDIT_STREAM
+from lms.streams.schemas import StepIn, StepPatch
 from lms.streams.step_views import step_form, step_form_data
 from lms.streams.views import job_choices, stream_or_404
+from lms.validation import validate
 
 ROW_KEY = re.compile(r"[sn][0-9]{1,9}")
 MAX_ROWS = 500  # far beyond any value-stream map; a bound on what one post makes the server check
@@ -53,19 +55,25 @@ def _posted_rows(stream: ValueStream, jobs) -> list[tuple[str, StepRowForm]]:
 
 
 def _grid_rows(posted: list[tuple[str, StepRowForm]]
-               ) -> tuple[list[grid_services.GridRow], dict[str, list[str]]]:
-    """Read each posted row the way the step form reads its fields; note what WTForms itself refuses."""
-    rows, messages = [], {}
+               ) -> tuple[list[grid_services.GridRow], dict[str, list[str]], dict[str, dict[str, list[str]]]]:
+    """Read and validate each posted row the way the step form does; note what WTForms itself refuses
+    (messages by row) and what the schema refuses (fields by row)."""
+    rows, messages, errors = [], {}, {}
     for key, form in posted:
         if key.startswith("n") and _is_blank(form):
             continue
         if not form.validate():
-            messages[key] = [f"{form[name].label.text}: {' '.join(errors)}"
-                             for name, errors in form.errors.items()]
+            messages[key] = [f"{form[name].label.text}: {' '.join(found)}"
+                             for name, found in form.errors.items()]
             continue
         step_id = int(key[1:]) if key.startswith("s") else None
-        rows.append(grid_services.GridRow(key, schema_values(form), step_id, form.version.data))
-    return rows, messages
+        try:
+            data = validate(StepPatch if step_id is not None else StepIn, schema_values(form))
+        except ValidationFailed as failed:
+            errors[key] = failed.fields
+            continue
+        rows.append(grid_services.GridRow(key, data, step_id, form.version.data))
+    return rows, messages, errors
 
 
 def _show_errors(posted: list[tuple[str, StepRowForm]], errors: dict[str, dict[str, list[str]]],
@@ -91,10 +99,10 @@ def steps_grid(stream_id: int):
     if request.method == "POST":
         posted = _posted_rows(stream, jobs)
         if envelope.validate_on_submit():
-            rows, messages = _grid_rows(posted)
+            rows, messages, errors = _grid_rows(posted)
             try:
-                if messages:
-                    raise grid_services.GridRejected({})
+                if messages or errors:
+                    raise grid_services.GridRejected(errors)
                 result = grid_services.save_grid(stream, rows)
             except grid_services.GridRejected as rejected:
                 _show_errors(posted, rejected.errors, messages)

@@ -13,7 +13,7 @@ from lms.lean.metrics import CLASSIFICATIONS, STEP_KINDS, WASTE_TYPES
 from lms.lean.waste import classification_errors
 from lms.models import STREAM_STATES
 from lms.schema_types import Id, Name, Out, Strict, Text, partial, refuse_bool
-from lms.validation import MAX_DURATION_S, MAX_QUANTITY, validate
+from lms.validation import MAX_DURATION_S, MAX_QUANTITY
 
 
 def _finite_number(value: Any) -> Any:
@@ -131,22 +131,15 @@ StepPatch = partial(StepIn, "StepPatch")
 ValueStreamPatch = partial(ValueStreamIn, "ValueStreamPatch")
 
 
-def check_step_rules(values: dict[str, Any]) -> None:
-    """Refuse a whole step that breaks a save rule: e.g. value-adding without a customer job."""
-    errors = classification_errors(
-        classification=values.get("classification") or "unclassified",
-        job_id=values.get("job_id"),
-        waste_types=values.get("waste_types") or [],
-    )
+def check_step_rules(step: StepIn) -> None:
+    """Refuse a whole step that breaks a save rule: e.g. value-adding without a customer job.
+
+    A PATCH is checked with this on the stored step it changes: its own fields cannot tell.
+    """
+    errors = classification_errors(classification=step.classification, job_id=step.job_id,
+                                   waste_types=step.waste_types or [])
     if errors:
         raise ValidationFailed(errors)
-
-
-def validate_step(values: dict[str, Any]) -> StepIn:
-    """Validate a whole step: its fields and its save rules."""
-    data = validate(StepIn, values)
-    check_step_rules(data.model_dump())
-    return data
 
 
 _DAYS = "A day is the stream's working day (its available time per day); null when it has none."

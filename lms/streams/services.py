@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import delete
 
 from lms import audit, tenancy
@@ -11,6 +13,7 @@ from lms.db import utcnow
 from lms.errors import ValidationFailed, check_version
 from lms.extensions import db
 from lms.models import Customer, Job, Step, User, ValueStream
+from lms.schema_types import sent
 from lms.streams import permissions
 from lms.streams.ordering_services import lock_stream, mark_structure_changed, ordered_steps, place
 from lms.streams.schemas import (
@@ -18,8 +21,10 @@ from lms.streams.schemas import (
     STEP_FIELDS,
     STREAM_FIELDS,
     StepIn,
+    StepPatch,
     ValueStreamIn,
-    validate_step,
+    ValueStreamPatch,
+    check_step_rules,
 )
 from lms.tenancy import Forbidden
 from lms.validation import validate
@@ -36,11 +41,15 @@ STEP_REFERENCES = {"job_id": (Job, "job"), "owner_id": (User, "user")}
 # Checks shared by streams and steps ---------------------------------------------------
 
 
-def _reference_errors(values: dict[str, Any], references: dict) -> dict[str, str]:
-    """Name each id that points at no record of this organization."""
+def _reference_errors(data: BaseModel, references: dict,
+                      fields: Iterable[str] | None = None) -> dict[str, str]:
+    """Name each id among ``fields`` (default: every reference) that points at no record of this
+    organization."""
     errors = {}
     for field, (model, label) in references.items():
-        record_id = values.get(field)
+        if fields is not None and field not in fields:
+            continue
+        record_id = getattr(data, field)
         if record_id is not None and tenancy.find(model, record_id) is None:
             errors[field] = f"No such {label} in your organization."
     return errors
@@ -74,15 +83,14 @@ def _require_may_derive(source_id: int | None, user: User) -> None:
                         "a manager or an admin may derive one from it.")
 
 
-def create_stream(values: dict[str, Any]) -> ValueStream:
+def create_stream(data: ValueStreamIn) -> ValueStream:
     """Map a new value stream; a process owner creates streams they own."""
     user = tenancy.require(*permissions.WRITER_ROLES)
-    data = validate(ValueStreamIn, values)
     if user.role == "owner":
         if data.owner_id not in (None, user.id):
             raise Forbidden("A process owner maps value streams they own; a manager can assign others.")
-        data.owner_id = user.id
-    _raise_if(_reference_errors(data.model_dump(), STREAM_REFERENCES) | _stream_rule_errors(data, None))
+        data = data.model_copy(update={"owner_id": user.id})
+    _raise_if(_reference_errors(data, STREAM_REFERENCES) | _stream_rule_errors(data, None))
     _require_may_derive(data.derived_from_id, user)
     stream = ValueStream(**data.model_dump(include=set(STREAM_FIELDS)))
     if stream.last_walked_on is not None:
@@ -94,20 +102,19 @@ def create_stream(values: dict[str, Any]) -> ValueStream:
     return stream
 
 
-def update_stream(stream: ValueStream, changes: dict[str, Any], *, version: int | None = None) -> ValueStream:
-    """Change some fields of a stream, refusing a stale version."""
+def update_stream(stream: ValueStream, patch: ValueStreamPatch) -> ValueStream:
+    """Change the fields ``patch`` sends, refusing a stale ``patch.version``."""
     user = permissions.require_edit(stream)
-    check_version(stream, version)
-    changes = {k: v for k, v in changes.items() if k in STREAM_FIELDS}
-    data = validate(ValueStreamIn, {**_stream_values(stream), **changes})
+    check_version(stream, patch.version)
+    changes = sent(patch)
+    data = ValueStreamIn.model_construct(**(_stream_values(stream) | changes))
     if user.role == "owner" and data.owner_id != stream.owner_id:
         raise Forbidden("Only a manager or an admin may hand a value stream to another owner.")
-    changed_values = {field: getattr(data, field) for field in changes}
-    _raise_if(_reference_errors(changed_values, STREAM_REFERENCES) | _stream_rule_errors(data, stream))
-    if "derived_from_id" in changed_values:
+    _raise_if(_reference_errors(patch, STREAM_REFERENCES, changes) | _stream_rule_errors(data, stream))
+    if "derived_from_id" in changes:
         _require_may_derive(data.derived_from_id, user)
     before = audit.snapshot(stream, STREAM_FIELDS)
-    for field, value in changed_values.items():
+    for field, value in changes.items():
         setattr(stream, field, value)
     old, new = audit.changed(before, audit.snapshot(stream, STREAM_FIELDS))
     if not new:
@@ -177,16 +184,13 @@ def _step_values(step: Step) -> dict[str, Any]:
     return values
 
 
-def _valid_step(values: dict[str, Any], changed: set[str]) -> StepIn:
-    """Validate a whole step, its save rules, and the ids among ``changed``."""
-    data = validate_step(values)
-    _raise_if(_reference_errors({f: getattr(data, f) for f in changed}, STEP_REFERENCES))
-    return data
+def _check_references(data: BaseModel, fields: Iterable[str] | None = None) -> None:
+    _raise_if(_reference_errors(data, STEP_REFERENCES, fields))
 
 
-def create_step(stream: ValueStream, values: dict[str, Any]) -> Step:
-    """Add a step at the end, or at ``position`` moving later steps down one place."""
-    data = _valid_step(values, set(STEP_REFERENCES))
+def create_step(stream: ValueStream, data: StepIn) -> Step:
+    """Add a step at the end, or at ``data.position`` moving later steps down one place."""
+    _check_references(data)
     stream = lock_stream(stream.id)
     user = permissions.require_edit(stream)
     steps = ordered_steps(stream)
@@ -205,21 +209,29 @@ def create_step(stream: ValueStream, values: dict[str, Any]) -> Step:
     return step
 
 
-def update_step(step: Step, changes: dict[str, Any], *, version: int | None = None) -> Step:
-    """Change some fields of a step; a new position moves it and renumbers the others."""
+def patched_step(step: Step, patch: StepPatch) -> StepIn:
+    """Return the stored step with the fields ``patch`` sends, refused if the whole breaks a save rule."""
+    data = StepIn.model_construct(**(_step_values(step) | sent(patch)))
+    check_step_rules(data)
+    return data
+
+
+def update_step(step: Step, patch: StepPatch) -> Step:
+    """Change the fields ``patch`` sends; a new position moves the step and renumbers the others."""
     stream = lock_stream(step.value_stream_id)
     user = permissions.require_edit(stream)
     steps = ordered_steps(stream)  # also re-reads ``step`` now that the stream is locked
-    check_version(step, version)
-    changes = {k: v for k, v in changes.items() if k in STEP_FIELDS}
-    data = _valid_step({**_step_values(step), **changes}, set(changes))
+    check_version(step, patch.version)
+    changes = sent(patch)
+    patched_step(step, patch)
+    _check_references(patch, changes)
     before = audit.snapshot(step, STEP_FIELDS)
     for field in set(changes) - {"position"}:
-        value = getattr(data, field)
+        value = changes[field]
         setattr(step, field, list(value) if field == "waste_types" else value)
     moved_from = step.position
-    if "position" in changes and data.position is not None:
-        _move(stream, steps, step, data.position)
+    if changes.get("position") is not None:
+        _move(stream, steps, step, changes["position"])
     old, new = audit.changed(before, audit.snapshot(step, STEP_FIELDS))
     _record_step_changes(step, old, new, user, moved_from)
     db.session.commit()
@@ -229,12 +241,12 @@ def update_step(step: Step, changes: dict[str, Any], *, version: int | None = No
 def tag_step(step: Step, classification: str, waste_types: list[str] | None = None,
              rationale: str | None = None, *, version: int | None = None) -> Step:
     """Tag a step value-adding, necessary, waste or unclassified, with its waste types and reason."""
-    changes: dict[str, Any] = {"classification": classification}
+    tag: dict[str, Any] = {"classification": classification, "version": version}
     if waste_types is not None:
-        changes["waste_types"] = waste_types
+        tag["waste_types"] = waste_types
     if rationale is not None:
-        changes["rationale"] = rationale
-    return update_step(step, changes, version=version)
+        tag["rationale"] = rationale
+    return update_step(step, validate(StepPatch, tag))
 
 
 def move_step(step: Step, offset: int) -> Step:

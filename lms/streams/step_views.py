@@ -5,9 +5,8 @@ from __future__ import annotations
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 
 from lms import tenancy
-from lms.errors import ValidationFailed, VersionConflict
 from lms.extensions import db
-from lms.forms import apply_field_errors, people_choices, set_working_day
+from lms.forms import attempt, people_choices, set_working_day, submit
 from lms.kpis.services import kpis_measuring_step
 from lms.lean.durations import working_day
 from lms.models import Step, ValueStream
@@ -15,7 +14,9 @@ from lms.permissions import MEMBER, allow
 from lms.streams import bp, queries, services
 from lms.streams.forms import CLASSIFICATION_LABELS, MoveForm, StepForm, TagForm, schema_values
 from lms.streams.permissions import EDIT_STREAM
+from lms.streams.schemas import StepIn, StepPatch
 from lms.streams.views import job_choices, plain_number, render_stream_page, stream_or_404
+from lms.validation import validate, validate_edit
 
 NUMBER_FIELDS = ("uptime_pct", "operators", "pct_complete_accurate", "inventory_units")
 DURATION_FIELDS = ("cycle_time_s", "changeover_s", "wait_time_s")  # seconds, shown back in words
@@ -64,16 +65,11 @@ def _to_step(stream: ValueStream, step: Step):
 def new_step(stream_id: int):
     stream = stream_or_404(stream_id)
     form = _step_form(stream)
-    if form.validate_on_submit():
-        try:
-            step = services.create_step(stream, schema_values(form))
-        except ValidationFailed as failed:
-            apply_field_errors(form, failed)
-        else:
-            flash(f"Step {step.name} added at position {step.position}.", "success")
-            return _to_step(stream, step)
-    return render_template("streams/step_form.html", form=form, stream=stream, step=None), \
-        422 if form.errors else 200
+    done = submit(form, lambda: services.create_step(stream, validate(StepIn, schema_values(form))))
+    if done.saved:
+        flash(f"Step {done.result.name} added at position {done.result.position}.", "success")
+        return _to_step(stream, done.result)
+    return render_template("streams/step_form.html", form=form, stream=stream, step=None), done.status
 
 
 @bp.get("/<int:stream_id>/steps/<int:step_id>")
@@ -94,24 +90,12 @@ def edit_step(stream_id: int, step_id: int):
     stream = stream_or_404(stream_id)
     current = _step_or_404(stream, step_id)
     form = _step_form(stream, current)
-    status = 200
-    if form.validate_on_submit():
-        values = schema_values(form)
-        if values.get("position") is None:
-            values.pop("position")
-        try:
-            services.update_step(current, values, version=form.version.data)
-        except ValidationFailed as failed:
-            apply_field_errors(form, failed)
-        except VersionConflict as conflict:
-            form.form_errors.append(conflict.message)
-            status = 409
-        else:
-            flash(f"Step {current.name} saved.", "success")
-            return _to_step(stream, current)
-    if form.errors and status == 200:
-        status = 422
-    return render_template("streams/step_form.html", form=form, stream=stream, step=current), status
+    done = submit(form, lambda: services.update_step(current, validate_edit(
+        StepIn, StepPatch, schema_values(form), form.version.data)))
+    if done.saved:
+        flash(f"Step {current.name} saved.", "success")
+        return _to_step(stream, current)
+    return render_template("streams/step_form.html", form=form, stream=stream, step=current), done.status
 
 
 @bp.post("/<int:stream_id>/steps/<int:step_id>/tag")
@@ -121,21 +105,14 @@ def tag_step(stream_id: int, step_id: int):
     stream = stream_or_404(stream_id)
     current = _step_or_404(stream, step_id)
     form = TagForm()
-    errors: list[str] = []
-    status = 200
     if not form.validate_on_submit():
-        errors = [m for messages in form.errors.values() for m in messages]
-        status = 422
+        errors, status = [m for messages in form.errors.values() for m in messages], 422
     else:
-        try:
-            services.tag_step(current, form.classification.data, list(form.waste_types.data or []),
-                              form.rationale.data or "", version=form.version.data)
-        except ValidationFailed as failed:
+        _, errors, status = attempt(lambda: services.tag_step(
+            current, form.classification.data, list(form.waste_types.data or []), form.rationale.data or "",
+            version=form.version.data))
+        if errors:
             db.session.rollback()
-            errors, status = [m for messages in failed.fields.values() for m in messages], 422
-        except VersionConflict as conflict:
-            db.session.rollback()
-            errors, status = [conflict.message], 409
     if _wants_json():
         return _tag_json(stream, current, errors, status)
     if status != 200:

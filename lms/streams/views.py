@@ -9,9 +9,8 @@ from lms import deletion, tenancy
 from lms.charts import deferred
 from lms.charts.cache import chart_response
 from lms.customers import queries as job_stacks
-from lms.errors import ValidationFailed, VersionConflict
 from lms.extensions import db
-from lms.forms import apply_field_errors, choices, grouped, people_choices
+from lms.forms import choices, grouped, people_choices, submit
 from lms.lean.durations import working_day
 from lms.lean.metrics import WASTE_TYPES
 from lms.lean.waste import format_points
@@ -21,6 +20,8 @@ from lms.permissions import MEMBER, allow
 from lms.streams import bp, chart_data, permissions, queries, services
 from lms.streams.forms import CLASSIFICATION_LABELS, TAG_BUTTON_LABELS, TAGS, StreamForm, schema_values
 from lms.streams.permissions import EDIT_STREAM, MAP_STREAMS
+from lms.streams.schemas import ValueStreamIn, ValueStreamPatch
+from lms.validation import validate, validate_edit
 
 # Drawn (and described) by matplotlib, imported on first use: see lms.charts.deferred.
 draw_waste_pareto = deferred("lms.charts.pareto", "draw_waste_pareto")
@@ -116,15 +117,11 @@ def index():
 @allow(MAP_STREAMS)
 def new():
     form = _stream_form()
-    if form.validate_on_submit():
-        try:
-            stream = services.create_stream(schema_values(form))
-        except ValidationFailed as failed:
-            apply_field_errors(form, failed)
-        else:
-            flash(f"Value stream {stream.name} created. Add its steps in flow order.", "success")
-            return redirect(url_for("streams.show", stream_id=stream.id))
-    return render_template("streams/stream_form.html", form=form, stream=None), 422 if form.errors else 200
+    done = submit(form, lambda: services.create_stream(validate(ValueStreamIn, schema_values(form))))
+    if done.saved:
+        flash(f"Value stream {done.result.name} created. Add its steps in flow order.", "success")
+        return redirect(url_for("streams.show", stream_id=done.result.id))
+    return render_template("streams/stream_form.html", form=form, stream=None), done.status
 
 
 # One stream ----------------------------------------------------------------------------
@@ -151,21 +148,12 @@ def render_stream_page(view: queries.StreamView, row_errors: dict | None = None,
 def edit(stream_id: int):
     stream = stream_or_404(stream_id)
     form = _stream_form(stream)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            services.update_stream(stream, schema_values(form), version=form.version.data)
-        except ValidationFailed as failed:
-            apply_field_errors(form, failed)
-        except VersionConflict as conflict:
-            form.form_errors.append(conflict.message)
-            status = 409
-        else:
-            flash("Value stream saved.", "success")
-            return redirect(url_for("streams.show", stream_id=stream.id))
-    if form.errors and status == 200:
-        status = 422
-    return render_template("streams/stream_form.html", form=form, stream=stream), status
+    done = submit(form, lambda: services.update_stream(stream, validate_edit(
+        ValueStreamIn, ValueStreamPatch, schema_values(form), form.version.data)))
+    if done.saved:
+        flash("Value stream saved.", "success")
+        return redirect(url_for("streams.show", stream_id=stream.id))
+    return render_template("streams/stream_form.html", form=form, stream=stream), done.status
 
 
 @bp.post("/<int:stream_id>/delete")

@@ -18,7 +18,7 @@ from typing import Any, get_args
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import func, select
 
-from lms.admin.services import DRIFT_SETTINGS
+from lms.admin.schemas import DRIFT_SETTINGS
 from lms.customers.schemas import CustomerIn, JobIn, OutcomeIn, RatingIn, RatingOut
 from lms.errors import ValidationFailed
 from lms.extensions import db

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from lms.extensions import db
 from lms.models import AuditEvent, Circumstance
 from tests.api.test_customers_stack import customer, job, post, stack, streams  # noqa: F401
-from tests.conftest import OrgRef
+from tests.factory import OrgRef
 
 
 @pytest.fixture()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.customer_first_fixtures import RADAR_SENTENCE, STOP_SENTENCE, build_story
+from tests.scenarios import RADAR_SENTENCE, STOP_SENTENCE, claims_and_pump_repair
 
 
 @pytest.fixture()
@@ -12,7 +12,7 @@ def story(make, api_as):
     org = make.org("Claims")
     admin = make.user(org, "admin")
     viewer = make.user(org, "viewer")
-    built = build_story(api_as(admin))
+    built = claims_and_pump_repair(api_as(admin))
     return org, api_as(viewer), built
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from lms.extensions import db
-from lms.models import AuditEvent, Customer, Job, Organization, Outcome, OutcomeRating, ValueStream
+from lms.models import AuditEvent, Customer, Job, Organization, Outcome, OutcomeRating
+from tests.rows import count
 
 
 @pytest.fixture()
@@ -38,10 +39,6 @@ def new_job(api, customer_id: int, statement: str, **extra) -> dict:
 def new_outcome(api, job_id: int, statement="Minimize the time it takes to pay a bill", **extra) -> dict:
     return created(api.post("/outcomes", json={"job_id": job_id, "statement": statement, **extra}))
 
-
-def count(app, model) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(model))
 
 
 def audit_actions(app, record_type: str) -> list[str]:
@@ -94,13 +91,8 @@ def test_customer_name_is_unique_in_the_organization(api, app, make, api_as):
 
 
 def test_only_internal_customers_name_the_value_stream_they_are(api, app, admin, make):
-    with app.app_context():
-        own = ValueStream(organization_id=admin.organization_id, name="Billing")
-        foreign_org = db.session.get(Organization, make.org("Other", "other").id)
-        foreign = ValueStream(organization_id=foreign_org.id, name="Theirs")
-        db.session.add_all([own, foreign])
-        db.session.commit()
-        own_id, foreign_id = own.id, foreign.id
+    own_id = make.stream(admin, "Billing").id
+    foreign_id = make.stream(make.user(make.org("Other", "other"), "admin"), "Theirs").id
     external = api.post("/customers", json={"name": "Shop", "kind": "external", "value_stream_id": own_id})
     assert external.status_code == 422 and "value_stream_id" in external.get_json()["error"]["fields"]
     elsewhere = api.post("/customers", json={"name": "Team", "kind": "internal", "value_stream_id": foreign_id})
@@ -109,6 +101,10 @@ def test_only_internal_customers_name_the_value_stream_they_are(api, app, admin,
     assert team["value_stream_id"] == own_id
     # Turning it external drops the stream it was.
     assert api.patch(f"/customers/{team['id']}", json={"kind": "external"}).get_json()["value_stream_id"] is None
+    # A PATCH is checked with the stored fields it leaves out: the stored kind is external now.
+    refused = api.patch(f"/customers/{team['id']}", json={"value_stream_id": own_id})
+    assert refused.status_code == 422 and "value_stream_id" in refused.get_json()["error"]["fields"]
+    assert api.get(f"/customers/{team['id']}").get_json()["value_stream_id"] is None
 
 
 # --- Jobs -----------------------------------------------------------------------------------
@@ -222,6 +218,17 @@ def test_interchangeable_group_is_dropped_when_a_job_stops_being_interchangeable
     assert job["interchangeable_group"] == "exercise"
     body = api.patch(f"/jobs/{job['id']}", json={"necessity": "optional"}).get_json()
     assert (body["necessity"], body["interchangeable_group"]) == ("optional", None)
+
+
+def test_a_job_patch_is_checked_with_the_stored_necessity(api, stack):
+    """The group rule joins the field a PATCH sends with the stored one it leaves out."""
+    grouped = api.patch(f"/jobs/{stack['related']}", json={"interchangeable_group": "exercise"})
+    assert grouped.status_code == 422
+    assert grouped.get_json()["error"]["fields"]["interchangeable_group"] == [
+        "Only interchangeable jobs belong to a group; leave it empty."]
+    ungrouped = api.patch(f"/jobs/{stack['related']}", json={"necessity": "interchangeable"})
+    assert ungrouped.status_code == 422 and "interchangeable_group" in ungrouped.get_json()["error"]["fields"]
+    assert api.get(f"/jobs/{stack['related']}").get_json()["necessity"] == "required"
 
 
 # --- Versions -------------------------------------------------------------------------------

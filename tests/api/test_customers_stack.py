@@ -1,4 +1,4 @@
-"""GET /jobs/{id}/stack on the theory's examples: jobs through the API, steps written directly."""
+"""GET /jobs/{id}/stack on the theory's examples: jobs through the API, steps through the Factory."""
 
 from __future__ import annotations
 
@@ -20,30 +20,19 @@ def api(api_as, admin):
 
 
 @pytest.fixture()
-def streams(app, admin):
-    """Write value streams and steps straight into the database, as the streams feature would."""
+def streams(make, admin):
+    """Map value streams and steps through the Factory, as the admin."""
 
     class Streams:
         def stream(self, name="Billing", daily_demand=None, available_seconds_per_day=None) -> int:
-            with app.app_context():
-                vs = ValueStream(organization_id=admin.organization_id, name=name, daily_demand=daily_demand,
-                                 available_seconds_per_day=available_seconds_per_day)
-                db.session.add(vs)
-                db.session.commit()
-                return vs.id
+            return make.stream(admin, name, daily_demand=daily_demand,
+                               available_seconds_per_day=available_seconds_per_day).id
 
         def step(self, stream_id: int, job_id: int | None, name="Do it", *, position=None, kind="process",
                  cycle_time_s=600.0, wait_time_s=None, inventory_units=None, owner_id=None) -> int:
-            with app.app_context():
-                if position is None:
-                    position = 1 + db.session.scalar(
-                        db.select(db.func.count(Step.id)).where(Step.value_stream_id == stream_id))
-                step = Step(organization_id=admin.organization_id, value_stream_id=stream_id, position=position,
-                            name=name, kind=kind, job_id=job_id, cycle_time_s=cycle_time_s,
-                            wait_time_s=wait_time_s, inventory_units=inventory_units, owner_id=owner_id)
-                db.session.add(step)
-                db.session.commit()
-                return step.id
+            return make.step(admin, stream_id, name=name, position=position, kind=kind, job_id=job_id,
+                             cycle_time_s=cycle_time_s, wait_time_s=wait_time_s, inventory_units=inventory_units,
+                             owner_id=owner_id)
 
     return Streams()
 
@@ -119,6 +108,7 @@ def test_steps_of_any_value_stream_serve_and_another_organizations_do_not(api, a
                                                                            credit):
     other_org = make.org("Other", "other")
     with app.app_context():
+        # A cross-organization reference no service allows: their step serving our job.
         theirs = ValueStream(organization_id=other_org.id, name="Theirs")
         db.session.add(theirs)
         db.session.flush()

@@ -9,16 +9,8 @@ import pytest
 from lms.extensions import db
 from lms.kpis.drift_queries import drift_settings, load_series, window_start
 from lms.models import Kpi, Organization
-from tests.api.test_kpis_fixtures import (
-    TODAY,
-    add_kpi,
-    add_measurements,
-    add_ratings,
-    build_world,
-    counting_queries,
-    day,
-    monthly,
-)
+from tests.rows import counting_queries
+from tests.scenarios import TODAY, day, monthly, repair_hotline
 
 FELL = [(day(10), 6.0), (day(170), 4.0)]
 ROSE = [(day(20), 5.0), (day(160), 6.5)]
@@ -26,7 +18,7 @@ ROSE = [(day(20), 5.0), (day(160), 6.5)]
 
 @pytest.fixture()
 def world(make, app):
-    return build_world(make, app)
+    return repair_hotline(make)
 
 
 def _drift(api, kpi_id, as_of=None):
@@ -37,9 +29,9 @@ def _drift(api, kpi_id, as_of=None):
 
 def test_diverging_when_the_kpi_rises_while_satisfaction_falls(world, app, api_as):
     outcome = world.outcome_ids[0]
-    kpi_id = add_kpi(app, world.org.id, outcome_ids=[outcome])
-    add_measurements(app, world.org.id, kpi_id, monthly())
-    add_ratings(app, world.org.id, outcome, FELL)
+    kpi_id = world.kpi(outcome_ids=[outcome])
+    world.measure(kpi_id, monthly())
+    world.rate(outcome, FELL)
     body = _drift(api_as(world.viewer), kpi_id)
     assert body["status"] == "diverging"
     assert body["kpi_id"] == kpi_id and body["window_days"] == 180 and body["as_of"] == TODAY.isoformat()
@@ -55,18 +47,18 @@ def test_diverging_when_the_kpi_rises_while_satisfaction_falls(world, app, api_a
 
 def test_a_decrease_kpi_falling_5_percent_while_satisfaction_falls_is_diverging(world, app, api_as):
     outcome = world.outcome_ids[0]
-    kpi_id = add_kpi(app, world.org.id, "Average handling time", direction="decrease", outcome_ids=[outcome])
-    add_measurements(app, world.org.id, kpi_id, monthly((100.0, 99.0, 98.0, 97.0, 96.0, 95.0)))
-    add_ratings(app, world.org.id, outcome, FELL)
+    kpi_id = world.kpi("Average handling time", direction="decrease", outcome_ids=[outcome])
+    world.measure(kpi_id, monthly((100.0, 99.0, 98.0, 97.0, 96.0, 95.0)))
+    world.rate(outcome, FELL)
     body = _drift(api_as(world.viewer), kpi_id)
     assert body["status"] == "diverging" and body["kpi_change"] == pytest.approx(-0.05)
 
 
 def test_aligned_when_satisfaction_rises_with_the_kpi(world, app, api_as):
     outcome = world.outcome_ids[0]
-    kpi_id = add_kpi(app, world.org.id, outcome_ids=[outcome])
-    add_measurements(app, world.org.id, kpi_id, monthly())
-    add_ratings(app, world.org.id, outcome, ROSE)
+    kpi_id = world.kpi(outcome_ids=[outcome])
+    world.measure(kpi_id, monthly())
+    world.rate(outcome, ROSE)
     body = _drift(api_as(world.viewer), kpi_id)
     assert body["status"] == "aligned" and body["outcome_changes"] == {str(outcome): pytest.approx(1.5)}
     assert "satisfaction moved with it" in body["reasons"][0]
@@ -74,65 +66,65 @@ def test_aligned_when_satisfaction_rises_with_the_kpi(world, app, api_as):
 
 def test_a_kpi_that_rose_under_5_percent_is_aligned_with_an_outcome_holding_steady(world, app, api_as):
     outcome = world.outcome_ids[0]
-    kpi_id = add_kpi(app, world.org.id, outcome_ids=[outcome])
-    add_measurements(app, world.org.id, kpi_id, monthly((100.0, 100.5, 101.0, 101.5, 102.0, 102.5)))
-    add_ratings(app, world.org.id, outcome, [(day(10), 5.0), (day(170), 5.2)])  # +0.2 < 0.5: no change
+    kpi_id = world.kpi(outcome_ids=[outcome])
+    world.measure(kpi_id, monthly((100.0, 100.5, 101.0, 101.5, 102.0, 102.5)))
+    world.rate(outcome, [(day(10), 5.0), (day(170), 5.2)])  # +0.2 < 0.5: no change
     body = _drift(api_as(world.viewer), kpi_id)
     assert (body["status"], body["kpi_move"]) == ("aligned", "steady")
     assert body["outcome_moves"] == {str(outcome): "steady"}
 
 
 def test_orphan_when_tied_to_no_outcome(world, app, api_as):
-    kpi_id = add_kpi(app, world.org.id)
-    add_measurements(app, world.org.id, kpi_id, monthly())
+    kpi_id = world.kpi()
+    world.measure(kpi_id, monthly())
     body = _drift(api_as(world.viewer), kpi_id)
     assert body["status"] == "orphan" and body["outcome_changes"] == {}
     assert "Tied to no customer outcome" in body["reasons"][0]
 
 
 def test_stale_when_the_last_measurement_is_older_than_the_limit(world, app, api_as):
-    kpi_id = add_kpi(app, world.org.id, outcome_ids=[world.outcome_ids[0]])
-    add_measurements(app, world.org.id, kpi_id, monthly(RISING_4 := (100.0, 102.0, 104.0, 106.0), (30, 60, 90, 120)))
+    kpi_id = world.kpi(outcome_ids=[world.outcome_ids[0]])
+    world.measure(kpi_id, monthly(RISING_4 := (100.0, 102.0, 104.0, 106.0), (30, 60, 90, 120)))
     body = _drift(api_as(world.viewer), kpi_id)
     assert len(RISING_4) == 4 and body["status"] == "stale"
     assert f"No measurement since {day(120).isoformat()} (60 days; stale after 45)" in body["reasons"][0]
 
 
 def test_stale_sees_a_last_measurement_from_before_the_window(world, app, api_as):
-    kpi_id = add_kpi(app, world.org.id, outcome_ids=[world.outcome_ids[0]])
-    add_measurements(app, world.org.id, kpi_id, [(day(-300), 5.0), (day(-200), 6.0)])
+    kpi_id = world.kpi(outcome_ids=[world.outcome_ids[0]])
+    world.measure(kpi_id, [(day(-300), 5.0), (day(-200), 6.0)])
     body = _drift(api_as(world.viewer), kpi_id)
     assert body["status"] == "stale" and day(-200).isoformat() in body["reasons"][0]
 
 
 def test_insufficient_data_with_three_measurements(world, app, api_as):
-    kpi_id = add_kpi(app, world.org.id, outcome_ids=[world.outcome_ids[0]])
-    add_measurements(app, world.org.id, kpi_id, monthly((1.0, 2.0, 3.0), (120, 150, 180)))
+    kpi_id = world.kpi(outcome_ids=[world.outcome_ids[0]])
+    world.measure(kpi_id, monthly((1.0, 2.0, 3.0), (120, 150, 180)))
     body = _drift(api_as(world.viewer), kpi_id)
     assert body["status"] == "insufficient-data" and "Only 3 measurements" in body["reasons"][0]
 
 
 def test_insufficient_data_without_measurements(world, app, api_as):
-    kpi_id = add_kpi(app, world.org.id, outcome_ids=[world.outcome_ids[0]])
+    kpi_id = world.kpi(outcome_ids=[world.outcome_ids[0]])
     assert _drift(api_as(world.viewer), kpi_id)["status"] == "insufficient-data"
 
 
 def test_measures_waste_when_its_step_is_tagged_waste(world, app, api_as):
     outcome = world.outcome_ids[0]
-    kpi_id = add_kpi(app, world.org.id, "Tickets re-entered per hour", outcome_ids=[outcome],
+    kpi_id = world.kpi("Tickets re-entered per hour", outcome_ids=[outcome],
                      step_id=world.waste_step_id, stream_id=world.stream_id)
-    add_measurements(app, world.org.id, kpi_id, monthly())
-    add_ratings(app, world.org.id, outcome, FELL)  # would be diverging; waste comes first
+    world.measure(kpi_id, monthly())
+    world.rate(outcome, FELL)  # would be diverging; waste comes first
     body = _drift(api_as(world.viewer), kpi_id)
     assert body["status"] == "measures-waste" and "step tagged waste" in body["reasons"][0]
 
 
 def test_as_of_in_the_past_ignores_later_data(world, app, api_as):
     outcome = world.outcome_ids[0]
-    kpi_id = add_kpi(app, world.org.id, outcome_ids=[outcome])
+    kpi_id = world.kpi(outcome_ids=[outcome])
     # Flat until day 120, then a steep rise; satisfaction falls by day 170.
-    add_measurements(app, world.org.id, kpi_id, monthly((100.0, 100.0, 100.0, 100.0, 150.0, 200.0)))
-    add_ratings(app, world.org.id, outcome, FELL)
+    world.measure(kpi_id, monthly((100.0, 100.0, 100.0, 100.0, 150.0, 200.0)))
+    world.rate(outcome, FELL)
     api = api_as(world.viewer)
     assert _drift(api, kpi_id)["status"] == "diverging"
     past = _drift(api, kpi_id, as_of=day(120))
@@ -144,9 +136,9 @@ def test_as_of_in_the_past_ignores_later_data(world, app, api_as):
 
 def test_settings_come_from_the_organization(world, app, api_as):
     outcome = world.outcome_ids[0]
-    kpi_id = add_kpi(app, world.org.id, outcome_ids=[outcome])
-    add_measurements(app, world.org.id, kpi_id, monthly())
-    add_ratings(app, world.org.id, outcome, FELL)
+    kpi_id = world.kpi(outcome_ids=[outcome])
+    world.measure(kpi_id, monthly())
+    world.rate(outcome, FELL)
     with app.app_context():
         org = db.session.get(Organization, world.org.id)
         org.drift_min_change_pct = 20.0
@@ -163,7 +155,7 @@ def test_settings_come_from_the_organization(world, app, api_as):
 
 @pytest.mark.parametrize("as_of", ["yesterday", "2026-13-01", "2026-02-30"])
 def test_bad_as_of_is_422_naming_it(world, app, api_as, as_of):
-    kpi_id = add_kpi(app, world.org.id)
+    kpi_id = world.kpi()
     response = api_as(world.viewer).get(f"/kpis/{kpi_id}/drift?as_of={as_of}")
     assert response.status_code == 422 and "as_of" in response.get_json()["error"]["fields"]
 
@@ -172,10 +164,10 @@ def test_bad_as_of_is_422_naming_it(world, app, api_as, as_of):
 
 def test_five_years_of_weekly_data_load_only_the_window(world, app, make, api_as):
     outcome = world.outcome_ids[0]
-    kpi_id = add_kpi(app, world.org.id, outcome_ids=[outcome])
+    kpi_id = world.kpi(outcome_ids=[outcome])
     weekly = [(TODAY - timedelta(weeks=w), 100.0 + w % 7) for w in range(260)]
-    add_measurements(app, world.org.id, kpi_id, weekly)
-    add_ratings(app, world.org.id, outcome, [(TODAY - timedelta(days=30 * m), 5.0) for m in range(60)])
+    world.measure(kpi_id, weekly)
+    world.rate(outcome, [(TODAY - timedelta(days=30 * m), 5.0) for m in range(60)])
     ctx = make.acting_as(world.manager)
     try:
         org = db.session.get(Organization, world.org.id)
@@ -210,15 +202,15 @@ def _texts(params) -> set[str]:
 def _fill(app, world, first: int, count: int) -> None:
     outcome = world.outcome_ids[0]
     for n in range(first, first + count):
-        kpi_id = add_kpi(app, world.org.id, f"KPI {n:03d}", outcome_ids=[outcome], step_id=world.step_id,
+        kpi_id = world.kpi(f"KPI {n:03d}", outcome_ids=[outcome], step_id=world.step_id,
                          stream_id=world.stream_id, owner_id=world.owner.id)
-        add_measurements(app, world.org.id, kpi_id, monthly())
+        world.measure(kpi_id, monthly())
 
 
 def test_kpi_list_api_and_page_issue_the_same_queries_for_5_and_40_kpis(world, app, api_as, client):
     from tests.conftest import login
 
-    add_ratings(app, world.org.id, world.outcome_ids[0], FELL)
+    world.rate(world.outcome_ids[0], FELL)
     api = api_as(world.manager)
     _fill(app, world, 0, 5)
     with counting_queries(app) as small:
@@ -247,7 +239,7 @@ def test_kpi_list_api_and_page_issue_the_same_queries_for_5_and_40_kpis(world, a
 
 
 def test_status_filter_counts_stay_fixed_too(world, app, api_as):
-    add_ratings(app, world.org.id, world.outcome_ids[0], FELL)
+    world.rate(world.outcome_ids[0], FELL)
     api = api_as(world.manager)
     _fill(app, world, 0, 5)
     with counting_queries(app) as small:

@@ -7,21 +7,23 @@ import math
 import pytest
 from sqlalchemy import select
 
+from lms.db import today
 from lms.extensions import db
 from lms.lean.durations import metrics_in_days
 from lms.lean.metrics import API_OBJECT_KEYS
 from lms.models import Action, AuditEvent, Finding, Review, Step
-from tests.web.test_reviews_helpers import build_line, count, make_team, new_review, row, today
+from tests.rows import count, row
+from tests.scenarios import plan_review, review_line, review_team
 
 
 @pytest.fixture()
 def team(make):
-    return make_team(make)
+    return review_team(make)
 
 
 @pytest.fixture()
-def line(app, team):
-    return build_line(app, team)
+def line(make, team):
+    return review_line(make, team)
 
 
 def _events(app, record_type: str, record_id: int | None = None) -> list[AuditEvent]:
@@ -66,8 +68,8 @@ def test_review_crud_round_trip(api_as, team, line, app):
 
 def test_list_filters_and_pages(api_as, team, line):
     api = api_as(team.manager)
-    new_review(api, line.stream_id, held_on="2026-01-10")
-    new_review(api, line.stream_id, held_on="2026-02-10", status="open")
+    plan_review(api, line.stream_id, held_on="2026-01-10")
+    plan_review(api, line.stream_id, held_on="2026-02-10", status="open")
     assert api.get("/reviews").get_json()["total"] == 3
     assert api.get("/reviews?status=open").get_json()["total"] == 1
     assert api.get("/reviews?status=closed").get_json()["items"][0]["id"] == line.earlier_review_id
@@ -80,7 +82,7 @@ def test_list_filters_and_pages(api_as, team, line):
 
 def test_findings_crud(api_as, team, line, app):
     api = api_as(team.manager)
-    review = new_review(api, line.stream_id, status="open")
+    review = plan_review(api, line.stream_id, status="open")
     created = api.post(f"/reviews/{review['id']}/findings", json={
         "text": "Coils wait five days before welding", "step_id": line.step_ids[1], "waste_type": "inventory"})
     assert created.status_code == 201, created.get_json()
@@ -98,7 +100,7 @@ def test_findings_crud(api_as, team, line, app):
 
 def test_actions_crud_and_overdue(api_as, team, line, app):
     api = api_as(team.manager)
-    review = new_review(api, line.stream_id, status="open")
+    review = plan_review(api, line.stream_id, status="open")
     created = api.post(f"/reviews/{review['id']}/actions", json={
         "title": "Weld in the press cell", "step_id": line.step_ids[2], "kpi_id": line.diverging_kpi_id,
         "outcome_id": line.underserved_outcome_id, "owner_id": team.viewer.id, "due_on": "2020-01-31",
@@ -129,8 +131,8 @@ def test_actions_crud_and_overdue(api_as, team, line, app):
 @pytest.fixture()
 def foreign(make, app):
     """Another organization with its own stream, step, KPI, outcome and user."""
-    other = make_team(make, "Globex")
-    return other, build_line(app, other)
+    other = review_team(make, "Globex")
+    return other, review_line(make, other)
 
 
 REVIEW_CASES = [
@@ -176,7 +178,7 @@ def test_ids_of_another_organization_are_unknown_fields(api_as, team, line, fore
                                               **fields})
         assert response.status_code == 422, fields
         assert list(response.get_json()["error"]["fields"]) == [bad]
-    review = new_review(api, line.stream_id, status="open")
+    review = plan_review(api, line.stream_id, status="open")
     for fields, bad in (({"step_id": theirs.step_ids[0]}, "step_id"), ({"kpi_id": theirs.orphan_kpi_id}, "kpi_id"),
                         ({"outcome_id": theirs.underserved_outcome_id}, "outcome_id"),
                         ({"owner_id": other.viewer.id}, "owner_id")):
@@ -191,7 +193,7 @@ def test_step_of_another_stream_of_the_same_organization_is_refused(api_as, team
     api = api_as(team.manager)
     other_stream = api.post("/value-streams", json={"name": "Paint"}).get_json()
     other_step = api.post(f"/value-streams/{other_stream['id']}/steps", json={"name": "Spray"}).get_json()
-    review = new_review(api, line.stream_id)
+    review = plan_review(api, line.stream_id)
     response = api.post(f"/reviews/{review['id']}/findings", json={"text": "x", "step_id": other_step["id"]})
     assert response.status_code == 422
     assert response.get_json()["error"]["fields"]["step_id"] == ["No such step in this review's value stream."]
@@ -203,7 +205,7 @@ def test_step_of_another_stream_of_the_same_organization_is_refused(api_as, team
 ])
 def test_action_fields_are_checked(api_as, team, line, fields, bad):
     api = api_as(team.manager)
-    review = new_review(api, line.stream_id)
+    review = plan_review(api, line.stream_id)
     response = api.post(f"/reviews/{review['id']}/actions", json={"title": "Try", **fields})
     assert response.status_code == 422 and bad in response.get_json()["error"]["fields"]
 
@@ -214,14 +216,14 @@ def test_action_fields_are_checked(api_as, team, line, fields, bad):
 ])
 def test_finding_fields_are_checked(api_as, team, line, fields, bad):
     api = api_as(team.manager)
-    review = new_review(api, line.stream_id)
+    review = plan_review(api, line.stream_id)
     response = api.post(f"/reviews/{review['id']}/findings", json={"text": "Seen", **fields})
     assert response.status_code == 422 and bad in response.get_json()["error"]["fields"]
 
 
 def test_patch_refuses_null_for_required_fields(api_as, team, line):
     api = api_as(team.manager)
-    review = new_review(api, line.stream_id)
+    review = plan_review(api, line.stream_id)
     for fields in ({"kind": None}, {"held_on": None}, {"status": None}, {"value_stream_id": None}):
         response = api.patch(f"/reviews/{review['id']}", json=fields)
         assert response.status_code == 422 and list(fields)[0] in response.get_json()["error"]["fields"]
@@ -231,7 +233,7 @@ def test_patch_refuses_null_for_required_fields(api_as, team, line):
 
 def test_stale_version_answers_409_and_changes_nothing(api_as, team, line, app):
     api = api_as(team.manager)
-    review = new_review(api, line.stream_id, notes="first")
+    review = plan_review(api, line.stream_id, notes="first")
     assert api.patch(f"/reviews/{review['id']}", json={"notes": "second", "version": 1}).status_code == 200
     stale = api.patch(f"/reviews/{review['id']}", json={"notes": "third", "status": "open", "version": 1})
     assert stale.status_code == 409 and stale.get_json()["error"]["code"] == "version-conflict"
@@ -252,7 +254,7 @@ def test_stale_version_answers_409_and_changes_nothing(api_as, team, line, app):
 
 def test_snapshots_are_taken_once_and_survive_later_edits_of_the_stream(api_as, team, line, app):
     api = api_as(team.manager)
-    review = new_review(api, line.stream_id)
+    review = plan_review(api, line.stream_id)
     metrics_before = api.get(f"/value-streams/{line.stream_id}/metrics").get_json()
     opened = api.patch(f"/reviews/{review['id']}", json={"status": "open", "version": 1})
     assert opened.status_code == 200, opened.get_json()
@@ -295,7 +297,7 @@ def test_snapshots_are_taken_once_and_survive_later_edits_of_the_stream(api_as, 
 
 def test_snapshot_keeps_the_step_timeline_for_the_a3(api_as, team, line, app):
     api = api_as(team.manager)
-    review = new_review(api, line.stream_id, status="open")
+    review = plan_review(api, line.stream_id, status="open")
     stored = row(app, Review, review["id"])
     timeline = stored.snapshot_open["step_timeline"]
     assert [t["name"] for t in timeline][:3] == ["Stamping", "Coils before welding", "Welding"]
@@ -304,7 +306,7 @@ def test_snapshot_keeps_the_step_timeline_for_the_a3(api_as, team, line, app):
 
 def test_planned_to_closed_takes_both_snapshots_at_once(api_as, team, line):
     api = api_as(team.manager)
-    review = new_review(api, line.stream_id)
+    review = plan_review(api, line.stream_id)
     closed = api.patch(f"/reviews/{review['id']}", json={"status": "closed"}).get_json()
     assert closed["status"] == "closed"
     assert closed["snapshot_open"] is not None and closed["snapshot_open"] == closed["snapshot_close"]
@@ -313,7 +315,7 @@ def test_planned_to_closed_takes_both_snapshots_at_once(api_as, team, line):
 
 def test_open_cannot_go_back_to_planned(api_as, team, line, app):
     api = api_as(team.admin)
-    review = new_review(api, line.stream_id, status="open")
+    review = plan_review(api, line.stream_id, status="open")
     response = api.patch(f"/reviews/{review['id']}", json={"status": "planned"})
     assert response.status_code == 422
     assert "cannot go back to planned" in response.get_json()["error"]["fields"]["status"][0]
@@ -322,7 +324,7 @@ def test_open_cannot_go_back_to_planned(api_as, team, line, app):
 
 def test_only_an_admin_takes_a_closed_review_back(api_as, team, line, app):
     manager = api_as(team.manager)
-    review = new_review(manager, line.stream_id, status="closed")
+    review = plan_review(manager, line.stream_id, status="closed")
     snapshots = (review["snapshot_open"], review["snapshot_close"])
     refused = manager.patch(f"/reviews/{review['id']}", json={"status": "open"})
     assert refused.status_code == 403 and "only an admin" in refused.get_json()["error"]["message"]
@@ -344,7 +346,7 @@ def test_only_an_admin_takes_a_closed_review_back(api_as, team, line, app):
 def test_a_review_moves_to_another_stream_only_while_planned(api_as, team, line):
     api = api_as(team.manager)
     other = api.post("/value-streams", json={"name": "Paint"}).get_json()
-    review = new_review(api, line.stream_id)
+    review = plan_review(api, line.stream_id)
     moved = api.patch(f"/reviews/{review['id']}", json={"value_stream_id": other["id"]})
     assert moved.status_code == 200 and moved.get_json()["value_stream_id"] == other["id"]
     api.patch(f"/reviews/{review['id']}", json={"status": "open"})
@@ -354,7 +356,7 @@ def test_a_review_moves_to_another_stream_only_while_planned(api_as, team, line)
 
 def test_a_closed_review_takes_no_new_findings_or_actions(api_as, team, line, app):
     api = api_as(team.manager)
-    review = new_review(api, line.stream_id, status="open")
+    review = plan_review(api, line.stream_id, status="open")
     action = api.post(f"/reviews/{review['id']}/actions", json={"title": "Try"}).get_json()
     api.patch(f"/reviews/{review['id']}", json={"status": "closed"})
     assert api.post(f"/reviews/{review['id']}/findings", json={"text": "Late"}).status_code == 422
@@ -380,7 +382,7 @@ def test_agenda_holds_every_kind_of_point(api_as, team, line):
     assert ("kpi-stale", "Kpi", line.stale_kpi_id) in found
     assert ("untagged-step", "Step", line.untagged_step_id) in found
     assert ("over-takt-step", "Step", line.over_takt_step_id) in found
-    assert ("flagged-value-adding-step", "Step", line.unserved_va_step_id) in found
+    assert ("flagged-value-adding-step", "Step", line.flagged_va_step_id) in found
     assert ("underserved-outcome", "Outcome", line.underserved_outcome_id) in found
     assert ("job-gap", "Job", line.gap_job_id) in found
     assert ("overdue-action", "Action", line.overdue_action_id) in found
@@ -398,7 +400,7 @@ def test_agenda_holds_every_kind_of_point(api_as, team, line):
 
 def test_agenda_drops_what_was_fixed(api_as, team, line, app):
     api = api_as(team.manager)
-    review = new_review(api, line.stream_id)
+    review = plan_review(api, line.stream_id)
     action = api.get(f"/actions/{line.overdue_action_id}").get_json()
     api.patch(f"/actions/{line.overdue_action_id}", json={"stage": "done", "version": action["version"]})
     welding = api.get(f"/steps/{line.untagged_step_id}").get_json()
@@ -420,7 +422,7 @@ def test_openapi_documents_the_review_endpoints(client):
 
 def test_deleting_a_review_removes_its_findings_and_actions(api_as, team, line, app):
     api = api_as(team.manager)
-    review = new_review(api, line.stream_id, status="open")
+    review = plan_review(api, line.stream_id, status="open")
     api.post(f"/reviews/{review['id']}/findings", json={"text": "Seen"})
     api.post(f"/reviews/{review['id']}/actions", json={"title": "Try"})
     assert api.delete(f"/reviews/{review['id']}").status_code == 204

@@ -5,24 +5,25 @@ from __future__ import annotations
 import pytest
 
 from lms.models import Action, Finding, Review
-from tests.web.test_reviews_helpers import build_line, count, make_team, new_review, row
+from tests.rows import count, row
+from tests.scenarios import plan_review, review_line, review_team
 
 
 @pytest.fixture()
 def team(make):
-    return make_team(make)
+    return review_team(make)
 
 
 @pytest.fixture()
-def line(app, team):
-    return build_line(app, team)
+def line(make, team):
+    return review_line(make, team)
 
 
 @pytest.fixture()
 def running(api_as, team, line):
     """An open review with a finding and an action assigned to the viewer."""
     api = api_as(team.manager)
-    review = new_review(api, line.stream_id, status="open")
+    review = plan_review(api, line.stream_id, status="open")
     finding = api.post(f"/reviews/{review['id']}/findings", json={"text": "Coils pile up"}).get_json()
     action = api.post(f"/reviews/{review['id']}/actions", json={
         "title": "Pull coils by kanban", "owner_id": team.viewer.id, "expected_effect": "Less inventory"}).get_json()
@@ -93,7 +94,7 @@ def test_owner_of_another_stream_may_not_run_this_one(api_as, team, line, runnin
 
 def test_owner_of_the_stream_runs_its_reviews_but_does_not_delete_them(api_as, team, line, app):
     api = api_as(team.owner)
-    review = new_review(api, line.stream_id, kind="gemba-walk")
+    review = plan_review(api, line.stream_id, kind="gemba-walk")
     assert api.patch(f"/reviews/{review['id']}", json={"status": "open"}).status_code == 200
     finding = api.post(f"/reviews/{review['id']}/findings", json={"text": "Welder waits for coils"})
     action = api.post(f"/reviews/{review['id']}/actions", json={"title": "Buffer of two coils",
@@ -108,7 +109,7 @@ def test_owner_of_the_stream_runs_its_reviews_but_does_not_delete_them(api_as, t
 
 def test_another_organizations_records_are_not_found(api_as, make, app, team, running):
     review, finding, action = running
-    other = make_team(make, "Globex")
+    other = review_team(make, "Globex")
     api = api_as(other.admin)
     calls = [
         api.get(f"/reviews/{review['id']}"), api.patch(f"/reviews/{review['id']}", json={"notes": "x"}),

@@ -9,12 +9,13 @@ from sqlalchemy import select
 
 from lms.extensions import db
 from lms.models import AuditEvent, Step, ValueStream
-from tests.web.streams_fixtures import count, map_stamping_line, open_shop, positions, stamping_steps
+from tests.rows import count, positions
+from tests.scenarios import map_stamping_line, stamping_shop, stamping_steps
 
 
 @pytest.fixture()
 def shop(make, app):
-    return open_shop(make, app)
+    return stamping_shop(make)
 
 
 @pytest.fixture()
@@ -183,6 +184,7 @@ def test_nan_and_infinity_are_refused(api_as, shop, line, app, raw):
     ({"name": None}, "name"),
     ({"inventory_units": -3}, "inventory_units"),
     ({"waste_types": ["defects", "gossip"]}, "waste_types"),
+    ({"waste_types": ["waiting", "waiting"]}, "waste_types"),  # the full schema's rule, in the PATCH
 ])
 def test_invalid_step_patch_changes_nothing(api_as, shop, line, app, changes, field):
     _, step_ids = line
@@ -225,7 +227,7 @@ def test_unreadable_body_is_400(api_as, shop):
 
 def test_ids_of_another_organization_are_not_found_in_yours(api_as, shop, make, app, line):
     stream_id, step_ids = line
-    elsewhere = open_shop(make, app, "Elsewhere")
+    elsewhere = stamping_shop(make, "Elsewhere")
     foreign_stream, _ = map_stamping_line(make, elsewhere)
     api = api_as(shop.manager)
     for field, value in [("customer_id", elsewhere.customer_id), ("job_id", elsewhere.job_id),
@@ -240,14 +242,8 @@ def test_ids_of_another_organization_are_not_found_in_yours(api_as, shop, make, 
     assert count(app, ValueStream) == 2 and count(app, Step) == 10
 
 
-def test_job_of_another_customer_is_refused(api_as, shop, app):
-    from lms.models import Customer
-
-    with app.app_context():
-        other = Customer(organization_id=shop.org.id, name="Someone else")
-        db.session.add(other)
-        db.session.commit()
-        other_id = other.id
+def test_job_of_another_customer_is_refused(api_as, make, shop, app):
+    other_id = make.customer(shop.admin, "Someone else")
     response = api_as(shop.manager).post("/value-streams", json={
         "name": "Mixed", "customer_id": other_id, "job_id": shop.job_id})
     assert response.status_code == 422 and "job_id" in response.get_json()["error"]["fields"]
@@ -457,7 +453,7 @@ def test_manager_may_change_any_stream_and_reassign_it(api_as, shop, line, app):
 
 def test_another_organizations_records_are_404_and_untouched(api_as, shop, line, make, app):
     stream_id, step_ids = line
-    stranger = open_shop(make, app, "Stranger")
+    stranger = stamping_shop(make, "Stranger")
     api = api_as(stranger.admin)
     calls = [("get", f"/value-streams/{stream_id}", None), ("get", f"/value-streams/{stream_id}/steps", None),
              ("get", f"/value-streams/{stream_id}/metrics", None), ("get", f"/steps/{step_ids[0]}", None)]

@@ -13,12 +13,12 @@ from sqlalchemy import update
 
 from lms.extensions import db
 from lms.models import OutcomeRating
-from tests.web.streams_fixtures import open_shop
+from tests.scenarios import stamping_shop
 
 
 @pytest.fixture()
 def shop(make, app):
-    return open_shop(make, app)
+    return stamping_shop(make)
 
 
 def _stream(api, steps: list[dict], **fields) -> int:

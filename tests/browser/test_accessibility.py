@@ -17,7 +17,7 @@ from lms.extensions import db
 from lms.models import Step
 from lms.seed import DEMO_PASSWORD, seed_demo
 from tests.conftest import PASSWORD
-from tests.web.streams_fixtures import map_stamping_line, open_shop
+from tests.scenarios import map_stamping_line, stamping_shop
 
 pytestmark = pytest.mark.browser
 
@@ -90,7 +90,7 @@ LONG_NAME = "Quote-RFQ_2026_000123_" + "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789" * 
 
 def test_a_long_unbroken_step_name_wraps_instead_of_widening_the_page(page, make, app):
     page.set_default_timeout(60_000)  # a busy machine
-    shop = open_shop(make, app)
+    shop = stamping_shop(make)
     stream_id, step_ids = map_stamping_line(make, shop)
     with app.app_context():
         db.session.get(Step, step_ids[0]).name = LONG_NAME

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.test_kpis_fixtures import add_kpi, add_measurements, add_ratings, build_world, day, monthly
 from tests.conftest import PASSWORD
+from tests.scenarios import day, monthly, repair_hotline
 
 pytestmark = pytest.mark.browser
 
 
 def test_admin_changes_the_minimum_meaningful_change_and_the_verdict_follows(page, make, app):
-    world = build_world(make, app)
+    world = repair_hotline(make)
     outcome = world.outcome_ids[0]
-    kpi_id = add_kpi(app, world.org.id, outcome_ids=[outcome], target=120.0)
-    add_measurements(app, world.org.id, kpi_id, monthly())
-    add_ratings(app, world.org.id, outcome, [(day(15), 5.0), (day(165), 5.8)])
+    kpi_id = world.kpi(outcome_ids=[outcome], target=120.0)
+    world.measure(kpi_id, monthly())
+    world.rate(outcome, [(day(15), 5.0), (day(165), 5.8)])
 
     page.goto("/login")
     page.get_by_label("Email").fill(world.admin.email)

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from lms.extensions import db
-from lms.models import Customer, Job, Kpi, KpiMeasurement, Step, ValueStream
+from lms.models import Job, Kpi, KpiMeasurement, Step, ValueStream
 from tests.conftest import PASSWORD
-from tests.web.test_reviews_helpers import build_line, make_team
+from tests.scenarios import review_line, review_team
 
 pytestmark = pytest.mark.browser
 
@@ -66,17 +66,6 @@ def journey(page, tmp_path):
     assert [e for e in page.console_errors if "Content Security Policy" in e or "Uncaught" in e] == []
 
 
-def _customer_with_job(app, org_id: int, name: str, statement: str) -> tuple[int, int]:
-    with app.app_context():
-        customer = Customer(organization_id=org_id, name=name, kind="internal")
-        db.session.add(customer)
-        db.session.flush()
-        job = Job(organization_id=org_id, customer_id=customer.id, statement=statement)
-        db.session.add(job)
-        db.session.commit()
-        return customer.id, job.id
-
-
 def _paste(page, selector: str, text: str) -> None:
     """Paste ``text`` into a cell as a spreadsheet's copy puts it on the clipboard."""
     page.locator(selector).focus()
@@ -91,8 +80,8 @@ def _paste(page, selector: str, text: str) -> None:
 
 
 def test_map_a_stream_of_five_steps_in_the_table_and_tag_one_as_waste(journey, make, database):
-    team = make_team(make, "Bracket Works")
-    _customer_with_job(database, team.org.id, "Assembly line", "Get welded brackets on time")
+    team = review_team(make, "Bracket Works")
+    make.job(team.admin, make.customer(team.admin, "Assembly line", kind="internal"), "Get welded brackets on time")
     page = journey.sign_in(team.owner).page
 
     page.get_by_role("link", name="Value streams", exact=True).first.click()
@@ -154,13 +143,14 @@ def test_map_a_stream_of_five_steps_in_the_table_and_tag_one_as_waste(journey, m
 
 
 def test_a_customer_with_a_job_an_outcome_a_rating_and_a_step_serving_it(journey, make, database):
-    team = make_team(make, "Claims Office")
+    team = review_team(make, "Claims Office")
     from lms.streams import services
+    from lms.streams.schemas import StepIn, ValueStreamIn
 
     ctx = make.acting_as(team.admin)
     try:
-        stream = services.create_stream({"name": "Claims handling"})
-        step_id = services.create_step(stream, {"name": "Assess the claim", "cycle_time_s": 900}).id
+        stream = services.create_stream(ValueStreamIn(name="Claims handling"))
+        step_id = services.create_step(stream, StepIn(name="Assess the claim", cycle_time_s=900)).id
         stream_id = stream.id
     finally:
         ctx.pop()
@@ -219,8 +209,8 @@ def test_a_customer_with_a_job_an_outcome_a_rating_and_a_step_serving_it(journey
 
 
 def test_a_kpi_with_measurements_and_its_drift(journey, make, database):
-    team = make_team(make, "Bracket Works")
-    line = build_line(database, team)
+    team = review_team(make, "Bracket Works")
+    line = review_line(make, team)
     page = journey.sign_in(team.manager).page
     with database.app_context():
         stream_name = db.session.get(ValueStream, line.stream_id).name
@@ -265,8 +255,8 @@ def test_a_kpi_with_measurements_and_its_drift(journey, make, database):
 
 
 def test_a_review_with_a_finding_and_an_action_on_a_kpi_closed_with_before_and_after(journey, make, database):
-    team = make_team(make, "Bracket Works")
-    line = build_line(database, team)
+    team = review_team(make, "Bracket Works")
+    line = review_line(make, team)
     with database.app_context():
         kpi_name = db.session.get(Kpi, line.diverging_kpi_id).name
         stream_name = db.session.get(ValueStream, line.stream_id).name
@@ -314,14 +304,15 @@ def test_a_review_with_a_finding_and_an_action_on_a_kpi_closed_with_before_and_a
 
 
 def test_export_and_reimport_steps_replacing_them_after_a_preview(journey, make, database):
-    team = make_team(make, "Repair Shop")
+    team = review_team(make, "Repair Shop")
     from lms.streams import services
+    from lms.streams.schemas import StepIn, ValueStreamIn
 
     ctx = make.acting_as(team.owner)
     try:
-        stream = services.create_stream({"name": "Repairs", "owner_id": team.owner.id})
+        stream = services.create_stream(ValueStreamIn(name="Repairs", owner_id=team.owner.id))
         for name, seconds in (("Receive", 60), ("Diagnose", 600), ("Repair", 1800), ("Test", 300)):
-            services.create_step(stream, {"name": name, "cycle_time_s": seconds})
+            services.create_step(stream, StepIn(name=name, cycle_time_s=seconds))
         stream_id = stream.id
     finally:
         ctx.pop()

@@ -7,14 +7,14 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.web.test_reviews_helpers import build_line, make_team
+from tests.scenarios import review_line, review_team
 
 pytestmark = pytest.mark.browser
 
 
 def test_run_a_review_end_to_end(page, make, database):
-    team = make_team(make, "Bracket Works")
-    line = build_line(database, team)
+    team = review_team(make, "Bracket Works")
+    line = review_line(make, team)
     page.on("dialog", lambda dialog: dialog.accept())  # "Close the review?" asks first
 
     page.goto("/login")

@@ -7,7 +7,7 @@ import pytest
 from lms.extensions import db
 from lms.models import Step
 from tests.conftest import PASSWORD
-from tests.web.streams_fixtures import map_stamping_line, open_shop
+from tests.scenarios import map_stamping_line, stamping_shop
 
 pytestmark = pytest.mark.browser
 
@@ -21,7 +21,7 @@ def _sign_in(page, user) -> None:
 
 
 def test_owner_tags_steps_in_place_without_reloading(page, make, app):
-    shop = open_shop(make, app)
+    shop = stamping_shop(make)
     stream_id, step_ids = map_stamping_line(make, shop)
     _sign_in(page, shop.owner)
     page.goto(f"/value-streams/{stream_id}")
@@ -52,7 +52,7 @@ def test_owner_tags_steps_in_place_without_reloading(page, make, app):
 
 
 def test_tagging_works_with_javascript_off(browser, live_server, make, app):
-    shop = open_shop(make, app)
+    shop = stamping_shop(make)
     stream_id, step_ids = map_stamping_line(make, shop)
     context = browser.new_context(base_url=live_server, java_script_enabled=False)
     page = context.new_page()

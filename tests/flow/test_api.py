@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.flow.fixtures import SMALL_CSV, SMALL_LOG, make_small_stream
+from tests.flow.small_log import SMALL_CSV, SMALL_LOG
 from tests.flow.test_parsing import XES
+from tests.scenarios import quotes_stream
 
 
 @pytest.fixture()
@@ -13,7 +14,7 @@ def setup(make, api_as):
     org = make.org()
     admin = make.user(org, "admin")
     api = api_as(admin)
-    stream_id, steps = make_small_stream(api)
+    stream_id, steps = quotes_stream(make, admin)
     return org, api, stream_id, steps
 
 

@@ -7,8 +7,9 @@ from sqlalchemy import func, select
 from lms.cli import cli
 from lms.extensions import db
 from lms.models import AuditEvent, FlowActivity, FlowEvent
-from tests.flow.fixtures import SMALL_CSV, make_small_stream
+from tests.flow.small_log import SMALL_CSV
 from tests.flow.test_parsing import XES
+from tests.scenarios import quotes_stream
 
 
 def _count(app, model=FlowEvent) -> int:
@@ -18,7 +19,7 @@ def _count(app, model=FlowEvent) -> int:
 
 def test_import_twice_adds_the_events_once(app, make, api_as, tmp_path):
     admin = make.user(make.org(), "admin")
-    stream_id, steps = make_small_stream(api_as(admin))
+    stream_id, steps = quotes_stream(make, admin)
     log = tmp_path / "quotes.csv"
     log.write_text(SMALL_CSV)
     runner = app.test_cli_runner()
@@ -40,7 +41,7 @@ def test_import_twice_adds_the_events_once(app, make, api_as, tmp_path):
 
 def test_one_bad_row_imports_nothing_and_names_it(app, make, api_as, tmp_path):
     admin = make.user(make.org(), "admin")
-    stream_id, _ = make_small_stream(api_as(admin))
+    stream_id, _ = quotes_stream(make, admin)
     log = tmp_path / "bad.csv"
     log.write_text(SMALL_CSV + "D,Ship,yesterday,complete,,\n")
     result = app.test_cli_runner().invoke(cli, ["import-events", str(log), "--stream", str(stream_id)])
@@ -52,7 +53,7 @@ def test_one_bad_row_imports_nothing_and_names_it(app, make, api_as, tmp_path):
 
 def test_xes_and_mapped_columns(app, make, api_as, tmp_path):
     admin = make.user(make.org(), "admin")
-    stream_id, _ = make_small_stream(api_as(admin))
+    stream_id, _ = quotes_stream(make, admin)
     log = tmp_path / "log.xes"
     log.write_bytes(XES)
     result = app.test_cli_runner().invoke(cli, ["import-events", str(log), "--stream", str(stream_id)])

@@ -14,8 +14,8 @@ from lms.flow import import_services as flow_import_services
 from lms.flow import upload_files as flow_upload_files
 from lms.models import AuditEvent, FlowEvent
 from tests.conftest import login as sign_in
-from tests.flow.fixtures import SMALL_CSV
-from tests.flow.test_pages import _setup
+from tests.flow.small_log import SMALL_CSV
+from tests.scenarios import quotes_office
 
 MAPPING = {"column-case_id": "case_id", "column-activity": "activity", "column-timestamp": "timestamp",
            "column-lifecycle": "lifecycle", "column-customer": "customer", "column-segment": "segment"}
@@ -56,7 +56,7 @@ def _join_imports() -> None:
 
 
 def test_the_status_page_ends_on_the_counts_and_the_import_is_audited(app, client, make, api_as, login_as):
-    _, admin, stream_id, _ = _setup(make, api_as)
+    _, admin, stream_id, _ = quotes_office(make)
     login_as(admin)
     token = _upload_csv(client, stream_id, SMALL_CSV)
     started = _import(client, stream_id, token)
@@ -84,7 +84,7 @@ def test_the_status_page_ends_on_the_counts_and_the_import_is_audited(app, clien
 
 
 def test_a_bad_row_ends_on_its_errors_and_writes_nothing(app, client, make, api_as, login_as):
-    _, admin, stream_id, _ = _setup(make, api_as)
+    _, admin, stream_id, _ = quotes_office(make)
     login_as(admin)
     token = _upload_csv(client, stream_id, SMALL_CSV + "D,Ship,yesterday,complete,,\nE,,2026-03-02,,,\n")
     started = _import(client, stream_id, token)
@@ -101,7 +101,7 @@ def test_a_bad_row_ends_on_its_errors_and_writes_nothing(app, client, make, api_
 
 def test_a_missing_column_is_refused_on_the_column_page_before_anything_starts(app, client, make, api_as,
                                                                                 login_as):
-    _, admin, stream_id, _ = _setup(make, api_as)
+    _, admin, stream_id, _ = quotes_office(make)
     login_as(admin)
     token = _upload_csv(client, stream_id, SMALL_CSV)
     refused = client.post(f"/value-streams/{stream_id}/events/columns",
@@ -112,7 +112,7 @@ def test_a_missing_column_is_refused_on_the_column_page_before_anything_starts(a
 
 
 def test_only_who_may_import_into_the_stream_sees_the_status(app, client, make, api_as, login_as):
-    org, admin, stream_id, _ = _setup(make, api_as)
+    org, admin, stream_id, _ = quotes_office(make)
     login_as(admin)
     token = _upload_csv(client, stream_id, SMALL_CSV)
     _import(client, stream_id, token)
@@ -128,7 +128,7 @@ def test_only_who_may_import_into_the_stream_sees_the_status(app, client, make, 
 
 
 def test_an_unfinished_import_refreshes_itself_and_shows_its_progress(app, client, make, api_as, login_as):
-    org, admin, stream_id, _ = _setup(make, api_as)
+    org, admin, stream_id, _ = quotes_office(make)
     login_as(admin)
     token = _upload_csv(client, stream_id, SMALL_CSV)
     with app.app_context():
@@ -153,7 +153,7 @@ def test_an_unfinished_import_refreshes_itself_and_shows_its_progress(app, clien
 
 
 def test_the_real_thread_imports_after_the_request(app, client, make, api_as, login_as, monkeypatch):
-    _, admin, stream_id, _ = _setup(make, api_as)
+    _, admin, stream_id, _ = quotes_office(make)
     login_as(admin)
     monkeypatch.setitem(app.config, "LMS_IMPORT_IN_BACKGROUND", True)
     ran_in: list[str] = []

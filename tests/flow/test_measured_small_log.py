@@ -1,4 +1,4 @@
-"""The measured figures of a small log match the hand computation in tests/flow/fixtures.py exactly."""
+"""The measured figures of a small log match the hand computation in tests/flow/small_log.py exactly."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from lms.flow import figure_queries as flow_figure_queries
 from lms.flow import log_files as flow_log_files
 from lms.flow import services
 from lms.models import ValueStream
-from tests.flow.fixtures import SMALL_LOG, make_small_stream
+from tests.flow.small_log import SMALL_LOG
+from tests.scenarios import quotes_stream
 
 DAY = 28_800
 
@@ -18,7 +19,7 @@ DAY = 28_800
 def measured(make, api_as):
     org = make.org()
     admin = make.user(org, "admin")
-    stream_id, steps = make_small_stream(api_as(admin))
+    stream_id, steps = quotes_stream(make, admin)
     ctx = make.acting_as(admin)
     stream = db.session.get(ValueStream, stream_id)
     result = services.import_events_for_actor(stream, flow_log_files.json_events(SMALL_LOG), source="test")

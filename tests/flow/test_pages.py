@@ -5,19 +5,14 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from lms.extensions import db
 from lms.models import AuditEvent, FlowActivity, FlowEvent, Step, ValueStream
-from tests.flow.fixtures import SMALL_CSV, make_small_stream
+from tests.flow.small_log import SMALL_CSV
 from tests.flow.test_parsing import XES
-
-
-def _setup(make, api_as, role="admin"):
-    org = make.org()
-    admin = make.user(org, "admin")
-    stream_id, steps = make_small_stream(api_as(admin))
-    return org, admin, stream_id, steps
+from tests.scenarios import quotes_office
 
 
 def _count(app, model=FlowEvent):
@@ -31,7 +26,7 @@ def _upload(client, stream_id, data: bytes, name: str):
 
 
 def test_csv_upload_goes_through_the_column_page(app, client, make, api_as, login_as):
-    _, admin, stream_id, _ = _setup(make, api_as)
+    _, admin, stream_id, _ = quotes_office(make)
     login_as(admin)
     csv = SMALL_CSV.replace("case_id,activity,timestamp", "Ticket,Status,When")
     response = _upload(client, stream_id, csv.encode(), "export.csv")
@@ -60,7 +55,7 @@ def test_csv_upload_goes_through_the_column_page(app, client, make, api_as, logi
 
 
 def test_xes_upload_imports_at_once_and_bad_rows_are_listed(app, client, make, api_as, login_as):
-    _, admin, stream_id, _ = _setup(make, api_as)
+    _, admin, stream_id, _ = quotes_office(make)
     login_as(admin)
     response = _upload(client, stream_id, XES, "log.xes")
     assert response.status_code == 302 and "/events/imports/" in response.location and _count(app) == 2
@@ -73,7 +68,7 @@ def test_xes_upload_imports_at_once_and_bad_rows_are_listed(app, client, make, a
 
 
 def test_mapping_page_maps_unmapped_work(app, client, make, api_as, login_as):
-    _, admin, stream_id, steps = _setup(make, api_as)
+    _, admin, stream_id, steps = quotes_office(make)
     login_as(admin)
     _upload(client, stream_id, XES, "log.xes")  # "Receive" matches the step by name
     client.post(f"/value-streams/{stream_id}/events/columns")  # no upload: sent back to the form
@@ -100,7 +95,7 @@ def test_mapping_page_maps_unmapped_work(app, client, make, api_as, login_as):
 
 
 def test_flow_page_shows_measured_beside_entered_and_adopts(app, client, make, api_as, login_as):
-    _, admin, stream_id, steps = _setup(make, api_as)
+    _, admin, stream_id, steps = quotes_office(make)
     login_as(admin)
     token_page = client.get(_upload(client, stream_id, SMALL_CSV.encode(), "log.csv").location)
     token = re.search(r'name="upload" value="([^"]+)"', token_page.get_data(as_text=True))[1]
@@ -131,7 +126,7 @@ def test_flow_page_shows_measured_beside_entered_and_adopts(app, client, make, a
 
 
 def test_flow_page_without_a_log_or_a_working_day(app, client, make, api_as, login_as):
-    _, admin, stream_id, _ = _setup(make, api_as)
+    _, admin, stream_id, _ = quotes_office(make)
     login_as(admin)
     assert "No events yet" in client.get(f"/value-streams/{stream_id}/flow").get_data(as_text=True)
     api_as(admin).patch(f"/value-streams/{stream_id}", {"available_seconds_per_day": None})
@@ -140,7 +135,7 @@ def test_flow_page_without_a_log_or_a_working_day(app, client, make, api_as, log
 
 
 def test_a_viewer_reads_but_cannot_import_map_or_adopt(app, client, make, api_as, login_as):
-    org, _, stream_id, _ = _setup(make, api_as)
+    org, _, stream_id, _ = quotes_office(make)
     login_as(make.user(org, "viewer"))
     assert client.get(f"/value-streams/{stream_id}/flow").status_code == 200
     assert client.get(f"/value-streams/{stream_id}/activities").status_code == 200
@@ -150,8 +145,21 @@ def test_a_viewer_reads_but_cannot_import_map_or_adopt(app, client, make, api_as
     assert _count(app) == 0
 
 
+def test_the_settings_schema_names_each_bad_field():
+    from lms.errors import ValidationFailed
+    from lms.flow.schemas import TOLERANCE_MESSAGE, WORKDAY_START_MESSAGE, FlowProfileIn
+    from lms.validation import validate
+
+    with pytest.raises(ValidationFailed) as refused:
+        validate(FlowProfileIn, {"workday_starts_at_s": 86_400, "tolerance_pct": True, "outcome_id": True})
+    assert refused.value.fields == {"workday_starts_at_s": [WORKDAY_START_MESSAGE],
+                                    "tolerance_pct": [TOLERANCE_MESSAGE],
+                                    "outcome_id": ["Enter a number, not true or false."]}
+    assert validate(FlowProfileIn, {"workday_starts_at_s": 0, "tolerance_pct": 1_000}).kpi_id is None
+
+
 def test_settings_are_validated_and_saved(app, client, make, api_as, login_as):
-    _, admin, stream_id, _ = _setup(make, api_as)
+    _, admin, stream_id, _ = quotes_office(make)
     login_as(admin)
     bad = client.post(f"/value-streams/{stream_id}/flow/settings",
                       data={"workday_start": "25:00", "tolerance_pct": "10", "outcome_id": "", "kpi_id": ""})

@@ -8,7 +8,7 @@ import pytest
 
 from lms.cli import cli
 from lms.extensions import db
-from tests.conftest import OrgRef, UserRef
+from tests.factory import OrgRef, UserRef
 from tests.security.records import fingerprint, record_ids
 
 

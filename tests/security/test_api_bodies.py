@@ -154,3 +154,33 @@ def test_hostile_import_documents_write_nothing(app, client, filled, make):
         check_answer(response, raw, before, after)
 
     attack()
+
+
+def _id_fields(op) -> list[str]:
+    """The fields of an operation's body that hold record ids (``…_id``, or lists of them ``…_ids``)."""
+    fields = getattr(op.body, "model_fields", {})
+    return [name for name in fields if name.endswith(("_id", "_ids"))]
+
+
+ID_OPERATIONS = [op for op in BODY_OPERATIONS if _id_fields(op)]
+
+
+@pytest.mark.parametrize("op", ID_OPERATIONS, ids=_id)
+def test_true_is_no_record_id_in_any_body(client, filled, snapshot, op):
+    """One rule for ids everywhere: true (which Python reads as 1) names no record; 422 naming the field."""
+    headers = {"Authorization": f"Bearer {filled.token}"}
+    for field in _id_fields(op):
+        before = snapshot(filled.org.id)
+        value = [True] if field.endswith("_ids") else True
+        response = client.open(_path(op.rule, filled.ids), method=op.method, json={field: value},
+                               headers=headers)
+        assert response.status_code == 422, (field, response.get_data(as_text=True)[:300])
+        named = response.get_json()["error"]["fields"]
+        assert any(name == field or name.startswith(f"{field}.") for name in named), (field, named)
+        assert snapshot(filled.org.id) == before
+
+
+def test_ids_are_checked_across_the_api():
+    """The operations above include every create that takes an id, so a new one is checked too."""
+    creates = {op.rule for op in ID_OPERATIONS if op.method == "POST"}
+    assert {"/kpis", "/value-streams", "/value-streams/<int:stream_id>/steps", "/reviews", "/jobs"} <= creates

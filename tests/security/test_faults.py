@@ -111,6 +111,7 @@ def test_a_writer_killed_between_flush_and_commit_leaves_no_partial_rows(scratch
     from lms import tenancy
     from lms.admin.services import create_organization
     from lms.auth.services import create_user
+    from lms.streams.schemas import StepIn, ValueStreamIn
     from lms.streams.services import create_step, create_stream
 
     app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": scratch_url,
@@ -120,8 +121,8 @@ def test_a_writer_killed_between_flush_and_commit_leaves_no_partial_rows(scratch
         org = create_organization("Killed", "killed")
         admin = create_user(org, email="admin@killed.test", password="a long passphrase", role="admin")
         tenancy.act_as(admin)
-        stream = create_stream({"name": "Line"})
-        create_step(stream, {"name": "First"})
+        stream = create_stream(ValueStreamIn(name="Line"))
+        create_step(stream, StepIn(name="First"))
         org_id, admin_id, stream_id = org.id, admin.id, stream.id
         before = fingerprint(org_id)
         db.session.remove()
@@ -147,7 +148,7 @@ def test_a_writer_killed_between_flush_and_commit_leaves_no_partial_rows(scratch
         assert db.session.scalar(select(func.count(Step.id)).execution_options(all_organizations=True)) == 1
         # The dead writer holds no lock: the next write goes through at once.
         tenancy.act_as(db.session.get(User, admin_id))
-        create_step(db.session.get(ValueStream, stream_id), {"name": "After the crash"})
+        create_step(db.session.get(ValueStream, stream_id), StepIn(name="After the crash"))
         assert [s.position for s in db.session.scalars(select(Step).order_by(Step.position))] == [1, 2]
         db.session.remove()
         db.engine.dispose()

@@ -83,3 +83,15 @@ def test_the_setting_decides_drift(client, make, app):
     client.post("/admin/settings", data={**SETTINGS, "drift_min_satisfaction_change": "2.5",
                                          "version": str(_settings(app, first.id)[-1])})
     assert _settings(app, first.id)[3] == 2.5 and _settings(app, second.id)[3] == 0.5
+
+
+def test_the_settings_schema_says_each_range():
+    from lms.admin.schemas import DRIFT_SETTINGS, DriftSettingsIn, range_message
+    from lms.errors import ValidationFailed
+    from lms.validation import validate
+
+    with pytest.raises(ValidationFailed) as refused:
+        validate(DriftSettingsIn, {"drift_window_days": 29, "drift_stale_days": True,
+                                   "drift_min_change_pct": 100.5, "drift_min_satisfaction_change": float("nan")})
+    assert refused.value.fields == {name: [range_message(name)] for name in DRIFT_SETTINGS}
+    assert range_message("drift_window_days") == "The drift window must be between 30 and 730."

@@ -8,23 +8,17 @@ import pytest
 from sqlalchemy import select
 
 from lms.extensions import db
-from lms.models import Circumstance, Outcome, OutcomeRating
+from lms.models import Circumstance
 from tests.web.test_circumstances import admin, cardio, org  # noqa: F401
 
 
 @pytest.fixture()
-def rated(app, admin, cardio):  # noqa: F811
+def rated(make, admin, cardio):  # noqa: F811
     """Members rated the stack's outcome by segment: 20 with back problems of 100."""
-    with app.app_context():
-        oid = admin.organization_id
-        outcome = Outcome(organization_id=oid, job_id=cardio["high"], statement="Minimize the visits in vain")
-        db.session.add(outcome)
-        db.session.flush()
-        for segment, respondents in (("Back problems", 20), ("Everyone else", 80)):
-            db.session.add(OutcomeRating(organization_id=oid, outcome_id=outcome.id, rated_on=date(2026, 9, 1),
-                                         importance=7.0, satisfaction=4.0, respondents=respondents,
-                                         segment=segment))
-        db.session.commit()
+    outcome = make.outcome(admin, cardio["high"], "Minimize the visits in vain")
+    for segment, respondents in (("Back problems", 20), ("Everyone else", 80)):
+        make.rating(admin, outcome, date(2026, 9, 1), importance=7.0, satisfaction=4.0, respondents=respondents,
+                    segment=segment)
     return cardio
 
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from lms.extensions import db
-from lms.models import Circumstance, Customer, Job, Step, ValueStream
+from lms.models import Circumstance
 
 
 @pytest.fixture()
@@ -20,29 +20,16 @@ def admin(make, org):
 
 
 @pytest.fixture()
-def cardio(app, admin):
+def cardio(make, admin):
     """Fitness club members: run, cycle and swim interchangeable, only running served."""
-    with app.app_context():
-        oid = admin.organization_id
-        members = Customer(organization_id=oid, name="Club members", kind="external")
-        db.session.add(members)
-        db.session.flush()
-        high = Job(organization_id=oid, customer_id=members.id, statement="Improve cardio conditioning")
-        db.session.add(high)
-        db.session.flush()
-        group = {"organization_id": oid, "customer_id": members.id, "parent_id": high.id,
-                 "necessity": "interchangeable", "interchangeable_group": "cardio workout"}
-        run, cycle = Job(statement="Run on a treadmill", **group), Job(statement="Cycle on a bike", **group)
-        towel = Job(organization_id=oid, customer_id=members.id, parent_id=high.id, statement="Borrow a towel",
-                    necessity="optional")
-        db.session.add_all([run, cycle, towel])
-        stream = ValueStream(organization_id=oid, name="Gym floor")
-        db.session.add(stream)
-        db.session.flush()
-        db.session.add(Step(organization_id=oid, value_stream_id=stream.id, position=1, name="Treadmills",
-                            job_id=run.id, cycle_time_s=60))
-        db.session.commit()
-        return {"customer": members.id, "high": high.id, "run": run.id, "cycle": cycle.id, "towel": towel.id}
+    members = make.customer(admin, "Club members")
+    high = make.job(admin, members, "Improve cardio conditioning")
+    group = {"parent_id": high, "necessity": "interchangeable", "interchangeable_group": "cardio workout"}
+    run = make.job(admin, members, "Run on a treadmill", **group)
+    cycle = make.job(admin, members, "Cycle on a bike", **group)
+    towel = make.job(admin, members, "Borrow a towel", parent_id=high, necessity="optional")
+    make.stream(admin, "Gym floor", steps=[{"name": "Treadmills", "job_id": run, "cycle_time_s": 60}])
+    return {"customer": members, "high": high, "run": run, "cycle": cycle, "towel": towel}
 
 
 def _circumstances(app) -> list[Circumstance]:
@@ -101,7 +88,8 @@ def test_edit_prefills_the_percentage_and_delete_removes_it(app, client, login_a
                                  "requires_job_ids": [str(cardio["towel"])]})
     assert response.status_code == 302
     assert _circumstances(app) == [("back problems", None, [], [cardio["towel"]])]
-    client.post(f"/customers/circumstances/{cid}/edit", data={"name": "other", "version": "1"})  # stale
+    stale = client.post(f"/customers/circumstances/{cid}/edit", data={"name": "other", "version": "1"})
+    assert stale.status_code == 409 and "changed this record meanwhile" in stale.get_data(as_text=True)
     assert _circumstances(app) == [("back problems", None, [], [cardio["towel"]])]
     history = client.get(f"/history/?record_type=Circumstance&record_id={cid}").get_data(as_text=True)
     assert "Makes required" in history and "“Borrow a towel”" in history
@@ -130,11 +118,7 @@ def test_viewers_read_but_do_not_change(client, login_as, make, org, admin, card
 
 
 def test_another_organizations_circumstance_is_not_found(app, client, login_as, make, admin, cardio):
-    with app.app_context():
-        circumstance = Circumstance(organization_id=admin.organization_id, job_id=cardio["high"], name="x")
-        db.session.add(circumstance)
-        db.session.commit()
-        cid = circumstance.id
+    cid = make.circumstance(admin, cardio["high"], "x")
     login_as(make.user(make.org("Other", "other"), "admin"))
     assert client.get(f"/customers/circumstances/{cid}/edit").status_code == 404
     assert client.post(f"/customers/circumstances/{cid}/delete").status_code == 404

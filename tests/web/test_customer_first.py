@@ -10,14 +10,14 @@ from sqlalchemy import select
 
 from lms.extensions import db
 from lms.models import AuditEvent, Finding, Review
-from tests.customer_first_fixtures import RADAR_SENTENCE, STOP_SENTENCE, build_story
+from tests.scenarios import RADAR_SENTENCE, STOP_SENTENCE, claims_and_pump_repair
 
 
 @pytest.fixture()
 def story(make, api_as, login_as):
     org = make.org("Claims")
     admin = make.user(org, "admin")
-    built = build_story(api_as(admin))
+    built = claims_and_pump_repair(api_as(admin))
     return org, admin, api_as(admin), login_as, built
 
 

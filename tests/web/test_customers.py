@@ -6,11 +6,12 @@ import re
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from lms.extensions import db
-from lms.models import AuditEvent, Customer, Job, Outcome, OutcomeRating, Step, ValueStream
+from lms.models import AuditEvent, Customer, Job, Outcome, OutcomeRating, Step
 from tests.conftest import login
+from tests.rows import count
 
 
 @pytest.fixture()
@@ -24,46 +25,25 @@ def admin(make, org):
 
 
 @pytest.fixture()
-def data(app, admin):
+def data(make, admin):
     """A household with the credit-score stack (paying a bill served), the billing team, ratings."""
-    with app.app_context():
-        oid = admin.organization_id
-        household = Customer(organization_id=oid, name="Household", kind="external",
-                             description="People managing their money")
-        team = Customer(organization_id=oid, name="Billing team", kind="internal")
-        db.session.add_all([household, team])
-        db.session.flush()
-        high = Job(organization_id=oid, customer_id=household.id, statement="Improve a credit score")
-        db.session.add(high)
-        db.session.flush()
-        pay = Job(organization_id=oid, customer_id=household.id, parent_id=high.id, statement="Pay a bill",
-                  position=1, coordination="sequential")
-        check = Job(organization_id=oid, customer_id=household.id, parent_id=high.id,
-                    statement="Check the credit report", position=2)
-        debt = Job(organization_id=oid, customer_id=household.id, parent_id=high.id,
-                   statement="Reduce credit-card debt", necessity="optional", circumstance="High card debt")
-        run = Job(organization_id=oid, customer_id=household.id, parent_id=high.id, statement="Run",
-                  necessity="interchangeable", interchangeable_group="exercise")
-        db.session.add_all([pay, check, debt, run])
-        stream = ValueStream(organization_id=oid, name="Billing run")
-        db.session.add(stream)
-        db.session.flush()
-        db.session.add(Step(organization_id=oid, value_stream_id=stream.id, position=1,
-                            name="Send payment reminder", job_id=pay.id, cycle_time_s=60))
-        on_time = Outcome(organization_id=oid, job_id=pay.id, statement="A bill is paid on time",
-                          direction="maximize")
-        db.session.add(on_time)
-        db.session.flush()
-        db.session.add_all([
-            OutcomeRating(organization_id=oid, outcome_id=on_time.id, rated_on=date(2025, 6, 1),
-                          importance=6, satisfaction=6, respondents=40),
-            OutcomeRating(organization_id=oid, outcome_id=on_time.id, rated_on=date(2026, 1, 10),
-                          importance=9, satisfaction=2, respondents=80, segment="new customers"),
-        ])
-        db.session.commit()
-        return {"household": household.id, "team": team.id, "high": high.id, "pay": pay.id,
-                "check": check.id, "debt": debt.id, "run": run.id, "stream": stream.id,
-                "outcome": on_time.id}
+    household = make.customer(admin, "Household", description="People managing their money")
+    team = make.customer(admin, "Billing team", kind="internal")
+    high = make.job(admin, household, "Improve a credit score")
+    pay = make.job(admin, household, "Pay a bill", parent_id=high, position=1, coordination="sequential")
+    check = make.job(admin, household, "Check the credit report", parent_id=high, position=2)
+    debt = make.job(admin, household, "Reduce credit-card debt", parent_id=high, necessity="optional",
+                    circumstance="High card debt")
+    run = make.job(admin, household, "Run", parent_id=high, necessity="interchangeable",
+                   interchangeable_group="exercise")
+    stream = make.stream(admin, "Billing run", steps=[{"name": "Send payment reminder", "job_id": pay,
+                                                       "cycle_time_s": 60}])
+    on_time = make.outcome(admin, pay, "A bill is paid on time", direction="maximize")
+    make.rating(admin, on_time, date(2025, 6, 1), importance=6, satisfaction=6, respondents=40)
+    make.rating(admin, on_time, date(2026, 1, 10), importance=9, satisfaction=2, respondents=80,
+                segment="new customers")
+    return {"household": household, "team": team, "high": high, "pay": pay, "check": check, "debt": debt,
+            "run": run, "stream": stream.id, "outcome": on_time}
 
 
 def page(client, path: str, status: int = 200) -> str:
@@ -71,10 +51,6 @@ def page(client, path: str, status: int = 200) -> str:
     assert response.status_code == status, response.get_data(as_text=True)[:800]
     return response.get_data(as_text=True)
 
-
-def count(app, model) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(model))
 
 
 # --- Pages ----------------------------------------------------------------------------------
@@ -169,16 +145,9 @@ def test_manager_adds_a_customer_and_a_bad_form_answers_422_saving_nothing(clien
     assert count(app, Customer) == 1
 
 
-def test_job_form_offers_only_the_customers_high_level_jobs_as_parents(client, admin, app, data):
-    with app.app_context():
-        stranger = Customer(organization_id=admin.organization_id, name="Runner")
-        db.session.add(stranger)
-        db.session.flush()
-        other_high = Job(organization_id=admin.organization_id, customer_id=stranger.id,
-                         statement="Improve cardio conditioning")
-        db.session.add(other_high)
-        db.session.commit()
-        other_high_id = other_high.id
+def test_job_form_offers_only_the_customers_high_level_jobs_as_parents(client, make, admin, app, data):
+    stranger = make.customer(admin, "Runner")
+    other_high_id = make.job(admin, stranger, "Improve cardio conditioning")
     login(client, admin)
     form = page(client, f"/customers/{data['household']}/jobs/new?parent_id={data['high']}")
     options = re.findall(r'<option[^>]*value="(\d*)"', form.split('name="parent_id"')[1].split("</select>")[0])
@@ -209,9 +178,10 @@ def test_editing_a_job_with_a_stale_version_changes_nothing(client, admin, app, 
     form = {"statement": "Pay every bill", "parent_id": str(data["high"]), "necessity": "required",
             "coordination": "sequential", "dimension": "functional", "position": "1", "version": "1"}
     assert client.post(f"/customers/jobs/{data['pay']}/edit", data=form).status_code == 302
-    stale = client.post(f"/customers/jobs/{data['pay']}/edit", data=form | {"statement": "Pay late"},
-                        follow_redirects=True)
-    assert "changed this record meanwhile" in stale.get_data(as_text=True)
+    stale = client.post(f"/customers/jobs/{data['pay']}/edit", data=form | {"statement": "Pay late"})
+    # The form comes back with what the person typed, and the reason above it.
+    assert stale.status_code == 409 and "changed this record meanwhile" in stale.get_data(as_text=True)
+    assert 'value="Pay late"' in stale.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Job, data["pay"]).statement == "Pay every bill"
 
@@ -329,7 +299,7 @@ def test_pages_need_a_signed_in_user(client, data):
 
 # --- The landscape chart --------------------------------------------------------------------
 
-def test_landscape_chart_is_a_png_cached_by_content_with_304(client, admin, app, data):
+def test_landscape_chart_is_a_png_cached_by_content_with_304(client, make, admin, app, data):
     login(client, admin)
     for path in (f"/customers/{data['household']}/landscape.png", f"/customers/jobs/{data['high']}/landscape.png"):
         response = client.get(path)
@@ -339,20 +309,15 @@ def test_landscape_chart_is_a_png_cached_by_content_with_304(client, admin, app,
         again = client.get(path, headers={"If-None-Match": f'"{etag}"'})
         assert again.status_code == 304 and not again.data
     # A new rating changes the content, so the old ETag no longer matches.
-    with app.app_context():
-        db.session.add(OutcomeRating(organization_id=admin.organization_id, outcome_id=data["outcome"],
-                                     rated_on=date(2026, 4, 1), importance=5, satisfaction=8))
-        db.session.commit()
+    make.rating(admin, data["outcome"], date(2026, 4, 1), importance=5, satisfaction=8)
     path = f"/customers/{data['household']}/landscape.png"
     assert client.get(path, headers={"If-None-Match": f'"{etag}"'}).status_code == 200
 
 
-def test_customer_columns_page_independently(client, admin, app):
-    with app.app_context():
-        db.session.add_all([Customer(organization_id=admin.organization_id, name=f"Client {i:02d}")
-                            for i in range(27)])
-        db.session.add(Customer(organization_id=admin.organization_id, name="Next team", kind="internal"))
-        db.session.commit()
+def test_customer_columns_page_independently(client, make, admin, app):
+    for i in range(27):
+        make.customer(admin, f"Client {i:02d}")
+    make.customer(admin, "Next team", kind="internal")
     login(client, admin)
     first = page(client, "/customers/")
     assert "Client 24" in first and "Client 25" not in first and "Page 1 of 2" in first

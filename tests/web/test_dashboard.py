@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import event
 
 from lms.extensions import db
-from lms.models import Action, Organization, Review
+from lms.models import Organization
 
 
 def _build(api, streams: int = 1):
@@ -53,17 +53,12 @@ def test_a_new_organization_is_told_where_to_start(signed_in):
     assert "Start here" in page and "Name your customers" in page
 
 
-def test_customers_side_by_side_with_their_figures_and_links(signed_in, app):
+def test_customers_side_by_side_with_their_figures_and_links(signed_in, make, app):
     org, admin, api, client = signed_in
     built = _build(api)
-    with app.app_context():
-        review = Review(organization_id=org.id, value_stream_id=built["stream"], held_on=date.today(),
-                        status="open")
-        db.session.add(review)
-        db.session.flush()
-        db.session.add(Action(organization_id=org.id, review_id=review.id, title="Kanban for seals",
-                              due_on=date.today() - timedelta(days=3), stage="do", owner_id=admin.id))
-        db.session.commit()
+    make.review(admin, built["stream"], date.today(), status="open", actions=[
+        {"title": "Kanban for seals", "due_on": date.today() - timedelta(days=3), "stage": "do",
+         "owner_id": admin.id}])
     api.post("/customers", json={"name": "Finance", "kind": "internal"})  # a change: the cache refreshes
     page = client.get("/").get_data(as_text=True)
     external, internal = page.index("External customers"), page.index("Internal customers")

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from lms.cli import cli
 from lms.extensions import db
 from lms.models import Customer, Job, Organization, User, ValueStream
-from tests.conftest import UserRef
+from tests.factory import UserRef
 
 DEMO_PASSWORD = "lean-demo-2026"  # noqa: S105 - the demo organization's published password
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 from flask import render_template_string
 
 from lms.kpis.services import kpis_for_outcome, kpis_measuring_step
-from tests.api.test_kpis_fixtures import add_kpi, add_measurements, build_world, monthly
+from tests.scenarios import monthly, repair_hotline
 
 
 def test_outcome_and_step_list_their_kpis_with_drift(make, app):
-    world = build_world(make, app)
+    world = repair_hotline(make)
     a, b = world.outcome_ids
-    waste_kpi = add_kpi(app, world.org.id, "Tickets re-entered", outcome_ids=[a], step_id=world.waste_step_id,
+    waste_kpi = world.kpi("Tickets re-entered", outcome_ids=[a], step_id=world.waste_step_id,
                         stream_id=world.stream_id)
-    add_measurements(app, world.org.id, waste_kpi, monthly())
-    other = add_kpi(app, world.org.id, "Hold time", outcome_ids=[b])
+    world.measure(waste_kpi, monthly())
+    other = world.kpi("Hold time", outcome_ids=[b])
     ctx = make.acting_as(world.viewer)
     try:
         for_a = kpis_for_outcome(a)
@@ -40,9 +40,9 @@ def test_outcome_and_step_list_their_kpis_with_drift(make, app):
 
 
 def test_another_organizations_outcome_lists_nothing(make, app):
-    world = build_world(make, app)
-    other = build_world(make, app, "Globex")
-    add_kpi(app, other.org.id, "Theirs", outcome_ids=[other.outcome_ids[0]])
+    world = repair_hotline(make)
+    other = repair_hotline(make, "Globex")
+    other.kpi("Theirs", outcome_ids=[other.outcome_ids[0]])
     ctx = make.acting_as(world.viewer)
     try:
         assert kpis_for_outcome(other.outcome_ids[0]) == []

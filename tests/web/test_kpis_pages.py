@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 
 from lms.extensions import db
 from lms.models import AuditEvent, Kpi, KpiMeasurement, KpiOutcomeLink
-from tests.api.test_kpis_fixtures import add_kpi, add_measurements, add_ratings, build_world, day, monthly
 from tests.conftest import login
+from tests.rows import count
+from tests.scenarios import day, monthly, repair_hotline
 from tests.web.test_tables import confirm_form
 
 FELL = [(day(10), 6.0), (day(170), 4.0)]
@@ -18,27 +19,23 @@ FELL = [(day(10), 6.0), (day(170), 4.0)]
 
 @pytest.fixture()
 def world(make, app):
-    return build_world(make, app)
+    return repair_hotline(make)
 
-
-def _count(app, model) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(model))
 
 
 def _diverging(app, world, name="Calls closed per hour", **kwargs) -> int:
     outcome = world.outcome_ids[0]
-    kpi_id = add_kpi(app, world.org.id, name, outcome_ids=[outcome], **kwargs)
-    add_measurements(app, world.org.id, kpi_id, monthly())
+    kpi_id = world.kpi(name, outcome_ids=[outcome], **kwargs)
+    world.measure(kpi_id, monthly())
     return kpi_id
 
 
 # --- the list -----------------------------------------------------------------------------------
 
 def test_list_shows_orphans_first_then_badges_and_reasons(world, app, client):
-    add_ratings(app, world.org.id, world.outcome_ids[0], FELL)
+    world.rate(world.outcome_ids[0], FELL)
     _diverging(app, world, owner_id=world.owner.id, stream_id=world.stream_id)
-    add_kpi(app, world.org.id, "Forms filed per day")
+    world.kpi("Forms filed per day")
     login(client, world.manager)
     response = client.get("/kpis/")
     assert response.status_code == 200
@@ -54,8 +51,8 @@ def test_list_shows_orphans_first_then_badges_and_reasons(world, app, client):
 
 def test_list_filters_by_status_customer_stream_and_owner(world, make, app, client):
     diverging = _diverging(app, world, "Diverging KPI", owner_id=world.owner.id, stream_id=world.stream_id)
-    add_ratings(app, world.org.id, world.outcome_ids[0], FELL)
-    add_kpi(app, world.org.id, "Orphan KPI", stream_id=world.other_stream_id)
+    world.rate(world.outcome_ids[0], FELL)
+    world.kpi("Orphan KPI", stream_id=world.other_stream_id)
     login(client, world.viewer)
 
     def names(query: str) -> list[str]:
@@ -75,7 +72,7 @@ def test_list_filters_by_status_customer_stream_and_owner(world, make, app, clie
 
 def test_list_paginates_50_a_page(world, app, client):
     for n in range(53):
-        add_kpi(app, world.org.id, f"KPI {n:02d}", outcome_ids=[world.outcome_ids[0]])
+        world.kpi(f"KPI {n:02d}", outcome_ids=[world.outcome_ids[0]])
     login(client, world.viewer)
     first = client.get("/kpis/").get_data(as_text=True)
     assert "KPI 49" in first and "KPI 50" not in first and "Page 1 of 2" in first
@@ -92,7 +89,7 @@ def test_empty_list_says_what_to_do(world, client):
 # --- a KPI's page ---------------------------------------------------------------------------------
 
 def test_kpi_page_shows_verdict_chart_links_and_measurements(world, app, client):
-    add_ratings(app, world.org.id, world.outcome_ids[0], FELL)
+    world.rate(world.outcome_ids[0], FELL)
     kpi_id = _diverging(app, world, target=120.0, owner_id=world.owner.id)
     login(client, world.manager)
     html = client.get(f"/kpis/{kpi_id}").get_data(as_text=True)
@@ -115,7 +112,7 @@ def test_viewer_sees_no_write_forms(world, app, client):
 
 
 def test_as_of_on_the_page_assesses_that_day(world, app, client):
-    add_ratings(app, world.org.id, world.outcome_ids[0], FELL)
+    world.rate(world.outcome_ids[0], FELL)
     kpi_id = _diverging(app, world)
     login(client, world.viewer)
     html = client.get(f"/kpis/{kpi_id}?as_of={day(40).isoformat()}").get_data(as_text=True)
@@ -123,7 +120,7 @@ def test_as_of_on_the_page_assesses_that_day(world, app, client):
 
 
 def test_chart_is_a_png_cached_by_content_with_304(world, app, client):
-    add_ratings(app, world.org.id, world.outcome_ids[0], FELL)
+    world.rate(world.outcome_ids[0], FELL)
     kpi_id = _diverging(app, world, target=105.0)
     login(client, world.viewer)
     response = client.get(f"/kpis/{kpi_id}/chart.png")
@@ -131,7 +128,7 @@ def test_chart_is_a_png_cached_by_content_with_304(world, app, client):
     assert response.data.startswith(b"\x89PNG") and response.headers["ETag"]
     again = client.get(f"/kpis/{kpi_id}/chart.png", headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304 and not again.data
-    add_measurements(app, world.org.id, kpi_id, [(day(175), 111.0)])
+    world.measure(kpi_id, [(day(175), 111.0)])
     changed = client.get(f"/kpis/{kpi_id}/chart.png", headers={"If-None-Match": response.headers["ETag"]})
     assert changed.status_code == 200 and changed.headers["ETag"] != response.headers["ETag"]
 
@@ -171,11 +168,11 @@ def test_invalid_kpi_form_is_422_with_the_message_and_saves_nothing(world, app, 
     response = client.post("/kpis/new", data=data)
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
-    assert _count(app, Kpi) == 0
+    assert count(app, Kpi) == 0
 
 
 def test_edit_saves_and_a_stale_edit_changes_nothing(world, app, client):
-    kpi_id = add_kpi(app, world.org.id, "Before", outcome_ids=[world.outcome_ids[0]], target=3.0)
+    kpi_id = world.kpi("Before", outcome_ids=[world.outcome_ids[0]], target=3.0)
     login(client, world.manager)
     form = client.get(f"/kpis/{kpi_id}/edit").get_data(as_text=True)
     assert 'value="Before"' in form and 'value="3"' in form
@@ -191,7 +188,7 @@ def test_edit_saves_and_a_stale_edit_changes_nothing(world, app, client):
 
 
 def test_links_are_added_with_a_rationale_and_removed(world, app, client):
-    kpi_id = add_kpi(app, world.org.id)
+    kpi_id = world.kpi()
     login(client, world.manager)
     page = client.get(f"/kpis/{kpi_id}").get_data(as_text=True)
     assert "<optgroup label=\"Acme callers — Get a broken device working again\">" in page
@@ -201,7 +198,7 @@ def test_links_are_added_with_a_rationale_and_removed(world, app, client):
     html = client.get(f"/kpis/{kpi_id}").get_data(as_text=True)
     assert "Fewer transfers, less explaining." in html
     assert client.post(f"/kpis/{kpi_id}/links/{world.outcome_ids[1]}/delete", data={"version": "2"}).status_code == 302
-    assert _count(app, KpiOutcomeLink) == 0
+    assert count(app, KpiOutcomeLink) == 0
     with app.app_context():
         events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "link")
                                     .order_by(AuditEvent.id)).all()
@@ -215,13 +212,13 @@ def test_delete_removes_the_kpi(world, app, client):
     kpi_id = _diverging(app, world)
     login(client, world.manager)
     assert client.post(f"/kpis/{kpi_id}/delete", data={"version": "1"}).status_code == 302
-    assert _count(app, Kpi) == 0 and _count(app, KpiMeasurement) == 0
+    assert count(app, Kpi) == 0 and count(app, KpiMeasurement) == 0
 
 
 # --- measurements -------------------------------------------------------------------------------
 
 def test_one_measurement_form_saves_and_updates_the_same_date(world, app, client):
-    kpi_id = add_kpi(app, world.org.id, owner_id=world.owner.id)
+    kpi_id = world.kpi(owner_id=world.owner.id)
     login(client, world.owner)
     form = {"measured_on": "2026-03-02", "value": "41.5", "note": "new script"}
     assert client.post(f"/kpis/{kpi_id}/measurements", data=form).status_code == 302
@@ -235,7 +232,7 @@ def test_one_measurement_form_saves_and_updates_the_same_date(world, app, client
 
 
 def test_paste_with_errors_lists_them_by_row_and_column_and_writes_nothing(world, app, client):
-    kpi_id = add_kpi(app, world.org.id)
+    kpi_id = world.kpi()
     login(client, world.manager)
     rows = "2026-01-05,10\n2026-01-12,abc\n\n2026-02-30,12,leap?\n2026-01-05,13\n2026-01-26,nan,typo"
     response = client.post(f"/kpis/{kpi_id}/measurements/import", data={"rows": rows})
@@ -248,7 +245,7 @@ def test_paste_with_errors_lists_them_by_row_and_column_and_writes_nothing(world
     assert [(r, c) for r, c, _ in cells] == [("2", "value"), ("4", "measured_on"), ("5", "measured_on"),
                                              ("6", "value")]
     assert "also appears in row 1" in cells[2][2] and "finite" in cells[3][2]
-    assert _count(app, KpiMeasurement) == 0
+    assert count(app, KpiMeasurement) == 0
 
 
 def import_confirmed(client, kpi_id: int, **data):
@@ -262,7 +259,7 @@ def import_confirmed(client, kpi_id: int, **data):
 
 
 def test_paste_of_good_rows_writes_them_all(world, app, client):
-    kpi_id = add_kpi(app, world.org.id)
+    kpi_id = world.kpi()
     login(client, world.manager)
     rows = "2026-01-05\t10\n2026-01-12\t11\tpasted, from a sheet\n"  # tabs: copied from a spreadsheet
     assert import_confirmed(client, kpi_id, rows=rows).status_code == 302
@@ -275,7 +272,7 @@ def test_paste_of_good_rows_writes_them_all(world, app, client):
 
 
 def test_csv_upload_needs_the_header_and_writes_all_rows(world, app, client):
-    kpi_id = add_kpi(app, world.org.id)
+    kpi_id = world.kpi()
     login(client, world.manager)
     no_header = {"file": (io.BytesIO(b"2026-01-05,10\n"), "data.csv")}
     response = client.post(f"/kpis/{kpi_id}/measurements/import", data=no_header, content_type="multipart/form-data")
@@ -284,7 +281,7 @@ def test_csv_upload_needs_the_header_and_writes_all_rows(world, app, client):
     response = client.post(f"/kpis/{kpi_id}/measurements/import", data=bad_header, content_type="multipart/form-data")
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and "Unknown column" in html and "missing from the header" in html
-    assert _count(app, KpiMeasurement) == 0
+    assert count(app, KpiMeasurement) == 0
     good = "\ufeffmeasured_on,value,note\n2026-01-05,10,\"first, with a comma\"\n2026-01-12,11.5,\n"
     response = import_confirmed(client, kpi_id, file=(io.BytesIO(good.encode()), "data.csv"))
     assert response.status_code == 302, response.get_data(as_text=True)
@@ -294,7 +291,7 @@ def test_csv_upload_needs_the_header_and_writes_all_rows(world, app, client):
 
 
 def test_empty_import_is_an_error(world, app, client):
-    kpi_id = add_kpi(app, world.org.id)
+    kpi_id = world.kpi()
     login(client, world.manager)
     response = client.post(f"/kpis/{kpi_id}/measurements/import", data={"rows": "  \n"})
     assert response.status_code == 422 and "Nothing to import" in response.get_data(as_text=True)
@@ -306,7 +303,7 @@ def test_a_measurement_can_be_deleted_and_it_is_audited(world, app, client):
         measurement_id = db.session.scalar(select(KpiMeasurement.id).limit(1))
     login(client, world.manager)
     assert client.post(f"/kpis/{kpi_id}/measurements/{measurement_id}/delete").status_code == 302
-    assert _count(app, KpiMeasurement) == 5
+    assert count(app, KpiMeasurement) == 5
     with app.app_context():
         assert db.session.scalar(select(AuditEvent.record_type).where(AuditEvent.action == "delete")) == "KpiMeasurement"
 
@@ -345,7 +342,7 @@ def test_viewer_gets_403_on_every_write(world, app, client):
 
 def test_owner_measures_own_kpi_but_not_anothers_and_cannot_edit(world, app, client):
     own = _diverging(app, world, owner_id=world.owner.id)
-    theirs = add_kpi(app, world.org.id, "Theirs", owner_id=world.other_owner.id)
+    theirs = world.kpi("Theirs", owner_id=world.other_owner.id)
     login(client, world.owner)
     for path, data in _web_writes(world, own)[:5]:
         assert client.post(path, data=data).status_code == 403, path
@@ -358,9 +355,9 @@ def test_owner_measures_own_kpi_but_not_anothers_and_cannot_edit(world, app, cli
 
 
 def test_another_organizations_kpi_is_404_everywhere_and_untouched(world, make, app, client):
-    other = build_world(make, app, "Globex")
-    theirs = add_kpi(app, other.org.id, "Calls closed per hour", outcome_ids=[other.outcome_ids[0]])
-    add_measurements(app, other.org.id, theirs, monthly())
+    other = repair_hotline(make, "Globex")
+    theirs = other.kpi("Calls closed per hour", outcome_ids=[other.outcome_ids[0]])
+    other.measure(theirs, monthly())
     login(client, world.admin)
     for path in (f"/kpis/{theirs}", f"/kpis/{theirs}/edit", f"/kpis/{theirs}/chart.png"):
         assert client.get(path).status_code == 404, path
@@ -371,7 +368,7 @@ def test_another_organizations_kpi_is_404_everywhere_and_untouched(world, make, 
 
 
 def test_pages_need_a_sign_in(client, world, app):
-    kpi_id = add_kpi(app, world.org.id)
+    kpi_id = world.kpi()
     assert client.get("/kpis/").status_code == 302
     assert client.get(f"/kpis/{kpi_id}").status_code == 302
 
@@ -379,10 +376,10 @@ def test_pages_need_a_sign_in(client, world, app):
 def test_a_worsening_kpi_is_an_alarm_with_its_target_beside_it(world, app, client):
     # Handling time should fall; it rose 100 -> 110 (+10 %) while satisfaction fell 6.0 -> 4.0.
     outcome = world.outcome_ids[0]
-    kpi_id = add_kpi(app, world.org.id, "Handling time", direction="decrease", outcome_ids=[outcome],
+    kpi_id = world.kpi("Handling time", direction="decrease", outcome_ids=[outcome],
                      target=105.0, unit="s")
-    add_measurements(app, world.org.id, kpi_id, monthly())
-    add_ratings(app, world.org.id, outcome, FELL)
+    world.measure(kpi_id, monthly())
+    world.rate(outcome, FELL)
     login(client, world.viewer)
     html = client.get(f"/kpis/{kpi_id}").get_data(as_text=True)
     assert 'badge bad alarm kpi-status kpi-status-worsening"><span aria-hidden="true">⚠</span> Worsening' in html

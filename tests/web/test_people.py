@@ -6,29 +6,15 @@ import re
 
 import pytest
 
-from lms.extensions import db
-
 
 @pytest.fixture()
 def world(make):
     org = make.org()
     admin = make.user(org, "admin", name="Ada Admin")
     gone = make.user(org, "owner", name="Gus Gone")
-    from lms.admin.services import set_active
-    from lms.kpis.schemas import KpiIn
-    from lms.kpis.services import create_kpi
-    from lms.models import User
-    from lms.streams.services import create_stream
-
-    ctx = make.acting_as(admin)
-    try:
-        stream = create_stream({"name": "Claims", "owner_id": gone.id})
-        kpi = create_kpi(KpiIn(name="Claims closed", owner_id=gone.id))
-        ids = {"stream": stream.id, "kpi": kpi.id}
-        set_active(db.session.get(User, gone.id), False)
-    finally:
-        db.session.remove()
-        ctx.pop()
+    ids = {"stream": make.stream(admin, "Claims", owner_id=gone.id).id,
+           "kpi": make.kpi(admin, "Claims closed", owner_id=gone.id)}
+    make.deactivate(admin, gone)
     return admin, gone, ids
 
 

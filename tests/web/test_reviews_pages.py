@@ -8,20 +8,22 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from lms.db import today
 from lms.extensions import db
 from lms.models import Action, Finding, Review
 from tests.conftest import login
-from tests.web.test_reviews_helpers import build_line, count, make_team, new_review, row, today
+from tests.rows import count, row
+from tests.scenarios import plan_review, review_line, review_team
 
 
 @pytest.fixture()
 def team(make):
-    return make_team(make)
+    return review_team(make)
 
 
 @pytest.fixture()
-def line(app, team):
-    return build_line(app, team)
+def line(make, team):
+    return review_line(make, team)
 
 
 @pytest.fixture()
@@ -35,7 +37,7 @@ def as_user(database):
 
 
 def _review(api_as, team, line, **fields) -> dict:
-    return new_review(api_as(team.manager), line.stream_id, **fields)
+    return plan_review(api_as(team.manager), line.stream_id, **fields)
 
 
 def _text(response) -> str:
@@ -59,14 +61,14 @@ def test_list_shows_reviews_with_filters_and_overdue(as_user, team, line, api_as
 
 
 def test_list_pages_and_empty_state(as_user, make, app, api_as):
-    team = make_team(make, "Empty")
+    team = review_team(make, "Empty")
     client = as_user(team.manager)
     page = _text(client.get("/reviews/"))
     assert "No reviews yet" in page and "/reviews/new" in page
-    line = build_line(app, team)
+    line = review_line(make, team)
     api = api_as(team.manager)
     for n in range(30):
-        new_review(api, line.stream_id, held_on=str(today() - timedelta(days=n + 100)))
+        plan_review(api, line.stream_id, held_on=str(today() - timedelta(days=n + 100)))
     first = _text(client.get("/reviews/"))
     assert "Page 1 of 2" in first and 'rel="next"' in first
     assert "Page 2 of 2" in _text(client.get("/reviews/?page=2"))
@@ -143,7 +145,7 @@ def test_review_page_shows_agenda_with_links(as_user, api_as, team, line):
 
 def test_before_after_and_kpi_movements(as_user, api_as, team, line):
     api = api_as(team.manager)
-    review = new_review(api, line.stream_id, status="open")
+    review = plan_review(api, line.stream_id, status="open")
     welding = api.get(f"/steps/{line.step_ids[2]}").get_json()
     api.patch(f"/steps/{line.step_ids[2]}", json={"wait_time_s": 0, "version": welding["version"]})
     api.post(f"/kpis/{line.diverging_kpi_id}/measurements", json={"measured_on": str(today() + timedelta(days=1)),
@@ -266,10 +268,10 @@ def test_viewer_is_refused_every_write_page(as_user, api_as, team, line, app):
 
 def test_another_organizations_pages_are_not_found(as_user, api_as, make, team, line, app):
     api = api_as(team.manager)
-    review = new_review(api, line.stream_id, status="open")
+    review = plan_review(api, line.stream_id, status="open")
     finding = api.post(f"/reviews/{review['id']}/findings", json={"text": "Seen"}).get_json()
     action = api.post(f"/reviews/{review['id']}/actions", json={"title": "Try"}).get_json()
-    other = make_team(make, "Globex")
+    other = review_team(make, "Globex")
     client = as_user(other.admin)
     for method, path in (
         ("get", f"/reviews/{review['id']}"), ("get", f"/reviews/{review['id']}/edit"),
@@ -302,8 +304,8 @@ def test_delete_a_review(as_user, api_as, team, line, app):
 
 def test_stream_history_with_trend_chart(as_user, api_as, team, line):
     api = api_as(team.manager)
-    first = new_review(api, line.stream_id, held_on=str(today() - timedelta(days=30)), status="closed")
-    new_review(api, line.stream_id, status="open")
+    first = plan_review(api, line.stream_id, held_on=str(today() - timedelta(days=30)), status="closed")
+    plan_review(api, line.stream_id, status="open")
     client = as_user(team.viewer)
     page = _text(client.get(f"/reviews/stream/{line.stream_id}"))
     assert f'src="/reviews/stream/{line.stream_id}/trend.png"' in page and "Lead time and PCE of" in page
@@ -317,8 +319,8 @@ def test_stream_history_with_trend_chart(as_user, api_as, team, line):
 
 
 def test_history_of_a_stream_without_reviews(as_user, make, app):
-    team = make_team(make, "Fresh")
-    line = build_line(app, team)
+    team = review_team(make, "Fresh")
+    line = review_line(make, team)
     with app.app_context():
         db.session.execute(Action.__table__.delete())
         db.session.execute(Review.__table__.delete())
@@ -329,7 +331,7 @@ def test_history_of_a_stream_without_reviews(as_user, make, app):
 
 def test_a3_pdf_is_one_page(as_user, api_as, team, line):
     api = api_as(team.manager)
-    review = new_review(api, line.stream_id, status="open", notes="Why: the welding queue. " * 200)
+    review = plan_review(api, line.stream_id, status="open", notes="Why: the welding queue. " * 200)
     for n in range(25):
         api.post(f"/reviews/{review['id']}/findings", json={"text": f"Finding {n}: " + "coils wait " * 40,
                                                           "waste_type": "waiting"})

@@ -9,7 +9,7 @@ from sqlalchemy import event
 
 from lms.extensions import db
 from tests.conftest import login
-from tests.web.test_reviews_helpers import build_line, make_team, new_review
+from tests.scenarios import plan_review, review_line, review_team
 
 
 @contextmanager
@@ -30,10 +30,10 @@ def counted(app):
 
 
 def _open_review(database, make, api_as, name: str, extra_steps: int, extra_kpis: int):
-    team = make_team(make, name)
-    line = build_line(database, team, extra_steps=extra_steps, extra_kpis=extra_kpis)
+    team = review_team(make, name)
+    line = review_line(make, team, extra_steps=extra_steps, extra_kpis=extra_kpis)
     api = api_as(team.manager)
-    review = new_review(api, line.stream_id, status="open", participant_ids=[team.owner.id])
+    review = plan_review(api, line.stream_id, status="open", participant_ids=[team.owner.id])
     api.post(f"/reviews/{review['id']}/findings", json={"text": "Seen", "step_id": line.step_ids[0]})
     api.post(f"/reviews/{review['id']}/actions", json={
         "title": "Try", "owner_id": team.viewer.id, "kpi_id": line.diverging_kpi_id, "step_id": line.step_ids[1],

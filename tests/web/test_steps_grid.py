@@ -10,14 +10,14 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from lms.extensions import db
-from lms.models import AuditEvent, Customer, Job, Step
+from lms.models import AuditEvent, Step
 from lms.streams.forms import GRID_FIELDS
-from tests.web.streams_fixtures import map_stamping_line, open_shop
+from tests.scenarios import map_stamping_line, stamping_shop
 
 
 @pytest.fixture()
 def shop(make, app):
-    return open_shop(make, app)
+    return stamping_shop(make)
 
 
 @pytest.fixture()
@@ -143,10 +143,11 @@ def test_a_bad_cell_refuses_the_whole_table_with_a_message_beside_it(login_as, s
 def _changed_meanwhile(make, shop, step_id: int, **changes) -> None:
     """Change a step as the manager does while the owner has the table open."""
     from lms.streams import services
+    from lms.streams.schemas import StepPatch
 
     ctx = make.acting_as(shop.manager)
     try:
-        services.update_step(db.session.get(Step, step_id), changes)
+        services.update_step(db.session.get(Step, step_id), StepPatch(**changes))
     finally:
         ctx.pop()
 
@@ -176,14 +177,9 @@ def test_rows_not_changed_are_not_refused_when_another_row_changed_meanwhile(log
     assert [s.operators for s in _steps(app, stream_id)][:3] == [3, None, 2]
 
 
-def test_job_choices_put_the_streams_customer_first_grouped_by_customer(login_as, shop, line, app):
+def test_job_choices_put_the_streams_customer_first_grouped_by_customer(login_as, make, shop, line, app):
     stream_id, _ = line
-    with app.app_context():
-        other = Customer(organization_id=shop.org.id, name="AAA first by name", kind="external")
-        db.session.add(other)
-        db.session.flush()
-        db.session.add(Job(organization_id=shop.org.id, customer_id=other.id, statement="Buy brackets"))
-        db.session.commit()
+    make.job(shop.admin, make.customer(shop.admin, "AAA first by name"), "Buy brackets")
     page = login_as(shop.owner).get(f"/value-streams/{stream_id}/steps/table").get_data(as_text=True)
     table = page.split("<template")[0]
     first_select = table[table.index('name="n1-job_id"'):]
@@ -194,10 +190,11 @@ def test_job_choices_put_the_streams_customer_first_grouped_by_customer(login_as
 
 def test_the_table_works_without_javascript_and_offers_the_script(login_as, make, shop, app):
     from lms.streams import services
+    from lms.streams.schemas import ValueStreamIn
 
     ctx = make.acting_as(shop.owner)
     try:
-        stream_id = services.create_stream({"name": "Empty line"}).id
+        stream_id = services.create_stream(ValueStreamIn(name="Empty line")).id
     finally:
         ctx.pop()
     client = login_as(shop.owner)

@@ -12,12 +12,13 @@ from lms.db import utcnow
 from lms.extensions import db
 from lms.models import AuditEvent, Organization, Step, ValueStream
 from tests.conftest import login
-from tests.web.streams_fixtures import count, map_stamping_line, open_shop, positions
+from tests.rows import count, positions
+from tests.scenarios import map_stamping_line, stamping_shop
 
 
 @pytest.fixture()
 def shop(make, app):
-    return open_shop(make, app)
+    return stamping_shop(make)
 
 
 @pytest.fixture()
@@ -459,7 +460,7 @@ def test_owner_of_another_stream_may_not_change_this_one(login_as, shop, line, a
 
 def test_another_organizations_pages_are_not_found(client, make, shop, line, app):
     stream_id, step_ids = line
-    stranger = open_shop(make, app, "Stranger")
+    stranger = stamping_shop(make, "Stranger")
     login(client, stranger.admin)
     base = f"/value-streams/{stream_id}"
     reads = [base, f"{base}/compare", f"{base}/map.png", f"{base}/takt.png", f"{base}/pareto.png",

@@ -15,10 +15,8 @@ from lms.models import Customer, Job
 def two_orgs(make, app):
     a, b = make.org("A"), make.org("B")
     ua, ub = make.user(a, "admin"), make.user(b, "admin")
-    with app.app_context():
-        db.session.add_all([Customer(organization_id=a.id, name="Ann"),
-                            Customer(organization_id=b.id, name="Bob")])
-        db.session.commit()
+    make.customer(ua, "Ann")
+    make.customer(ub, "Bob")
     return ua, ub
 
 
@@ -65,7 +63,7 @@ def test_get_or_404_hides_other_organizations_records(make, app, two_orgs):
 def test_new_records_are_stamped_and_cannot_be_written_elsewhere(make, app, two_orgs):
     ua, ub = two_orgs
     ctx = make.acting_as(ua)
-    try:
+    try:  # bare ORM writes on purpose: the stamping and its refusal of another organization are the subject
         db.session.add(Customer(name="Cleo"))
         db.session.commit()
         assert db.session.scalar(select(Customer.organization_id).where(Customer.name == "Cleo")) == ua.organization_id
@@ -125,8 +123,7 @@ def test_the_shared_lookups_by_id_and_names_see_only_the_acting_organization(mak
     ua, ub = two_orgs
     with app.app_context():
         ids = dict(db.session.execute(select(Customer.name, Customer.id)).tuples().all())
-        db.session.add(Customer(organization_id=ua.organization_id, name="Abe"))
-        db.session.commit()
+    make.customer(ua, "Abe")
     ctx = make.acting_as(ua)
     try:
         assert {c.name for c in tenancy.by_id(Customer, [ids["Ann"], ids["Bob"], None]).values()} == {"Ann"}

@@ -16,13 +16,21 @@ from sqlalchemy import select
 
 from lms.extensions import db
 from lms.models import Step, ValueStream
-from tests.web import test_streams
-from tests.web.streams_fixtures import map_stamping_line
+from tests.scenarios import map_stamping_line, stamping_shop
 from tests.web.test_tables import confirm_form
 
 # The stamping line: a working day of 27,600 s (7 h 40 min), demand 920 a day.
 DAY = 27_600
-shop, line = test_streams.shop, test_streams.line  # the same fixtures as the stream pages' tests
+
+
+@pytest.fixture()
+def shop(make):
+    return stamping_shop(make)
+
+
+@pytest.fixture()
+def line(make, shop):
+    return map_stamping_line(make, shop)
 
 
 def _text(response) -> str:

@@ -1,4 +1,4 @@
-"""A small event log computed by hand, and a stream to hold it.
+"""A small event log computed by hand, and the stream it measures (``scenarios.quotes_office`` maps it).
 
 The stream works 8 h a weekday from 08:00 (28,800 s). Steps: Receive, Approve, Ship.
 
@@ -45,15 +45,3 @@ SMALL_CSV = "case_id,activity,timestamp,lifecycle,customer,segment\n" + "".join(
     f"{e['case_id']},{e['activity']},{e['timestamp']},{e['lifecycle']},{e['customer']},{e['segment']}\n"
     for e in SMALL_LOG)
 
-
-def make_small_stream(api) -> tuple[int, dict[str, int]]:
-    """Create the stream and its steps through the API; return its id and the step ids by name."""
-    stream = api.post("/value-streams", SMALL_STREAM)
-    assert stream.status_code == 201, stream.get_json()
-    stream_id = stream.get_json()["id"]
-    steps = {}
-    for step in SMALL_STEPS:
-        answer = api.post(f"/value-streams/{stream_id}/steps", step)
-        assert answer.status_code == 201, answer.get_json()
-        steps[step["name"]] = answer.get_json()["id"]
-    return stream_id, steps
