@@ -164,14 +164,14 @@ def analyse(stacks: JobStacks, job, rows: list[CircumstanceRow], *,
 def for_stacks(stacks: JobStacks, heads: Iterable | None = None) -> dict[int, StackCircumstances]:
     """Analyse the circumstances of loaded stacks (the given high-level jobs, or all), by job id."""
     heads = list(stacks.high_level() if heads is None else heads)
-    rows = load_circumstances([job.id for job in heads])
+    rows = load_circumstances([job.id for job in heads], stacks)
     return {job.id: analyse(stacks, job, rows.get(job.id, [])) for job in heads}
 
 
 def stack_with_circumstances(job: Job) -> tuple[StackView, StackCircumstances]:
     """Load the stack headed by ``job`` and analyse it for its circumstances."""
     loaded = load_job_stacks((Job.id == job.id) | (Job.parent_id == job.id))
-    return loaded.stack(job), analyse(loaded, job, load_circumstances([job.id]).get(job.id, []))
+    return loaded.stack(job), analyse(loaded, job, load_circumstances([job.id], loaded).get(job.id, []))
 
 
 def circumstance_rows(circumstances: Iterable[Circumstance]) -> list[CircumstanceRow]:
