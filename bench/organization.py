@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import io
 import os
+import re
 import shutil
 import signal
 import socket
@@ -14,6 +15,7 @@ import sys
 import tarfile
 import tempfile
 import time
+import urllib.parse
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -110,21 +112,35 @@ def generate(env: dict, small: bool, bulk: dict[str, float], say: Callable[[str]
 def import_measurements(
     port: int, api: Client, kpi_id: int, bulk: dict[str, float], failures: list[str]
 ) -> None:
-    """Upload 100,000 measurements through the import page as a signed-in admin; time it."""
+    """Upload 100,000 measurements through the import page as a signed-in admin, then confirm its
+    preview, as a person does; time both."""
     admin = Client(port)
     admin.sign_in(WRITER, PASSWORD)
     before = api.api(f"/kpis/{kpi_id}/measurements?per_page=1")["total"]
     started = time.perf_counter()
-    answer = admin.upload(
+    preview = admin.upload(
         "/transfer/measurements/import",
         {"csrf_token": admin.csrf("/transfer/"), "measurements-record_id": str(kpi_id)},
         "measurements-table",
         measurement_csv(100_000),
     )
+    answer = preview
+    if preview.status == 200:  # the preview says what will be added; nothing is written before the confirm
+        answer = admin.request("POST", CONFIRM, urllib.parse.urlencode(confirm_fields(preview)).encode(),
+                               "application/x-www-form-urlencoded")
     bulk["import 100,000 measurements"] = time.perf_counter() - started
     added = api.api(f"/kpis/{kpi_id}/measurements?per_page=1")["total"] - before
-    if answer.status != 302 or added != 100_000:  # the page redirects after a successful import
+    if answer.status != 302 or added != 100_000:  # the confirm redirects after a successful import
         failures.append(f"the measurement import answered {answer.status} and added {added:,} rows")
+
+
+CONFIRM = "/transfer/measurements/confirm"
+
+
+def confirm_fields(preview) -> dict[str, str]:
+    """Return the hidden fields of the preview's confirm form (the token of the kept upload, CSRF)."""
+    form = preview.body.decode().split(f'action="{CONFIRM}"')[1].split("</form>")[0]
+    return dict(re.findall(r'name="([a-z_]+)" value="([^"]*)"', form))
 
 
 def measurement_csv(rows: int) -> bytes:
