@@ -4,13 +4,16 @@ An upstream stream of an internal customer is a current-state stream that serves
 names it as its customer, or one of its steps serves one of its jobs. The customer's own stream
 (``Customer.value_stream_id``) is its downstream; the first step of that stream is the hand-over.
 
-Two statements, however many customers, streams, KPIs and ratings:
+Three statements, however many customers, streams, KPIs and ratings:
 
 1. the structure: one row per (internal customer, upstream stream, upstream KPI), with the
    hand-over step's figures now;
-2. the window's evidence, one statement of four parts: the customers' outcomes, their ratings in
-   the window, the oldest values the audit trail recorded for the hand-over steps' %C&A and waiting
-   in the window, and the stream figures the upstream's reviews recorded (their snapshots).
+2. the window's recorded figures, one statement of three parts: the oldest values the audit trail
+   recorded for the hand-over steps' %C&A and waiting in the window, and the stream figures the
+   upstream's reviews recorded (their snapshots);
+3. the customers' outcomes and their ratings in the window, weighed into each outcome's move. The
+   moves are kept across writes that touch no job, outcome or rating (``lms.content``): a step's
+   new figures do not weigh a thousand outcomes again.
 
 The KPIs' trends come from the drift assessment (the dashboard passes the ones it has computed) and
 the upstream's figures now from ``streams.figures.current_stream_totals``. The judgement itself is
@@ -25,9 +28,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Protocol
 
-from sqlalchemy import Float, String, and_, cast, func, literal, null, or_, select, union, union_all
+from sqlalchemy import Float, and_, cast, func, literal, null, or_, select, union, union_all
 from sqlalchemy.orm import aliased
 
+from lms import content
 from lms.extensions import db
 from lms.kpis.drift_queries import KpiName, assess_kpis, drift_settings, window_start
 from lms.lean.drift import DriftAssessment, DriftSettings
@@ -167,8 +171,6 @@ def _load_structure(stream_id: int | None) -> _Structure:
 class _Evidence:
     """What the second statement found in the window."""
 
-    outcomes: dict[int, list[tuple[int, str]]] = field(default_factory=lambda: defaultdict(list))
-    ratings: dict[int, list[SatisfactionPoint]] = field(default_factory=lambda: defaultdict(list))
     # Per hand-over step: the oldest recorded value of each figure in the window, with its day.
     step_start: dict[int, dict[str, tuple[float | None, date]]] = field(
         default_factory=lambda: defaultdict(dict))
@@ -183,58 +185,85 @@ def _as_date(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
+def _window(start: date, as_of: date) -> tuple[datetime, datetime]:
+    """Return the window's bounds as date-times: the days after ``start`` up to ``as_of``."""
+    return (datetime.combine(start + timedelta(days=1), time.min),
+            datetime.combine(as_of + timedelta(days=1), time.min))
+
+
 def _load_evidence(structure: _Structure, start: date, as_of: date) -> _Evidence:
-    """Read the window's outcomes, ratings, recorded hand-over figures and review snapshots at once."""
-    customers, steps, streams = (sorted(structure.customer_ids), sorted(structure.handover_step_ids),
-                                 sorted(structure.upstream_ids))
-    # The day column is a date (ratings) or a date-time (the trail, snapshots), left untyped here:
-    # a CAST to DATE means a number on SQLite. The window is the days after ``start`` to ``as_of``.
-    after, until = (datetime.combine(start + timedelta(days=1), time.min),
-                    datetime.combine(as_of + timedelta(days=1), time.min))
-    text, number = cast(null(), String), cast(null(), Float)
-    outcomes = (select(literal("outcome"), Outcome.id, cast(Job.customer_id, Float), null(),
-                       number, number, number, Outcome.statement)
-                .join(Job, Job.id == Outcome.job_id).where(Job.customer_id.in_(customers)))
-    customer_outcomes = (select(Outcome.id).join(Job, Job.id == Outcome.job_id)
-                         .where(Job.customer_id.in_(customers)))
-    ratings = (select(literal("rating"), OutcomeRating.outcome_id, cast(OutcomeRating.respondents, Float),
-                      OutcomeRating.rated_on, OutcomeRating.satisfaction, number, number,
-                      OutcomeRating.segment)
-               .where(OutcomeRating.outcome_id.in_(customer_outcomes.scalar_subquery()),
-                      OutcomeRating.rated_on > start, OutcomeRating.rated_on <= as_of))
-    changes = (select(literal("step"), AuditEvent.record_id, number, AuditEvent.at,
+    """Read the window's recorded hand-over figures and review snapshots at once."""
+    steps, streams = sorted(structure.handover_step_ids), sorted(structure.upstream_ids)
+    # The day column is a date-time (the trail, snapshots), left untyped here: a CAST to DATE
+    # means a number on SQLite.
+    after, until = _window(start, as_of)
+    changes = (select(literal("step"), AuditEvent.record_id, AuditEvent.at,
                       AuditEvent.before["pct_complete_accurate"].as_float(),
                       AuditEvent.before["wait_time_s"].as_float(),
-                      AuditEvent.before["inventory_units"].as_float(), text)
+                      AuditEvent.before["inventory_units"].as_float())
                .where(AuditEvent.record_type == "Step", AuditEvent.record_id.in_(steps),
                       AuditEvent.action == "update", AuditEvent.at >= after, AuditEvent.at < until))
-    parts = [outcomes, ratings, changes]
+    parts = [changes]
     for at, snapshot in ((Review.opened_at, Review.snapshot_open), (Review.closed_at, Review.snapshot_close)):
-        parts.append(select(literal("snapshot"), Review.value_stream_id, number, at,
-                            snapshot["pce"].as_float(), snapshot["lead_time_s"].as_float(), number, text)
+        parts.append(select(literal("snapshot"), Review.value_stream_id, at,
+                            snapshot["pce"].as_float(), snapshot["lead_time_s"].as_float(),
+                            cast(null(), Float))
                      .where(Review.value_stream_id.in_(streams), at >= after, at < until))
     found = _Evidence()
-    recorded = []
-    for row in db.session.execute(union_all(*parts)).tuples():
-        kind, record_id, count, day, first, _, _, words = row
-        if kind == "outcome":
-            found.outcomes[int(count)].append((record_id, words))
-        elif kind == "rating":
-            found.ratings[record_id].append(SatisfactionPoint(
-                _as_date(day), first, None if count is None else int(count), words))
-        else:
-            recorded.append(row)
     # Oldest first: the first value seen of a figure is its value at the window's start.
-    recorded.sort(key=lambda r: (r[0], str(r[3]), r[1]))
-    for kind, record_id, _, day, first, second, third, _ in recorded:
+    recorded = sorted(db.session.execute(union_all(*parts)).tuples(), key=lambda r: (r[0], str(r[2]), r[1]))
+    for kind, record_id, day, first, second, third in recorded:
         if kind == "step":
-            recorded = found.step_start[record_id]
+            values = found.step_start[record_id]
             for name, value in (("pct", first), ("wait", second), ("inventory", third)):
-                if value is not None and name not in recorded:
-                    recorded[name] = (value, _as_date(day))
+                if value is not None and name not in values:
+                    values[name] = (value, _as_date(day))
         elif record_id not in found.stream_start:
             found.stream_start[record_id] = (_as_date(day), first, second)
     return found
+
+
+# Every table the outcomes' moves read (the window and the minimum change key the kept value).
+MOVES_READS = frozenset(model.__tablename__ for model in (Job, Outcome, OutcomeRating))
+
+
+def _read_outcome_moves(customer_ids: tuple[int, ...], start: date, as_of: date,
+                        minimum: float) -> dict[int, tuple[OutcomeMove, ...]]:
+    """Read the customers' outcomes and their ratings in the window; weigh each outcome's move."""
+    number = cast(null(), Float)
+    outcomes = (select(literal("outcome"), Outcome.id, cast(Job.customer_id, Float), null(), number,
+                       Outcome.statement)
+                .join(Job, Job.id == Outcome.job_id).where(Job.customer_id.in_(customer_ids)))
+    customer_outcomes = (select(Outcome.id).join(Job, Job.id == Outcome.job_id)
+                         .where(Job.customer_id.in_(customer_ids)))
+    ratings = (select(literal("rating"), OutcomeRating.outcome_id, cast(OutcomeRating.respondents, Float),
+                      OutcomeRating.rated_on, OutcomeRating.satisfaction, OutcomeRating.segment)
+               .where(OutcomeRating.outcome_id.in_(customer_outcomes.scalar_subquery()),
+                      OutcomeRating.rated_on > start, OutcomeRating.rated_on <= as_of))
+    statements: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    points: dict[int, list[SatisfactionPoint]] = defaultdict(list)
+    for kind, record_id, count, day, satisfaction, words in db.session.execute(union_all(outcomes, ratings)):
+        if kind == "outcome":
+            statements[int(count)].append((record_id, words))
+        else:
+            points[record_id].append(SatisfactionPoint(
+                _as_date(day), satisfaction, None if count is None else int(count), words))
+
+    def change(ratings: list[SatisfactionPoint] | None):
+        return outcome_change(ratings, minimum) if ratings and len(ratings) > 1 else None  # one wave: no move
+
+    # An internal customer's outcomes move alike for every stream that serves it: weighed once each.
+    return {customer_id: tuple(OutcomeMove(oid, statement, change(points.get(oid)))
+                               for oid, statement in statements.get(customer_id, []))
+            for customer_id in customer_ids}
+
+
+def _outcome_moves(customer_ids: Iterable[int], start: date, as_of: date,
+                   minimum: float) -> dict[int, tuple[OutcomeMove, ...]]:
+    """Return how each of the customers' outcomes moved in the window, kept across writes to other tables."""
+    customers = tuple(sorted(customer_ids))
+    return content.cache.get("radar-outcome-moves", (customers, start, as_of, minimum),
+                             lambda: _read_outcome_moves(customers, start, as_of, minimum), reads=MOVES_READS)
 
 
 def _handover(values: Mapping, recorded: Mapping[str, tuple[float | None, date]]) -> Handover | None:
@@ -290,21 +319,15 @@ def build_radar(organization: Organization, as_of: date, *,
     structure = _load_structure(stream_id)
     if not structure.pairs:
         return []
-    evidence = _load_evidence(structure, window_start(as_of, settings), as_of)
+    start = window_start(as_of, settings)
+    evidence = _load_evidence(structure, start, as_of)
+    moves = _outcome_moves(structure.customer_ids, start, as_of, settings.min_satisfaction_change)
     if drift is None:
         kpis = list({k.id: k for names in structure.kpis.values() for k in names}.values())
         drift = {kpi_id: d.assessment for kpi_id, d in
                  assess_kpis(kpis, as_of, organization=organization).items()} if kpis else {}
     by_stream = {t.id: t for t in (current_stream_totals() if totals is None else totals)}
     entries = []
-    # An internal customer's outcomes move alike for every stream that serves it: weighed once each.
-    minimum = settings.min_satisfaction_change
-    def change(ratings: list[SatisfactionPoint] | None):
-        return outcome_change(ratings, minimum) if ratings and len(ratings) > 1 else None  # one wave: no move
-
-    moves = {customer_id: tuple(OutcomeMove(oid, statement, change(evidence.ratings.get(oid)))
-                                for oid, statement in evidence.outcomes.get(customer_id, []))
-             for customer_id in structure.customer_ids}
     for (customer_id, upstream_id), values in structure.pairs.items():
         outcomes = moves[customer_id]
         pair = RadarPair(

@@ -45,7 +45,7 @@ def customer_figures(customer_ids: list[int]) -> dict[int, CustomerFigures]:
     """Count jobs, underserved outcomes and job gaps of each customer, in four statements."""
     if not customer_ids:
         return {}
-    loaded = load_job_stacks(Job.customer_id.in_(customer_ids), records=False)
+    loaded = load_job_stacks(Job.customer_id.in_(customer_ids), records=False, kept=True)
     customer_of = {job.id: job.customer_id for job in loaded.jobs}
     counts: dict[int, dict[str, int]] = {cid: defaultdict(int) for cid in customer_ids}
     for job in loaded.jobs:

@@ -16,7 +16,7 @@ from typing import NamedTuple
 from flask import abort, g
 from sqlalchemy import ColumnElement, Row, Select, String, cast, func, select
 
-from lms import tenancy
+from lms import content, tenancy
 from lms.extensions import db
 from lms.lean.durations import working_day
 from lms.lean.jobs import (
@@ -428,11 +428,13 @@ _OUTCOME_COLUMNS = (Outcome.id, Outcome.version, Outcome.job_id, Outcome.stateme
 
 
 def load_job_stacks(criterion: ColumnElement[bool], *, records: bool = True,
-                    segment: str | None = None) -> JobStacks:
+                    segment: str | None = None, kept: bool = False) -> JobStacks:
     """Load the jobs matching ``criterion`` with coverage and rated outcomes, in three statements.
 
     ``records=False`` loads the jobs as rows of the columns the analysis reads. The outcomes are
-    rated for all segments, or for ``segment`` when given.
+    rated for all segments, or for ``segment`` when given. ``kept`` takes the outcomes for all
+    segments from ``organization_rated_outcomes``: for pages that rate most of an organization's
+    outcomes (the dashboard, the customers page), not one stack's.
     """
     if records:
         jobs = list(db.session.scalars(select(Job).where(criterion).order_by(Job.id)))
@@ -447,12 +449,40 @@ def load_job_stacks(criterion: ColumnElement[bool], *, records: bool = True,
                                 for job_id, views in loaded.serving.items()}
     else:
         loaded.serving_steps = _serving_steps(criterion)
+    if kept and segment is None:
+        rated = organization_rated_outcomes()
+        loaded.outcomes = {job.id: list(rated[job.id]) for job in jobs if job.id in rated}
+        return loaded
+    loaded.outcomes = _rate(Outcome.job_id.in_(_jobs_matching(criterion)), segment)
+    return loaded
+
+
+def _rate(of_jobs: ColumnElement[bool], segment: str | None = None) -> dict[int, list[RatedOutcome]]:
+    """Rate the outcomes matching ``of_jobs`` (for all segments, or ``segment``), by job."""
     limits = thresholds()
     by_job: dict[int, list[RatedOutcome]] = defaultdict(list)
-    for outcome, latest in _outcomes_with_newest(Outcome.job_id.in_(_jobs_matching(criterion))):
+    for outcome, latest in _outcomes_with_newest(of_jobs):
         by_job[outcome.job_id].append(rate(outcome, latest, limits, segment))
-    loaded.outcomes = dict(by_job)
-    return loaded
+    return dict(by_job)
+
+
+# Every table the organization's rated outcomes read (besides the organization's settings, the
+# opportunity thresholds, whose version keys every cached value).
+RATED_READS = frozenset(model.__tablename__ for model in (Job, Outcome, OutcomeRating))
+
+
+def organization_rated_outcomes() -> dict[int, tuple[RatedOutcome, ...]]:
+    """Return every outcome of the acting organization rated for all segments, by job.
+
+    The same for every member (after the boundary), and kept across writes that touch no job,
+    outcome or rating (``lms.content``): a step's new cycle time does not rate 2,000 outcomes
+    again. A rated outcome is never changed once made, so the dashboard and the customers page
+    share them.
+    """
+    def compute() -> dict[int, tuple[RatedOutcome, ...]]:
+        return {job_id: tuple(outcomes) for job_id, outcomes in _rate(Outcome.id.is_not(None)).items()}
+
+    return content.cache.get("rated-outcomes", None, compute, reads=RATED_READS)
 
 
 def stack_of(job: Job) -> StackView:

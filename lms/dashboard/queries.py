@@ -274,7 +274,7 @@ def _drift(panels: dict[int, CustomerPanel], organization: Organization, today: 
 
 def _jobs(panels: dict[int, CustomerPanel],
           overserved: list[OverservedOutcome] | None = None) -> tuple[list[StrugglingJob], JobStacks]:
-    stacks = load_job_stacks(Job.customer_id.in_(list(panels)), records=False)
+    stacks = load_job_stacks(Job.customer_id.in_(list(panels)), records=False, kept=True)
     customer_of = {job.id: job.customer_id for job in stacks.jobs}
     for job in stacks.jobs:
         panels[job.customer_id].jobs += 1

@@ -172,3 +172,22 @@ def test_the_dashboard_head_counts_as_the_list_does(story):
     client = login_as(admin)
     assert "(7 candidates)" in _text(client.get("/"))
     assert "7 candidates." in _text(client.get("/stop-doing"))
+
+
+def test_the_radar_weighs_the_outcomes_again_after_a_rating_not_after_a_step(story, monkeypatch):
+    """The outcomes' moves are kept across a step's new figures and follow a new rating at once."""
+    from lms.customer_first import radar_queries
+
+    _, admin, api, login_as, built = story
+    client = login_as(admin)
+    weighed = []
+    read = radar_queries._read_outcome_moves
+    monkeypatch.setattr(radar_queries, "_read_outcome_moves", lambda *a: weighed.append(a) or read(*a))
+    assert RADAR_SENTENCE in _text(client.get("/suboptimization")) and len(weighed) == 1
+    assert api.patch(f"/steps/{built['report']['id']}", json={"cycle_time_s": 5000}).status_code == 200
+    assert RADAR_SENTENCE in _text(client.get("/suboptimization")) and len(weighed) == 1
+    # Back to where the window started (6.2): the internal customer's outcome no longer moved.
+    assert api.post(f"/outcomes/{built['rework']['id']}/ratings", json={
+        "rated_on": date.today().isoformat(), "importance": 8.0, "satisfaction": 6.2}).status_code == 201
+    page = _text(client.get("/suboptimization"))
+    assert len(weighed) == 2 and "1.4 points lower" not in page and RADAR_SENTENCE not in page

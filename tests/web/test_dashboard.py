@@ -142,8 +142,9 @@ def test_the_drift_is_kept_across_writes_to_what_it_does_not_read(signed_in, app
     api.post(f"/kpis/{kpi['id']}/measurements", json={"measured_on": date.today().isoformat(), "value": 9})
     after_measurement = _statements(app, client, "/")
     # The KPIs, their window, newest days, links and ratings (5 statements) are not read again; the
-    # segments' case counts (1 statement, lms.customers.segment_share_queries) are kept across both writes.
-    assert after_step == after_measurement - 5 and after_measurement == computed - 1
+    # segments' case counts (1 statement, lms.customers.segment_share_queries) and the rated outcomes
+    # (1, lms.customers.queries.organization_rated_outcomes) are kept across both writes.
+    assert after_step == after_measurement - 5 and after_measurement == computed - 2
 
     def totals():
         ctx = make.acting_as(admin)
@@ -155,6 +156,51 @@ def test_the_drift_is_kept_across_writes_to_what_it_does_not_read(signed_in, app
     assert totals()["measures-waste"] == 0
     assert api.patch(f"/steps/{step['id']}", json={"classification": "waste"}).status_code == 200
     assert totals()["measures-waste"] == 1
+
+
+def test_the_kept_rated_outcomes_follow_a_new_rating_at_once(signed_in, app):
+    """A step's new figures keep the organization's rated outcomes; a rating rates them afresh."""
+    _, _, api, client = signed_in
+    built = _build(api)
+    outcome = built["outcome"]["id"]
+    underserved = "<dt>Underserved outcomes</dt><dd>1</dd>"
+    computed = _statements(app, client, "/customers/")  # the first view rates the outcomes
+    assert underserved in client.get("/customers/").get_data(as_text=True)
+    assert "opportunity 15.0 (high)" in client.get("/").get_data(as_text=True)
+    step = api.get(f"/value-streams/{built['stream']}/steps").get_json()["items"][0]
+    assert api.patch(f"/steps/{step['id']}", json={"cycle_time_s": 700}).status_code == 200
+    assert _statements(app, client, "/customers/") == computed - 1  # the outcomes are not rated again
+    # A newer wave: the outcome is now served (9 + max(9 - 9, 0) = 9), on both pages at once.
+    assert api.post(f"/outcomes/{outcome}/ratings", json={"rated_on": "2026-11-01", "importance": 9,
+                                                          "satisfaction": 9}).status_code == 201
+    assert "opportunity 15.0" not in client.get("/").get_data(as_text=True)
+    assert underserved not in client.get("/customers/").get_data(as_text=True)
+
+
+def test_the_kept_rated_outcomes_name_every_table_they_read(signed_in, app, make):
+    import re
+
+    from lms.customers import queries as customer_queries
+
+    _, admin, api, _ = signed_in
+    _build(api)
+    seen: list[str] = []
+    ctx = make.acting_as(admin)
+    try:
+        engine = db.engine
+        listener = lambda _c, _cur, statement, *_a: seen.append(statement)  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            app.config["LMS_CONTENT_CACHE"] = False  # read, not served from what the build kept
+            rated = customer_queries.organization_rated_outcomes()
+        finally:
+            app.config["LMS_CONTENT_CACHE"] = True
+            event.remove(engine, "before_cursor_execute", listener)
+    finally:
+        ctx.pop()
+    assert sum(len(outcomes) for outcomes in rated.values()) == 1
+    tables = {name for statement in seen for name in re.findall(r"(?:FROM|JOIN)\s+(\w+)", statement)}
+    assert tables <= customer_queries.RATED_READS and "outcome_ratings" in tables, tables
 
 
 def test_the_kept_drift_names_every_table_it_reads(signed_in, app, make):
