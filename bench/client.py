@@ -75,6 +75,9 @@ class Client:
     def patch(self, path: str, fields: dict) -> Answer:
         return self.request("PATCH", "/api/v1" + path, json.dumps(fields).encode(), "application/json")
 
+    def post(self, path: str, fields: dict) -> Answer:
+        return self.request("POST", "/api/v1" + path, json.dumps(fields).encode(), "application/json")
+
     def csrf(self, path: str) -> str:
         return CSRF.search(self.get(path).body.decode()).group(1)
 

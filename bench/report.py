@@ -26,8 +26,9 @@ def judge(run) -> None:
         run.failures.append(f"busy dashboard: p95 {busy.percentile(95):.0f} ms > {BUSY_P95_BUDGET_MS} ms")
     if busy.errors:
         run.failures.append(f"busy dashboard: {len(busy.errors)} views answered {sorted(set(busy.errors))}")
-    if run.writer.failures:
-        run.failures.append(f"writes: {len(run.writer.failures)} answered {sorted(set(run.writer.failures))}")
+    for writer in (run.writer, run.rating_writer):
+        if writer is not None and writer.failures:
+            run.failures.append(f"writes: {len(writer.failures)} answered {sorted(set(writer.failures))}")
     for name, budget in BULK_BUDGETS_S.items():
         if run.bulk.get(name, 0) > budget:
             run.failures.append(f"{name}: {run.bulk[name]:.1f} s > {budget} s")
@@ -67,10 +68,12 @@ def _background(run) -> list[str]:
 
 
 def _first_views(run, args) -> list[str]:
-    writes = run.writer.ms[: len(run.first_views) * (args.repeats + 1)]
+    after_step = [view for view in run.first_views if "after a new rating" not in view.name]
+    writes = run.writer.ms[: len(after_step) * (args.repeats + 1)]
     lines = [
-        f"**First view after a change**: each read right after a PATCH of a step through the API, "
-        f"{args.repeats} times (one more, unmeasured, before them).",
+        f"**First view after a change**: each read right after a PATCH of a step through the API (the "
+        f"last ones right after a new rating of an outcome), {args.repeats} times (one more, unmeasured, "
+        "before them).",
         "",
         "| read | median ms | max ms | budget (median) | |",
         "|---|---:|---:|---:|---|",
@@ -84,6 +87,11 @@ def _first_views(run, args) -> list[str]:
     lines.append(
         f"| *the write (PATCH a step)* | {statistics.median(writes):.0f} | {max(writes):.0f} | — | |"
     )
+    if run.rating_writer is not None and run.rating_writer.ms:
+        ratings = run.rating_writer.ms
+        lines.append(
+            f"| *the write (POST a rating)* | {statistics.median(ratings):.0f} | {max(ratings):.0f} | — | |"
+        )
     return [*lines, ""]
 
 

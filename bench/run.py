@@ -43,6 +43,7 @@ class Run:
     first_views: list[scenarios.FirstView] = field(default_factory=list)
     busy: scenarios.BusyDashboard | None = None
     writer: scenarios.StepWriter | None = None
+    rating_writer: scenarios.RatingWriter | None = None
     memory_mb: float | None = None
     background_cpu_pct: list[float] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
@@ -55,6 +56,7 @@ def records(api: Client) -> dict:
         "kpi": api.api("/kpis?per_page=1")["items"][0]["id"],
         "customer": api.api("/customers?per_page=1")["items"][0]["id"],
         "job": next(j["id"] for j in api.api("/jobs?per_page=200")["items"] if j["parent_id"] is None),
+        "outcome": api.api("/outcomes?per_page=1")["items"][0]["id"],
     }
     # The 100,000 imported measurements go to the last KPI, so the KPI read is a typical one.
     last_page = api.api("/kpis?per_page=1")["total"]
@@ -87,6 +89,9 @@ def bench(kind: str, args: argparse.Namespace) -> Run:
         readers = {"api": api, "page": people[0]}
         run.background_cpu_pct.append(organization.background_cpu_pct(pid))
         run.first_views = scenarios.first_views(run.writer, readers, ids, args.repeats, say)
+        run.rating_writer = scenarios.RatingWriter(writer_client, ids["outcome"])
+        run.first_views += scenarios.first_views(run.rating_writer, readers, ids, args.repeats, say,
+                                                 scenarios.READS_AFTER_RATING)
         say(f"{len(people)} people reload the dashboard for {args.seconds} s, "
             f"a step changes {args.writes_per_second} times a second …")
         run.busy = scenarios.busy_dashboard(people, run.writer, args.seconds, args.writes_per_second)

@@ -28,6 +28,12 @@ READS = [
     ("KPI page", "/kpis/{kpi}", "page", 60),
     ("takt chart (PNG)", "/value-streams/{stream}/takt.png", "page", None),
 ]
+# The pages whose figures read the outcomes' ratings, right after a new rating: everything they
+# keep across a step's change (the drift, the rated outcomes, the radar's moves) is computed afresh.
+READS_AFTER_RATING = [
+    ("dashboard page, after a new rating", "/", "page", 250),
+    ("customers page, after a new rating", "/customers/", "page", 90),
+]
 
 
 class StepWriter:
@@ -52,6 +58,26 @@ class StepWriter:
             self.failures.append(answer.status)
 
 
+class RatingWriter:
+    """Someone entering a new survey wave of one outcome through the API, never the same figures twice."""
+
+    def __init__(self, client: Client, outcome_id: int) -> None:
+        self.client = client
+        self.outcome_id = outcome_id
+        self.count = 0
+        self.ms: list[float] = []
+        self.failures: list[int] = []
+
+    def change(self) -> None:
+        self.count += 1
+        answer = self.client.post(f"/outcomes/{self.outcome_id}/ratings", {
+            "rated_on": time.strftime("%Y-%m-%d"), "importance": 7.0,
+            "satisfaction": round(3 + (self.count % 1000) / 500, 3), "respondents": 40})
+        self.ms.append(answer.ms)
+        if answer.status != 201:
+            self.failures.append(answer.status)
+
+
 @dataclass
 class FirstView:
     name: str
@@ -65,11 +91,12 @@ class FirstView:
 
 
 def first_views(
-    writer: StepWriter, readers: dict[str, Client], ids: dict, repeats: int, say: Callable[[str], None]
+    writer: StepWriter | RatingWriter, readers: dict[str, Client], ids: dict, repeats: int,
+    say: Callable[[str], None], reads: list[tuple] = READS,
 ) -> list[FirstView]:
     """Time each read's first view right after a write, `repeats` times."""
     views = []
-    for name, path, who, budget in READS:
+    for name, path, who, budget in reads:
         say(f"first views: {name} …")
         reader, url = readers[who], path.format(**ids)
         writer.change()
