@@ -184,3 +184,29 @@ def test_respondents_counted_from_rated_outcomes_match_the_sql_count(generated):
     counted = respondent_counts(heads, segments)
     assert any(c.left_out for c in counted.values()) and any(c.outcomes for c in counted.values())
     assert count_respondents(stacks.newest_ratings_by_head(), segments) == counted
+
+
+def test_the_newest_rating_of_each_segment_is_the_latest_day_then_the_latest_entry(generated):
+    """The rated outcomes' newest rating per (outcome, segment) agrees with sorting every rating in Python,
+    with ties on a day (the later entry wins) and ratings that name no segment (a group of their own)."""
+    from datetime import date
+
+    from lms.customers.queries import _outcomes_with_newest
+    from lms.customers.schemas import RatingIn
+    from lms.customers.services import add_rating
+    from lms.models import Outcome, OutcomeRating
+    from lms.validation import validate
+
+    outcome = db.session.scalars(select(Outcome).order_by(Outcome.id)).first()
+    outcome_id, tie = outcome.id, date(2099, 1, 1)
+    # Through the service in the fixture's own context (the Factory would write in another one).
+    for satisfaction, segment in ((2.0, None), (3.0, None), (4.0, "enterprise"), (5.0, "enterprise")):
+        add_rating(outcome, validate(RatingIn, {"rated_on": tie, "importance": 8.0, "satisfaction": satisfaction,
+                                                "segment": segment}))
+    newest: dict[tuple[int, str | None], OutcomeRating] = {}
+    for rating in db.session.scalars(select(OutcomeRating).order_by(OutcomeRating.rated_on, OutcomeRating.id)):
+        newest[rating.outcome_id, rating.segment] = rating
+    found = {(fields.id, r.segment): (r.rated_on, r.satisfaction, r.importance, r.respondents)
+             for fields, latest in _outcomes_with_newest(Outcome.id.is_not(None)) for r in latest}
+    assert found == {key: (r.rated_on, r.satisfaction, r.importance, r.respondents) for key, r in newest.items()}
+    assert found[outcome_id, None][:2] == (tie, 3.0) and found[outcome_id, "enterprise"][:2] == (tie, 5.0)

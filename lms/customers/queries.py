@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from flask import abort, g
 from sqlalchemy import ColumnElement, Row, Select, String, cast, func, select
+from sqlalchemy.orm import aliased
 
 from lms import content, tenancy
 from lms.extensions import db
@@ -166,24 +167,23 @@ def _outcomes_with_newest(of_jobs: ColumnElement[bool]) -> list[tuple[OutcomeFie
 
     One row per outcome and segment that rated it (one for an unrated outcome), by outcome.
     """
-    # The outcomes and their ratings are ranked together (an outer join of the tables, which an
-    # index on the ratings' outcome serves at any size): joining the outcomes to a ranked subquery
-    # instead would leave a planner without statistics free to rank again for every outcome.
-    ranked = (
-        select(*_OUTCOME_COLUMNS, OutcomeRating.segment, OutcomeRating.importance, OutcomeRating.satisfaction,
-               OutcomeRating.respondents, OutcomeRating.rated_on,
-               func.row_number().over(
-                   partition_by=(Outcome.id, OutcomeRating.segment),
-                   order_by=(OutcomeRating.rated_on.desc(), OutcomeRating.id.desc()),
-               ).label("rank"))
-        .outerjoin(OutcomeRating, OutcomeRating.outcome_id == Outcome.id)
-        .where(of_jobs)
-        .subquery("rated")
-    )
+    # The newest rating of each segment is the one no later rating of the same outcome and segment
+    # beats (by day, then entry): one seek in ix_outcome_ratings_newest per rating, whose figures
+    # come from the same index. Ranking every rating with a window instead sorted them all (30 ms
+    # for the benchmark's 2,000 outcomes and 11,898 ratings on SQLite, against 15 ms).
+    later = aliased(OutcomeRating)
+    newer = (select(later.id)
+             .where(later.outcome_id == OutcomeRating.outcome_id,
+                    later.segment.is_not_distinct_from(OutcomeRating.segment),
+                    (later.rated_on > OutcomeRating.rated_on)
+                    | ((later.rated_on == OutcomeRating.rated_on) & (later.id > OutcomeRating.id)))
+             .exists())
     rows = db.session.execute(
-        select(*(column for column in ranked.c if column.name != "rank"))
-        .where(ranked.c.rank == 1)
-        .order_by(ranked.c.id)
+        select(*_OUTCOME_COLUMNS, OutcomeRating.segment, OutcomeRating.importance, OutcomeRating.satisfaction,
+               OutcomeRating.respondents, OutcomeRating.rated_on)
+        .outerjoin(OutcomeRating, (OutcomeRating.outcome_id == Outcome.id) & ~newer)
+        .where(of_jobs)
+        .order_by(Outcome.id)
     ).all()
     found: list[tuple[OutcomeFields, list[SegmentRating]]] = []
     latest: list[SegmentRating] = []
