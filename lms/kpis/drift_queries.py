@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from sqlalchemy import Integer, Select, String, cast, func, select, type_coerce
 
-from lms import tenancy
+from lms import content, tenancy
 from lms.db import today
 from lms.extensions import db
 from lms.lazy import LazyModule
@@ -29,7 +29,7 @@ from lms.lean.drift import (
     SatisfactionPoint,
     assess_drift,
 )
-from lms.lean.drift_window import NO_FACTS, as_days, window_facts_many
+from lms.lean.drift_window import NO_FACTS, WindowFacts, as_days, window_facts_many
 from lms.models import Kpi, KpiMeasurement, KpiOutcomeLink, Organization, Outcome, OutcomeRating, Step
 
 np = LazyModule("numpy")  # imported on first use: `lms --help` and most commands never need it
@@ -241,6 +241,25 @@ def load_series(kpis: Sequence[Kpi], as_of: date, settings: DriftSettings, *,
     return _series(kpis, ids, start, as_of, measurements, classifications), last
 
 
+# Every table the measurements' facts of the whole organization read: a new rating or link does not
+# fit 1,000 KPIs' trends again.
+FACTS_READS = frozenset(model.__tablename__ for model in (Kpi, KpiMeasurement))
+
+
+def _measurement_facts(ids, start: date, as_of: date, last: dict[int, date]) -> dict[int, WindowFacts]:
+    """Return each KPI's facts of the window (days, newest, fitted trend, noise) from its measurements.
+
+    For the whole organization (``ids`` None) they are kept across writes that touch no KPI or
+    measurement (``lms.content``); ``last`` is read from the same measurements.
+    """
+    def compute() -> dict[int, WindowFacts]:
+        return window_facts_many(*_window_columns(ids, start, as_of), start, as_of, last)
+
+    if ids is not None:
+        return compute()
+    return content.cache.get("kpi-window-facts", (start, as_of), compute, reads=FACTS_READS)
+
+
 def assess_kpis(kpis: Sequence[Kpi | KpiName], as_of: date | None = None, *,
                 organization: Organization | None = None,
                 whole_organization: bool = False, segment: str | None = None) -> dict[int, KpiDrift]:
@@ -257,7 +276,7 @@ def assess_kpis(kpis: Sequence[Kpi | KpiName], as_of: date | None = None, *,
     ids = None if whole_organization else [k.id for k in kpis]
     start = window_start(as_of, settings)
     last, classifications = _kpi_facts(ids, as_of)
-    facts = window_facts_many(*_window_columns(ids, start, as_of), start, as_of, last)
+    facts = _measurement_facts(ids, start, as_of, last)
     series = _series(kpis, ids, start, as_of, {}, classifications)
     return {kpi.id: KpiDrift(assess_drift(series[kpi.id], as_of, settings, facts.get(kpi.id, NO_FACTS),
                                           segment), last.get(kpi.id))

@@ -203,6 +203,70 @@ def test_the_kept_rated_outcomes_name_every_table_they_read(signed_in, app, make
     assert tables <= customer_queries.RATED_READS and "outcome_ratings" in tables, tables
 
 
+def test_the_kept_measurement_facts_name_every_table_they_read(signed_in, app, make):
+    import re
+
+    from lms.kpis import drift_queries
+
+    _, admin, api, _ = signed_in
+    built = _build(api)
+    for weeks in range(3):
+        api.post(f"/kpis/{built['kpi']['id']}/measurements",
+                 json={"measured_on": (date.today() - timedelta(weeks=weeks)).isoformat(), "value": 10 + weeks})
+    seen: list[str] = []
+    ctx = make.acting_as(admin)
+    try:
+        engine = db.engine
+        listener = lambda _c, _cur, statement, *_a: seen.append(statement)  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            app.config["LMS_CONTENT_CACHE"] = False  # read, not served from what the build kept
+            start = date.today() - timedelta(days=180)
+            facts = drift_queries._measurement_facts(None, start, date.today(), {})
+        finally:
+            app.config["LMS_CONTENT_CACHE"] = True
+            event.remove(engine, "before_cursor_execute", listener)
+    finally:
+        ctx.pop()
+    assert facts[built["kpi"]["id"]].count == 3, facts
+    tables = {name for statement in seen for name in re.findall(r"(?:FROM|JOIN)\s+(\w+)", statement)}
+    assert tables <= drift_queries.FACTS_READS and "kpi_measurements" in tables, tables
+
+
+def test_a_new_rating_keeps_the_measurements_facts_and_moves_the_drift(signed_in, app, make, monkeypatch):
+    """After a rating only the outcome side of the drift is read again; the KPI's trend is kept."""
+    from lms.kpis import drift_queries
+
+    org, admin, api, client = signed_in
+    built = _build(api)
+    kpi = api.post("/kpis", json={"name": "Pumps repaired per week", "direction": "increase",
+                                  "outcome_ids": [built["outcome"]["id"]]}).get_json()
+    for weeks in range(8):
+        api.post(f"/kpis/{kpi['id']}/measurements",
+                 json={"measured_on": (date.today() - timedelta(weeks=weeks)).isoformat(), "value": 30 - weeks})
+    fitted = []
+    fit = drift_queries.window_facts_many
+    monkeypatch.setattr(drift_queries, "window_facts_many", lambda *a: fitted.append(1) or fit(*a))
+    client.get("/")
+    assert len(fitted) == 1
+    for days, satisfaction in ((60, 6.0), (5, 2.0)):  # the outcome got worse while the KPI improved
+        api.post(f"/outcomes/{built['outcome']['id']}/ratings", json={
+            "rated_on": (date.today() - timedelta(days=days)).isoformat(), "importance": 9,
+            "satisfaction": satisfaction, "respondents": 400})
+    client.get("/")
+    assert len(fitted) == 1  # the trends are kept across the ratings
+    ctx = make.acting_as(admin)
+    try:
+        from lms.dashboard import queries as dashboard_queries
+        totals = dashboard_queries.dashboard(db.session.get(Organization, org.id)).drift_totals
+    finally:
+        ctx.pop()
+    assert totals["diverging"] == 1, totals
+    api.post(f"/kpis/{kpi['id']}/measurements", json={"measured_on": date.today().isoformat(), "value": 1})
+    client.get("/")
+    assert len(fitted) == 2  # a measurement fits them again
+
+
 def test_the_kept_drift_names_every_table_it_reads(signed_in, app, make):
     import re
 
