@@ -192,6 +192,10 @@ class VersionedCache:
         self._entries: OrderedDict[Hashable, Any] = OrderedDict()
         # (namespace, organization, settings version, key) -> (content version, value)
         self._newest: dict[Hashable, tuple[int, Any]] = {}
+        # The same lineage -> the full key of the newest version stored: an older one is dropped
+        # when a newer one is stored (every write moves the version; nothing asks for the old one
+        # again but a request that began before the write, which then computes it afresh).
+        self._latest: dict[Hashable, Hashable] = {}
         self._flights: dict[Hashable, Lock] = {}
         self._lock = Lock()
         self.max_entries = max_entries
@@ -225,29 +229,42 @@ class VersionedCache:
                         and history.untouched(organization_id, newest[0], version, reads))
             try:
                 value = newest[1] if reusable else compute()
-                self._store(full, value, lineage if reads is not None else None, version)
+                self._store(full, value, lineage, version, reads is not None)
             finally:
                 with self._lock:
                     self._flights.pop(full, None)
         return value
 
-    def _store(self, full: Hashable, value: Any, lineage: Hashable | None, version: int) -> None:
+    def _store(self, full: Hashable, value: Any, lineage: Hashable, version: int, reusable: bool) -> None:
         with self._lock:
             self._entries[full] = value
             self._entries.move_to_end(full)
-            if lineage is not None and version >= self._newest.get(lineage, (-1, None))[0]:
+            if reusable and version >= self._newest.get(lineage, (-1, None))[0]:
                 self._newest[lineage] = (version, value)
+            latest = self._latest.get(lineage)
+            if latest is None or _version_of(latest) < version:
+                self._latest[lineage] = full
+                if latest is not None:
+                    self._entries.pop(latest, None)
             while len(self._entries) > self.max_entries:
                 (namespace, (organization_id, settings, old), key), _ = self._entries.popitem(last=False)
                 lineage = (namespace, organization_id, settings, key)
                 if self._newest.get(lineage, (None,))[0] == old:
                     del self._newest[lineage]
+                if lineage in self._latest and _version_of(self._latest[lineage]) == old:
+                    del self._latest[lineage]
 
     def clear(self) -> None:
         """Forget everything (tests reuse ids after emptying the database)."""
         with self._lock:
             self._entries.clear()
             self._newest.clear()
+            self._latest.clear()
+
+
+def _version_of(full: Hashable) -> int:
+    """Return the content version of a full key: (namespace, (organization, settings, version), key)."""
+    return full[1][2]  # type: ignore[index]
 
 
 cache = VersionedCache()

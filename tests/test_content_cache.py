@@ -184,3 +184,19 @@ def test_a_failed_commit_leaves_no_history(app, make):
         db.session.commit()
         assert history.untouched(org.id, version, version + 1, frozenset({Kpi.__tablename__}))
         assert not history.untouched(org.id, version, version + 1, frozenset({Customer.__tablename__}))
+
+
+def test_a_newer_version_replaces_the_older_one_of_the_same_key(app, make):
+    """Every write moves the version: an old version's value is dropped, not held until the LRU's end."""
+    org = make.org()
+    cache = VersionedCache()
+    with app.app_context():
+        tenancy.scope_to(org.id)
+        for n in range(5):
+            assert cache.get("k", 1, lambda n=n: n) == n
+            assert cache.get("k", 2, lambda n=n: -n) == -n
+            # Rows written around the services on purpose: each write only has to move the version.
+            db.session.add(Customer(name=f"customer {n}"))
+            db.session.commit()
+        assert len(cache._entries) == 2  # the newest value of each key
+        assert cache.get("k", 1, lambda: "afresh") == "afresh"
