@@ -433,8 +433,9 @@ def load_job_stacks(criterion: ColumnElement[bool], *, records: bool = True,
 
     ``records=False`` loads the jobs as rows of the columns the analysis reads. The outcomes are
     rated for all segments, or for ``segment`` when given. ``kept`` takes the outcomes for all
-    segments from ``organization_rated_outcomes``: for pages that rate most of an organization's
-    outcomes (the dashboard, the customers page), not one stack's.
+    segments from ``organization_rated_outcomes`` and (without records) what serves the jobs from
+    ``organization_serving_steps``: for pages that read most of an organization's stacks (the
+    dashboard, the customers page), not one stack's.
     """
     if records:
         jobs = list(db.session.scalars(select(Job).where(criterion).order_by(Job.id)))
@@ -447,6 +448,9 @@ def load_job_stacks(criterion: ColumnElement[bool], *, records: bool = True,
         loaded.serving = _serving_views(criterion)
         loaded.serving_steps = {job_id: tuple(view.as_serving_step() for view in views)
                                 for job_id, views in loaded.serving.items()}
+    elif kept:
+        serving = organization_serving_steps()
+        loaded.serving_steps = {job.id: serving[job.id] for job in jobs if job.id in serving}
     else:
         loaded.serving_steps = _serving_steps(criterion)
     if kept and segment is None:
@@ -464,6 +468,20 @@ def _rate(of_jobs: ColumnElement[bool], segment: str | None = None) -> dict[int,
     for outcome, latest in _outcomes_with_newest(of_jobs):
         by_job[outcome.job_id].append(rate(outcome, latest, limits, segment))
     return dict(by_job)
+
+
+# Every table what serves the organization's jobs reads.
+SERVING_READS = frozenset(model.__tablename__ for model in (Job, Step, ValueStream))
+
+
+def organization_serving_steps() -> dict[int, tuple[ServingStep, ...]]:
+    """Return what serves each job of the acting organization (``_serving_steps``), by job.
+
+    Kept across writes that touch no job, step or value stream (``lms.content``): a new rating
+    sums no step's times again.
+    """
+    return content.cache.get("serving-steps", None, lambda: _serving_steps(Job.id.is_not(None)),
+                             reads=SERVING_READS)
 
 
 # Every table the organization's rated outcomes read (besides the organization's settings, the

@@ -41,7 +41,7 @@ from lms.models import (
     User,
     ValueStream,
 )
-from lms.streams.queries import StreamTotals, current_stream_totals
+from lms.streams.queries import StreamTotals, organization_stream_totals
 
 ALERT_STATUSES = ("worsening", "diverging", "orphan", "stale")
 OPEN_STAGES = ("plan", "do", "check", "act")
@@ -175,7 +175,7 @@ def _stream_figures() -> tuple[dict[int, StreamLine], dict[int, int | None], dic
     whose waste time leaves out inventory that cannot be timed."""
     lines, customer_of, waste = {}, {}, dict.fromkeys(WASTE_TYPES, 0.0)
     untimed: list[str] = []
-    for totals in current_stream_totals():
+    for totals in organization_stream_totals():
         lines[totals.id] = StreamLine(totals.id, totals.name, totals.pce, totals.waste_share,
                                       totals.lead_time_days, totals.untagged_count, _lead_time_note(totals),
                                       totals.lead_time_s, totals.day_s)

@@ -9,7 +9,7 @@ from datetime import date
 
 from sqlalchemy import Text, case, cast, func, literal, select
 
-from lms import pagination, tenancy
+from lms import content, pagination, tenancy
 from lms.db import utcnow
 from lms.extensions import db
 from lms.lean.durations import working_day
@@ -240,6 +240,20 @@ def current_stream_totals() -> list[StreamTotals]:
         for stream_id, name, customer_id, stream_day_s, lead_s, value_added, waste, untagged,
         unconverted_steps, *sums in rows
     ]
+
+
+# Every table the current streams' totals read.
+TOTALS_READS = frozenset(model.__tablename__ for model in (ValueStream, Step))
+
+
+def organization_stream_totals() -> tuple[StreamTotals, ...]:
+    """Return ``current_stream_totals`` of the acting organization (the same for every member).
+
+    Kept across writes that touch no value stream or step (``lms.content``): a new rating or
+    measurement adds up no step again.
+    """
+    return content.cache.get("stream-totals", None, lambda: tuple(current_stream_totals()),
+                             reads=TOTALS_READS)
 
 
 # The list ------------------------------------------------------------------------------

@@ -141,10 +141,11 @@ def test_the_drift_is_kept_across_writes_to_what_it_does_not_read(signed_in, app
     after_step = _statements(app, client, "/")
     api.post(f"/kpis/{kpi['id']}/measurements", json={"measured_on": date.today().isoformat(), "value": 9})
     after_measurement = _statements(app, client, "/")
-    # The KPIs, their window, newest days, links and ratings (5 statements) are not read again; the
-    # segments' case counts (1 statement, lms.customers.segment_share_queries) and the rated outcomes
-    # (1, lms.customers.queries.organization_rated_outcomes) are kept across both writes.
-    assert after_step == after_measurement - 5 and after_measurement == computed - 2
+    # Kept across both writes: the segments' case counts (1 statement, segment_share_queries) and the
+    # rated outcomes (1, organization_rated_outcomes). Across the step's: the drift's KPIs, window,
+    # newest days, links and ratings (5). Across the measurement's: the stream totals and what serves
+    # each job (2, organization_stream_totals and organization_serving_steps).
+    assert after_step == computed - 2 - 5 and after_measurement == computed - 2 - 2
 
     def totals():
         ctx = make.acting_as(admin)
@@ -265,6 +266,53 @@ def test_a_new_rating_keeps_the_measurements_facts_and_moves_the_drift(signed_in
     api.post(f"/kpis/{kpi['id']}/measurements", json={"measured_on": date.today().isoformat(), "value": 1})
     client.get("/")
     assert len(fitted) == 2  # a measurement fits them again
+
+
+@pytest.mark.parametrize("kept", ["stream totals", "serving steps"])
+def test_the_kept_stream_figures_name_every_table_they_read(signed_in, app, make, kept):
+    import re
+
+    from lms.customers import queries as customer_queries
+    from lms.streams import queries as stream_queries
+
+    compute, reads = {
+        "stream totals": (stream_queries.organization_stream_totals, stream_queries.TOTALS_READS),
+        "serving steps": (customer_queries.organization_serving_steps, customer_queries.SERVING_READS),
+    }[kept]
+    _, admin, api, _ = signed_in
+    built = _build(api)
+    seen: list[str] = []
+    ctx = make.acting_as(admin)
+    try:
+        engine = db.engine
+        listener = lambda _c, _cur, statement, *_a: seen.append(statement)  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            app.config["LMS_CONTENT_CACHE"] = False  # read, not served from what the build kept
+            value = compute()
+        finally:
+            app.config["LMS_CONTENT_CACHE"] = True
+            event.remove(engine, "before_cursor_execute", listener)
+    finally:
+        ctx.pop()
+    assert value and (kept == "serving steps" or value[0].id == built["stream"]), value
+    tables = {name for statement in seen for name in re.findall(r"(?:FROM|JOIN)\s+(\w+)", statement)}
+    assert tables <= reads and "steps" in tables, tables
+
+
+def test_a_step_change_reaches_the_kept_stream_figures_at_once(signed_in):
+    """The stream figures kept across ratings follow a step's new time at once."""
+    _, _, api, client = signed_in
+    built = _build(api)
+    # Waste share: the waiting's 9,000 s of the stream's 9,600 s lead time.
+    assert "93.8 %" in client.get("/").get_data(as_text=True)
+    api.post(f"/outcomes/{built['outcome']['id']}/ratings", json={"rated_on": "2026-10-02", "importance": 9,
+                                                                  "satisfaction": 4})
+    assert "93.8 %" in client.get("/").get_data(as_text=True)  # kept across the rating
+    step = api.get(f"/value-streams/{built['stream']}/steps").get_json()["items"][1]
+    assert api.patch(f"/steps/{step['id']}", json={"wait_time_s": 90000}).status_code == 200
+    after = client.get("/").get_data(as_text=True)
+    assert "93.8 %" not in after and "99.3 %" in after  # 90,000 of 90,600 s
 
 
 def test_the_kept_drift_names_every_table_it_reads(signed_in, app, make):
