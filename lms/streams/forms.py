@@ -18,7 +18,7 @@ from wtforms import (
 from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
 
-from lms.forms import DurationField, choices
+from lms.forms import DurationField, QuickSelect, choices
 from lms.lean.metrics import CLASSIFICATIONS, STEP_KINDS, WASTE_TYPES
 from lms.models import STREAM_STATES
 
@@ -72,13 +72,14 @@ class StreamForm(FlaskForm):
 class StepForm(FlaskForm):
     name = StringField("Name", render_kw={"maxlength": 200, "required": True})
     kind = SelectField("Kind", choices=choices(STEP_KINDS, {"process": "Process (box)",
-                                                            "inventory": "Inventory (triangle)"}))
-    job_id = SelectField("Customer job it serves", choices=[],
+                                                            "inventory": "Inventory (triangle)"}),
+                       widget=QuickSelect())
+    job_id = SelectField("Customer job it serves", choices=[], widget=QuickSelect(),
                          description="Required for a value-adding step: "
                                      "every step exists for a customer job.")
     # New steps start untagged: the owner tags them when ready (value-adding needs a customer job).
     classification = SelectField("Classification", choices=choices(CLASSIFICATIONS, CLASSIFICATION_LABELS),
-                                 default="unclassified")
+                                 default="unclassified", widget=QuickSelect())
     waste_types = MultiCheckboxField("Waste types", choices=choices(WASTE_TYPES))
     rationale = TextAreaField("Why this classification", render_kw={"rows": 3})
     cycle_time_s = DurationField("Cycle time C/T", description=DURATION_HINT)
