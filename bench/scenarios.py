@@ -24,6 +24,8 @@ READS = [
     ("customers page", "/customers/", "page", 90),
     ("customer page", "/customers/{customer}", "page", 60),
     ("value-stream page", "/value-streams/{stream}", "page", 60),
+    ("steps table page", "/value-streams/{stream}/steps/table", "page", 60),
+    ("sub-optimization page", "/suboptimization", "page", 60),
     ("KPI list page", "/kpis/", "page", 60),
     ("KPI page", "/kpis/{kpi}", "page", 60),
     ("takt chart (PNG)", "/value-streams/{stream}/takt.png", "page", None),

@@ -210,3 +210,10 @@ def test_the_newest_rating_of_each_segment_is_the_latest_day_then_the_latest_ent
              for fields, latest in _outcomes_with_newest(Outcome.id.is_not(None)) for r in latest}
     assert found == {key: (r.rated_on, r.satisfaction, r.importance, r.respondents) for key, r in newest.items()}
     assert found[outcome_id, None][:2] == (tie, 3.0) and found[outcome_id, "enterprise"][:2] == (tie, 5.0)
+
+
+def test_the_totals_of_some_streams_are_theirs_among_every_streams_totals(generated):
+    every = stream_queries.current_stream_totals()
+    some = {every[0].id, every[-1].id}
+    assert len(every) > 2
+    assert stream_queries.current_stream_totals(some) == [t for t in every if t.id in some]

@@ -326,7 +326,9 @@ def build_radar(organization: Organization, as_of: date, *,
         kpis = list({k.id: k for names in structure.kpis.values() for k in names}.values())
         drift = {kpi_id: d.assessment for kpi_id, d in
                  assess_kpis(kpis, as_of, organization=organization).items()} if kpis else {}
-    by_stream = {t.id: t for t in (current_stream_totals() if totals is None else totals)}
+    if totals is None:  # the upstream streams' only: the dashboard passes every stream's it has
+        totals = current_stream_totals(structure.upstream_ids)
+    by_stream = {t.id: t for t in totals}
     entries = []
     for (customer_id, upstream_id), values in structure.pairs.items():
         outcomes = moves[customer_id]

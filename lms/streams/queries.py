@@ -185,7 +185,7 @@ def _waste_columns(parts) -> list:
     return shared + untimed
 
 
-def _stream_parts():
+def _stream_parts(stream_ids: Iterable[int] | None = None):
     """Add up the current-state streams' steps per stream, classification and tags, as a subquery.
 
     Steps alike in what the totals tell apart are summed first: each step's times are worked
@@ -199,20 +199,22 @@ def _stream_parts():
                    tags.label("tags"), func.sum(lead).label("lead"), func.sum(processing).label("processing"),
                    func.sum(unconverted_column()).label("unconverted"), func.count(Step.id).label("steps"))
             .join(ValueStream, ValueStream.id == Step.value_stream_id)
-            .where(ValueStream.state == "current")
+            .where(ValueStream.state == "current",
+                   *(() if stream_ids is None else (Step.value_stream_id.in_(stream_ids),)))
             .group_by(Step.value_stream_id, Step.classification, tags)
             .subquery("parts"))
 
 
-def current_stream_totals() -> list[StreamTotals]:
-    """Add up every current-state stream's figures in one statement, by name.
+def current_stream_totals(stream_ids: Iterable[int] | None = None) -> list[StreamTotals]:
+    """Add up every current-state stream's figures (or those of ``stream_ids``) in one statement, by name.
 
     The sums the dashboard shows per stream and across streams; a stream page computes the
     full figures with ``lean.metrics.compute_metrics`` instead. The database adds the steps' times
     up in its own order, so a sum may differ from ``math.fsum``'s in the last bit.
     """
+    stream_ids = None if stream_ids is None else sorted(stream_ids)
     day_s, _, _ = step_time_columns()
-    parts = _stream_parts()
+    parts = _stream_parts(stream_ids)
     known = [c for c in CLASSIFICATIONS if c != "unclassified"]
     rows = db.session.execute(
         select(
@@ -224,7 +226,8 @@ def current_stream_totals() -> list[StreamTotals]:
             func.sum(parts.c.unconverted), *_waste_columns(parts),
         )
         .outerjoin(parts, parts.c.stream_id == ValueStream.id)
-        .where(ValueStream.state == "current")
+        .where(ValueStream.state == "current",
+               *(() if stream_ids is None else (ValueStream.id.in_(stream_ids),)))
         .group_by(ValueStream.id, ValueStream.name, ValueStream.customer_id)
         .order_by(ValueStream.name, ValueStream.id)
     ).tuples()
