@@ -86,7 +86,9 @@ def bench(kind: str, args: argparse.Namespace) -> Run:
         writer_client = Client(port, writer_token)
         step = writer_client.api(f"/value-streams/{ids['stream']}/steps?per_page=1")["items"][0]
         run.writer = scenarios.StepWriter(writer_client, step)
-        readers = {"api": api, "page": people[0]}
+        editor = Client(port)
+        editor.sign_in(organization.WRITER, organization.PASSWORD)
+        readers = {"api": api, "page": people[0], "editor": editor}
         run.background_cpu_pct.append(organization.background_cpu_pct(pid))
         run.first_views = scenarios.first_views(run.writer, readers, ids, args.repeats, say)
         run.rating_writer = scenarios.RatingWriter(writer_client, ids["outcome"])
