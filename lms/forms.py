@@ -12,7 +12,8 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.widgets import Select, TextInput, html_params
+from wtforms.widgets import NumberInput, Select, TextInput
+from wtforms.widgets.core import clean_key
 
 from lms.errors import ValidationFailed, VersionConflict
 from lms.lean.durations import parse_duration, write_duration
@@ -102,6 +103,31 @@ def grouped(groups: dict[str, list[tuple[int, str]]], blank: str | None = None) 
     return options
 
 
+def quick_html_params(**kwargs) -> Markup:
+    """Return WTForms' ``html_params`` (keys sorted and cleaned, True bare, False left out, values
+    escaped) built in one join: WTForms formats each attribute through ``Markup.format``, 6 µs a time,
+    which was most of drawing the steps table's 440 cells."""
+    params = []
+    for key, value in sorted(kwargs.items()):
+        if value is True:
+            params.append(str(escape(clean_key(key))))
+        elif value is not False:
+            params.append(f'{escape(clean_key(key))}="{escape(value)}"')
+    return Markup(" ".join(params))  # noqa: S704  # nosec B704: every key and value is escaped
+
+
+class QuickTextInput(TextInput):
+    """WTForms' text input, its attributes written by ``quick_html_params``."""
+
+    html_params = staticmethod(quick_html_params)
+
+
+class QuickNumberInput(NumberInput):
+    """WTForms' number input, its attributes written by ``quick_html_params``."""
+
+    html_params = staticmethod(quick_html_params)
+
+
 class QuickSelect(Select):
     """A select drawn in one pass, option groups included, its options built once per page.
 
@@ -122,7 +148,7 @@ class QuickSelect(Select):
             marker = f'<option value="{escape(value)}">'
             options = options.replace(marker, f'<option value="{escape(value)}" selected>', 1)
         # Every value, label and group name is escaped, and html_params escapes the attributes.
-        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{options}</select>")  # noqa: S704  # nosec B704
+        return Markup(f"<select {quick_html_params(name=field.name, **kwargs)}>{options}</select>")  # noqa: S704  # nosec B704
 
 
 def _options_html(field) -> str:
@@ -164,7 +190,7 @@ class DurationField(StringField):
     answer names them all), and ``apply_field_errors`` shows this field's own message for it.
     """
 
-    widget = TextInput()
+    widget = QuickTextInput()
 
     def __init__(self, label: str | None = None, validators=None, *, days: bool = True,
                  no_day_message: str | None = None, **kwargs) -> None:

@@ -16,9 +16,9 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import Optional
-from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
+from wtforms.widgets import CheckboxInput, ListWidget
 
-from lms.forms import DurationField, QuickSelect, choices
+from lms.forms import DurationField, QuickNumberInput, QuickSelect, QuickTextInput, choices
 from lms.lean.metrics import CLASSIFICATIONS, STEP_KINDS, WASTE_TYPES
 from lms.models import STREAM_STATES
 
@@ -36,7 +36,7 @@ DURATION_HINT = "E.g. 45 s, 15 min, 2 h or 1.5 d (working days); a plain number 
 
 def _number(label: str, description: str = "", step: str = "any") -> StringField:
     # A text field typed as a number: the schema, not WTForms, decides what is valid.
-    return StringField(label, description=description, widget=NumberInput(step=step, min=0),
+    return StringField(label, description=description, widget=QuickNumberInput(step=step, min=0),
                        render_kw={"inputmode": "decimal"})
 
 
@@ -70,7 +70,7 @@ class StreamForm(FlaskForm):
 
 
 class StepForm(FlaskForm):
-    name = StringField("Name", render_kw={"maxlength": 200, "required": True})
+    name = StringField("Name", render_kw={"maxlength": 200, "required": True}, widget=QuickTextInput())
     kind = SelectField("Kind", choices=choices(STEP_KINDS, {"process": "Process (box)",
                                                             "inventory": "Inventory (triangle)"}),
                        widget=QuickSelect())

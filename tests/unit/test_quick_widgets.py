@@ -1,5 +1,6 @@
-"""QuickSelect: the options of a page's selects that share one list of choices are built once, and
-each select marks its own value selected, as WTForms' own widget does."""
+"""The quick widgets write what WTForms' own write. QuickSelect: the options of a page's selects that
+share one list of choices are built once, and each select marks its own value selected; the quick
+inputs write their attributes in one join."""
 
 from __future__ import annotations
 
@@ -63,3 +64,36 @@ def test_a_multiple_select_marks_every_value(request_context):
     form = Tags(data={"tags": ["a", "c"]})
     html = form.tags()
     assert _selected(html) == ["a", "c"] and " multiple" in html
+
+
+@pytest.mark.parametrize("attributes", [
+    {"name": "s12-name", "id": "s12-name", "value": 'He said "<b>stop</b>" & left', "required": True},
+    {"class_": "grid", "data_column": "cycle_time_s", "aria_label": "Cycle time, row 3", "readonly": False},
+    {"type": "number", "step": "any", "min": 0, "inputmode": "decimal", "value": ""},
+    {"aria_describedby": "x-error", "aria_invalid": "true", "maxlength": 200, "autofocus": True},
+])
+def test_quick_html_params_write_what_wtforms_writes(attributes):
+    from wtforms.widgets import html_params
+
+    from lms.forms import quick_html_params
+
+    assert str(quick_html_params(**attributes)) == str(html_params(**attributes))
+
+
+def test_the_steps_forms_inputs_are_drawn_as_wtforms_draws_them(request_context):
+    from wtforms.widgets import NumberInput, TextInput
+
+    from lms.streams.forms import StepForm
+
+    class Plain(StepForm):
+        class Meta:
+            csrf = False
+
+    form = Plain(data={"name": 'Weld "A" <frame>', "cycle_time_s": 5400, "operators": 2})
+    for name, wtforms_widget in (("name", TextInput()), ("cycle_time_s", TextInput()),
+                                 ("operators", NumberInput(step="1", min=0))):
+        field = form[name]
+        quick = str(field(aria_label=f"{name}, row 1", data_column=name))
+        assert quick == str(wtforms_widget(field, aria_label=f"{name}, row 1", data_column=name,
+                                           **(field.render_kw or {}))), quick
+    assert 'value="Weld &#34;A&#34; &lt;frame&gt;"' in str(form["name"]())
