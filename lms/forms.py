@@ -155,7 +155,8 @@ def _options_html(field) -> str:
     """Return the field's options (none selected), built once per request for each list of choices."""
     built = g.setdefault("quick_select_options", {}) if has_request_context() else {}
     key = id(field.choices)
-    if key in built and built[key][0] is field.choices:  # the list itself is kept: its id is not reused
+    # The list itself is kept (its id is not reused) with its length (a list grown meanwhile is new).
+    if key in built and built[key][0] is field.choices and built[key][2] == len(field.choices):
         return built[key][1]
     parts = []
     for optgroup, group in field.iter_groups():
@@ -164,7 +165,7 @@ def _options_html(field) -> str:
         if optgroup is not None:
             options = f'<optgroup label="{escape(optgroup)}">{options}</optgroup>'
         parts.append(options)
-    built[key] = (field.choices, "".join(parts))
+    built[key] = (field.choices, "".join(parts), len(field.choices))
     return built[key][1]
 
 

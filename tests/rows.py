@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import event, func, select
@@ -51,3 +53,21 @@ def counting_queries(app: Flask) -> Iterator[list[tuple[str, object]]]:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", _count)
+
+
+TABLE_NAMES = re.compile(r"(?:FROM|JOIN)\s+(\w+)")
+
+
+def tables_read(app: Flask, make, user, compute: Callable[[], Any]) -> tuple[Any, set[str]]:
+    """Run ``compute`` acting as ``user`` with the content caches off (read, not served from what was
+    kept), and return its value and every table its SQL names."""
+    ctx = make.acting_as(user)
+    cached = app.config.get("LMS_CONTENT_CACHE", True)
+    app.config["LMS_CONTENT_CACHE"] = False
+    try:
+        with counting_queries(app) as statements:
+            value = compute()
+    finally:
+        app.config["LMS_CONTENT_CACHE"] = cached
+        ctx.pop()
+    return value, {name for statement, _ in statements for name in TABLE_NAMES.findall(statement)}

@@ -130,23 +130,8 @@ def test_kept_case_counts_follow_a_new_import_into_the_log(api, water):
 
 
 def test_the_kept_case_counts_name_every_table_they_read(app, api, water, admin, make):  # noqa: F811
-    import re
-
-    from sqlalchemy import event
-
     from lms.customers.segment_share_queries import CASE_READS, count_cases
-    from lms.extensions import db
+    from tests.rows import tables_read
 
-    seen: list[str] = []
-    ctx = make.acting_as(admin)
-    try:
-        listener = lambda _c, _cur, statement, *_a: seen.append(statement)  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
-            count_cases((water["customer"],))
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
-    finally:
-        ctx.pop()
-    tables = {name for statement in seen for name in re.findall(r"(?:FROM|JOIN)\s+(\w+)", statement)}
+    _, tables = tables_read(app, make, admin, lambda: count_cases((water["customer"],)))
     assert "flow_events" in tables and tables <= CASE_READS, tables

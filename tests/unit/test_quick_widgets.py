@@ -97,3 +97,12 @@ def test_the_steps_forms_inputs_are_drawn_as_wtforms_draws_them(request_context)
         assert quick == str(wtforms_widget(field, aria_label=f"{name}, row 1", data_column=name,
                                            **(field.render_kw or {}))), quick
     assert 'value="Weld &#34;A&#34; &lt;frame&gt;"' in str(form["name"]())
+
+
+def test_a_list_of_choices_grown_on_the_page_is_drawn_again(request_context):
+    choices = [("1", "One")]
+    row = Row(data={"job_id": "1"})
+    row.job_id.choices = choices
+    assert "Two" not in row.job_id()
+    choices.append(("2", "Two"))
+    assert _selected(row.job_id()) == ["1"] and '<option value="2">Two</option>' in row.job_id()

@@ -194,29 +194,13 @@ def test_the_radar_weighs_the_outcomes_again_after_a_rating_not_after_a_step(sto
 
 
 def test_the_kept_outcome_moves_name_every_table_they_read(story, app, make):
-    import re
-    from datetime import date, timedelta
-
-    from sqlalchemy import event
-
     from lms.customer_first import radar_queries
+    from tests.rows import tables_read
 
     _, admin, _, _, built = story
-    seen: list[str] = []
-    ctx = make.acting_as(admin)
-    try:
-        engine = db.engine
-        listener = lambda _c, _cur, statement, *_a: seen.append(statement)  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
-            moves = radar_queries._read_outcome_moves((built["assessment"]["id"],), date.today()
-                                                      - timedelta(days=180), date.today(), 0.5)
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
-    finally:
-        ctx.pop()
-    [(outcome_id, statement, change)] = [(m.outcome_id, m.statement, m.change)
-                                         for m in moves[built["assessment"]["id"]]]
-    assert outcome_id == built["rework"]["id"] and round(change.change, 1) == -1.4
-    tables = {name for statement in seen for name in re.findall(r"(?:FROM|JOIN)\s+(\w+)", statement)}
+    customer, start = built["assessment"]["id"], date.today() - timedelta(days=180)
+    moves, tables = tables_read(app, make, admin, lambda: radar_queries._read_outcome_moves(
+        (customer,), start, date.today(), 0.5))
+    [move] = moves[customer]
+    assert move.outcome_id == built["rework"]["id"] and round(move.change.change, 1) == -1.4
     assert tables <= radar_queries.MOVES_READS and "outcome_ratings" in tables, tables

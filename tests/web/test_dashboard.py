@@ -9,6 +9,7 @@ from sqlalchemy import event
 
 from lms.extensions import db
 from lms.models import Organization
+from tests.rows import tables_read
 
 
 def _build(api, streams: int = 1):
@@ -179,34 +180,16 @@ def test_the_kept_rated_outcomes_follow_a_new_rating_at_once(signed_in, app):
 
 
 def test_the_kept_rated_outcomes_name_every_table_they_read(signed_in, app, make):
-    import re
-
     from lms.customers import queries as customer_queries
 
     _, admin, api, _ = signed_in
     _build(api)
-    seen: list[str] = []
-    ctx = make.acting_as(admin)
-    try:
-        engine = db.engine
-        listener = lambda _c, _cur, statement, *_a: seen.append(statement)  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
-            app.config["LMS_CONTENT_CACHE"] = False  # read, not served from what the build kept
-            rated = customer_queries.organization_rated_outcomes()
-        finally:
-            app.config["LMS_CONTENT_CACHE"] = True
-            event.remove(engine, "before_cursor_execute", listener)
-    finally:
-        ctx.pop()
+    rated, tables = tables_read(app, make, admin, customer_queries.organization_rated_outcomes)
     assert sum(len(outcomes) for outcomes in rated.values()) == 1
-    tables = {name for statement in seen for name in re.findall(r"(?:FROM|JOIN)\s+(\w+)", statement)}
     assert tables <= customer_queries.RATED_READS and "outcome_ratings" in tables, tables
 
 
 def test_the_kept_measurement_facts_name_every_table_they_read(signed_in, app, make):
-    import re
-
     from lms.kpis import drift_queries
 
     _, admin, api, _ = signed_in
@@ -214,23 +197,10 @@ def test_the_kept_measurement_facts_name_every_table_they_read(signed_in, app, m
     for weeks in range(3):
         api.post(f"/kpis/{built['kpi']['id']}/measurements",
                  json={"measured_on": (date.today() - timedelta(weeks=weeks)).isoformat(), "value": 10 + weeks})
-    seen: list[str] = []
-    ctx = make.acting_as(admin)
-    try:
-        engine = db.engine
-        listener = lambda _c, _cur, statement, *_a: seen.append(statement)  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
-            app.config["LMS_CONTENT_CACHE"] = False  # read, not served from what the build kept
-            start = date.today() - timedelta(days=180)
-            facts = drift_queries._measurement_facts(None, start, date.today(), {})
-        finally:
-            app.config["LMS_CONTENT_CACHE"] = True
-            event.remove(engine, "before_cursor_execute", listener)
-    finally:
-        ctx.pop()
+    start = date.today() - timedelta(days=180)
+    facts, tables = tables_read(app, make, admin,
+                                lambda: drift_queries._measurement_facts(None, start, date.today(), {}))
     assert facts[built["kpi"]["id"]].count == 3, facts
-    tables = {name for statement in seen for name in re.findall(r"(?:FROM|JOIN)\s+(\w+)", statement)}
     assert tables <= drift_queries.FACTS_READS and "kpi_measurements" in tables, tables
 
 
@@ -270,8 +240,6 @@ def test_a_new_rating_keeps_the_measurements_facts_and_moves_the_drift(signed_in
 
 @pytest.mark.parametrize("kept", ["stream totals", "serving steps"])
 def test_the_kept_stream_figures_name_every_table_they_read(signed_in, app, make, kept):
-    import re
-
     from lms.customers import queries as customer_queries
     from lms.streams import queries as stream_queries
 
@@ -281,22 +249,8 @@ def test_the_kept_stream_figures_name_every_table_they_read(signed_in, app, make
     }[kept]
     _, admin, api, _ = signed_in
     built = _build(api)
-    seen: list[str] = []
-    ctx = make.acting_as(admin)
-    try:
-        engine = db.engine
-        listener = lambda _c, _cur, statement, *_a: seen.append(statement)  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
-            app.config["LMS_CONTENT_CACHE"] = False  # read, not served from what the build kept
-            value = compute()
-        finally:
-            app.config["LMS_CONTENT_CACHE"] = True
-            event.remove(engine, "before_cursor_execute", listener)
-    finally:
-        ctx.pop()
+    value, tables = tables_read(app, make, admin, compute)
     assert value and (kept == "serving steps" or value[0].id == built["stream"]), value
-    tables = {name for statement in seen for name in re.findall(r"(?:FROM|JOIN)\s+(\w+)", statement)}
     assert tables <= reads and "steps" in tables, tables
 
 
@@ -316,24 +270,11 @@ def test_a_step_change_reaches_the_kept_stream_figures_at_once(signed_in):
 
 
 def test_the_kept_drift_names_every_table_it_reads(signed_in, app, make):
-    import re
-
     from lms.dashboard import queries as dashboard_queries
 
     org, admin, api, _ = signed_in
     _build(api)
-    seen: list[str] = []
-    ctx = make.acting_as(admin)
-    try:
-        engine = db.engine
-        listener = lambda _c, _cur, statement, *_a: seen.append(statement)  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
-            dashboard_queries.drift_summary(db.session.get(Organization, org.id), date.today())
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
-    finally:
-        ctx.pop()
-    tables = {name for statement in seen for name in re.findall(r"(?:FROM|JOIN)\s+(\w+)", statement)}
+    _, tables = tables_read(app, make, admin, lambda: dashboard_queries.drift_summary(
+        db.session.get(Organization, org.id), date.today()))
     # Steps are read for one fact, which KPIs measure waste; that keys the kept value instead.
     assert tables - {"steps"} <= dashboard_queries.DRIFT_READS and "kpi_measurements" in tables, tables
