@@ -42,7 +42,7 @@ class CustomerFigures:
 
 
 def customer_figures(customer_ids: list[int]) -> dict[int, CustomerFigures]:
-    """Count jobs, underserved outcomes and job gaps of each customer, in four statements."""
+    """Count jobs, underserved outcomes and job gaps of each customer, in at most four statements."""
     if not customer_ids:
         return {}
     loaded = load_job_stacks(Job.customer_id.in_(customer_ids), records=False, kept=True)

@@ -114,24 +114,21 @@ def rate(outcome: Outcome | OutcomeFields, latest: Sequence[SegmentRating] | Non
     )
 
 
-def _newest_by_segment(outcome_ids):
-    """Rank each segment's ratings of the outcomes, newest (by date, then entry) first, as a subquery.
+def newest_of_its_segment() -> ColumnElement[bool]:
+    """Return the condition that an outcome rating is the newest of its outcome and segment.
 
-    Ratings that name no segment are a group of their own (a window partitions NULLs together).
+    The newest is the one no later rating of the same outcome and segment beats, by day then entry;
+    ratings that name no segment are a group of their own. One seek in ix_outcome_ratings_newest per
+    rating: ranking every rating with a window instead sorted them all (30 ms for the benchmark's
+    11,898 ratings on SQLite, against 15 ms).
     """
-    # The figures come from the ranked rows themselves: joining them back to the table by id
-    # lets PostgreSQL, before it has statistics, pick a nested loop that rescans the window per
-    # rating (minutes for 600 ratings, measured).
-    return (
-        select(OutcomeRating.outcome_id, OutcomeRating.segment, OutcomeRating.importance,
-               OutcomeRating.satisfaction, OutcomeRating.respondents, OutcomeRating.rated_on,
-               func.row_number().over(
-                   partition_by=(OutcomeRating.outcome_id, OutcomeRating.segment),
-                   order_by=(OutcomeRating.rated_on.desc(), OutcomeRating.id.desc()),
-               ).label("rank"))
-        .where(OutcomeRating.outcome_id.in_(outcome_ids))
-        .subquery("newest")
-    )
+    later = aliased(OutcomeRating)
+    return ~(select(later.id)
+             .where(later.outcome_id == OutcomeRating.outcome_id,
+                    later.segment.is_not_distinct_from(OutcomeRating.segment),
+                    (later.rated_on > OutcomeRating.rated_on)
+                    | ((later.rated_on == OutcomeRating.rated_on) & (later.id > OutcomeRating.id)))
+             .exists())
 
 
 def _latest_by_segment(outcome_ids) -> dict[int, list[SegmentRating]]:
@@ -140,11 +137,10 @@ def _latest_by_segment(outcome_ids) -> dict[int, list[SegmentRating]]:
     Each is a row of the figures a rating gives, not a record: an organization's outcomes are
     thousands.
     """
-    ranked = _newest_by_segment(outcome_ids)
     rows = db.session.execute(
-        select(ranked.c.outcome_id, ranked.c.segment, ranked.c.importance, ranked.c.satisfaction,
-               ranked.c.respondents, ranked.c.rated_on)
-        .where(ranked.c.rank == 1)
+        select(OutcomeRating.outcome_id, OutcomeRating.segment, OutcomeRating.importance,
+               OutcomeRating.satisfaction, OutcomeRating.respondents, OutcomeRating.rated_on)
+        .where(OutcomeRating.outcome_id.in_(outcome_ids), newest_of_its_segment())
     ).tuples()
     latest: dict[int, list[SegmentRating]] = defaultdict(list)
     for outcome_id, segment, importance, satisfaction, respondents, rated_on in rows:
@@ -167,21 +163,11 @@ def _outcomes_with_newest(of_jobs: ColumnElement[bool]) -> list[tuple[OutcomeFie
 
     One row per outcome and segment that rated it (one for an unrated outcome), by outcome.
     """
-    # The newest rating of each segment is the one no later rating of the same outcome and segment
-    # beats (by day, then entry): one seek in ix_outcome_ratings_newest per rating, whose figures
-    # come from the same index. Ranking every rating with a window instead sorted them all (30 ms
-    # for the benchmark's 2,000 outcomes and 11,898 ratings on SQLite, against 15 ms).
-    later = aliased(OutcomeRating)
-    newer = (select(later.id)
-             .where(later.outcome_id == OutcomeRating.outcome_id,
-                    later.segment.is_not_distinct_from(OutcomeRating.segment),
-                    (later.rated_on > OutcomeRating.rated_on)
-                    | ((later.rated_on == OutcomeRating.rated_on) & (later.id > OutcomeRating.id)))
-             .exists())
+    # The figures come from the index that finds the newest (ix_outcome_ratings_newest).
     rows = db.session.execute(
         select(*_OUTCOME_COLUMNS, OutcomeRating.segment, OutcomeRating.importance, OutcomeRating.satisfaction,
                OutcomeRating.respondents, OutcomeRating.rated_on)
-        .outerjoin(OutcomeRating, (OutcomeRating.outcome_id == Outcome.id) & ~newer)
+        .outerjoin(OutcomeRating, (OutcomeRating.outcome_id == Outcome.id) & newest_of_its_segment())
         .where(of_jobs)
         .order_by(Outcome.id)
     ).all()

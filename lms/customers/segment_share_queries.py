@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, or_, select
 
 from lms import content
+from lms.customers.queries import newest_of_its_segment
 from lms.extensions import db
 from lms.lean.segment_shares import (
     CaseCount,
@@ -52,18 +53,14 @@ def respondent_counts(heads: set[int], segments: set[str]) -> dict[tuple[int, st
     newest of each segment; those naming none are a group of their own), unless one lacks a count.
     """
     head = func.coalesce(Job.parent_id, Job.id)
-    ranked = (
+    latest = (
         select(OutcomeRating.outcome_id, head.label("head_id"), OutcomeRating.segment,
-               OutcomeRating.respondents, OutcomeRating.rated_on,
-               func.row_number().over(partition_by=(OutcomeRating.outcome_id, OutcomeRating.segment),
-                                      order_by=(OutcomeRating.rated_on.desc(), OutcomeRating.id.desc()))
-               .label("rank"))
+               OutcomeRating.respondents, OutcomeRating.rated_on)
         .join(Outcome, Outcome.id == OutcomeRating.outcome_id)
         .join(Job, Job.id == Outcome.job_id)
-        .where(or_(Job.id.in_(sorted(heads)), Job.parent_id.in_(sorted(heads))))
-        .subquery()
+        .where(or_(Job.id.in_(sorted(heads)), Job.parent_id.in_(sorted(heads))), newest_of_its_segment())
+        .cte("latest")
     )
-    latest = select(ranked).where(ranked.c.rank == 1).cte("latest")
     per_outcome = (
         select(latest.c.outcome_id, func.sum(latest.c.respondents).label("total"),
                (func.count() - func.count(latest.c.respondents)).label("uncounted"),
