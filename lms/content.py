@@ -192,10 +192,10 @@ class VersionedCache:
         self._entries: OrderedDict[Hashable, Any] = OrderedDict()
         # (namespace, organization, settings version, key) -> (content version, value)
         self._newest: dict[Hashable, tuple[int, Any]] = {}
-        # The same lineage -> the full key of the newest version stored: an older one is dropped
-        # when a newer one is stored (every write moves the version; nothing asks for the old one
-        # again but a request that began before the write, which then computes it afresh).
-        self._latest: dict[Hashable, Hashable] = {}
+        # The same lineage -> the newest content version stored: an older one is dropped when a
+        # newer one is stored (every write moves the version; nothing asks for the old one again but
+        # a request that began before the write, which then computes it afresh).
+        self._latest: dict[Hashable, int] = {}
         self._flights: dict[Hashable, Lock] = {}
         self._lock = Lock()
         self.max_entries = max_entries
@@ -213,8 +213,8 @@ class VersionedCache:
             return compute()
         _check_admitted()
         organization_id, settings, version = content_version()
-        full = (namespace, (organization_id, settings, version), key)
         lineage = (namespace, organization_id, settings, key)
+        full = _full_key(lineage, version)
         with self._lock:
             if full in self._entries:
                 self._entries.move_to_end(full)
@@ -242,16 +242,16 @@ class VersionedCache:
             if reusable and version >= self._newest.get(lineage, (-1, None))[0]:
                 self._newest[lineage] = (version, value)
             latest = self._latest.get(lineage)
-            if latest is None or _version_of(latest) < version:
-                self._latest[lineage] = full
+            if latest is None or latest < version:
+                self._latest[lineage] = version
                 if latest is not None:
-                    self._entries.pop(latest, None)
+                    self._entries.pop(_full_key(lineage, latest), None)
             while len(self._entries) > self.max_entries:
                 (namespace, (organization_id, settings, old), key), _ = self._entries.popitem(last=False)
                 lineage = (namespace, organization_id, settings, key)
                 if self._newest.get(lineage, (None,))[0] == old:
                     del self._newest[lineage]
-                if lineage in self._latest and _version_of(self._latest[lineage]) == old:
+                if self._latest.get(lineage) == old:
                     del self._latest[lineage]
 
     def clear(self) -> None:
@@ -262,9 +262,10 @@ class VersionedCache:
             self._latest.clear()
 
 
-def _version_of(full: Hashable) -> int:
-    """Return the content version of a full key: (namespace, (organization, settings, version), key)."""
-    return full[1][2]  # type: ignore[index]
+def _full_key(lineage: tuple, version: int) -> tuple:
+    """Return the full key of a lineage's version: (namespace, (organization, settings, version), key)."""
+    namespace, organization_id, settings, key = lineage
+    return namespace, (organization_id, settings, version), key
 
 
 cache = VersionedCache()
