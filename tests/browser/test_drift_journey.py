@@ -8,6 +8,7 @@ not a 1.0-point minimum: then the outcome held steady while the KPI improved, an
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
 from tests.scenarios import day, monthly, repair_hotline
@@ -39,7 +40,7 @@ def test_admin_changes_the_minimum_meaningful_change_and_the_verdict_follows(pag
     assert field.input_value() == "0.5"
     field.fill("1.0")
     page.get_by_role("button", name="Save settings").click()
-    assert page.get_by_text("Drift settings saved.").is_visible()
+    expect(page.get_by_text("Drift settings saved.")).to_be_visible()
 
     page.goto(f"/kpis/{kpi_id}")
     assert page.get_by_role("heading", name="Drift verdict: Diverging").is_visible()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
 from tests.scenarios import review_line, review_team
@@ -30,20 +31,20 @@ def test_run_a_review_end_to_end(page, make, database):
     page.get_by_label("Date").fill("2026-03-02")
     page.get_by_label("Participants").select_option([str(team.owner.id), str(team.viewer.id)])
     page.get_by_role("button", name="Plan review").click()
-    assert "Kaizen event of" in page.inner_text("h1")
-    assert page.get_by_text("Planned", exact=True).first.is_visible()
+    expect(page.locator("h1")).to_contain_text("Kaizen event of")
+    expect(page.get_by_text("Planned", exact=True).first).to_be_visible()
 
     page.get_by_role("button", name="Open the review").click()
-    assert page.locator(".flash", has_text="Review opened").is_visible()
+    expect(page.locator(".flash", has_text="Review opened")).to_be_visible()
     agenda = page.locator("section.agenda")
     for point in ("Untagged step", "Over takt", "Diverging KPI", "Job gap", "Overdue action"):
-        assert agenda.get_by_text(point).first.is_visible(), point
+        expect(agenda.get_by_text(point).first, point).to_be_visible()
 
     page.get_by_label("What did you see?").fill("Coils wait five days before welding")
     page.locator("#step_id").select_option(label="2. Coils before welding")
     page.get_by_label("Waste type").select_option("inventory")
     page.get_by_role("button", name="Record finding").click()
-    assert page.locator("ol.findings").get_by_text("Coils wait five days before welding").is_visible()
+    expect(page.locator("ol.findings").get_by_text("Coils wait five days before welding")).to_be_visible()
 
     page.get_by_role("link", name="Agree an action").click()
     page.get_by_label("Action", exact=True).fill("Pull coils by kanban")
@@ -51,15 +52,15 @@ def test_run_a_review_end_to_end(page, make, database):
     page.get_by_label("Due on").fill("2026-04-15")
     page.get_by_role("button", name="Agree action").click()
     card = page.locator("article.action-card", has_text="Pull coils by kanban")
-    assert "Vera Viewer" in card.inner_text()
-    assert page.locator("#stage-plan").locator("xpath=..").get_by_text("Pull coils by kanban").is_visible()
+    expect(card).to_contain_text("Vera Viewer")
+    expect(page.locator("#stage-plan").locator("xpath=..").get_by_text("Pull coils by kanban")).to_be_visible()
 
     card.get_by_role("button", name="Move to do →").click()
     moved = page.locator("section.stage-do article.action-card", has_text="Pull coils by kanban")
-    assert moved.is_visible()
+    expect(moved).to_be_visible()
 
     page.get_by_role("button", name="Close the review").click()
-    assert page.locator(".flash", has_text="Review closed").is_visible()
+    expect(page.locator(".flash", has_text="Review closed")).to_be_visible()
     figures = page.locator("table.before-after")
     assert "At opening" in figures.inner_text() and "At closing" in figures.inner_text()
     assert "What the review decided" in page.inner_text("main")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
 
@@ -17,7 +18,7 @@ def test_sign_in_see_organization_and_sign_out(page, make):
     page.get_by_label("Email").fill(user.email)
     page.get_by_label("Password").fill("wrong password here")
     page.get_by_role("button", name="Sign in").click()
-    assert page.get_by_text("Email or password is incorrect.").is_visible()
+    expect(page.get_by_text("Email or password is incorrect.")).to_be_visible()
 
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
@@ -29,7 +30,7 @@ def test_sign_in_see_organization_and_sign_out(page, make):
     page.locator("summary", has_text="Ada Admin").click()
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/login")
-    assert page.get_by_text("You are signed out.").is_visible()
+    expect(page.get_by_text("You are signed out.")).to_be_visible()
     page.goto("/")
     assert "/login" in page.url
 
