@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from lms.extensions import db
 from lms.models import Job, Kpi, KpiMeasurement, Step, ValueStream
@@ -93,7 +94,7 @@ def test_map_a_stream_of_five_steps_in_the_table_and_tag_one_as_waste(journey, m
     page.get_by_label(re.compile("Available working time")).fill("27600")
     journey.shot("stream-form")
     page.get_by_role("button", name="Create value stream").click()
-    assert page.inner_text("h1").startswith("Brackets")
+    expect(page.locator("h1")).to_have_text(re.compile("^Brackets"))
 
     page.get_by_role("link", name="Edit as a table").click()
     journey.shot("steps-table-empty")
@@ -129,7 +130,7 @@ def test_map_a_stream_of_five_steps_in_the_table_and_tag_one_as_waste(journey, m
     journey.shot("stream-tagged")
 
     page.get_by_role("navigation", name="Steps on the map").get_by_role("link", name="Weld").click()
-    assert page.inner_text("h1") == "3. Weld"
+    expect(page.locator("h1")).to_have_text("3. Weld")
     journey.shot("step-page")
     with database.app_context():
         steps = db.session.query(Step).order_by(Step.position).all()
@@ -162,13 +163,14 @@ def test_a_customer_with_a_job_an_outcome_a_rating_and_a_step_serving_it(journey
     page.get_by_label("Kind").select_option("external")
     journey.shot("customer-form")
     page.get_by_role("button", name="Add customer").click()
-    assert "Policy holders" in page.inner_text("h1")
+    expect(page.locator("h1")).to_contain_text("Policy holders")
 
     page.get_by_role("link", name="Add a high-level job").first.click()
     page.get_by_label("Job statement").fill("Get a claim paid")
     page.get_by_label("Dimension").select_option("functional")
     journey.shot("job-form")
     page.get_by_role("button", name="Add job").click()
+    journey.flash("Job 'Get a claim paid' added.")
 
     page.get_by_role("link", name="Add outcome to Get a claim paid").click()
     page.get_by_label("Desired outcome").fill("Minimize the time it takes to get paid")
@@ -181,6 +183,7 @@ def test_a_customer_with_a_job_an_outcome_a_rating_and_a_step_serving_it(journey
     page.get_by_label(re.compile("^Satisfaction")).fill("3")
     page.get_by_label("Respondents").fill("120")
     page.get_by_role("button", name="Enter rating", exact=True).click()
+    journey.flash("Rating entered.")
     assert "15" in page.locator("main").inner_text()  # opportunity 9 + (9 - 3)
     journey.shot("outcome-rated")
 
@@ -231,17 +234,19 @@ def test_a_kpi_with_measurements_and_its_drift(journey, make, database):
     outcome_select.select_option(value=outcome_option.get_attribute("value"))
     journey.shot("kpi-form")
     page.get_by_role("button", name="Create KPI").click()
-    assert "Brackets welded per hour" in page.inner_text("h1")
+    expect(page.locator("h1")).to_contain_text("Brackets welded per hour")
 
     for day, value in (("2026-09-07", "40"), ("2026-09-21", "44"), ("2026-10-05", "47"), ("2026-10-19", "52")):
         page.locator("#measured_on").fill(day)
         page.locator("#value").fill(value)
         page.get_by_role("button", name="Save measurement").click()
+        journey.flash(f"Measurement of {day} saved.")
     page.get_by_label("Paste rows").fill("2026-11-02,55,new jig\n2026-11-16,58,")
     page.get_by_role("button", name="Preview the import").click()
-    assert "2 added" in page.inner_text("main")  # nothing is written before the person confirms
+    expect(page.locator("main")).to_contain_text("2 added")  # nothing is written before the person confirms
     journey.shot("kpi-import-preview")
     page.get_by_role("button", name=re.compile(r"^Import: 2 added")).click()
+    journey.flash("2 measurements imported into Brackets welded per hour")
     journey.shot("kpi-page")
     drift = page.locator("main").inner_text()
     assert re.search(r"(?i)aligned|diverging|worsening|inconclusive", drift)
@@ -278,6 +283,7 @@ def test_a_review_with_a_finding_and_an_action_on_a_kpi_closed_with_before_and_a
     page.locator("#step_id").select_option(label="2. Coils before welding")
     page.get_by_label("Waste type").select_option("inventory")
     page.get_by_role("button", name="Record finding").click()
+    journey.flash("Finding recorded.")
 
     page.get_by_role("link", name="Agree an action").click()
     page.get_by_label("Action", exact=True).fill("Pull coils by kanban")
