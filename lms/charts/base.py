@@ -61,6 +61,15 @@ def plottable(value: float | None) -> float | None:
     return float(value)
 
 
+def page_size(width_in: float, height_in: float) -> tuple[int, int]:
+    """Return the width and height in CSS pixels that a chart of this size in inches takes on the page.
+
+    Its PNG has ``SCALE`` times as many pixels each way. A page gives its ``<img>`` this size so that
+    the space is kept while the chart is drawn: nothing below it moves when it arrives.
+    """
+    return round(width_in * DPI), round(height_in * DPI)
+
+
 def new_figure(width_in: float = 8.0, height_in: float = 4.0) -> Figure:
     """Return a blank figure with lms's look."""
     fig = Figure(figsize=(width_in, height_in), dpi=DPI, layout="constrained")

@@ -9,6 +9,8 @@ from lms.charts.base import BRAND, SMALL, empty_message, new_figure, plottable, 
 from lms.charts.takt import time_unit
 from lms.lean.durations import format_duration
 
+PARETO_SIZE_IN = (8.0, 4.4)  # inches, whatever the wastes
+
 
 def draw_waste_pareto(spec: dict) -> bytes:
     """Draw the Pareto of ``spec`` (see ``lms.streams.chart_data.pareto_spec``) as PNG."""
@@ -22,7 +24,7 @@ def pareto_figure(spec: dict) -> Figure:
     ranked = [(waste, seconds) for waste, seconds in timed if plottable(seconds) is not None and seconds > 0]
     beyond = [waste for waste, seconds in timed
               if plottable(seconds) is None and seconds == seconds and seconds > 0]
-    fig = new_figure(8.0, 4.4)
+    fig = new_figure(*PARETO_SIZE_IN)
     ax = fig.add_subplot()
     day_s = spec.get("day_s")
     divisor, unit = time_unit(max((s for _, s in ranked), default=0.0), day_s)

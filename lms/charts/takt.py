@@ -46,10 +46,15 @@ def draw_takt_chart(spec: dict) -> bytes:
     return to_png(takt_figure(spec))
 
 
+def takt_size_in(bar_count: int) -> tuple[float, float]:
+    """Return the width and height in inches of the takt chart of this many bars: wider with each bar."""
+    return max(7.0, min(1.1 * bar_count + 3.0, 24.0)), 4.6
+
+
 def takt_figure(spec: dict) -> Figure:
     """Return the figure of cycle time per process step against the takt line."""
     steps, takt = spec["steps"], plottable(spec["takt_time_s"])
-    fig = new_figure(max(7.0, min(1.1 * len(steps) + 3.0, 24.0)), 4.6)
+    fig = new_figure(*takt_size_in(len(steps)))
     ax = fig.add_subplot()
     # A cycle time no axis can hold (stored before the bounds) gets no bar, only its label.
     drawn = [max(plottable(s["cycle_time_s"]) or 0.0, 0.0) for s in steps]

@@ -187,14 +187,19 @@ def draw_value_stream_map(spec: dict) -> bytes:
     return to_png(value_stream_map_figure(spec))
 
 
+def map_size_in(step_count: int) -> tuple[float, float]:
+    """Return the width and height in inches of the map of this many steps: wider with each step."""
+    return min(max(8.0, 1.6 * max(step_count, 1) + 2.6), 40.0), 6.4
+
+
 def value_stream_map_figure(spec: dict) -> Figure:
     """Return the figure of the value-stream map."""
     steps = spec["steps"]
     n = max(len(steps), 1)
-    width = min(max(8.0, 1.6 * n + 2.6), 40.0)
+    width, height = map_size_in(len(steps))
     font = 9.5 if n <= 8 else 9.0
     wrap = 13 if n <= 8 else 12
-    fig = new_figure(width, 6.4)
+    fig = new_figure(width, height)
     ax = fig.add_subplot()
     style_axes(ax, title=spec["title"],
                xlabel=f"Flow of work, left to right\nTimeline: waiting on the upper rung, processing on "

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from lms.charts.base import page_size
+from lms.charts.pareto import PARETO_SIZE_IN
+from lms.charts.takt import takt_size_in
+from lms.charts.vsm import map_size_in
 from lms.lean.durations import format_duration
 from lms.streams.queries import StreamView
 
@@ -44,6 +48,11 @@ def map_spec(view: StreamView) -> dict:
     }
 
 
+def _takt_bars(view: StreamView) -> list:
+    """The steps the takt chart draws a bar for: the process steps with a cycle time."""
+    return [step for step in view.steps if step.kind == "process" and step.cycle_time_s is not None]
+
+
 def takt_spec(view: StreamView) -> dict:
     """Return the process steps' cycle times and the takt they are measured against."""
     over = set(view.metrics.over_takt_step_ids)
@@ -57,7 +66,7 @@ def takt_spec(view: StreamView) -> dict:
             {"name": step.name, "classification": step.classification,
              "cycle_time_s": step.cycle_time_s, "effective_cycle_time_s": effective.get(step.id),
              "over_takt": step.id in over}
-            for step in view.steps if step.kind == "process" and step.cycle_time_s is not None
+            for step in _takt_bars(view)
         ],
     }
 
@@ -78,6 +87,17 @@ def pareto_spec(view: StreamView) -> dict:
         "waste_time_by_type": ranked_waste(view.metrics.waste_time_by_type),
         "untimed": untimed,
     }
+
+
+def chart_sizes(view: StreamView) -> dict[str, tuple[int, int]]:
+    """Return each chart's width and height on the page (CSS pixels), known before it is drawn.
+
+    The sizes follow from what the specs above hold (the steps; the timed process steps), so the
+    page keeps each chart's space while it is drawn and the steps table below the map stays put.
+    """
+    return {"map": page_size(*map_size_in(len(view.steps))),
+            "takt": page_size(*takt_size_in(len(_takt_bars(view)))),
+            "pareto": page_size(*PARETO_SIZE_IN)}
 
 
 def chart_alt_texts(view: StreamView) -> dict[str, str]:

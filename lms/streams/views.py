@@ -138,7 +138,8 @@ def render_stream_page(view: queries.StreamView, row_errors: dict | None = None,
     """Render the stream page, with form errors beside the rows they belong to."""
     editable = permissions.may_edit(view.stream, tenancy.actor())
     return render_template("streams/show.html", view=view, stream=view.stream,
-                           alt=chart_data.chart_alt_texts(view), row_errors=row_errors or {},
+                           alt=chart_data.chart_alt_texts(view), sizes=chart_data.chart_sizes(view),
+                           row_errors=row_errors or {},
                            reach=deletion.stream_reach(view.stream) if editable else "",
                            history=queries.stream_history(view.stream)), status
 

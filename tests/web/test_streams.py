@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import struct
 from datetime import timedelta
 
 import pytest
@@ -402,6 +403,27 @@ def test_charts_are_png_with_an_etag_and_304_on_repeat(login_as, shop, line, cha
     assert response.data.startswith(b"\x89PNG") and response.headers["ETag"]
     again = client.get(f"/value-streams/{stream_id}/{chart}", headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304 and again.data == b""
+
+
+def test_each_chart_keeps_its_space_on_the_page_at_the_size_it_is_drawn(login_as, shop, line, api_as):
+    """The page gives every chart's <img> the size its PNG comes at (half its pixels: it is drawn at 2x),
+    so nothing moves when a chart arrives; the map and takt chart grow with the steps."""
+    stream_id, _ = line
+    client = login_as(shop.owner)
+    seen = []
+    for _ in range(2):
+        page = _text(client.get(f"/value-streams/{stream_id}"))
+        sizes = {}
+        for chart in ("map", "takt", "pareto"):
+            tag = re.search(rf'<img src="/value-streams/{stream_id}/{chart}.png"[^>]*>', page).group(0)
+            width, height = (int(re.search(rf'\b{side}="(\d+)"', tag).group(1)) for side in ("width", "height"))
+            png = client.get(f"/value-streams/{stream_id}/{chart}.png").data
+            assert struct.unpack(">II", png[16:24]) == (2 * width, 2 * height), chart  # the PNG's IHDR
+            sizes[chart] = (width, height)
+        seen.append(sizes)
+        api_as(shop.owner).post(f"/value-streams/{stream_id}/steps", json={"name": "Pack", "cycle_time_s": 20})
+    assert seen[1]["map"][0] > seen[0]["map"][0] and seen[1]["takt"][0] > seen[0]["takt"][0]
+    assert seen[1]["pareto"] == seen[0]["pareto"] == (880, 484)  # 8.0 x 4.4 inches at 110 pixels an inch
 
 
 def test_chart_etag_follows_the_content(login_as, shop, line):
