@@ -32,7 +32,7 @@ def test_every_chart_of_the_demo_pages_carries_the_size_its_png_is_drawn_at(app,
                  for model in (ValueStream, Kpi, Customer)}
     assert client.post("/login", data={"email": admin, "password": DEMO_PASSWORD}).status_code == 302
     pages = ["/", f"/value-streams/{first[ValueStream]}", f"/kpis/{first[Kpi]}", f"/customers/{first[Customer]}",
-             f"/reviews/stream/{first[ValueStream]}"]
+             f"/reviews/stream/{first[ValueStream]}", f"/value-streams/{first[ValueStream]}/flow"]
     checked = []
     for path in pages:
         html = client.get(path).get_data(as_text=True)
@@ -48,5 +48,5 @@ def test_every_chart_of_the_demo_pages_carries_the_size_its_png_is_drawn_at(app,
             assert struct.unpack(">II", png[16:24]) == (2 * int(width), 2 * int(height)), f"{path}: {src}"
             checked.append(src)
     # The dashboard's Pareto, the stream's map, takt chart and Pareto, the KPI's trend, the customer's
-    # landscape, and the stream's review trend (and the job stacks' landscapes).
-    assert len(checked) >= 8, checked
+    # landscape, the stream's review trend, its three measured-flow charts (and the job stacks' landscapes).
+    assert len(checked) >= 11, checked
