@@ -7,7 +7,18 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, RootModel, field_validator
 
-from lms.schema_types import Id, IsoDate, Name, Out, Strict, Text, partial, refuse_bool, with_rules
+from lms.schema_types import (
+    Id,
+    IsoDate,
+    Name,
+    Out,
+    Strict,
+    Text,
+    TimesInUtc,
+    partial,
+    refuse_bool,
+    with_rules,
+)
 from lms.validation import MAX_MEASUREMENT
 
 Direction = Literal["increase", "decrease"]
@@ -120,7 +131,7 @@ class KpiOutcomeLinkOut(Out):
     rationale: str
 
 
-class KpiOut(Out):
+class KpiOut(TimesInUtc):
     id: int
     version: int
     name: str
@@ -139,7 +150,7 @@ class KpiOut(Out):
     updated_at: datetime
 
 
-class MeasurementOut(Out):
+class MeasurementOut(TimesInUtc):
     id: int
     version: int
     kpi_id: int

@@ -10,7 +10,7 @@ from pydantic import Field, field_validator, model_validator
 from lms.db import utcnow
 from lms.lean.metrics import WASTE_TYPES
 from lms.models import ACTION_STAGES, REVIEW_KINDS, REVIEW_STATUSES
-from lms.schema_types import Id, IsoDate, Out, Strict, Text, iso_date, partial
+from lms.schema_types import Id, IsoDate, Out, Strict, Text, TimesInUtc, iso_date, partial
 from lms.streams.schemas import MetricsOut
 
 CLOSED_STAGES = ("done", "dropped")
@@ -121,7 +121,7 @@ class ActionPatch(partial(ActionIn, "ActionPatchFields")):  # type: ignore[misc]
     _required = _not_null("title", "stage", "expected_effect", "observed_result")
 
 
-class ReviewOut(Out):
+class ReviewOut(TimesInUtc):
     id: int
     version: int
     value_stream_id: int
@@ -144,7 +144,7 @@ class ReviewOut(Out):
     updated_at: datetime
 
 
-class FindingOut(Out):
+class FindingOut(TimesInUtc):
     id: int
     version: int
     review_id: int
@@ -157,7 +157,7 @@ class FindingOut(Out):
     created_at: datetime
 
 
-class ActionOut(Out):
+class ActionOut(TimesInUtc):
     id: int
     version: int
     review_id: int

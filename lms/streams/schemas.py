@@ -12,7 +12,7 @@ from lms.errors import ValidationFailed
 from lms.lean.metrics import CLASSIFICATIONS, STEP_KINDS, WASTE_TYPES
 from lms.lean.waste import classification_errors
 from lms.models import STREAM_STATES
-from lms.schema_types import Id, Name, Out, Strict, Text, partial, refuse_bool
+from lms.schema_types import Id, Name, Out, Strict, Text, TimesInUtc, partial, refuse_bool
 from lms.validation import MAX_DURATION_S, MAX_QUANTITY
 
 
@@ -150,7 +150,7 @@ class FlagOut(Out):
     message: str
 
 
-class StepOut(Out):
+class StepOut(TimesInUtc):
     id: int
     version: int
     value_stream_id: int

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from pydantic import Field
 
-from lms.schema_types import Out, Strict, partial
+from lms.api.routing import json_response
+from lms.schema_types import Out, Strict, TimesInUtc, partial
 
 
 def test_health_needs_no_token(client):
@@ -84,11 +87,11 @@ def test_response_times_are_stated_in_utc_at_every_depth():
     from datetime import UTC, date, datetime
     from typing import Any
 
-    class Entry(Out):
+    class Entry(TimesInUtc):
         at: datetime | None
         day: date
 
-    class Answer(Out):
+    class Answer(TimesInUtc):
         at: datetime
         anything: Any = None
         entries: list[Entry]
@@ -99,3 +102,22 @@ def test_response_times_are_stated_in_utc_at_every_depth():
         "at": "2026-01-02T03:04:05.123000Z", "anything": "2026-01-01T00:00:00Z",
         "entries": [{"at": "2026-02-01T00:00:00Z", "day": "2026-02-01"}, {"at": None, "day": "2026-02-02"}]}
     assert answer.model_dump()["entries"][0]["at"] == datetime(2026, 2, 1, tzinfo=UTC)
+    # Written by the API's encoder, the same.
+    assert json.loads(json_response(answer.model_dump(mode="json")).get_data())["entries"][0]["at"] == \
+        "2026-02-01T00:00:00Z"
+
+
+def test_a_response_that_can_hold_a_date_time_without_utc_is_refused_where_it_is_defined():
+    """A new response schema with a date-time field but without TimesInUtc fails as it is defined,
+    so no answer can say a time without its zone; one without a date-time needs no serializer."""
+    from datetime import datetime
+
+    with pytest.raises(TypeError, match="Stamped can hold a date-time \\(at\\)"):
+        class Stamped(Out):
+            at: datetime | None = None
+
+    class Plain(Out):
+        name: str
+
+    assert Plain(name="x").model_dump(mode="json") == {"name": "x"}
+    assert not issubclass(Plain, TimesInUtc)
