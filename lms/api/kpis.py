@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from flask import current_app, jsonify, request
+from flask import current_app, request
 
 from lms import tenancy
-from lms.api.routing import QueryParam, operation, paginate, query_int
+from lms.api.routing import QueryParam, json_response, operation, paginate, query_int
 from lms.errors import ApiError
 from lms.kpis import drift_queries as kpi_drift_queries
 from lms.kpis import services
@@ -148,9 +148,7 @@ def add_measurements(kpi_id: int, payload):
     else:
         written = services.record_measurement(kpi, payload)
         body = MeasurementOut.model_validate(written).model_dump(mode="json")
-    response = jsonify(body)
-    response.status_code = 201
-    return response
+    return json_response(body, 201)
 
 
 @operation("/kpis/<int:kpi_id>/drift", "GET", allow=MEMBER,
