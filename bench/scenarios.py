@@ -27,6 +27,8 @@ READS = [
     ("value-stream page", "/value-streams/{stream}", "page", 60),
     ("steps table page (the admin's)", "/value-streams/{stream}/steps/table", "editor", 60),
     ("sub-optimization page", "/suboptimization", "page", 60),
+    ("sub-optimization radar, 50 entries (API)", "/api/v1/suboptimization?per_page=50", "api", 60),
+    ("stop-doing list (API)", "/api/v1/stop-doing", "api", 60),
     ("KPI list page", "/kpis/", "page", 60),
     ("KPI page", "/kpis/{kpi}", "page", 60),
     ("takt chart (PNG)", "/value-streams/{stream}/takt.png", "page", None),
