@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from functools import cache as memoize
 from itertools import chain
 from threading import Lock
 from typing import Any, TypeVar
@@ -52,12 +53,50 @@ def _tables(session: Session) -> set[str]:
     return session.info.setdefault(_TABLES, set())
 
 
+@memoize
+def cascades_of(table: str) -> frozenset[str]:
+    """Return the tables whose rows the database itself changes when a row of ``table`` is deleted.
+
+    The tables whose foreign keys pointing at it say ``ON DELETE CASCADE`` (their rows are deleted
+    too, so on from them in turn) or ``SET NULL`` (their rows are changed, and that is all): deleting
+    a customer deletes its jobs, their outcomes, the outcomes' ratings and KPI links, and clears the
+    steps' jobs. No flush names those rows (the relationships leave them to the database), so without
+    this a value kept by the tables it reads would outlive them.
+    """
+    deleted: dict[str, set[str]] = {}
+    cleared: dict[str, set[str]] = {}
+    for child in db.metadata.tables.values():
+        for key in child.foreign_keys:
+            rule = (key.ondelete or "").upper()
+            if rule == "CASCADE":
+                deleted.setdefault(key.column.table.name, set()).add(child.name)
+            elif rule in ("SET NULL", "SET DEFAULT"):
+                cleared.setdefault(key.column.table.name, set()).add(child.name)
+    changed: set[str] = set()
+    gone, todo = {table}, [table]  # the tables whose rows the delete removes
+    while todo:
+        parent = todo.pop()
+        changed.update(cleared.get(parent, ()))
+        for child in deleted.get(parent, set()) - gone:
+            gone.add(child)
+            todo.append(child)
+    return frozenset((changed | gone) - {table})
+
+
 @event.listens_for(Session, "after_flush")
 def _note_flushed(session: Session, _context) -> None:
-    for obj in chain(session.new, session.dirty, session.deleted):
+    deleted = set(session.deleted)
+    for obj in chain(session.new, session.dirty, deleted):
         if isinstance(obj, OrgScoped) and obj.organization_id is not None:
             _changed(session).add(obj.organization_id)
-            _tables(session).update(table.name for table in inspect(obj).mapper.tables)
+            mapper = inspect(obj).mapper
+            names = [table.name for table in mapper.tables]
+            # The rows of association tables (a circumstance's required jobs) are written by the
+            # flush without records of their own.
+            names += [rel.secondary.name for rel in mapper.relationships if rel.secondary is not None]
+            _tables(session).update(names)
+            if obj in deleted:
+                _tables(session).update(chain.from_iterable(cascades_of(name) for name in names))
         elif isinstance(obj, Organization) and obj.id is not None:
             _changed(session).add(obj.id)
 
@@ -86,7 +125,10 @@ def _note_bulk(state: ORMExecuteState) -> None:
     if current_organization_id() is not None:
         organizations.add(current_organization_id())
     _changed(state.session).update(organizations)
-    _tables(state.session).add(table.name if table is not None and hasattr(table, "name") else EVERY_TABLE)
+    name = table.name if table is not None and hasattr(table, "name") else EVERY_TABLE
+    _tables(state.session).add(name)
+    if state.is_delete and name != EVERY_TABLE:
+        _tables(state.session).update(cascades_of(name))
 
 
 @event.listens_for(Session, "before_commit")

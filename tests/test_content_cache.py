@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 
 from lms import tenancy
 from lms.content import VersionedCache, content_version
@@ -166,6 +166,45 @@ def test_a_value_that_names_its_tables_survives_writes_to_other_tables_only(app,
         history.clear()
         assert cache.get("k", 1, compute, reads=reads) == 5
         assert calls == [1] * 5
+
+
+def test_deleting_a_row_notes_the_tables_the_database_cascades_to(app, make):
+    """The database deletes (or clears) the rows that point at a deleted one; no flush names them, so
+    the history names their tables for it: a value kept by those tables is computed again."""
+    from lms.content import cascades_of
+    from lms.models import Job, KpiOutcomeLink, Outcome, OutcomeRating, Step
+
+    below_customer = {Job.__tablename__, Outcome.__tablename__, OutcomeRating.__tablename__,
+                      KpiOutcomeLink.__tablename__, Step.__tablename__}  # steps: their job is cleared
+    assert below_customer <= cascades_of(Customer.__tablename__)
+    assert Customer.__tablename__ not in cascades_of(Job.__tablename__)  # only downwards
+    assert cascades_of(OutcomeRating.__tablename__) == frozenset()
+
+    org = make.org()
+    cache = VersionedCache()
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return len(calls)
+
+    reads = frozenset({OutcomeRating.__tablename__})
+    # Rows written around the services on purpose: the subject is which tables a delete names.
+    with app.app_context():
+        tenancy.scope_to(org.id)
+        customers = [Customer(name="Kept"), Customer(name="Deleted one by one"), Customer(name="Deleted in bulk")]
+        db.session.add_all(customers)
+        db.session.commit()
+        assert cache.get("k", 1, compute, reads=reads) == 1
+        customers[0].description = "changed, not deleted"  # an update cascades nowhere
+        db.session.commit()
+        assert cache.get("k", 1, compute, reads=reads) == 1
+        db.session.delete(customers[1])  # the ORM deletes the customer, the database its ratings
+        db.session.commit()
+        assert cache.get("k", 1, compute, reads=reads) == 2
+        db.session.execute(delete(Customer).where(Customer.name == "Deleted in bulk"))
+        db.session.commit()
+        assert cache.get("k", 1, compute, reads=reads) == 3
 
 
 def test_a_failed_commit_leaves_no_history(app, make):

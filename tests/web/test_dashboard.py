@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -52,6 +53,24 @@ def test_a_new_organization_is_told_where_to_start(signed_in):
     _, _, _, client = signed_in
     page = client.get("/").get_data(as_text=True)
     assert "Start here" in page and "Name your customers" in page
+
+
+def test_deleting_a_customer_reaches_the_kpis_tied_to_its_outcomes_at_once(signed_in):
+    """The database deletes the customer's jobs, outcomes and their KPI links: the drift the
+    dashboard keeps across writes that touch none of them is judged again, and the KPI is orphan."""
+    _, _, api, client = signed_in
+    built = _build(api)
+    api.patch(f"/kpis/{built['kpi']['id']}", json={"outcome_ids": [built["outcome"]["id"]]})
+
+    def orphans() -> int:
+        page = client.get("/").get_data(as_text=True)
+        found = re.search(r'drift-orphan" href="[^"]*">(\d+) orphan', page)
+        return int(found.group(1)) if found else 0
+
+    assert orphans() == 0
+    customer = api.get(f"/customers/{built['external']['id']}").get_json()
+    assert api.delete(f"/customers/{customer['id']}?version={customer['version']}").status_code == 204
+    assert orphans() == 1
 
 
 def test_customers_side_by_side_with_their_figures_and_links(signed_in, make, app):
