@@ -20,7 +20,7 @@ assumed harmless: the value is computed afresh.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from functools import cache as memoize
 from itertools import chain
 from threading import Lock
@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 
 from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import event, inspect, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from lms.extensions import db
@@ -39,6 +40,7 @@ MAX_ENTRIES = 5_000
 _CHANGED = "lms_changed_organizations"
 _TABLES = "lms_changed_tables"
 _RAISED = "lms_raised_versions"
+_ROWS = "lms_changed_rows"
 EVERY_TABLE = "*"  # a write whose tables are not known: it may have touched anything
 
 
@@ -51,6 +53,32 @@ def _changed(session: Session) -> set[int]:
 
 def _tables(session: Session) -> set[str]:
     return session.info.setdefault(_TABLES, set())
+
+
+def _rows(session: Session) -> dict[str, set[int] | None]:
+    """The rows written of each table, by the value of the model's ``__content_scope__`` attribute
+    (a rating by its outcome): None where a write did not say which (bulk, cascade, an unscoped model)."""
+    return session.info.setdefault(_ROWS, {})
+
+
+def _note_rows(session: Session, tables: Iterable[str], obj: Any = None) -> None:
+    rows = _rows(session)
+    scope = getattr(type(obj), "__content_scope__", None) if obj is not None else None
+    for name in tables:
+        if scope is None:
+            rows[name] = None
+        elif rows.setdefault(name, set()) is not None:
+            state = inspect(obj)
+            try:
+                changed = state.attrs[scope].history
+                values = {getattr(obj, scope), *(changed.deleted or ())}
+            except SQLAlchemyError:  # not loaded any more: which rows, it cannot say
+                rows[name] = None
+                continue
+            if changed.added and not changed.deleted and state.has_identity and obj not in session.new:
+                rows[name] = None  # moved without its old value loaded: which row it left is unknown
+                continue
+            rows[name].update(v for v in values if v is not None)  # the old value of a moved row too
 
 
 @memoize
@@ -93,10 +121,14 @@ def _note_flushed(session: Session, _context) -> None:
             names = [table.name for table in mapper.tables]
             # The rows of association tables (a circumstance's required jobs) are written by the
             # flush without records of their own.
-            names += [rel.secondary.name for rel in mapper.relationships if rel.secondary is not None]
-            _tables(session).update(names)
+            secondary = [rel.secondary.name for rel in mapper.relationships if rel.secondary is not None]
+            _tables(session).update(names + secondary)
+            _note_rows(session, names, obj)
+            _note_rows(session, secondary)
             if obj in deleted:
-                _tables(session).update(chain.from_iterable(cascades_of(name) for name in names))
+                cascaded = set(chain.from_iterable(cascades_of(name) for name in names))
+                _tables(session).update(cascaded)
+                _note_rows(session, cascaded)
         elif isinstance(obj, Organization) and obj.id is not None:
             _changed(session).add(obj.id)
 
@@ -105,6 +137,7 @@ def note_write(tables: set[str], organization_id: int | None) -> None:
     """Count a write made beside the session (raw driver SQL, COPY) as one that touched ``tables``."""
     session = db.session()
     _tables(session).update(tables)
+    _note_rows(session, tables)
     if organization_id is not None:
         _changed(session).add(organization_id)
 
@@ -127,8 +160,10 @@ def _note_bulk(state: ORMExecuteState) -> None:
     _changed(state.session).update(organizations)
     name = table.name if table is not None and hasattr(table, "name") else EVERY_TABLE
     _tables(state.session).add(name)
+    _note_rows(state.session, [name])
     if state.is_delete and name != EVERY_TABLE:
         _tables(state.session).update(cascades_of(name))
+        _note_rows(state.session, cascades_of(name))
 
 
 @event.listens_for(Session, "before_commit")
@@ -136,6 +171,8 @@ def _raise_versions(session: Session) -> None:
     session.flush()  # commit flushes after this hook; the versions must see every change
     changed = session.info.pop(_CHANGED, None)
     tables = frozenset(session.info.pop(_TABLES, ()) or (EVERY_TABLE,))
+    rows = {name: frozenset(values) for name, values in session.info.pop(_ROWS, {}).items()
+            if values is not None and name in tables}
     if changed:
         raised = session.execute(update(Organization).where(Organization.id.in_(sorted(changed)))
                                  .values(content_version=Organization.content_version + 1)
@@ -143,24 +180,26 @@ def _raise_versions(session: Session) -> None:
                                  .execution_options(synchronize_session=False))
         # Remembered once the commit has succeeded: a version whose commit failed is reused by
         # the next write, which records its own tables.
-        session.info[_RAISED] = [(org_id, version, tables) for org_id, version in raised]
+        session.info[_RAISED] = [(org_id, version, tables, rows) for org_id, version in raised]
 
 
 @event.listens_for(Session, "after_commit")
 def _remember_versions(session: Session) -> None:
-    for org_id, version, tables in session.info.pop(_RAISED, ()):
-        history.record(org_id, version, tables)
+    for org_id, version, tables, rows in session.info.pop(_RAISED, ()):
+        history.record(org_id, version, tables, rows)
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget_changes(session: Session) -> None:
     session.info.pop(_CHANGED, None)
     session.info.pop(_TABLES, None)
+    session.info.pop(_ROWS, None)
     session.info.pop(_RAISED, None)
 
 
 class WriteHistory:
-    """The tables each content version's write touched, for the writes this process committed.
+    """The tables each content version's write touched, for the writes this process committed, and
+    of some tables which rows (``__content_scope__``).
 
     Bounded per organization (the oldest versions are forgotten: a value computed before them
     is then computed afresh).
@@ -168,31 +207,52 @@ class WriteHistory:
 
     def __init__(self, max_versions: int = 10_000) -> None:
         self._tables: dict[int, OrderedDict[int, frozenset[str]]] = {}
+        self._rows: dict[int, dict[int, Mapping[str, frozenset[int]]]] = {}
         self._lock = Lock()
         self.max_versions = max_versions
 
-    def record(self, organization_id: int, version: int, tables: frozenset[str]) -> None:
-        """Note that ``version`` of the organization's content was a write to ``tables``."""
+    def record(self, organization_id: int, version: int, tables: frozenset[str],
+               rows: Mapping[str, frozenset[int]] | None = None) -> None:
+        """Note that ``version`` of the organization's content was a write to ``tables`` (to ``rows``
+        of some, by their scope: the tables missing there, it cannot say which rows)."""
         with self._lock:
             versions = self._tables.setdefault(organization_id, OrderedDict())
             versions[version] = tables
+            scoped = self._rows.setdefault(organization_id, {})
+            scoped[version] = rows or {}
             while len(versions) > self.max_versions:
-                versions.popitem(last=False)
+                oldest, _ = versions.popitem(last=False)
+                scoped.pop(oldest, None)
 
     def untouched(self, organization_id: int, since: int, until: int, reads: frozenset[str]) -> bool:
         """Tell whether every version after ``since`` up to ``until`` is a known write outside ``reads``."""
+        return self.changes(organization_id, since, until, reads) == {}
+
+    def changes(self, organization_id: int, since: int, until: int,
+                reads: frozenset[str]) -> dict[str, frozenset[int]] | None:
+        """Return, for each table of ``reads`` that a version after ``since`` up to ``until`` wrote,
+        the scope values of the rows written; None when one of them cannot be told (a version this
+        process did not see written, a write to unknown tables or to unknown rows of one of them)."""
+        found: dict[str, frozenset[int]] = {}
         with self._lock:
             versions = self._tables.get(organization_id, {})
+            scoped = self._rows.get(organization_id, {})
             for version in range(since + 1, until + 1):
                 tables = versions.get(version)
-                if tables is None or EVERY_TABLE in tables or not tables.isdisjoint(reads):
-                    return False
-        return True
+                if tables is None or EVERY_TABLE in tables:
+                    return None
+                for name in tables & reads:
+                    rows = scoped.get(version, {}).get(name)
+                    if rows is None:
+                        return None
+                    found[name] = found.get(name, frozenset()) | rows
+        return found
 
     def clear(self) -> None:
         """Forget every write (tests reuse ids after emptying the database)."""
         with self._lock:
             self._tables.clear()
+            self._rows.clear()
 
 
 history = WriteHistory()
@@ -243,13 +303,17 @@ class VersionedCache:
         self.max_entries = max_entries
 
     def get(self, namespace: str, key: Hashable, compute: Callable[[], T],
-            reads: frozenset[str] | None = None) -> T:
+            reads: frozenset[str] | None = None,
+            update: Callable[[T, dict[str, frozenset[int]]], T | None] | None = None) -> T:
         """Return the value for ``key`` at the current version, computing it on a miss.
 
         ``reads`` names every table the computation reads: a value computed at an earlier version
-        is served when no write since touched them (``WriteHistory.untouched``). Concurrent misses
-        of one key compute it once: the others wait for that result instead of all doing the
-        same expensive work at the same moment.
+        is served when no write since touched them (``WriteHistory.untouched``). ``update``, given
+        that value and the rows written since of the tables it reads (by scope: the outcomes whose
+        ratings changed, say), returns the value now, or None to compute it afresh; it is asked
+        only when the history can tell every row written. Concurrent misses of one key compute it
+        once: the others wait for that result instead of all doing the same expensive work at the
+        same moment.
         """
         if not enabled():
             return compute()
@@ -267,10 +331,16 @@ class VersionedCache:
                 if full in self._entries:
                     return self._entries[full]
                 newest = self._newest.get(lineage) if reads is not None else None
-            reusable = (newest is not None and newest[0] < version and organization_id is not None
-                        and history.untouched(organization_id, newest[0], version, reads))
+            earlier = newest is not None and newest[0] < version and organization_id is not None
+            changes = history.changes(organization_id, newest[0], version, reads) if earlier else None
             try:
-                value = newest[1] if reusable else compute()
+                if changes == {}:
+                    value = newest[1]
+                elif changes is not None and update is not None:
+                    updated = update(newest[1], changes)
+                    value = compute() if updated is None else updated
+                else:
+                    value = compute()
                 self._store(full, value, lineage, version, reads is not None)
             finally:
                 with self._lock:

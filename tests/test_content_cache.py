@@ -207,6 +207,48 @@ def test_deleting_a_row_notes_the_tables_the_database_cascades_to(app, make):
         assert cache.get("k", 1, compute, reads=reads) == 3
 
 
+def test_the_history_names_the_rows_a_write_changed_where_it_can(app, make):
+    """A rating's write names its outcome (the model's scope), a moved rating its old outcome too; a
+    bulk statement, a cascade or a model without a scope leaves the rows unknown (None)."""
+    from datetime import date as day
+
+    from lms.content import history
+    from lms.models import Job, Outcome, OutcomeRating
+
+    org = make.org()
+    reads = frozenset({Outcome.__tablename__, OutcomeRating.__tablename__, Job.__tablename__})
+    # Rows written around the services on purpose: the subject is what each kind of write names.
+    with app.app_context():
+        tenancy.scope_to(org.id)
+        customer = Customer(name="C")
+        job = Job(customer=customer, statement="Get it done")
+        first, second = Outcome(job=job, statement="Minimize A"), Outcome(job=job, statement="Minimize B")
+        db.session.add_all([customer, job, first, second])
+        db.session.commit()
+
+        def changes(write) -> dict | None:
+            before = content_version()[2]
+            write()
+            db.session.commit()
+            return history.changes(org.id, before, content_version()[2], reads)
+
+        rating = OutcomeRating(outcome_id=first.id, rated_on=day(2026, 11, 2), importance=8, satisfaction=3)
+        assert changes(lambda: db.session.add(rating)) == {"outcome_ratings": {first.id}}
+
+        def move():
+            assert rating.outcome_id == first.id  # loaded: the write knows where the rating was
+            rating.outcome_id = second.id
+        assert changes(move) == {"outcome_ratings": {first.id, second.id}}
+        assert changes(lambda: setattr(rating, "outcome_id", first.id)) is None  # not loaded: unknown
+        assert changes(lambda: setattr(second, "statement", "Minimize B sooner")) == {"outcomes": {second.id}}
+        assert changes(lambda: db.session.execute(update(OutcomeRating).values(respondents=9))) is None
+        assert changes(lambda: setattr(job, "statement", "Get it all done")) is None  # jobs name no rows
+        assert changes(lambda: db.session.add(Customer(name="not read"))) == {}
+        assert changes(lambda: db.session.delete(second)) is None  # its ratings go by cascade
+        history.clear()
+        assert history.changes(org.id, 0, content_version()[2], reads) is None  # not seen written
+
+
 def test_a_failed_commit_leaves_no_history(app, make):
     from lms.content import history
     from lms.models import Kpi

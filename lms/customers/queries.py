@@ -486,7 +486,31 @@ def organization_rated_outcomes() -> dict[int, tuple[RatedOutcome, ...]]:
     def compute() -> dict[int, tuple[RatedOutcome, ...]]:
         return {job_id: tuple(outcomes) for job_id, outcomes in _rate(Outcome.id.is_not(None)).items()}
 
-    return content.cache.get("rated-outcomes", None, compute, reads=RATED_READS)
+    return content.cache.get("rated-outcomes", None, compute, reads=RATED_READS, update=_rate_again)
+
+
+# Past this many outcomes changed since the kept rating, all are rated again (one statement).
+RATE_AGAIN_AT_MOST = 200
+
+
+def _rate_again(kept: dict[int, tuple[RatedOutcome, ...]],
+                changes: dict[str, frozenset[int]]) -> dict[int, tuple[RatedOutcome, ...]] | None:
+    """Return the kept rated outcomes with those whose outcome or ratings were written since rated
+    again; None (rate them all) after a write to the jobs or to many outcomes.
+
+    A new survey wave of one outcome rates one outcome, not 2,000. The outcomes keep the order a full
+    rating gives them (by id within each job), so the result is the same value.
+    """
+    if Job.__tablename__ in changes:
+        return None
+    ids = changes.get(Outcome.__tablename__, frozenset()).union(changes.get(OutcomeRating.__tablename__, ()))
+    if len(ids) > RATE_AGAIN_AT_MOST:
+        return None
+    by_job = {job_id: [o for o in outcomes if o.id not in ids] for job_id, outcomes in kept.items()}
+    for job_id, outcomes in _rate(Outcome.id.in_(sorted(ids))).items():
+        by_job.setdefault(job_id, []).extend(outcomes)
+    return {job_id: tuple(sorted(outcomes, key=lambda o: o.id))
+            for job_id, outcomes in by_job.items() if outcomes}
 
 
 def stack_of(job: Job) -> StackView:

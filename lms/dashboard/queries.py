@@ -22,7 +22,7 @@ from lms.customers.segment_queries import SegmentCallout, segment_callouts
 from lms.dashboard.circumstance_queries import UncoveredCircumstances, uncovered_circumstances
 from lms.db import utcnow
 from lms.extensions import db
-from lms.kpis.drift_queries import assess_organization
+from lms.kpis.drift_queries import KpiDrift, KpiName, assess_kpis, assess_organization
 from lms.lean.drift import STATUSES, DriftAssessment
 from lms.lean.metrics import WASTE_TYPES
 from lms.models import (
@@ -223,6 +223,7 @@ class DriftSummary:
     alerts: list[DriftAlert]
     alert_total: int
     assessments: dict[int, DriftAssessment]  # by KPI id: the Customer First radar reads the KPIs' moves
+    judged: tuple[tuple[KpiName, KpiDrift], ...] = ()  # every KPI, by name: what the rest is made of
 
 
 def _waste_kpis() -> tuple[int, ...]:
@@ -233,11 +234,16 @@ def _waste_kpis() -> tuple[int, ...]:
 
 def drift_summary(organization: Organization, today: date) -> DriftSummary:
     """Assess every KPI; count the statuses, word the first alerts and count them all."""
+    return _summarize(tuple(assess_organization(organization, today)))
+
+
+def _summarize(judged: tuple[tuple[KpiName, KpiDrift], ...]) -> DriftSummary:
+    """Count the statuses of the KPIs' drift, word the first alerts and count them all."""
     totals: Counter = Counter()
     statuses: dict[int, str] = {}
     alerts = []
     assessments: dict[int, DriftAssessment] = {}
-    for kpi, drift in assess_organization(organization, today):
+    for kpi, drift in judged:
         assessments[kpi.id] = drift.assessment
         totals[drift.status] += 1
         statuses[kpi.id] = drift.status
@@ -248,7 +254,30 @@ def drift_summary(organization: Organization, today: date) -> DriftSummary:
     shown = [DriftAlert(kpi_id, name, drift.status, drift.reasons[0] if drift.reasons else "")
              for _, name, kpi_id, drift in alerts[:SHOWN]]
     return DriftSummary(statuses, {status: totals.get(status, 0) for status in STATUSES}, shown, len(alerts),
-                        assessments)
+                        assessments, judged)
+
+
+# Past this many KPIs tied to the outcomes changed since the kept drift, all are judged again.
+JUDGE_AGAIN_AT_MOST = 200
+
+
+def _judge_again(organization: Organization, today: date, kept: DriftSummary,
+                 changes: dict[str, frozenset[int]]) -> DriftSummary | None:
+    """Return the kept drift with the KPIs tied to the outcomes written since judged again; None
+    (judge every KPI) after a write to KPIs, measurements or links, or to many outcomes' KPIs.
+
+    A new survey wave of one outcome weighs the outcome side of the few KPIs tied to it, not 1,000.
+    """
+    if set(changes) - {Outcome.__tablename__, OutcomeRating.__tablename__}:
+        return None
+    outcomes = changes.get(Outcome.__tablename__, frozenset()) | changes.get(OutcomeRating.__tablename__,
+                                                                              frozenset())
+    tied = set(db.session.scalars(select(KpiOutcomeLink.kpi_id)
+                                  .where(KpiOutcomeLink.outcome_id.in_(sorted(outcomes)))))
+    if len(tied) > JUDGE_AGAIN_AT_MOST:
+        return None
+    again = assess_kpis([kpi for kpi, _ in kept.judged if kpi.id in tied], today, organization=organization)
+    return _summarize(tuple((kpi, again.get(kpi.id, drift)) for kpi, drift in kept.judged))
 
 
 def organization_drift(organization: Organization, today: date) -> DriftSummary:
@@ -258,7 +287,8 @@ def organization_drift(organization: Organization, today: date) -> DriftSummary:
     read their KPIs' moves from it instead of assessing them again.
     """
     return content.cache.get("dashboard-drift", (today, _waste_kpis()),
-                             lambda: drift_summary(organization, today), reads=DRIFT_READS)
+                             lambda: drift_summary(organization, today), reads=DRIFT_READS,
+                             update=lambda kept, changes: _judge_again(organization, today, kept, changes))
 
 
 def _drift(panels: dict[int, CustomerPanel], organization: Organization, today: date):

@@ -62,6 +62,7 @@ class Outcome(OrgScoped, Versioned, Timestamped, Base):
     """A desired-outcome statement on a job, rated by importance and satisfaction."""
 
     __tablename__ = "outcomes"
+    __content_scope__ = "id"  # a write names the outcome it changed (lms.content)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
@@ -87,6 +88,7 @@ class OutcomeRating(OrgScoped, Versioned, Base):
               "satisfaction", "respondents", "organization_id"),
     )
     org_index_leads = False
+    __content_scope__ = "outcome_id"  # a write names the outcome whose rating it changed (lms.content)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     outcome_id: Mapped[int] = mapped_column(ForeignKey("outcomes.id", ondelete="CASCADE"))

@@ -223,8 +223,9 @@ def test_the_kept_measurement_facts_name_every_table_they_read(signed_in, app, m
     assert tables <= drift_queries.FACTS_READS and "kpi_measurements" in tables, tables
 
 
-def test_a_new_rating_keeps_the_measurements_facts_and_moves_the_drift(signed_in, app, make, monkeypatch):
-    """After a rating only the outcome side of the drift is read again; the KPI's trend is kept."""
+def test_a_new_rating_judges_only_the_kpis_tied_to_its_outcome_and_moves_the_drift(signed_in, app, make, monkeypatch):
+    """After a rating only the KPIs tied to the rated outcome are judged again: the other KPIs' trends
+    are kept, and no KPI's trend is fitted again across the whole organization."""
     from lms.kpis import drift_queries
 
     org, admin, api, client = signed_in
@@ -234,17 +235,24 @@ def test_a_new_rating_keeps_the_measurements_facts_and_moves_the_drift(signed_in
     for weeks in range(8):
         api.post(f"/kpis/{kpi['id']}/measurements",
                  json={"measured_on": (date.today() - timedelta(weeks=weeks)).isoformat(), "value": 30 - weeks})
-    fitted = []
+    fitted = []  # the KPIs of each fit
     fit = drift_queries.window_facts_many
-    monkeypatch.setattr(drift_queries, "window_facts_many", lambda *a: fitted.append(1) or fit(*a))
+    monkeypatch.setattr(drift_queries, "window_facts_many",
+                        lambda *a: fitted.append(set(a[0].tolist())) or fit(*a))
     client.get("/")
-    assert len(fitted) == 1
+    assert fitted == [{kpi["id"]}]  # the other KPI has no measurements to fit
+    api.post("/kpis", json={"name": "Calls answered", "direction": "increase"})  # not tied to the outcome
+    api.post(f"/kpis/{built['kpi']['id']}/measurements", json={"measured_on": date.today().isoformat(),
+                                                                 "value": 4})
+    client.get("/")
+    assert fitted[-1] == {kpi["id"], built["kpi"]["id"]}
+    fitted.clear()
     for days, satisfaction in ((60, 6.0), (5, 2.0)):  # the outcome got worse while the KPI improved
         api.post(f"/outcomes/{built['outcome']['id']}/ratings", json={
             "rated_on": (date.today() - timedelta(days=days)).isoformat(), "importance": 9,
             "satisfaction": satisfaction, "respondents": 400})
     client.get("/")
-    assert len(fitted) == 1  # the trends are kept across the ratings
+    assert fitted == [{kpi["id"]}]  # only the KPI tied to the outcome, once for both waves
     ctx = make.acting_as(admin)
     try:
         from lms.dashboard import queries as dashboard_queries
@@ -252,9 +260,10 @@ def test_a_new_rating_keeps_the_measurements_facts_and_moves_the_drift(signed_in
     finally:
         ctx.pop()
     assert totals["diverging"] == 1, totals
+    fitted.clear()
     api.post(f"/kpis/{kpi['id']}/measurements", json={"measured_on": date.today().isoformat(), "value": 1})
     client.get("/")
-    assert len(fitted) == 2  # a measurement fits them again
+    assert fitted == [{kpi["id"], built["kpi"]["id"]}]  # a measurement fits them all again
 
 
 @pytest.mark.parametrize("kept", ["stream totals", "serving steps"])
