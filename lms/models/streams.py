@@ -46,6 +46,7 @@ class Step(OrgScoped, Versioned, Timestamped, Base):
     """A process box or an inventory triangle of a value-stream map."""
 
     __tablename__ = "steps"
+    __content_scope__ = "value_stream_id"  # a write names the stream whose step it changed (lms.content)
     __table_args__ = (
         UniqueConstraint("value_stream_id", "position"),
         Index("ix_steps_org_stream_position", "organization_id", "value_stream_id", "position"),
