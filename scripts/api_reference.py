@@ -29,6 +29,8 @@ itself serves at `/api/v1/openapi.json` (no sign-in needed).
   pages; the column *Who may* below says who may use each operation. Another organization's record
   answers 404; a role that may not answers 403, before the body is read.
 - **Bodies** are JSON; dates are ISO 8601 (`2026-11-22`); unknown fields answer 422.
+- **Answers** are JSON in UTF-8 (text is not escaped to ASCII), keys in the order the OpenAPI
+  document lists them; date-times are UTC and say so (`2026-11-22T09:30:00Z`).
 - **Errors**: `{"error": {"code": "...", "message": "...", "fields": {"name": ["..."]}}}` with
   400 (unreadable body), 401, 403, 404, 409 (version conflict), 422 (invalid fields: `fields` says
   which and why), 429, 503 (the database stayed busy; try again after `Retry-After`).
