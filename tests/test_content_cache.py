@@ -129,17 +129,23 @@ def test_concurrent_misses_compute_once(app, make):
     assert results == ["value"] * 6 and len(calls) == 1
 
 
+def _counted():
+    """A cache of its own, and a computation that answers how many times it has run."""
+    calls: list[int] = []
+
+    def compute() -> int:
+        calls.append(1)
+        return len(calls)
+
+    return VersionedCache(), compute, calls
+
+
 def test_a_value_that_names_its_tables_survives_writes_to_other_tables_only(app, make):
     from lms.content import history
     from lms.models import Kpi
 
     org = make.org()
-    cache = VersionedCache()
-    calls = []
-
-    def compute():
-        calls.append(1)
-        return len(calls)
+    cache, compute, calls = _counted()
 
     reads = frozenset({Kpi.__tablename__})
     # Rows written around the services on purpose: each write must touch exactly the table named.
@@ -181,12 +187,7 @@ def test_deleting_a_row_notes_the_tables_the_database_cascades_to(app, make):
     assert cascades_of(OutcomeRating.__tablename__) == frozenset()
 
     org = make.org()
-    cache = VersionedCache()
-    calls = []
-
-    def compute():
-        calls.append(1)
-        return len(calls)
+    cache, compute, calls = _counted()
 
     reads = frozenset({OutcomeRating.__tablename__})
     # Rows written around the services on purpose: the subject is which tables a delete names.
