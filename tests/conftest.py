@@ -75,13 +75,18 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
 
 
 def _empty_all_tables() -> None:
-    tables = list(reversed(db.metadata.sorted_tables))
+    """Delete every row, children first, and start the ids again from 1.
+
+    Deleting, not TRUNCATE: a test leaves a few rows, and PostgreSQL's TRUNCATE of 40 tables
+    replaces each table's files (270–490 ms a test here, against 30–50 ms), which was most of the
+    suite's extra time on PostgreSQL.
+    """
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(table.delete())
     if db.engine.dialect.name == "postgresql":
-        names = ", ".join(f'"{t.name}"' for t in tables)
-        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    else:
-        for table in tables:
-            db.session.execute(table.delete())
+        db.session.execute(text("SELECT setval(c.oid, 1, false) FROM pg_class c "
+                                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                                "WHERE c.relkind = 'S' AND n.nspname = current_schema()"))
     db.session.commit()
 
 
