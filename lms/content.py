@@ -61,7 +61,10 @@ def _rows(session: Session) -> dict[str, set[int] | None]:
     return session.info.setdefault(_ROWS, {})
 
 
-def _note_rows(session: Session, tables: Iterable[str], obj: Any = None) -> None:
+def _note(session: Session, tables: Iterable[str], obj: Any = None) -> None:
+    """Note a write to ``tables``: to ``obj``'s rows when its model has a scope, else to unknown rows."""
+    tables = list(tables)
+    _tables(session).update(tables)
     rows = _rows(session)
     scope = getattr(type(obj), "__content_scope__", None) if obj is not None else None
     for name in tables:
@@ -121,14 +124,10 @@ def _note_flushed(session: Session, _context) -> None:
             names = [table.name for table in mapper.tables]
             # The rows of association tables (a circumstance's required jobs) are written by the
             # flush without records of their own.
-            secondary = [rel.secondary.name for rel in mapper.relationships if rel.secondary is not None]
-            _tables(session).update(names + secondary)
-            _note_rows(session, names, obj)
-            _note_rows(session, secondary)
+            _note(session, names, obj)
+            _note(session, [rel.secondary.name for rel in mapper.relationships if rel.secondary is not None])
             if obj in deleted:
-                cascaded = set(chain.from_iterable(cascades_of(name) for name in names))
-                _tables(session).update(cascaded)
-                _note_rows(session, cascaded)
+                _note(session, set(chain.from_iterable(cascades_of(name) for name in names)))
         elif isinstance(obj, Organization) and obj.id is not None:
             _changed(session).add(obj.id)
 
@@ -136,8 +135,7 @@ def _note_flushed(session: Session, _context) -> None:
 def note_write(tables: set[str], organization_id: int | None) -> None:
     """Count a write made beside the session (raw driver SQL, COPY) as one that touched ``tables``."""
     session = db.session()
-    _tables(session).update(tables)
-    _note_rows(session, tables)
+    _note(session, tables)
     if organization_id is not None:
         _changed(session).add(organization_id)
 
@@ -159,11 +157,9 @@ def _note_bulk(state: ORMExecuteState) -> None:
         organizations.add(current_organization_id())
     _changed(state.session).update(organizations)
     name = table.name if table is not None and hasattr(table, "name") else EVERY_TABLE
-    _tables(state.session).add(name)
-    _note_rows(state.session, [name])
+    _note(state.session, [name])
     if state.is_delete and name != EVERY_TABLE:
-        _tables(state.session).update(cascades_of(name))
-        _note_rows(state.session, cascades_of(name))
+        _note(state.session, cascades_of(name))
 
 
 @event.listens_for(Session, "before_commit")
@@ -206,8 +202,8 @@ class WriteHistory:
     """
 
     def __init__(self, max_versions: int = 10_000) -> None:
-        self._tables: dict[int, OrderedDict[int, frozenset[str]]] = {}
-        self._rows: dict[int, dict[int, Mapping[str, frozenset[int]]]] = {}
+        # organization -> version -> (the tables written, the rows written of some of them)
+        self._writes: dict[int, OrderedDict[int, tuple[frozenset[str], Mapping[str, frozenset[int]]]]] = {}
         self._lock = Lock()
         self.max_versions = max_versions
 
@@ -216,13 +212,10 @@ class WriteHistory:
         """Note that ``version`` of the organization's content was a write to ``tables`` (to ``rows``
         of some, by their scope: the tables missing there, it cannot say which rows)."""
         with self._lock:
-            versions = self._tables.setdefault(organization_id, OrderedDict())
-            versions[version] = tables
-            scoped = self._rows.setdefault(organization_id, {})
-            scoped[version] = rows or {}
+            versions = self._writes.setdefault(organization_id, OrderedDict())
+            versions[version] = (tables, rows or {})
             while len(versions) > self.max_versions:
-                oldest, _ = versions.popitem(last=False)
-                scoped.pop(oldest, None)
+                versions.popitem(last=False)
 
     def untouched(self, organization_id: int, since: int, until: int, reads: frozenset[str]) -> bool:
         """Tell whether every version after ``since`` up to ``until`` is a known write outside ``reads``."""
@@ -235,14 +228,13 @@ class WriteHistory:
         process did not see written, a write to unknown tables or to unknown rows of one of them)."""
         found: dict[str, frozenset[int]] = {}
         with self._lock:
-            versions = self._tables.get(organization_id, {})
-            scoped = self._rows.get(organization_id, {})
+            versions = self._writes.get(organization_id, {})
             for version in range(since + 1, until + 1):
-                tables = versions.get(version)
+                tables, scoped = versions.get(version, (None, {}))
                 if tables is None or EVERY_TABLE in tables:
                     return None
                 for name in tables & reads:
-                    rows = scoped.get(version, {}).get(name)
+                    rows = scoped.get(name)
                     if rows is None:
                         return None
                     found[name] = found.get(name, frozenset()) | rows
@@ -251,8 +243,7 @@ class WriteHistory:
     def clear(self) -> None:
         """Forget every write (tests reuse ids after emptying the database)."""
         with self._lock:
-            self._tables.clear()
-            self._rows.clear()
+            self._writes.clear()
 
 
 history = WriteHistory()
