@@ -493,6 +493,12 @@ def organization_rated_outcomes() -> dict[int, tuple[RatedOutcome, ...]]:
 RATE_AGAIN_AT_MOST = 200
 
 
+def outcomes_written(changes: dict[str, frozenset[int]]) -> frozenset[int]:
+    """Return the outcomes whose record or ratings ``changes`` (the write history's rows) name."""
+    none: frozenset[int] = frozenset()
+    return changes.get(Outcome.__tablename__, none) | changes.get(OutcomeRating.__tablename__, none)
+
+
 def _rate_again(kept: dict[int, tuple[RatedOutcome, ...]],
                 changes: dict[str, frozenset[int]]) -> dict[int, tuple[RatedOutcome, ...]] | None:
     """Return the kept rated outcomes with those whose outcome or ratings were written since rated
@@ -503,7 +509,7 @@ def _rate_again(kept: dict[int, tuple[RatedOutcome, ...]],
     """
     if Job.__tablename__ in changes:
         return None
-    ids = changes.get(Outcome.__tablename__, frozenset()).union(changes.get(OutcomeRating.__tablename__, ()))
+    ids = outcomes_written(changes)
     if len(ids) > RATE_AGAIN_AT_MOST:
         return None
     by_job = {job_id: [o for o in outcomes if o.id not in ids] for job_id, outcomes in kept.items()}

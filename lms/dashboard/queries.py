@@ -17,7 +17,7 @@ from sqlalchemy import func, literal, select, union_all
 from lms import content
 from lms.customer_first.stop_doing_queries import OverservedOutcome
 from lms.customer_first.summary_queries import CustomerFirstBlock, dashboard_block
-from lms.customers.queries import JobStacks, load_job_stacks
+from lms.customers.queries import JobStacks, load_job_stacks, outcomes_written
 from lms.customers.segment_queries import SegmentCallout, segment_callouts
 from lms.dashboard.circumstance_queries import UncoveredCircumstances, uncovered_circumstances
 from lms.db import utcnow
@@ -270,8 +270,7 @@ def _judge_again(organization: Organization, today: date, kept: DriftSummary,
     """
     if set(changes) - {Outcome.__tablename__, OutcomeRating.__tablename__}:
         return None
-    outcomes = changes.get(Outcome.__tablename__, frozenset()) | changes.get(OutcomeRating.__tablename__,
-                                                                              frozenset())
+    outcomes = outcomes_written(changes)
     tied = set(db.session.scalars(select(KpiOutcomeLink.kpi_id)
                                   .where(KpiOutcomeLink.outcome_id.in_(sorted(outcomes)))))
     if len(tied) > JUDGE_AGAIN_AT_MOST:
