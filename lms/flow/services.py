@@ -87,7 +87,7 @@ def import_events(stream: ValueStream, items: Iterable[Item], *, source: str,
         raise
     unmapped = list(db.session.scalars(select(FlowActivity.name).where(
         FlowActivity.value_stream_id == stream.id, FlowActivity.name.in_(summary.new_activities),
-        FlowActivity.step_id.is_(None))).all()) if summary.new_activities else []
+        FlowActivity.step_id.is_(None)).order_by(FlowActivity.name)).all()) if summary.new_activities else []
     result = ImportResult(summary.read, summary.added, summary.duplicates, summary.skipped,
                           summary.new_activities, unmapped)
     audit.record("import", stream,

@@ -29,7 +29,7 @@ class Customer(OrgScoped, Versioned, Timestamped, Base):
         ForeignKey("value_streams.id", ondelete="SET NULL", use_alter=True), index=True
     )
 
-    jobs: Mapped[list[Job]] = relationship(back_populates="customer", passive_deletes=True)
+    jobs: Mapped[list[Job]] = relationship(back_populates="customer", passive_deletes=True, order_by="Job.id")
 
 
 class Job(OrgScoped, Versioned, Timestamped, Base):
@@ -54,8 +54,10 @@ class Job(OrgScoped, Versioned, Timestamped, Base):
 
     customer: Mapped[Customer] = relationship(back_populates="jobs")
     parent: Mapped[Job | None] = relationship(remote_side=[id], back_populates="related")
-    related: Mapped[list[Job]] = relationship(back_populates="parent", passive_deletes=True)
-    outcomes: Mapped[list[Outcome]] = relationship(back_populates="job", passive_deletes=True)
+    related: Mapped[list[Job]] = relationship(back_populates="parent", passive_deletes=True,
+                                              order_by="Job.id")
+    outcomes: Mapped[list[Outcome]] = relationship(back_populates="job", passive_deletes=True,
+                                                    order_by="Outcome.id")
 
 
 class Outcome(OrgScoped, Versioned, Timestamped, Base):

@@ -31,7 +31,7 @@ class Kpi(OrgScoped, Versioned, Timestamped, Base):
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
 
     outcome_links: Mapped[list[KpiOutcomeLink]] = relationship(
-        back_populates="kpi", cascade="all, delete-orphan", passive_deletes=True
+        back_populates="kpi", cascade="all, delete-orphan", passive_deletes=True, order_by="KpiOutcomeLink.id"
     )
 
 

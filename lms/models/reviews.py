@@ -44,9 +44,11 @@ class Review(OrgScoped, Versioned, Timestamped, Base):
     # The names the review showed when it closed (customer, job, people), kept as written then.
     recorded_names: Mapped[dict | None] = mapped_column(JSON)
 
-    participants: Mapped[list[User]] = relationship(secondary=review_participants)
-    findings: Mapped[list[Finding]] = relationship(back_populates="review", passive_deletes=True)
-    actions: Mapped[list[Action]] = relationship(back_populates="review", passive_deletes=True)
+    participants: Mapped[list[User]] = relationship(secondary=review_participants, order_by="User.id")
+    findings: Mapped[list[Finding]] = relationship(back_populates="review", passive_deletes=True,
+                                                   order_by="Finding.id")
+    actions: Mapped[list[Action]] = relationship(back_populates="review", passive_deletes=True,
+                                                 order_by="Action.id")
 
 
 class Finding(OrgScoped, Versioned, Timestamped, Base):
