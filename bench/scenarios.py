@@ -31,7 +31,9 @@ READS = [
     ("stop-doing list (API)", "/api/v1/stop-doing", "api", 60),
     ("KPI list page", "/kpis/", "page", 60),
     ("KPI page", "/kpis/{kpi}", "page", 60),
-    ("takt chart (PNG)", "/value-streams/{stream}/takt.png", "page", None),
+    # The value-stream page's charts as the page shows them (SVG), drawn afresh after each change.
+    ("value-stream map (SVG)", "/value-streams/{stream}/map.svg", "page", None),
+    ("takt chart (SVG)", "/value-streams/{stream}/takt.svg", "page", None),
 ]
 # The pages whose figures read the outcomes' ratings, right after a new rating: everything they
 # keep across a step's change (the drift, the rated outcomes, the radar's moves) is computed afresh.

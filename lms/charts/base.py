@@ -1,8 +1,11 @@
-"""Shared look of every chart, and Figure -> PNG/PDF bytes without pyplot.
+"""Shared look of every chart, and Figure -> PNG/SVG/PDF bytes without pyplot.
 
 PNGs are drawn at twice their page size (``SCALE``) and shown at half, so they stay sharp on
-high-density screens and when zoomed; the pages say so with ``srcset="… 2x"``. Text is drawn with
-DejaVu Sans and, for characters it lacks, every other font the machine has (``fonts.py``).
+high-density screens and when zoomed; the pages say so with ``srcset="… 2x"``. SVGs (the value-stream
+page's charts) are sharp at any size and about twice as quick to draw as the PNG of the same figure;
+their text is drawn as glyph outlines, so a chart looks the same on every machine and no user text is
+markup in it. Text is drawn with DejaVu Sans and, for characters it lacks, every other font the
+machine has (``fonts.py``).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from io import BytesIO
 import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_pdf import FigureCanvasPdf
+from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 from matplotlib.ticker import FixedFormatter, FuncFormatter
@@ -23,7 +27,10 @@ from lms.charts.fonts import PRIMARY, drawable, font_families, primary_draws
 
 # User text such as "$\foo$" must be drawn as typed, never parsed as mathtext (it crashes savefig).
 matplotlib.rcParams["text.parse_math"] = False
-matplotlib.rcParams["svg.fonttype"] = "none"
+# SVG text as glyph outlines (as the PNG draws it), and element ids from the content, not random: the
+# same chart gives the same bytes.
+matplotlib.rcParams["svg.fonttype"] = "path"
+matplotlib.rcParams["svg.hashsalt"] = "lms"
 matplotlib.rcParams["font.family"] = font_families()
 matplotlib.rcParams["font.size"] = 10.5
 matplotlib.rcParams["axes.titlesize"] = 13
@@ -155,6 +162,15 @@ def to_png(fig: Figure) -> bytes:
     buffer = BytesIO()
     FigureCanvasAgg(fig)
     fig.savefig(buffer, format="png", dpi=DPI * SCALE, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def to_svg(fig: Figure) -> bytes:
+    """Render a figure to SVG bytes, sized in points as the figure is in inches."""
+    _drawable_texts(fig)
+    buffer = BytesIO()
+    FigureCanvasSVG(fig)
+    fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     return buffer.getvalue()
 
 

@@ -15,15 +15,19 @@ from typing import Any
 from flask import Response, current_app, request
 
 # Raise when a chart's drawing changes, so cached pictures of the old drawing are not reused.
-DRAWING_VERSION = "4"
+DRAWING_VERSION = "5"
 _MEMORY_LIMIT = 256
 _memory: OrderedDict[str, bytes] = OrderedDict()
 _lock = Lock()
 
 
-def content_key(kind: str, spec: Any) -> str:
-    """Return the cache key of a chart: a hash of its kind, its drawing version and its data."""
-    payload = json.dumps([kind, DRAWING_VERSION, spec], sort_keys=True, default=str)
+# An SVG opened on its own is a document: it may style itself, and nothing else.
+SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+
+
+def content_key(kind: str, spec: Any, suffix: str = "png") -> str:
+    """Return the cache key of a chart: a hash of its kind, its format, its drawing version and its data."""
+    payload = json.dumps([kind, suffix, DRAWING_VERSION, spec], sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -63,7 +67,7 @@ def chart_response(kind: str, spec: Any, draw: Callable[[Any], bytes], *,
                    mimetype: str = "image/png", suffix: str = "png",
                    download_name: str | None = None) -> Response:
     """Answer a chart request: 304 when the browser holds this content, else the (cached) bytes."""
-    key = content_key(kind, spec)
+    key = content_key(kind, spec, suffix)
     etag = key[:40]
     if request.if_none_match.contains(etag):
         response = Response(status=304)
@@ -73,4 +77,6 @@ def chart_response(kind: str, spec: Any, draw: Callable[[Any], bytes], *,
             response.headers["Content-Disposition"] = f'attachment; filename="{download_name}"'
     response.set_etag(etag)
     response.headers["Cache-Control"] = "private, no-cache"
+    if suffix == "svg":
+        response.headers["Content-Security-Policy"] = SVG_POLICY
     return response

@@ -17,6 +17,7 @@ from lms.charts.base import (
     plottable,
     style_axes,
     to_png,
+    to_svg,
     wrap_label,
 )
 from lms.lean.durations import format_duration
@@ -44,6 +45,11 @@ def _style(classification: str) -> dict:
 def draw_takt_chart(spec: dict) -> bytes:
     """Draw the bars of ``spec`` (see ``lms.streams.chart_data.takt_spec``) as PNG."""
     return to_png(takt_figure(spec))
+
+
+def draw_takt_chart_svg(spec: dict) -> bytes:
+    """Draw the bars of ``spec`` (see ``lms.streams.chart_data.takt_spec``) as SVG."""
+    return to_svg(takt_figure(spec))
 
 
 def takt_size_in(bar_count: int) -> tuple[float, float]:
@@ -85,7 +91,9 @@ def takt_figure(spec: dict) -> Figure:
         label += "\nOVER TAKT" if step["over_takt"] else ""
         ax.annotate(label, (x, top_s), xytext=(0, 3), textcoords="offset points", ha="center",
                     va="bottom", fontsize=SMALL, color=INK,
-                    fontweight="bold" if step["over_takt"] else "normal")
+                    fontweight="bold" if step["over_takt"] else "normal",
+                    # legible where the takt line crosses it
+                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 0.8})
     rotation = 0 if len(steps) <= UPRIGHT_STEPS else 35
     labels = [wrap_label(s["name"], 26, 2) if rotation else wrap_label(s["name"], 14, 4) for s in steps]
     ax.set_xticks(positions, labels, rotation=rotation, ha="right" if rotation else "center", fontsize=SMALL,

@@ -27,7 +27,7 @@ def test_owner_tags_steps_in_place_without_reloading(page, make, app):
     page.goto(f"/value-streams/{stream_id}")
     assert page.get_by_role("heading", level=1).inner_text().startswith("Stamped brackets")
     for chart in ("map", "takt", "pareto"):
-        image = page.locator(f'img[src="/value-streams/{stream_id}/{chart}.png"]')
+        image = page.locator(f'img[src="/value-streams/{stream_id}/{chart}.svg"]')
         image.scroll_into_view_if_needed()
         page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
         assert image.get_attribute("alt")
@@ -38,6 +38,10 @@ def test_owner_tags_steps_in_place_without_reloading(page, make, app):
     page.locator(f"#step-{step_ids[4]} .tag-button.tag-necessary.current").wait_for()
     assert page.evaluate("window.stillThisPage") is True
     assert "NVA 1" in page.locator("#stream-figures").inner_text()
+    # The charts are drawn again from the new tag and shown, not kept as they were.
+    page.wait_for_function("""() => [...document.querySelectorAll('img[data-chart]')].every(img =>
+        img.currentSrc.includes('?v=') && img.complete && img.naturalWidth > 0)""")
+    assert page.locator("img[data-chart]").count() == 3
     with app.app_context():
         assert db.session.get(Step, step_ids[4]).classification == "necessary"
 

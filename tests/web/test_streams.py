@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import struct
 from datetime import timedelta
 
 import pytest
@@ -13,6 +12,7 @@ from lms.db import utcnow
 from lms.extensions import db
 from lms.models import AuditEvent, Organization, Step, ValueStream
 from tests.conftest import login
+from tests.pictures import png_size, svg_size
 from tests.rows import count, positions
 from tests.scenarios import map_stamping_line, stamping_shop
 
@@ -169,9 +169,11 @@ def test_stream_page_shows_figures_map_steps_flags_and_charts(login_as, shop, li
     stream_id, step_ids = line
     page = _text(login_as(shop.owner).get(f"/value-streams/{stream_id}"))
     assert "<h1>Stamped brackets" in page
-    assert f'src="/value-streams/{stream_id}/map.png"' in page and 'alt="Value-stream map of Stamped brackets' in page
-    assert f'src="/value-streams/{stream_id}/takt.png"' in page and "2 steps over takt." in page
-    assert f'src="/value-streams/{stream_id}/pareto.png"' in page and "inventory 6 d 2 h" in page
+    assert f'src="/value-streams/{stream_id}/map.svg"' in page and 'alt="Value-stream map of Stamped brackets' in page
+    assert f'src="/value-streams/{stream_id}/takt.svg"' in page and "2 steps over takt." in page
+    assert f'src="/value-streams/{stream_id}/pareto.svg"' in page and "inventory 6 d 2 h" in page
+    for chart, name in (("map", "value-stream map"), ("takt", "takt chart"), ("pareto", "waste Pareto")):
+        assert f'href="/value-streams/{stream_id}/{chart}.png" download="Stamped brackets - {name}.png"' in page
     # lead time: 171,686 s = 6 working days of 27,600 s + 6,086 s (1 h 41 min) -> 6 d 2 h
     assert "171,686 s" in page and "6.22 working days" in page and "6 d 2 h" in page
     assert "1 d = one working day of 7 h 40 min." in page
@@ -195,6 +197,7 @@ def test_stream_without_steps_has_an_empty_state(login_as, shop, app):
     page = _text(client.get(f"/value-streams/{stream_id}"))
     assert "No steps yet" in page and "Add the first step" in page
     assert client.get(f"/value-streams/{stream_id}/map.png").status_code == 200
+    assert client.get(f"/value-streams/{stream_id}/map.svg").status_code == 200
 
 
 def test_step_page_shows_details_flags_and_classification_history(login_as, shop, line):
@@ -385,7 +388,7 @@ def test_future_state_and_side_by_side_comparison(login_as, shop, line, app):
     # -(4 d 24,840 s) -> -4 d 7 h (it read "2 d 0 h" and "10 h 7 min" in 24-hour days)
     assert "6 d 2 h" in page and "1 d 2 h" in page and "−4 d 7 h" in page and "better" in page
     assert "1 d = one working day of 7 h 40 min." in page
-    assert f'src="/value-streams/{future_id}/map.png"' in page and f'src="/value-streams/{stream_id}/map.png"' in page
+    assert f'src="/value-streams/{future_id}/map.svg"' in page and f'src="/value-streams/{stream_id}/map.svg"' in page
     assert "Time in waste steps" in page and "Process cycle efficiency" in page
     same = _text(client.get(f"/value-streams/{stream_id}/compare?with={future_id}"))
     assert "Steps removed (1)" in same
@@ -394,20 +397,57 @@ def test_future_state_and_side_by_side_comparison(login_as, shop, line, app):
 # Charts ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("chart", ["map.png", "takt.png", "pareto.png"])
-def test_charts_are_png_with_an_etag_and_304_on_repeat(login_as, shop, line, chart):
+@pytest.mark.parametrize("chart", ["map", "takt", "pareto"])
+@pytest.mark.parametrize(("suffix", "mimetype", "start"), [("png", "image/png", b"\x89PNG"),
+                                                          ("svg", "image/svg+xml", b"<?xml")])
+def test_charts_come_as_svg_and_png_with_an_etag_and_304_on_repeat(login_as, shop, line, chart, suffix,
+                                                                    mimetype, start):
     stream_id, _ = line
     client = login_as(shop.viewer)
-    response = client.get(f"/value-streams/{stream_id}/{chart}")
-    assert response.status_code == 200 and response.mimetype == "image/png"
-    assert response.data.startswith(b"\x89PNG") and response.headers["ETag"]
-    again = client.get(f"/value-streams/{stream_id}/{chart}", headers={"If-None-Match": response.headers["ETag"]})
+    response = client.get(f"/value-streams/{stream_id}/{chart}.{suffix}")
+    assert response.status_code == 200 and response.mimetype == mimetype
+    assert response.data.startswith(start) and response.headers["ETag"]
+    again = client.get(f"/value-streams/{stream_id}/{chart}.{suffix}",
+                       headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304 and again.data == b""
 
 
+def test_the_svg_and_the_png_of_a_chart_are_told_apart(login_as, shop, line):
+    """Both are cached by content: the same drawing in two formats has two keys, never one for both."""
+    stream_id, _ = line
+    client = login_as(shop.owner)
+    for chart in ("map", "takt", "pareto"):
+        png, svg = (client.get(f"/value-streams/{stream_id}/{chart}.{suffix}") for suffix in ("png", "svg"))
+        assert png.data.startswith(b"\x89PNG") and svg.data.startswith(b"<?xml"), chart
+        assert png.headers["ETag"] != svg.headers["ETag"]
+        assert client.get(f"/value-streams/{stream_id}/{chart}.svg").data == svg.data
+
+
+def test_an_svg_chart_holds_no_user_text_and_may_run_nothing(login_as, shop, line, api_as):
+    """Text is drawn as glyph outlines: a step's name is shapes in the SVG, and otherwise only in an
+    escaped comment beside them (it cannot close the comment); opened on its own, the SVG may style
+    itself and load or run nothing."""
+    stream_id, _ = line
+    api_as(shop.owner).post(f"/value-streams/{stream_id}/steps", json={
+        "name": "--> <script>alert(1)</script> Zebrafinch", "cycle_time_s": 31, "classification": "waste",
+        "waste_types": ["defects"]})
+    client = login_as(shop.owner)
+    for chart in ("map", "takt"):  # the Pareto names waste types, not steps
+        response = client.get(f"/value-streams/{stream_id}/{chart}.svg")
+        assert response.status_code == 200
+        assert b"Zebrafinch" in response.data, chart  # the step is on the chart
+        markup = re.sub(rb"<!--.*?-->", b"", response.data, flags=re.S)
+        assert b"Zebrafinch" not in markup and b"<script" not in response.data, chart
+    for chart in ("map", "takt", "pareto"):
+        response = client.get(f"/value-streams/{stream_id}/{chart}.svg")
+        assert response.headers["Content-Security-Policy"] == (
+            "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
 def test_each_chart_keeps_its_space_on_the_page_at_the_size_it_is_drawn(login_as, shop, line, api_as):
-    """The page gives every chart's <img> the size its PNG comes at (half its pixels: it is drawn at 2x),
-    so nothing moves when a chart arrives; the map and takt chart grow with the steps."""
+    """The page gives every chart's <img> the size its SVG comes at (the PNG to download has twice its
+    pixels), so nothing moves when a chart arrives; the map and takt chart grow with the steps."""
     stream_id, _ = line
     client = login_as(shop.owner)
     seen = []
@@ -415,10 +455,11 @@ def test_each_chart_keeps_its_space_on_the_page_at_the_size_it_is_drawn(login_as
         page = _text(client.get(f"/value-streams/{stream_id}"))
         sizes = {}
         for chart in ("map", "takt", "pareto"):
-            tag = re.search(rf'<img src="/value-streams/{stream_id}/{chart}.png"[^>]*>', page).group(0)
+            tag = re.search(rf'<img src="/value-streams/{stream_id}/{chart}.svg"[^>]*>', page).group(0)
             width, height = (int(re.search(rf'\b{side}="(\d+)"', tag).group(1)) for side in ("width", "height"))
+            assert svg_size(client.get(f"/value-streams/{stream_id}/{chart}.svg").data) == (width, height), chart
             png = client.get(f"/value-streams/{stream_id}/{chart}.png").data
-            assert struct.unpack(">II", png[16:24]) == (2 * width, 2 * height), chart  # the PNG's IHDR
+            assert png_size(png) == (2 * width, 2 * height), chart
             sizes[chart] = (width, height)
         seen.append(sizes)
         api_as(shop.owner).post(f"/value-streams/{stream_id}/steps", json={"name": "Pack", "cycle_time_s": 20})
@@ -440,7 +481,7 @@ def test_math_like_step_names_are_drawn_as_typed(login_as, shop, line, api_as):
     api_as(shop.owner).post(f"/value-streams/{stream_id}/steps", json={
         "name": r"$\foo$ check", "cycle_time_s": 31, "waste_types": ["defects"], "classification": "waste"})
     client = login_as(shop.owner)
-    for chart in ("map.png", "takt.png", "pareto.png"):
+    for chart in ("map.png", "takt.png", "pareto.png", "map.svg", "takt.svg", "pareto.svg"):
         assert client.get(f"/value-streams/{stream_id}/{chart}").status_code == 200, chart
     assert r"$\foo$ check" in _text(client.get(f"/value-streams/{stream_id}"))
 

@@ -3,6 +3,7 @@
 (function () {
   "use strict";
 
+  // The charts here are SVG with no srcset: the src is the one address an image shows from.
   function refreshCharts() {
     var stamp = String(Date.now());
     document.querySelectorAll("img[data-chart]").forEach(function (img) {
