@@ -13,7 +13,7 @@ from typing import Any
 
 # Every module that draws: ``lms serve`` imports them before it answers (see ``preload``).
 DRAWING_MODULES = ("lms.charts.vsm", "lms.charts.takt", "lms.charts.pareto", "lms.charts.kpi_trend",
-                   "lms.charts.landscape", "lms.charts.review_trend", "lms.charts.a3")
+                   "lms.charts.landscape", "lms.charts.review_trend", "lms.charts.a3", "lms.charts.flow")
 
 
 def deferred(module: str, name: str) -> Callable[..., Any]:
@@ -26,6 +26,12 @@ def deferred(module: str, name: str) -> Callable[..., Any]:
     call.__name__ = call.__qualname__ = name
     call.__doc__ = f"Call {module}.{name} (imported on first use)."
     return call
+
+
+def drawings(module: str, name: str) -> dict[str, Callable[..., Any]]:
+    """Return, by format, the chart's drawing as PNG (``name``) and as SVG (``name_svg``), imported on
+    first use: the pages show the SVG, the PNG is there to download."""
+    return {"png": deferred(module, name), "svg": deferred(module, f"{name}_svg")}
 
 
 def preload() -> None:

@@ -1,11 +1,10 @@
 """Shared look of every chart, and Figure -> PNG/SVG/PDF bytes without pyplot.
 
-PNGs are drawn at twice their page size (``SCALE``) and shown at half, so they stay sharp on
-high-density screens and when zoomed; the pages say so with ``srcset="… 2x"``. SVGs (the value-stream
-page's charts) are sharp at any size and about twice as quick to draw as the PNG of the same figure;
-their text is drawn as glyph outlines, so a chart looks the same on every machine and no user text is
-markup in it. Text is drawn with DejaVu Sans and, for characters it lacks, every other font the
-machine has (``fonts.py``).
+The pages show every chart as SVG: sharp at any size and zoom, and about twice as quick to draw
+as a PNG sharp enough for a high-density screen. Its text is drawn as glyph outlines, so a chart
+looks the same on every machine and no user text is markup in it. The PNG of the same figure, drawn
+at twice its page size (``SCALE``), is there to download for slides and documents. Text is drawn
+with DejaVu Sans and, for characters it lacks, every other font the machine has (``fonts.py``).
 """
 
 from __future__ import annotations
@@ -71,8 +70,9 @@ def plottable(value: float | None) -> float | None:
 def page_size(width_in: float, height_in: float) -> tuple[int, int]:
     """Return the width and height in CSS pixels that a chart of this size in inches takes on the page.
 
-    Its PNG has ``SCALE`` times as many pixels each way. A page gives its ``<img>`` this size so that
-    the space is kept while the chart is drawn: nothing below it moves when it arrives.
+    Its SVG scales to it; its PNG has ``SCALE`` times as many pixels each way. A page gives its
+    ``<img>`` this size so that the space is kept while the chart is drawn: nothing below it moves
+    when it arrives.
     """
     return round(width_in * DPI), round(height_in * DPI)
 

@@ -21,6 +21,7 @@ _memory: OrderedDict[str, bytes] = OrderedDict()
 _lock = Lock()
 
 
+MIMETYPES = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
 # An SVG opened on its own is a document: it may style itself, and nothing else.
 SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 
@@ -63,8 +64,7 @@ def cached_bytes(key: str, draw: Callable[[], bytes], suffix: str = "png") -> by
     return data
 
 
-def chart_response(kind: str, spec: Any, draw: Callable[[Any], bytes], *,
-                   mimetype: str = "image/png", suffix: str = "png",
+def chart_response(kind: str, spec: Any, draw: Callable[[Any], bytes], *, suffix: str = "png",
                    download_name: str | None = None) -> Response:
     """Answer a chart request: 304 when the browser holds this content, else the (cached) bytes."""
     key = content_key(kind, spec, suffix)
@@ -72,7 +72,7 @@ def chart_response(kind: str, spec: Any, draw: Callable[[Any], bytes], *,
     if request.if_none_match.contains(etag):
         response = Response(status=304)
     else:
-        response = Response(cached_bytes(key, lambda: draw(spec), suffix), mimetype=mimetype)
+        response = Response(cached_bytes(key, lambda: draw(spec), suffix), mimetype=MIMETYPES[suffix])
         if download_name:
             response.headers["Content-Disposition"] = f'attachment; filename="{download_name}"'
     response.set_etag(etag)

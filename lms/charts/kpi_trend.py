@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+from matplotlib.figure import Figure
 
 from lms.charts.base import (
     BRAND,
@@ -16,6 +17,7 @@ from lms.charts.base import (
     plottable,
     style_axes,
     to_png,
+    to_svg,
     wrap_label,
 )
 
@@ -48,8 +50,8 @@ def _kpi_label(spec: dict) -> str:
     return f"{spec['name']} ({spec['unit']})" if spec.get("unit") else spec["name"]
 
 
-def draw_kpi_trend(spec: dict) -> bytes:
-    """Draw the KPI, its target line and each linked outcome's satisfaction (0-10) on the right."""
+def kpi_trend_figure(spec: dict) -> Figure:
+    """Return the figure of the KPI, its target line and each linked outcome's satisfaction (0-10)."""
     fig = new_figure(9.0, 4.6)
     ax = fig.add_subplot()
     better = "higher" if spec["direction"] == "increase" else "lower"
@@ -63,7 +65,7 @@ def draw_kpi_trend(spec: dict) -> bytes:
                      loc="right", fontsize=SMALL, color=INK_SOFT)
     if not points and not any(o["points"] for o in outcomes):
         empty_message(ax, "No measurements or outcome ratings in this period yet.")
-        return to_png(fig)
+        return fig
     ax.axvspan(date.fromisoformat(spec["window_start"]), date.fromisoformat(spec["as_of"]),
                color=WINDOW_SHADE, zorder=0, label=f"Drift window ({spec['window_days']} days)")
     if points:
@@ -90,7 +92,17 @@ def draw_kpi_trend(spec: dict) -> bytes:
     more_handles, more_labels = right.get_legend_handles_labels()
     fig.legend(handles + more_handles, labels + more_labels, loc="outside lower center", ncols=2,
                frameon=False, fontsize=SMALL)
-    return to_png(fig)
+    return fig
+
+
+def draw_kpi_trend(spec: dict) -> bytes:
+    """Draw the KPI's trend, target and linked outcomes' satisfaction as PNG."""
+    return to_png(kpi_trend_figure(spec))
+
+
+def draw_kpi_trend_svg(spec: dict) -> bytes:
+    """Draw the KPI's trend, target and linked outcomes' satisfaction as SVG."""
+    return to_svg(kpi_trend_figure(spec))
 
 
 def describe_kpi_trend(spec: dict) -> str:

@@ -5,9 +5,20 @@ from __future__ import annotations
 from datetime import date
 
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from lms.charts.base import BRAND, INK_SOFT, SMALL, empty_message, new_figure, plottable, style_axes, to_png
+from lms.charts.base import (
+    BRAND,
+    INK_SOFT,
+    SMALL,
+    empty_message,
+    new_figure,
+    plottable,
+    style_axes,
+    to_png,
+    to_svg,
+)
 
 PCE_COLOUR = "#c05a00"
 
@@ -28,8 +39,8 @@ def _plot_series(ax, points, *, colour: str, marker: str, linestyle: str, label:
                     markersize=7, markeredgewidth=1.6, markeredgecolor=colour, markerfacecolor=face)
 
 
-def draw_review_trend(spec: dict) -> bytes:
-    """Draw lead time (working days, left) and PCE (%, right) at each review snapshot."""
+def review_trend_figure(spec: dict) -> Figure:
+    """Return the figure of lead time (working days, left) and PCE (%, right) at each review snapshot."""
     fig = new_figure(9.0, 4.6)
     ax = fig.add_subplot()
     style_axes(ax, title=f"{spec['stream']}: lead time and PCE across reviews", xlabel="Review date",
@@ -39,7 +50,7 @@ def draw_review_trend(spec: dict) -> bytes:
     if not lead and not pce:
         empty_message(ax, "No review of this stream has recorded its figures yet: open a review to take "
                           "the first snapshot.")
-        return to_png(fig)
+        return fig
     _plot_series(ax, lead, colour=BRAND, marker="o", linestyle="-", label="Lead time (working days)")
     ax.set_ylim(bottom=0, top=max([v for _, v, _ in lead] + [0.001]) * 1.15)
     right = ax.twinx()
@@ -62,7 +73,17 @@ def draw_review_trend(spec: dict) -> bytes:
         Line2D([], [], color=INK_SOFT, marker="o", linestyle="none", label="Filled marker: at closing"),
     ]
     fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False, fontsize=SMALL)
-    return to_png(fig)
+    return fig
+
+
+def draw_review_trend(spec: dict) -> bytes:
+    """Draw the stream's lead time and PCE across reviews as PNG."""
+    return to_png(review_trend_figure(spec))
+
+
+def draw_review_trend_svg(spec: dict) -> bytes:
+    """Draw the stream's lead time and PCE across reviews as SVG."""
+    return to_svg(review_trend_figure(spec))
 
 
 def _days(value: float | None) -> str:

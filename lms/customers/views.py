@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from lms import tenancy
-from lms.charts import deferred
+from lms.charts import drawings
 from lms.charts.cache import chart_response
 from lms.customers import bp, deletion_services, page_queries, permissions, queries, services
 from lms.customers.forms import AggregateRatingForm, AnswersRatingForm, CustomerForm, JobForm, OutcomeForm
@@ -28,7 +28,7 @@ from lms.permissions import MEMBER, allow
 from lms.validation import validate, validate_edit, whole_number
 
 # Drawn (and described) by matplotlib, imported on first use: see lms.charts.deferred.
-draw_landscape = deferred("lms.charts.landscape", "draw_landscape")
+draw_landscape = drawings("lms.charts.landscape", "draw_landscape")
 
 CUSTOMERS_PER_PAGE = 25
 STACKS_PER_PAGE = 20
@@ -115,11 +115,13 @@ def show(customer_id: int):
                            page=overview.stacks, can_edit=can_edit, thresholds=queries.thresholds())
 
 
-@bp.get("/<int:customer_id>/landscape.png")
+@bp.get("/<int:customer_id>/landscape.svg", defaults={"fmt": "svg"})
+@bp.get("/<int:customer_id>/landscape.png", defaults={"fmt": "png"})
 @allow(MEMBER)
-def customer_landscape(customer_id: int):
+def customer_landscape(customer_id: int, fmt: str):
     customer = tenancy.get_or_404(Customer, customer_id)
-    return chart_response("landscape", page_queries.customer_landscape(customer, _segment()), draw_landscape)
+    return chart_response("landscape", page_queries.customer_landscape(customer, _segment()),
+                          draw_landscape[fmt], suffix=fmt)
 
 
 # --- Jobs -----------------------------------------------------------------------------------
@@ -180,11 +182,13 @@ def delete_job(job_id: int):
     return redirect(url_for("customers.show", customer_id=customer_id))
 
 
-@bp.get("/jobs/<int:job_id>/landscape.png")
+@bp.get("/jobs/<int:job_id>/landscape.svg", defaults={"fmt": "svg"})
+@bp.get("/jobs/<int:job_id>/landscape.png", defaults={"fmt": "png"})
 @allow(MEMBER)
-def job_landscape(job_id: int):
+def job_landscape(job_id: int, fmt: str):
     job = tenancy.get_or_404(Job, job_id)
-    return chart_response("landscape", page_queries.job_landscape(job, _segment()), draw_landscape)
+    return chart_response("landscape", page_queries.job_landscape(job, _segment()), draw_landscape[fmt],
+                          suffix=fmt)
 
 
 # --- Outcomes and ratings -------------------------------------------------------------------

@@ -3,13 +3,13 @@
 from flask import render_template
 
 from lms import tenancy
-from lms.charts import deferred
+from lms.charts import drawings
 from lms.charts.cache import chart_response
 from lms.dashboard import bp, queries
 from lms.permissions import MEMBER, allow
 
 # Drawn (and described) by matplotlib, imported on first use: see lms.charts.deferred.
-draw_waste_pareto = deferred("lms.charts.pareto", "draw_waste_pareto")
+draw_waste_pareto = drawings("lms.charts.pareto", "draw_waste_pareto")
 
 
 @bp.get("/")
@@ -20,11 +20,12 @@ def index():
                            data=queries.dashboard(organization))
 
 
-@bp.get("/dashboard/waste-pareto.png")
+@bp.get("/dashboard/waste-pareto.svg", defaults={"fmt": "svg"})
+@bp.get("/dashboard/waste-pareto.png", defaults={"fmt": "png"})
 @allow(MEMBER)
-def waste_pareto():
+def waste_pareto(fmt: str):
     organization = tenancy.actor().organization
     data = queries.dashboard(organization)
     spec = {"title": f"Waste time by type, all current value streams of {organization.name}",
             "waste_time_by_type": data.waste_time_by_type}
-    return chart_response("waste-pareto", spec, draw_waste_pareto)
+    return chart_response("waste-pareto", spec, draw_waste_pareto[fmt], suffix=fmt)

@@ -6,8 +6,8 @@ from flask import Response, abort, flash, jsonify, redirect, render_template, re
 from sqlalchemy import select
 
 from lms import tenancy
+from lms.charts import drawings
 from lms.charts.cache import chart_response
-from lms.charts.flow import draw_cumulative_flow, draw_lead_time_histogram, draw_throughput_run_chart
 from lms.errors import ValidationFailed
 from lms.extensions import db
 from lms.flow import bp, chart_data, figure_queries, import_services, log_files, services, upload_files
@@ -27,6 +27,11 @@ TEMPLATE_ROWS = (
     ("Q-1001", "Approve", "2026-03-03T10:00:00", "start", "ben", "Northwind", "enterprise"),
     ("Q-1001", "Approve", "2026-03-03T10:20:00", "complete", "ben", "Northwind", "enterprise"),
 )
+
+# Drawn by matplotlib (as PNG and as SVG), imported on first use: see lms.charts.deferred.
+DRAWINGS = {"lead-times": drawings("lms.charts.flow", "draw_lead_time_histogram"),
+            "throughput": drawings("lms.charts.flow", "draw_throughput_run_chart"),
+            "cumulative-flow": drawings("lms.charts.flow", "draw_cumulative_flow")}
 
 
 @bp.context_processor
@@ -79,32 +84,38 @@ def _show_page(stream: ValueStream, settings: SettingsForm | None = None, status
         satisfaction=figure_queries.outcome_satisfaction(profile.outcome_id),
         kpi=tenancy.find(Kpi, profile.kpi_id), settings=settings or _settings_form(stream),
         alt=chart_data.alt_texts(flow, charts),
+        # The charts show the page's period and nothing else the address carries.
+        period={name: request.args[name] for name in ("from", "to") if name in request.args},
         unmapped=[(a, n) for a, n in figure_queries.activities(stream) if a.step_id is None],
     ), status
 
 
-def _chart(stream_id: int, kind: str, draw) -> Response:
+def _chart(stream_id: int, kind: str, fmt: str) -> Response:
     stream = _stream(stream_id)
     flow = figure_queries.measured_flow(stream, date_arg("from"), date_arg("to"))
-    return chart_response(f"flow-{kind}", chart_data.specs(stream, flow)[kind], draw)
+    spec = chart_data.specs(stream, flow)[kind]
+    return chart_response(f"flow-{kind}", spec, DRAWINGS[kind][fmt], suffix=fmt)
 
 
-@bp.get("/<int:stream_id>/flow/lead-times.png")
+@bp.get("/<int:stream_id>/flow/lead-times.svg", defaults={"fmt": "svg"})
+@bp.get("/<int:stream_id>/flow/lead-times.png", defaults={"fmt": "png"})
 @allow(MEMBER)
-def lead_times_png(stream_id: int):
-    return _chart(stream_id, "lead-times", draw_lead_time_histogram)
+def lead_times_chart(stream_id: int, fmt: str):
+    return _chart(stream_id, "lead-times", fmt)
 
 
-@bp.get("/<int:stream_id>/flow/throughput.png")
+@bp.get("/<int:stream_id>/flow/throughput.svg", defaults={"fmt": "svg"})
+@bp.get("/<int:stream_id>/flow/throughput.png", defaults={"fmt": "png"})
 @allow(MEMBER)
-def throughput_png(stream_id: int):
-    return _chart(stream_id, "throughput", draw_throughput_run_chart)
+def throughput_chart(stream_id: int, fmt: str):
+    return _chart(stream_id, "throughput", fmt)
 
 
-@bp.get("/<int:stream_id>/flow/cumulative-flow.png")
+@bp.get("/<int:stream_id>/flow/cumulative-flow.svg", defaults={"fmt": "svg"})
+@bp.get("/<int:stream_id>/flow/cumulative-flow.png", defaults={"fmt": "png"})
 @allow(MEMBER)
-def cumulative_flow_png(stream_id: int):
-    return _chart(stream_id, "cumulative-flow", draw_cumulative_flow)
+def cumulative_flow_chart(stream_id: int, fmt: str):
+    return _chart(stream_id, "cumulative-flow", fmt)
 
 
 @bp.post("/<int:stream_id>/flow/settings")

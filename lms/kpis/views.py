@@ -9,7 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from lms import deletion, tenancy
 from lms import people as people_lookup
-from lms.charts import deferred
+from lms.charts import deferred, drawings
 from lms.charts.cache import chart_response
 from lms.errors import ValidationFailed, VersionConflict
 from lms.extensions import db
@@ -40,7 +40,7 @@ from lms.validation import validate, whole_number
 
 # Drawn (and described) by matplotlib, imported on first use: see lms.charts.deferred.
 describe_kpi_trend = deferred("lms.charts.kpi_trend", "describe_kpi_trend")
-draw_kpi_trend = deferred("lms.charts.kpi_trend", "draw_kpi_trend")
+draw_kpi_trend = drawings("lms.charts.kpi_trend", "draw_kpi_trend")
 
 KPI_FORM_FIELDS = ("name", "unit", "direction", "target", "value_stream_id", "step_id", "owner_id",
                    "description")
@@ -199,11 +199,13 @@ def show(kpi_id: int):
     return render_show(tenancy.get_or_404(Kpi, kpi_id))
 
 
-@bp.get("/<int:kpi_id>/chart.png")
+@bp.get("/<int:kpi_id>/chart.svg", defaults={"fmt": "svg"})
+@bp.get("/<int:kpi_id>/chart.png", defaults={"fmt": "png"})
 @allow(MEMBER)
-def chart(kpi_id: int):
+def chart(kpi_id: int, fmt: str):
     kpi = tenancy.get_or_404(Kpi, kpi_id)
-    return chart_response("kpi_trend", drift_queries.trend_spec(kpi, _as_of(), _segment()), draw_kpi_trend)
+    spec = drift_queries.trend_spec(kpi, _as_of(), _segment())
+    return chart_response("kpi_trend", spec, draw_kpi_trend[fmt], suffix=fmt)
 
 
 def _back_to(kpi: Kpi, anchor: str = ""):

@@ -7,7 +7,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 
 from lms import tenancy
-from lms.charts import deferred
+from lms.charts import deferred, drawings
 from lms.charts.cache import chart_response
 from lms.errors import ValidationFailed
 from lms.forms import attempt, choices, people_choices, submit
@@ -33,7 +33,7 @@ from lms.validation import validate, validate_edit, whole_number
 # Drawn (and described) by matplotlib, imported on first use: see lms.charts.deferred.
 draw_a3 = deferred("lms.charts.a3", "draw_a3")
 describe_review_trend = deferred("lms.charts.review_trend", "describe_review_trend")
-draw_review_trend = deferred("lms.charts.review_trend", "draw_review_trend")
+draw_review_trend = drawings("lms.charts.review_trend", "draw_review_trend")
 
 
 @bp.context_processor
@@ -200,12 +200,13 @@ def stream_history(stream_id: int):
                            may_run=permissions.may_run(stream, tenancy.actor()))
 
 
-@bp.get("/stream/<int:stream_id>/trend.png")
+@bp.get("/stream/<int:stream_id>/trend.svg", defaults={"fmt": "svg"})
+@bp.get("/stream/<int:stream_id>/trend.png", defaults={"fmt": "png"})
 @allow(MEMBER)
-def trend_png(stream_id: int):
+def trend_chart(stream_id: int, fmt: str):
     stream = tenancy.get_or_404(ValueStream, stream_id)
     return chart_response("review-trend", chart_data.trend_spec(stream, queries.stream_reviews(stream)),
-                          draw_review_trend)
+                          draw_review_trend[fmt], suffix=fmt)
 
 
 @bp.get("/<int:review_id>/a3.pdf")
@@ -213,5 +214,5 @@ def trend_png(stream_id: int):
 def a3_pdf(review_id: int):
     review = review_or_404(review_id)
     spec = chart_data.a3_spec(queries.review_page(review))
-    return chart_response("review-a3", spec, draw_a3, mimetype="application/pdf", suffix="pdf",
+    return chart_response("review-a3", spec, draw_a3, suffix="pdf",
                           download_name=f"review-{review.id}-a3.pdf")

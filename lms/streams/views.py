@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from lms import deletion, tenancy
-from lms.charts import deferred
+from lms.charts import drawings
 from lms.charts.cache import chart_response
 from lms.customers import queries as job_stacks
 from lms.extensions import db
@@ -23,13 +23,10 @@ from lms.streams.permissions import EDIT_STREAM, MAP_STREAMS
 from lms.streams.schemas import ValueStreamIn, ValueStreamPatch
 from lms.validation import validate, validate_edit
 
-# Drawn (and described) by matplotlib, imported on first use: see lms.charts.deferred.
-draw_waste_pareto = deferred("lms.charts.pareto", "draw_waste_pareto")
-draw_takt_chart = deferred("lms.charts.takt", "draw_takt_chart")
-draw_value_stream_map = deferred("lms.charts.vsm", "draw_value_stream_map")
-draw_waste_pareto_svg = deferred("lms.charts.pareto", "draw_waste_pareto_svg")
-draw_takt_chart_svg = deferred("lms.charts.takt", "draw_takt_chart_svg")
-draw_value_stream_map_svg = deferred("lms.charts.vsm", "draw_value_stream_map_svg")
+# Drawn by matplotlib (as PNG and as SVG), imported on first use: see lms.charts.deferred.
+draw_waste_pareto = drawings("lms.charts.pareto", "draw_waste_pareto")
+draw_takt_chart = drawings("lms.charts.takt", "draw_takt_chart")
+draw_value_stream_map = drawings("lms.charts.vsm", "draw_value_stream_map")
 
 
 def percent(ratio: float | None) -> str:
@@ -213,47 +210,26 @@ def compare(stream_id: int):
 # same drawing is there to download, for slides and documents.
 
 
-def _svg(kind: str, spec: dict, draw) -> Response:
-    return chart_response(kind, spec, draw, mimetype="image/svg+xml", suffix="svg")
-
-
-@bp.get("/<int:stream_id>/map.svg")
+@bp.get("/<int:stream_id>/map.svg", defaults={"fmt": "svg"})
+@bp.get("/<int:stream_id>/map.png", defaults={"fmt": "png"})
 @allow(MEMBER)
-def map_svg(stream_id: int):
+def map_chart(stream_id: int, fmt: str):
     view = queries.stream_view(stream_or_404(stream_id))
-    return _svg("value-stream-map", chart_data.map_spec(view), draw_value_stream_map_svg)
+    spec = chart_data.map_spec(view)
+    return chart_response("value-stream-map", spec, draw_value_stream_map[fmt], suffix=fmt)
 
 
-@bp.get("/<int:stream_id>/map.png")
+@bp.get("/<int:stream_id>/takt.svg", defaults={"fmt": "svg"})
+@bp.get("/<int:stream_id>/takt.png", defaults={"fmt": "png"})
 @allow(MEMBER)
-def map_png(stream_id: int):
+def takt_chart(stream_id: int, fmt: str):
     view = queries.stream_view(stream_or_404(stream_id))
-    return chart_response("value-stream-map", chart_data.map_spec(view), draw_value_stream_map)
+    return chart_response("takt", chart_data.takt_spec(view), draw_takt_chart[fmt], suffix=fmt)
 
 
-@bp.get("/<int:stream_id>/takt.svg")
+@bp.get("/<int:stream_id>/pareto.svg", defaults={"fmt": "svg"})
+@bp.get("/<int:stream_id>/pareto.png", defaults={"fmt": "png"})
 @allow(MEMBER)
-def takt_svg(stream_id: int):
+def pareto_chart(stream_id: int, fmt: str):
     view = queries.stream_view(stream_or_404(stream_id))
-    return _svg("takt", chart_data.takt_spec(view), draw_takt_chart_svg)
-
-
-@bp.get("/<int:stream_id>/takt.png")
-@allow(MEMBER)
-def takt_png(stream_id: int):
-    view = queries.stream_view(stream_or_404(stream_id))
-    return chart_response("takt", chart_data.takt_spec(view), draw_takt_chart)
-
-
-@bp.get("/<int:stream_id>/pareto.svg")
-@allow(MEMBER)
-def pareto_svg(stream_id: int):
-    view = queries.stream_view(stream_or_404(stream_id))
-    return _svg("waste-pareto", chart_data.pareto_spec(view), draw_waste_pareto_svg)
-
-
-@bp.get("/<int:stream_id>/pareto.png")
-@allow(MEMBER)
-def pareto_png(stream_id: int):
-    view = queries.stream_view(stream_or_404(stream_id))
-    return chart_response("waste-pareto", chart_data.pareto_spec(view), draw_waste_pareto)
+    return chart_response("waste-pareto", chart_data.pareto_spec(view), draw_waste_pareto[fmt], suffix=fmt)

@@ -43,7 +43,7 @@ def test_import_a_csv_log_map_it_and_read_the_flow(page, make, api_as, tmp_path,
     page.goto(f"/value-streams/{stream_id}/flow", timeout=60_000)  # a busy test machine is slow
     assert page.locator('[data-figure="lead-p50"]').inner_text() == "0.9 d"
     for chart in ("lead-times", "throughput", "cumulative-flow"):
-        image = page.locator(f'img[src^="/value-streams/{stream_id}/flow/{chart}.png"]')
+        image = page.locator(f'img[src^="/value-streams/{stream_id}/flow/{chart}.svg"]')
         image.scroll_into_view_if_needed()
         page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
         assert image.get_attribute("alt")

@@ -8,6 +8,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from lms.cli import cli
 from lms.extensions import db
 from lms.models import AuditEvent, FlowActivity, FlowEvent, Step, ValueStream
 from tests.flow.small_log import SMALL_CSV
@@ -132,6 +133,24 @@ def test_flow_page_without_a_log_or_a_working_day(app, client, make, api_as, log
     api_as(admin).patch(f"/value-streams/{stream_id}", {"available_seconds_per_day": None})
     assert "available time per day (its working day)" in client.get(f"/value-streams/{stream_id}/flow").get_data(as_text=True)
     assert client.get(f"/value-streams/{stream_id}/flow/lead-times.png").status_code == 200
+
+
+def test_the_charts_show_the_pages_period_and_nothing_else_of_its_address(app, client, make, login_as, tmp_path):
+    """The page passed its whole query to the charts' addresses: a stray stream_id answered 500."""
+    _, admin, stream_id, _ = quotes_office(make)
+    log = tmp_path / "quotes.csv"
+    log.write_text(SMALL_CSV)
+    imported = app.test_cli_runner().invoke(cli, ["import-events", str(log), "--stream", str(stream_id)])
+    assert imported.exit_code == 0, imported.output
+    login_as(admin)
+    page = client.get(f"/value-streams/{stream_id}/flow?from=2026-03-02&to=2026-03-09&stream_id=7&fmt=png"
+                      "&confidence=0.9")
+    assert page.status_code == 200
+    sources = [src.replace("&amp;", "&") for src in re.findall(r'<img src="([^"]+)"', page.get_data(as_text=True))]
+    for chart in ("lead-times", "throughput", "cumulative-flow"):
+        assert f"/value-streams/{stream_id}/flow/{chart}.svg?from=2026-03-02&to=2026-03-09" in sources, sources
+        svg = client.get(f"/value-streams/{stream_id}/flow/{chart}.svg?from=2026-03-02&to=2026-03-09")
+        assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
 
 
 def test_a_viewer_reads_but_cannot_import_map_or_adopt(app, client, make, api_as, login_as):

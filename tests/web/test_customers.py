@@ -101,7 +101,8 @@ def test_customer_page_draws_the_stack_as_a_tree_with_gaps_coverage_and_struggle
     assert struggles.index("Not capable") < struggles.index("Poorly executed")
     assert "no step serves the required job &#39;Check the credit report&#39;" in struggles
     assert "interchangeable group &#39;exercise&#39;" in struggles
-    assert f'src="/customers/{data["household"]}/landscape.png"' in html
+    assert f'src="/customers/{data["household"]}/landscape.svg' in html
+    assert f'href="/customers/{data["household"]}/landscape.png' in html  # to download
     assert 'alt="Opportunity landscape — Household: importance against satisfaction of 1 rated outcome.' in html
 
 

@@ -95,7 +95,7 @@ def test_kpi_page_shows_verdict_chart_links_and_measurements(world, app, client)
     html = client.get(f"/kpis/{kpi_id}").get_data(as_text=True)
     assert "<h1>Calls closed per hour" in html and "Drift verdict: Diverging" in html
     assert "rose 10 % in 180 days" in html and "Check that the KPI still stands for" in html
-    assert f'src="/kpis/{kpi_id}/chart.png"' in html
+    assert f'src="/kpis/{kpi_id}/chart.svg"' in html and f'href="/kpis/{kpi_id}/chart.png" download=' in html
     assert 'alt="Line chart of Calls closed per hour (calls/h)' in html and "target 120 drawn" in html
     assert "Minimize the time to a correct answer" in html and "stands for it" in html  # the rationale
     assert "-2.0" in html  # the outcome's satisfaction change

@@ -308,7 +308,8 @@ def test_stream_history_with_trend_chart(as_user, api_as, team, line):
     plan_review(api, line.stream_id, status="open")
     client = as_user(team.viewer)
     page = _text(client.get(f"/reviews/stream/{line.stream_id}"))
-    assert f'src="/reviews/stream/{line.stream_id}/trend.png"' in page and "Lead time and PCE of" in page
+    assert f'src="/reviews/stream/{line.stream_id}/trend.svg"' in page and "Lead time and PCE of" in page
+    assert f'href="/reviews/stream/{line.stream_id}/trend.png" download=' in page
     assert f'href="/reviews/{first["id"]}"' in page and "1 overdue" in page
     chart = client.get(f"/reviews/stream/{line.stream_id}/trend.png")
     assert chart.status_code == 200 and chart.mimetype == "image/png"
@@ -316,6 +317,9 @@ def test_stream_history_with_trend_chart(as_user, api_as, team, line):
     again = client.get(f"/reviews/stream/{line.stream_id}/trend.png",
                        headers={"If-None-Match": chart.headers["ETag"]})
     assert again.status_code == 304 and again.data == b""
+    svg = client.get(f"/reviews/stream/{line.stream_id}/trend.svg")
+    assert svg.mimetype == "image/svg+xml" and svg.data.startswith(b"<?xml")
+    assert svg.headers["ETag"] != chart.headers["ETag"]
 
 
 def test_history_of_a_stream_without_reviews(as_user, make, app):
