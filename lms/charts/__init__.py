@@ -28,10 +28,19 @@ def deferred(module: str, name: str) -> Callable[..., Any]:
     return call
 
 
-def drawings(module: str, name: str) -> dict[str, Callable[..., Any]]:
-    """Return, by format, the chart's drawing as PNG (``name``) and as SVG (``name_svg``), imported on
-    first use: the pages show the SVG, the PNG is there to download."""
-    return {"png": deferred(module, name), "svg": deferred(module, f"{name}_svg")}
+# The formats a chart is drawn in, by the renderer of lms.charts.base that writes each.
+RENDERERS = {"png": "to_png", "svg": "to_svg"}
+
+
+def drawings(module: str, figure: str) -> dict[str, Callable[[Any], bytes]]:
+    """Return, by format, a function drawing a spec as the figure ``figure`` of ``module`` builds it,
+    imported on first use: the pages show the SVG, the PNG is there to download."""
+    build = deferred(module, figure)
+
+    def drawing(render: Callable[[Any], bytes]) -> Callable[[Any], bytes]:
+        return lambda spec: render(build(spec))
+
+    return {fmt: drawing(deferred("lms.charts.base", name)) for fmt, name in RENDERERS.items()}
 
 
 def preload() -> None:

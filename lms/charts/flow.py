@@ -10,7 +10,7 @@ from statistics import median
 
 from matplotlib.figure import Figure
 
-from lms.charts.base import BRAND, GRID, INK, INK_SOFT, empty_message, new_figure, style_axes, to_png, to_svg
+from lms.charts.base import BRAND, GRID, INK, INK_SOFT, empty_message, new_figure, style_axes, to_png
 
 PERCENTILE_STYLE = {"p50": ("-", "median"), "p85": ("--", "85 %"), "p95": (":", "95 %")}
 BAND_HATCHES = ("", "//", "..", "xx", "\\\\", "++", "oo", "--")
@@ -20,11 +20,6 @@ BAND_COLOURS = ("#1d5c8c", "#4f8fbf", "#8fbcd9", "#c98a00", "#e0b050", "#7a9a3d"
 def draw_lead_time_histogram(spec: dict) -> bytes:
     """Draw the lead-time histogram of ``spec`` (``lms.flow.chart_data.lead_time_spec``) as PNG."""
     return to_png(lead_time_figure(spec))
-
-
-def draw_lead_time_histogram_svg(spec: dict) -> bytes:
-    """Draw the lead-time histogram of ``spec`` (``lms.flow.chart_data.lead_time_spec``) as SVG."""
-    return to_svg(lead_time_figure(spec))
 
 
 def lead_time_figure(spec: dict) -> Figure:
@@ -59,11 +54,6 @@ def draw_throughput_run_chart(spec: dict) -> bytes:
     return to_png(throughput_figure(spec))
 
 
-def draw_throughput_run_chart_svg(spec: dict) -> bytes:
-    """Draw the weekly throughput run chart of ``spec`` as SVG."""
-    return to_svg(throughput_figure(spec))
-
-
 def throughput_figure(spec: dict) -> Figure:
     """Return the run chart of cases finished per week, with its median as the centre line."""
     fig = new_figure(8.0, 3.8)
@@ -86,11 +76,6 @@ def throughput_figure(spec: dict) -> Figure:
 def draw_cumulative_flow(spec: dict) -> bytes:
     """Draw the cumulative flow diagram of ``spec`` as PNG."""
     return to_png(cumulative_flow_figure(spec))
-
-
-def draw_cumulative_flow_svg(spec: dict) -> bytes:
-    """Draw the cumulative flow diagram of ``spec`` as SVG."""
-    return to_svg(cumulative_flow_figure(spec))
 
 
 def cumulative_flow_figure(spec: dict) -> Figure:

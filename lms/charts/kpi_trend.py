@@ -17,7 +17,6 @@ from lms.charts.base import (
     plottable,
     style_axes,
     to_png,
-    to_svg,
     wrap_label,
 )
 
@@ -98,11 +97,6 @@ def kpi_trend_figure(spec: dict) -> Figure:
 def draw_kpi_trend(spec: dict) -> bytes:
     """Draw the KPI's trend, target and linked outcomes' satisfaction as PNG."""
     return to_png(kpi_trend_figure(spec))
-
-
-def draw_kpi_trend_svg(spec: dict) -> bytes:
-    """Draw the KPI's trend, target and linked outcomes' satisfaction as SVG."""
-    return to_svg(kpi_trend_figure(spec))
 
 
 def describe_kpi_trend(spec: dict) -> str:

@@ -13,18 +13,7 @@ import re
 import numpy as np
 from matplotlib.figure import Figure
 
-from lms.charts.base import (
-    GRID,
-    INK,
-    INK_SOFT,
-    SMALL,
-    new_figure,
-    shorten,
-    style_axes,
-    to_png,
-    to_svg,
-    wrap_label,
-)
+from lms.charts.base import GRID, INK, INK_SOFT, SMALL, new_figure, shorten, style_axes, to_png, wrap_label
 from lms.lean.opportunity import opportunity_score
 
 # Part of every landscape spec, so that a changed drawing is not served from the chart cache.
@@ -183,11 +172,6 @@ def _draw_labels(ax, points: list[dict]) -> None:
 def draw_landscape(spec: dict) -> bytes:
     """Draw the opportunity landscape of ``spec`` (title, thresholds, points) as PNG bytes."""
     return to_png(landscape_figure(spec))
-
-
-def draw_landscape_svg(spec: dict) -> bytes:
-    """Draw the opportunity landscape of ``spec`` (title, thresholds, points) as SVG bytes."""
-    return to_svg(landscape_figure(spec))
 
 
 def landscape_figure(spec: dict) -> Figure:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from lms.charts.base import BRAND, SMALL, empty_message, new_figure, plottable, style_axes, to_png, to_svg
+from lms.charts.base import BRAND, SMALL, empty_message, new_figure, plottable, style_axes, to_png
 from lms.charts.takt import time_unit
 from lms.lean.durations import format_duration
 
@@ -15,11 +15,6 @@ PARETO_SIZE_IN = (8.0, 4.4)  # inches, whatever the wastes
 def draw_waste_pareto(spec: dict) -> bytes:
     """Draw the Pareto of ``spec`` (see ``lms.streams.chart_data.pareto_spec``) as PNG."""
     return to_png(pareto_figure(spec))
-
-
-def draw_waste_pareto_svg(spec: dict) -> bytes:
-    """Draw the Pareto of ``spec`` (see ``lms.streams.chart_data.pareto_spec``) as SVG."""
-    return to_svg(pareto_figure(spec))
 
 
 def pareto_figure(spec: dict) -> Figure:

@@ -8,17 +8,7 @@ from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from lms.charts.base import (
-    BRAND,
-    INK_SOFT,
-    SMALL,
-    empty_message,
-    new_figure,
-    plottable,
-    style_axes,
-    to_png,
-    to_svg,
-)
+from lms.charts.base import BRAND, INK_SOFT, SMALL, empty_message, new_figure, plottable, style_axes, to_png
 
 PCE_COLOUR = "#c05a00"
 
@@ -79,11 +69,6 @@ def review_trend_figure(spec: dict) -> Figure:
 def draw_review_trend(spec: dict) -> bytes:
     """Draw the stream's lead time and PCE across reviews as PNG."""
     return to_png(review_trend_figure(spec))
-
-
-def draw_review_trend_svg(spec: dict) -> bytes:
-    """Draw the stream's lead time and PCE across reviews as SVG."""
-    return to_svg(review_trend_figure(spec))
 
 
 def _days(value: float | None) -> str:

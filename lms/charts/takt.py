@@ -17,7 +17,6 @@ from lms.charts.base import (
     plottable,
     style_axes,
     to_png,
-    to_svg,
     wrap_label,
 )
 from lms.lean.durations import format_duration
@@ -45,11 +44,6 @@ def _style(classification: str) -> dict:
 def draw_takt_chart(spec: dict) -> bytes:
     """Draw the bars of ``spec`` (see ``lms.streams.chart_data.takt_spec``) as PNG."""
     return to_png(takt_figure(spec))
-
-
-def draw_takt_chart_svg(spec: dict) -> bytes:
-    """Draw the bars of ``spec`` (see ``lms.streams.chart_data.takt_spec``) as SVG."""
-    return to_svg(takt_figure(spec))
 
 
 def takt_size_in(bar_count: int) -> tuple[float, float]:

@@ -23,7 +23,6 @@ from lms.charts.base import (
     new_figure,
     style_axes,
     to_png,
-    to_svg,
     wrap_label,
 )
 from lms.lean.durations import LARGEST_SHOWN, OUT_OF_RANGE, format_day, format_duration
@@ -186,11 +185,6 @@ def _legend(fig) -> None:
 def draw_value_stream_map(spec: dict) -> bytes:
     """Draw the value-stream map of ``spec`` (see ``lms.streams.chart_data.map_spec``) as PNG."""
     return to_png(value_stream_map_figure(spec))
-
-
-def draw_value_stream_map_svg(spec: dict) -> bytes:
-    """Draw the value-stream map of ``spec`` (see ``lms.streams.chart_data.map_spec``) as SVG."""
-    return to_svg(value_stream_map_figure(spec))
 
 
 def map_size_in(step_count: int) -> tuple[float, float]:

@@ -28,7 +28,7 @@ from lms.permissions import MEMBER, allow
 from lms.validation import validate, validate_edit, whole_number
 
 # Drawn (and described) by matplotlib, imported on first use: see lms.charts.deferred.
-draw_landscape = drawings("lms.charts.landscape", "draw_landscape")
+draw_landscape = drawings("lms.charts.landscape", "landscape_figure")
 
 CUSTOMERS_PER_PAGE = 25
 STACKS_PER_PAGE = 20

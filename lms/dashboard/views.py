@@ -9,7 +9,7 @@ from lms.dashboard import bp, queries
 from lms.permissions import MEMBER, allow
 
 # Drawn (and described) by matplotlib, imported on first use: see lms.charts.deferred.
-draw_waste_pareto = drawings("lms.charts.pareto", "draw_waste_pareto")
+draw_waste_pareto = drawings("lms.charts.pareto", "pareto_figure")
 
 
 @bp.get("/")

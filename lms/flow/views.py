@@ -29,9 +29,9 @@ TEMPLATE_ROWS = (
 )
 
 # Drawn by matplotlib (as PNG and as SVG), imported on first use: see lms.charts.deferred.
-DRAWINGS = {"lead-times": drawings("lms.charts.flow", "draw_lead_time_histogram"),
-            "throughput": drawings("lms.charts.flow", "draw_throughput_run_chart"),
-            "cumulative-flow": drawings("lms.charts.flow", "draw_cumulative_flow")}
+DRAWINGS = {"lead-times": drawings("lms.charts.flow", "lead_time_figure"),
+            "throughput": drawings("lms.charts.flow", "throughput_figure"),
+            "cumulative-flow": drawings("lms.charts.flow", "cumulative_flow_figure")}
 
 
 @bp.context_processor

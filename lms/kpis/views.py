@@ -40,7 +40,7 @@ from lms.validation import validate, whole_number
 
 # Drawn (and described) by matplotlib, imported on first use: see lms.charts.deferred.
 describe_kpi_trend = deferred("lms.charts.kpi_trend", "describe_kpi_trend")
-draw_kpi_trend = drawings("lms.charts.kpi_trend", "draw_kpi_trend")
+draw_kpi_trend = drawings("lms.charts.kpi_trend", "kpi_trend_figure")
 
 KPI_FORM_FIELDS = ("name", "unit", "direction", "target", "value_stream_id", "step_id", "owner_id",
                    "description")

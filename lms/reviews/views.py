@@ -33,7 +33,7 @@ from lms.validation import validate, validate_edit, whole_number
 # Drawn (and described) by matplotlib, imported on first use: see lms.charts.deferred.
 draw_a3 = deferred("lms.charts.a3", "draw_a3")
 describe_review_trend = deferred("lms.charts.review_trend", "describe_review_trend")
-draw_review_trend = drawings("lms.charts.review_trend", "draw_review_trend")
+draw_review_trend = drawings("lms.charts.review_trend", "review_trend_figure")
 
 
 @bp.context_processor

@@ -24,9 +24,9 @@ from lms.streams.schemas import ValueStreamIn, ValueStreamPatch
 from lms.validation import validate, validate_edit
 
 # Drawn by matplotlib (as PNG and as SVG), imported on first use: see lms.charts.deferred.
-draw_waste_pareto = drawings("lms.charts.pareto", "draw_waste_pareto")
-draw_takt_chart = drawings("lms.charts.takt", "draw_takt_chart")
-draw_value_stream_map = drawings("lms.charts.vsm", "draw_value_stream_map")
+draw_waste_pareto = drawings("lms.charts.pareto", "pareto_figure")
+draw_takt_chart = drawings("lms.charts.takt", "takt_figure")
+draw_value_stream_map = drawings("lms.charts.vsm", "value_stream_map_figure")
 
 
 def percent(ratio: float | None) -> str:

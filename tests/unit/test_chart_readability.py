@@ -3,7 +3,6 @@ data, and text in any script some font has, with a plain placeholder (never an e
 
 from __future__ import annotations
 
-import struct
 import warnings
 
 import pytest
@@ -15,14 +14,10 @@ from lms.charts.landscape import landscape_figure
 from lms.charts.pareto import pareto_figure
 from lms.charts.takt import draw_takt_chart, takt_figure
 from lms.charts.vsm import value_stream_map_figure
+from tests.pictures import png_size
 from tests.unit.test_charts_streams import _step, stamping_map
 
 P = PLACEHOLDER
-
-
-def _png_size(png: bytes) -> tuple[int, int]:
-    """Return a PNG's width and height in pixels, from its IHDR chunk."""
-    return struct.unpack(">II", png[16:24])
 
 
 @pytest.mark.parametrize(("text", "width", "lines", "wrapped"), [
@@ -86,7 +81,7 @@ def test_emoji_cjk_and_math_like_names_draw_without_a_missing_glyph():
 def test_pngs_have_twice_the_pixels_of_their_page_size():
     fig = takt_figure({"title": "t", "takt_time_s": 30.0, "steps": []})
     width_in, height_in = fig.get_size_inches()
-    assert _png_size(to_png(fig)) == (round(width_in * DPI * SCALE), round(height_in * DPI * SCALE))
+    assert png_size(to_png(fig)) == (round(width_in * DPI * SCALE), round(height_in * DPI * SCALE))
 
 
 def test_takt_chart_wraps_step_names_instead_of_cutting_them():

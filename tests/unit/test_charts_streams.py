@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 
-from lms.charts.base import CLASSIFICATION_STYLE
-from lms.charts.pareto import draw_waste_pareto, draw_waste_pareto_svg, pareto_figure
-from lms.charts.takt import draw_takt_chart, draw_takt_chart_svg, takt_figure, time_unit
-from lms.charts.vsm import draw_value_stream_map, draw_value_stream_map_svg, value_stream_map_figure
+from lms.charts.base import CLASSIFICATION_STYLE, to_svg
+from lms.charts.pareto import draw_waste_pareto, pareto_figure
+from lms.charts.takt import draw_takt_chart, takt_figure, time_unit
+from lms.charts.vsm import draw_value_stream_map, value_stream_map_figure
 from lms.streams.queries import map_staleness
 
 PNG = b"\x89PNG"
@@ -106,11 +106,11 @@ def test_map_png_and_empty_map():
 def test_the_svg_of_a_map_is_the_same_bytes_each_time_and_sized_in_points():
     """Element ids come from the content (svg.hashsalt), so a redrawn chart is byte for byte the same;
     the stamping map's 4 steps make it 4 x 1.6 + 2.6 = 9.0 inches wide: 648 pt; 6.4 in high = 460.8 pt."""
-    first, second = draw_value_stream_map_svg(stamping_map()), draw_value_stream_map_svg(stamping_map())
+    first, second = (to_svg(value_stream_map_figure(stamping_map())) for _ in range(2))
     assert first == second and first.startswith(b"<?xml")
     assert b'width="648pt" height="460.8pt"' in first
     math_like = {**stamping_map(), "title": r"$\foo$ map"}
-    assert rb"<!-- $\foo$ map -->" in draw_value_stream_map_svg(math_like)  # drawn as typed, not parsed
+    assert rb"<!-- $\foo$ map -->" in to_svg(value_stream_map_figure(math_like))  # drawn as typed, not parsed
 
 
 def test_map_of_many_long_and_math_like_names_renders():
@@ -141,7 +141,7 @@ def test_takt_chart_marks_over_takt_bars_in_text():
     assert "Takt 30 s" in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["Stamping", "Welding", r"$\foo$"]
     assert draw_takt_chart(takt_data()).startswith(PNG)
-    svg = draw_takt_chart_svg(takt_data())
+    svg = to_svg(takt_figure(takt_data()))
     assert b"<!-- 39 s -->" in svg and b"<!-- OVER TAKT -->" in svg and b"<!-- Takt 30 s -->" in svg
 
 
@@ -189,7 +189,8 @@ def test_pareto_sorts_and_accumulates_to_100_percent():
     assert shares == pytest.approx([171_000 / 1_800, 178_200 / 1_800, 100.0])
     assert {"95 %", "99 %", "100 %"} <= set(_texts(fig))
     assert draw_waste_pareto(spec).startswith(PNG)
-    assert b"<!-- Inventory -->" in draw_waste_pareto_svg(spec) and b"<!-- 6 d 2 h -->" in draw_waste_pareto_svg(spec)
+    svg = to_svg(pareto_figure(spec))
+    assert b"<!-- Inventory -->" in svg and b"<!-- 6 d 2 h -->" in svg
 
 
 def test_pareto_without_waste_says_so():
