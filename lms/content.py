@@ -217,10 +217,6 @@ class WriteHistory:
             while len(versions) > self.max_versions:
                 versions.popitem(last=False)
 
-    def untouched(self, organization_id: int, since: int, until: int, reads: frozenset[str]) -> bool:
-        """Tell whether every version after ``since`` up to ``until`` is a known write outside ``reads``."""
-        return self.changes(organization_id, since, until, reads) == {}
-
     def changes(self, organization_id: int, since: int, until: int,
                 reads: frozenset[str]) -> dict[str, frozenset[int]] | None:
         """Return, for each table of ``reads`` that a version after ``since`` up to ``until`` wrote,
@@ -299,7 +295,7 @@ class VersionedCache:
         """Return the value for ``key`` at the current version, computing it on a miss.
 
         ``reads`` names every table the computation reads: a value computed at an earlier version
-        is served when no write since touched them (``WriteHistory.untouched``). ``update``, given
+        is served when no write since touched them (``WriteHistory.changes`` gives ``{}``). ``update``, given
         that value and the rows written since of the tables it reads (by scope: the outcomes whose
         ratings changed, say), returns the value now, or None to compute it afresh; it is asked
         only when the history can tell every row written. Concurrent misses of one key compute it

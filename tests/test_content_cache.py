@@ -261,11 +261,11 @@ def test_a_failed_commit_leaves_no_history(app, make):
         db.session.add(Customer(name="Same"))
         db.session.flush()
         db.session.rollback()
-        assert not history.untouched(org.id, version, version + 1, frozenset({Kpi.__tablename__}))
+        assert history.changes(org.id, version, version + 1, frozenset({Kpi.__tablename__})) != {}
         db.session.add(Customer(name="Written"))
         db.session.commit()
-        assert history.untouched(org.id, version, version + 1, frozenset({Kpi.__tablename__}))
-        assert not history.untouched(org.id, version, version + 1, frozenset({Customer.__tablename__}))
+        assert history.changes(org.id, version, version + 1, frozenset({Kpi.__tablename__})) == {}
+        assert history.changes(org.id, version, version + 1, frozenset({Customer.__tablename__})) != {}
 
 
 def test_a_newer_version_replaces_the_older_one_of_the_same_key(app, make):
